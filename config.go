@@ -1,0 +1,125 @@
+package webhookexporter
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+// Names of the built-in formats.
+const (
+	FormatJSON      = "json"
+	FormatSplunkHEC = "splunk_hec"
+	FormatDatadog   = "datadog"
+	FormatElastic   = "elastic"
+	FormatCustom    = "custom"
+	FormatBody      = "body"
+)
+
+var builtinFormats = []string{FormatJSON, FormatSplunkHEC, FormatDatadog, FormatElastic, FormatCustom, FormatBody}
+
+// Config is the webhook exporter's configuration.
+type Config struct {
+	ClientConfig confighttp.ClientConfig                                  `mapstructure:",squash"`
+	QueueConfig  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	RetryConfig  configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// Format is the payload: one of the built-in formats or the name of a
+	// formatter registered with formats.Register in a custom build.
+	Format string `mapstructure:"format"`
+	// Source names the sender in every event.
+	Source string `mapstructure:"source"`
+	// ResourceAttributes lists resource attributes copied into each event's data.
+	ResourceAttributes []string `mapstructure:"resource_attributes"`
+	// MaxConcurrentRequests bounds the requests in flight for one batch when
+	// a format sends one event per request (Datadog, Elasticsearch _doc).
+	MaxConcurrentRequests int `mapstructure:"max_concurrent_requests"`
+
+	JSON            formats.JSONConfig      `mapstructure:"json"`
+	SplunkHEC       formats.SplunkHECConfig `mapstructure:"splunk_hec"`
+	Datadog         formats.DatadogConfig   `mapstructure:"datadog"`
+	Elastic         formats.ElasticConfig   `mapstructure:"elastic"`
+	Custom          formats.CustomConfig    `mapstructure:"custom"`
+	ConnectionCheck ConnectionCheckConfig   `mapstructure:"connection_check"`
+
+	_ struct{}
+}
+
+// ConnectionCheckConfig is the seed's test_connection, run at start.
+type ConnectionCheckConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	// FailOnError makes a failed check fail the collector's start-up.
+	FailOnError bool `mapstructure:"fail_on_error"`
+	_           struct{}
+}
+
+var _ component.Config = (*Config)(nil)
+
+// Validate checks what the collector cannot: the endpoint's form and the
+// settings the chosen format needs.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if err := validateEndpoint(cfg.ClientConfig.Endpoint); err != nil {
+		errs = append(errs, err)
+	}
+	if strings.TrimSpace(cfg.Source) == "" {
+		errs = append(errs, errors.New(`source: must not be empty; leave it out for the default "sentyr" or name your sender`))
+	}
+	if cfg.MaxConcurrentRequests < 1 {
+		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is not allowed; write a number of 1 or more (default 8)", cfg.MaxConcurrentRequests))
+	}
+	if err := cfg.validateFormat(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func validateEndpoint(endpoint string) error {
+	if endpoint == "" {
+		return errors.New("endpoint: required; write the receiver's URL, e.g. endpoint: https://siem.example.com/webhook")
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("endpoint: %q is not a valid URL (%v); write e.g. https://siem.example.com/webhook", endpoint, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("endpoint: scheme %q is not supported; write an http:// or https:// URL", u.Scheme)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("endpoint: %q has no host; write e.g. https://siem.example.com/webhook", endpoint)
+	}
+	return nil
+}
+
+// validateFormat checks that the format is known and that the settings it
+// requires are there.
+func (cfg *Config) validateFormat() error {
+	switch cfg.Format {
+	case FormatJSON:
+		return cfg.JSON.Check()
+	case FormatSplunkHEC:
+		return cfg.SplunkHEC.Check()
+	case FormatDatadog:
+		return cfg.Datadog.Check()
+	case FormatElastic:
+		return cfg.Elastic.Check(cfg.ClientConfig.Endpoint)
+	case FormatCustom:
+		return cfg.Custom.Check()
+	case FormatBody:
+		return nil
+	}
+	if _, ok := formats.Lookup(cfg.Format); ok {
+		return nil
+	}
+	return fmt.Errorf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build (registered: %s)",
+		cfg.Format, strings.Join(builtinFormats, ", "), strings.Join(formats.Registered(), ", "))
+}

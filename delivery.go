@@ -1,0 +1,260 @@
+package webhookexporter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+const (
+	// headerIdempotencyKey carries the stable id of a request's events, for
+	// receivers that deduplicate.
+	headerIdempotencyKey = "Idempotency-Key"
+	// Enough of an error body for a log line.
+	maxErrorBodyBytes = 64 << 10
+	// Per-event results (a _bulk answer to thousands of documents) are long.
+	maxResultBodyBytes = 16 << 20
+	logBodyBytes       = 256
+)
+
+// delivery sends the requests of one batch and records what became of each
+// event. Requests may run concurrently, hence the lock.
+type delivery struct {
+	e      *webhookExporter
+	events []formats.Event
+
+	mu       sync.Mutex
+	results  []formats.Result
+	retryErr error
+	throttle time.Duration
+	dropped  int
+}
+
+func newDelivery(e *webhookExporter, events []formats.Event) *delivery {
+	return &delivery{e: e, events: events, results: make([]formats.Result, len(events))}
+}
+
+func (d *delivery) sendAll(ctx context.Context, batch formats.Batch) {
+	reqs := batch.Requests
+	if !batch.Concurrent || len(reqs) < 2 || d.e.cfg.MaxConcurrentRequests < 2 {
+		for i := range reqs {
+			d.send(ctx, &reqs[i])
+		}
+		return
+	}
+	slots := make(chan struct{}, d.e.cfg.MaxConcurrentRequests)
+	var wg sync.WaitGroup
+	for i := range reqs {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			d.send(ctx, &reqs[i])
+		})
+	}
+	wg.Wait()
+}
+
+// send posts one request and classifies the answer.
+func (d *delivery) send(ctx context.Context, req *formats.Request) {
+	resp, err := d.e.post(ctx, formats.RequestKey(d.events, req), req.Body)
+	if err != nil {
+		d.markRetry(req, err, 0)
+		return
+	}
+	if reader, ok := d.e.encoder.(formats.ResponseReader); ok {
+		if results := reader.ReadResponse(req, resp.status, resp.body); results != nil {
+			d.apply(req, resp, results)
+			return
+		}
+	}
+	switch {
+	case resp.status >= 200 && resp.status <= 299:
+	case resp.status == http.StatusRequestEntityTooLarge:
+		d.split(ctx, req)
+	case retryableStatus(resp.status):
+		d.markRetry(req, resp.err(d.e.endpoint), resp.retryAfter)
+	default:
+		d.e.logger.Error("The receiver refused the events; they are dropped",
+			zap.Int("status", resp.status),
+			zap.String("endpoint", d.e.endpoint),
+			zap.String("response", resp.snippet()),
+			zap.Int("events", len(req.Events)))
+		d.markDrop(req, fmt.Sprintf("status %d", resp.status))
+	}
+}
+
+// apply records per-event results that the format read from the response.
+func (d *delivery) apply(req *formats.Request, resp *response, results []formats.Result) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i, r := range results {
+		ev := &d.events[req.Events[i]]
+		switch r.Outcome {
+		case formats.Retry:
+			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.e.endpoint, ev.ID, r.Reason)
+			d.throttle = max(d.throttle, resp.retryAfter)
+		case formats.Drop:
+			d.dropped++
+			d.e.logger.Error("The receiver refused an event; it is dropped",
+				zap.String("endpoint", d.e.endpoint),
+				zap.String("event_id", ev.ID),
+				zap.String("event_type", ev.Type),
+				zap.String("reason", r.Reason))
+		}
+		d.results[req.Events[i]] = r
+	}
+}
+
+// split answers 413 Payload Too Large: the halves are encoded and sent on
+// their own until they fit; a single event too large alone is dropped.
+func (d *delivery) split(ctx context.Context, req *formats.Request) {
+	if len(req.Events) == 1 {
+		d.e.logger.Error("An event is larger than the receiver accepts (413 Payload Too Large); it is dropped",
+			zap.String("endpoint", d.e.endpoint),
+			zap.String("event_id", d.events[req.Events[0]].ID),
+			zap.Int("size_bytes", len(req.Body)))
+		d.markDrop(req, "413 Payload Too Large")
+		return
+	}
+	half := len(req.Events) / 2
+	for _, part := range [][]int{req.Events[:half], req.Events[half:]} {
+		sub := make([]formats.Event, len(part))
+		for i, idx := range part {
+			sub[i] = d.events[idx]
+		}
+		batch, err := d.e.encoder.Encode(sub)
+		if err != nil {
+			d.markDrop(&formats.Request{Events: part}, err.Error())
+			continue
+		}
+		for _, r := range batch.Rejected {
+			d.set(part[r.Index], formats.Result{Outcome: formats.Drop, Reason: r.Err.Error()})
+		}
+		for r := range batch.Requests {
+			for i, x := range batch.Requests[r].Events {
+				batch.Requests[r].Events[i] = part[x]
+			}
+			d.send(ctx, &batch.Requests[r])
+		}
+	}
+}
+
+func (d *delivery) set(idx int, r formats.Result) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r.Outcome == formats.Drop {
+		d.dropped++
+	}
+	d.results[idx] = r
+}
+
+func (d *delivery) markRetry(req *formats.Request, err error, throttle time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, idx := range req.Events {
+		d.results[idx] = formats.Result{Outcome: formats.Retry, Reason: err.Error()}
+	}
+	d.retryErr = err
+	d.throttle = max(d.throttle, throttle)
+}
+
+func (d *delivery) markDrop(req *formats.Request, reason string) {
+	for _, idx := range req.Events {
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason})
+	}
+}
+
+func (d *delivery) result(ld plog.Logs) error {
+	return resultError(ld, d.results, d.retryErr, d.throttle, d.dropped)
+}
+
+// retryableStatus says whether the receiver may accept the same request later.
+func retryableStatus(status int) bool {
+	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || (status >= 500 && status <= 599)
+}
+
+// response is what the exporter keeps of an HTTP answer.
+type response struct {
+	status     int
+	body       []byte
+	retryAfter time.Duration
+}
+
+func (r *response) err(endpoint string) error {
+	return fmt.Errorf("request to %s answered %d %s: %s", endpoint, r.status, http.StatusText(r.status), r.snippet())
+}
+
+// snippet is the start of the body, safe to put in one log line.
+func (r *response) snippet() string {
+	b := r.body
+	if len(b) > logBodyBytes {
+		b = b[:logBodyBytes]
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// post sends one body and reads the answer.
+func (e *webhookExporter) post(ctx context.Context, key string, body []byte) (*response, error) {
+	if e.client == nil {
+		return nil, errNoClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", e.encoder.ContentType())
+	req.Header.Set("User-Agent", e.userAgent)
+	req.Header.Set(headerIdempotencyKey, key)
+	if hs, ok := e.encoder.(formats.HeaderSetter); ok {
+		hs.SetHeaders(req.Header)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		if urlErr, ok := errors.AsType[*url.Error](err); ok {
+			// The configured URL may hold a secret in its user info or query.
+			urlErr.URL = e.endpoint
+		}
+		return nil, fmt.Errorf("request to %s failed: %w", e.endpoint, err)
+	}
+	defer resp.Body.Close()
+
+	limit := int64(maxErrorBodyBytes)
+	if _, ok := e.encoder.(formats.ResponseReader); ok {
+		limit = maxResultBodyBytes
+	}
+	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil, fmt.Errorf("reading the answer of %s: %w", e.endpoint, err)
+	}
+	// Drain what is left so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
+	return out, nil
+}
+
+// retryAfter reads Retry-After in both its forms: seconds or an HTTP date.
+func retryAfter(value string, now time.Time) time.Duration {
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}

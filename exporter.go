@@ -1,0 +1,169 @@
+package webhookexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+type webhookExporter struct {
+	cfg       *Config
+	settings  component.TelemetrySettings
+	logger    *zap.Logger
+	encoder   formats.Encoder
+	mapper    mapper
+	endpoint  string // for log lines: no user info, no query
+	userAgent string
+	client    *http.Client
+}
+
+func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
+	enc, err := newEncoder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &webhookExporter{
+		cfg:      cfg,
+		settings: set.TelemetrySettings,
+		logger:   set.Logger,
+		encoder:  enc,
+		mapper: mapper{
+			source:             cfg.Source,
+			resourceAttributes: cfg.ResourceAttributes,
+			now:                time.Now,
+		},
+		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
+		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
+	}, nil
+}
+
+// newEncoder builds the encoder that the configured format names.
+func newEncoder(cfg *Config) (formats.Encoder, error) {
+	switch cfg.Format {
+	case FormatJSON:
+		return formats.NewJSON(cfg.JSON), nil
+	}
+	if enc, ok := formats.Lookup(cfg.Format); ok {
+		return enc, nil
+	}
+	return nil, fmt.Errorf("format %q is not available in this build", cfg.Format)
+}
+
+// redactedEndpoint keeps what identifies the receiver and drops what may
+// hold a secret (user info, query).
+func redactedEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "(invalid endpoint)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}
+
+// start builds the HTTP client here because only now are the auth
+// extensions known.
+func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
+	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), e.settings)
+	if err != nil {
+		return err
+	}
+	e.client = client
+	return nil
+}
+
+func (e *webhookExporter) shutdown(context.Context) error {
+	if e.client != nil {
+		e.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// pushLogs delivers one batch. Events that failed in a retryable way go back
+// to the retry sender alone; events the receiver refused for good are
+// logged and dropped.
+func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	events := e.mapper.events(ld, make([]formats.Event, 0, ld.LogRecordCount()))
+	if len(events) == 0 {
+		return nil
+	}
+	d := newDelivery(e, events)
+	batch, err := e.encoder.Encode(events)
+	if err != nil {
+		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))
+	}
+	for _, r := range batch.Rejected {
+		d.set(r.Index, formats.Result{Outcome: formats.Drop, Reason: r.Err.Error()})
+	}
+	d.sendAll(ctx, batch)
+	return d.result(ld)
+}
+
+// resultError turns the outcome of a batch into what exporterhelper expects.
+func resultError(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) error {
+	retry := 0
+	for _, o := range outcomes {
+		if o.Outcome == formats.Retry {
+			retry++
+		}
+	}
+	switch {
+	case retry > 0:
+		var err error = consumererror.NewLogs(retryErr, subsetLogs(ld, outcomes, formats.Retry))
+		if throttle > 0 {
+			err = exporterhelper.NewThrottleRetry(err, throttle)
+		}
+		return err
+	case dropped > 0:
+		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were refused by the receiver and dropped", dropped, len(outcomes)))
+	}
+	return nil
+}
+
+// subsetLogs copies the records whose outcome is want, keeping their
+// resource and scope.
+func subsetLogs(ld plog.Logs, outcomes []formats.Result, want formats.Outcome) plog.Logs {
+	out := plog.NewLogs()
+	idx := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		var outRL plog.ResourceLogs
+		hasRL := false
+		for _, sl := range rl.ScopeLogs().All() {
+			var outSL plog.ScopeLogs
+			hasSL := false
+			for _, lr := range sl.LogRecords().All() {
+				if outcomes[idx].Outcome == want {
+					if !hasRL {
+						outRL, hasRL = out.ResourceLogs().AppendEmpty(), true
+						rl.Resource().CopyTo(outRL.Resource())
+						outRL.SetSchemaUrl(rl.SchemaUrl())
+					}
+					if !hasSL {
+						outSL, hasSL = outRL.ScopeLogs().AppendEmpty(), true
+						sl.Scope().CopyTo(outSL.Scope())
+						outSL.SetSchemaUrl(sl.SchemaUrl())
+					}
+					lr.CopyTo(outSL.LogRecords().AppendEmpty())
+				}
+				idx++
+			}
+		}
+	}
+	return out
+}
+
+var errNoClient = errors.New("the exporter has not started")

@@ -1,0 +1,113 @@
+// Package webhookexporter is an OpenTelemetry Collector exporter that
+// delivers log records as security events to SIEMs and webhooks.
+package webhookexporter // import "github.com/sentyr/webhookexporter"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/metadata"
+)
+
+const (
+	defaultSource                = "sentyr"
+	defaultTimeout               = 30 * time.Second
+	defaultMaxConcurrentRequests = 8
+)
+
+// NewFactory returns the factory of the webhook exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+// NewDefaultRetryConfig gives the seed's delay table: 1s, 2s, 4s … capped at
+// 60s, with jitter.
+func NewDefaultRetryConfig() configretry.BackOffConfig {
+	cfg := configretry.NewDefaultBackOffConfig()
+	cfg.InitialInterval = time.Second
+	cfg.Multiplier = 2
+	cfg.MaxInterval = 60 * time.Second
+	return cfg
+}
+
+func createDefaultConfig() component.Config {
+	client := confighttp.NewDefaultClientConfig()
+	// The seed's timeout. Compression stays off: the seed sends plain JSON
+	// and many webhook receivers refuse gzip.
+	client.Timeout = defaultTimeout
+	return &Config{
+		ClientConfig:          client,
+		RetryConfig:           NewDefaultRetryConfig(),
+		QueueConfig:           metadata.NewDefaultSendingQueueConfig(),
+		Format:                FormatJSON,
+		Source:                defaultSource,
+		MaxConcurrentRequests: defaultMaxConcurrentRequests,
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	c := cfg.(*Config)
+	exp, err := newExporter(c, set)
+	if err != nil {
+		return nil, err
+	}
+	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
+		exporterhelper.WithStart(exp.start),
+		exporterhelper.WithShutdown(exp.shutdown),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// The HTTP client's timeout bounds each request.
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithRetry(c.RetryConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return &stampingLogs{Logs: logs, now: time.Now}, nil
+}
+
+// stampingLogs gives records that carry no time at all an observed time
+// before they are queued. Without it their timestamp, and with it their
+// event id, would change on every retry.
+type stampingLogs struct {
+	exporter.Logs
+	now func() time.Time
+}
+
+func (s *stampingLogs) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}
+
+func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	var now pcommon.Timestamp
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				if lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0 {
+					if now == 0 {
+						now = pcommon.NewTimestampFromTime(s.now())
+					}
+					lr.SetObservedTimestamp(now)
+				}
+			}
+		}
+	}
+	return s.Logs.ConsumeLogs(ctx, ld)
+}

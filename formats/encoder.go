@@ -1,0 +1,83 @@
+package formats
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+)
+
+// Encoder turns a batch of events into the HTTP requests that carry them.
+type Encoder interface {
+	// ContentType is the Content-Type of every request body.
+	ContentType() string
+	// Encode returns the requests for events. An event that cannot be
+	// encoded is listed in Batch.Rejected and left out of every request;
+	// an error means nothing could be encoded.
+	Encode(events []Event) (Batch, error)
+}
+
+// Batch is what an encoder made of a slice of events.
+type Batch struct {
+	Requests []Request
+	Rejected []Rejection
+	// Concurrent says the requests may be sent in parallel: the receiver
+	// takes one event per request and does not depend on their order.
+	Concurrent bool
+}
+
+// Request is one request body and the events it carries.
+type Request struct {
+	Body []byte
+	// Events are indices into the encoded slice, in the order of the body.
+	Events []int
+}
+
+// Rejection is an event that an encoder could not turn into a payload.
+type Rejection struct {
+	Index int
+	Err   error
+}
+
+// HeaderSetter is implemented by encoders whose service wants headers of
+// its own (Splunk's token, Datadog's key).
+type HeaderSetter interface {
+	SetHeaders(h http.Header)
+}
+
+// Outcome is what became of one event inside an answered request.
+type Outcome uint8
+
+const (
+	Delivered Outcome = iota
+	Retry
+	Drop
+)
+
+// Result is the outcome of one event and, when it failed, why.
+type Result struct {
+	Outcome Outcome
+	Reason  string
+}
+
+// ResponseReader is implemented by encoders whose receivers report results
+// per event in the response body (Splunk HEC codes, Elasticsearch _bulk
+// items). ReadResponse returns one Result per event of req, or nil when the
+// HTTP status alone decides.
+type ResponseReader interface {
+	ReadResponse(req *Request, status int, body []byte) []Result
+}
+
+// RequestKey is a stable idempotency key for a request: the event's id when
+// it carries one event, else a digest of the ids it carries, so that a retry
+// of the same events has the same key.
+func RequestKey(events []Event, req *Request) string {
+	if len(req.Events) == 1 {
+		return events[req.Events[0]].ID
+	}
+	h := sha256.New()
+	for _, i := range req.Events {
+		h.Write([]byte(events[i].ID))
+	}
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+}

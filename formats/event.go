@@ -1,0 +1,51 @@
+// Package formats turns security events into request bodies: one encoder per
+// wire format, each a pure function of events to bytes.
+package formats
+
+import (
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Severities of a security event, as the seed names them.
+const (
+	SeverityInfo     = "info"
+	SeverityWarning  = "warning"
+	SeverityError    = "error"
+	SeverityCritical = "critical"
+)
+
+// Event is one security event mapped from a log record.
+//
+// Data holds pdata values rather than copies so that encoders write straight
+// from the record: the push path then costs no per-field allocation.
+type Event struct {
+	// ID is stable for the record: the same on every retry and after a restart.
+	ID        string
+	Type      string
+	Severity  string
+	Timestamp time.Time
+	Source    string
+	Data      []Field
+	// Body is the record's body as received, for payloads shaped upstream.
+	Body pcommon.Value
+	// Resource is the record's resource attributes (all of them), for templates.
+	Resource pcommon.Map
+}
+
+// Field is one key of an event's data.
+type Field struct {
+	Key   string
+	Value pcommon.Value
+}
+
+// DataMap returns the event's data as plain Go values, for formatters that
+// need a map (templates, registered Go formatters).
+func (e *Event) DataMap() map[string]any {
+	m := make(map[string]any, len(e.Data))
+	for _, f := range e.Data {
+		m[f.Key] = f.Value.AsRaw()
+	}
+	return m
+}

@@ -1,0 +1,171 @@
+package formats
+
+import (
+	"encoding/base64"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// The helpers below append JSON to a byte slice. They exist because the push
+// path encodes every event and encoding/json's reflection costs several times
+// more; they always produce valid JSON, whatever the input holds.
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so
+// hostile bytes can neither break the document nor end the string early.
+func AppendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but end lines in JavaScript.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// AppendFloat appends f as a JSON number in the form encoding/json uses.
+// NaN and the infinities have no JSON form; they become null so that the
+// payload stays valid and the rest of the event is still delivered.
+func AppendFloat(dst []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, "null"...)
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// Clean up e-09 to e-9, as encoding/json does.
+		n := len(dst)
+		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
+}
+
+// AppendTime appends t as an RFC 3339 UTC JSON string ending in Z.
+func AppendTime(dst []byte, t time.Time) []byte {
+	dst = append(dst, '"')
+	dst = t.UTC().AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"')
+}
+
+// AppendValue appends a pdata value as JSON. Bytes become base64 strings, as
+// in OTLP/JSON.
+func AppendValue(dst []byte, v pcommon.Value) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return AppendString(dst, v.Str())
+	case pcommon.ValueTypeInt:
+		return strconv.AppendInt(dst, v.Int(), 10)
+	case pcommon.ValueTypeDouble:
+		return AppendFloat(dst, v.Double())
+	case pcommon.ValueTypeBool:
+		return strconv.AppendBool(dst, v.Bool())
+	case pcommon.ValueTypeMap:
+		return AppendMap(dst, v.Map())
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		dst = append(dst, '[')
+		for i := 0; i < s.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = AppendValue(dst, s.At(i))
+		}
+		return append(dst, ']')
+	case pcommon.ValueTypeBytes:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes().AsRaw())
+		return append(dst, '"')
+	default:
+		return append(dst, "null"...)
+	}
+}
+
+// AppendMap appends a pdata map as a JSON object.
+func AppendMap(dst []byte, m pcommon.Map) []byte {
+	dst = append(dst, '{')
+	first := true
+	for k, v := range m.All() {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = AppendString(dst, k)
+		dst = append(dst, ':')
+		dst = AppendValue(dst, v)
+	}
+	return append(dst, '}')
+}
+
+// AppendFields appends an event's data as a JSON object.
+func AppendFields(dst []byte, fields []Field) []byte {
+	dst = append(dst, '{')
+	dst = AppendFieldMembers(dst, fields, false)
+	return append(dst, '}')
+}
+
+// AppendFieldMembers appends fields as object members without braces, for
+// formats that merge the data into an object of their own. comma says that
+// members precede them.
+func AppendFieldMembers(dst []byte, fields []Field, comma bool) []byte {
+	for _, f := range fields {
+		if comma {
+			dst = append(dst, ',')
+		}
+		comma = true
+		dst = AppendString(dst, f.Key)
+		dst = append(dst, ':')
+		dst = AppendValue(dst, f.Value)
+	}
+	return dst
+}

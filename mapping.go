@@ -1,0 +1,205 @@
+package webhookexporter
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+// Attribute names read by the mapping.
+const (
+	attrEventName = "event.name"
+	attrEventType = "event_type"
+	attrSeverity  = "severity"
+	defaultType   = "log"
+)
+
+// mapper turns log records into security events as DESIGN.md's table says.
+type mapper struct {
+	source             string
+	resourceAttributes []string
+	now                func() time.Time
+}
+
+// events appends one event per record of ld, in record order. The events
+// share one field array, so a batch costs a handful of allocations rather
+// than one per field.
+func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
+	fields := make([]formats.Field, 0, 8*ld.LogRecordCount())
+	var scratch []byte
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		res := rl.Resource().Attributes()
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				var ev formats.Event
+				start := len(fields)
+				fields = m.mapRecord(&ev, res, lr, fields)
+				ev.Data = fields[start:len(fields):len(fields)]
+				scratch = appendRecordDigestInput(scratch[:0], res, sl.Scope().Name(), lr)
+				ev.ID = eventID(scratch)
+				dst = append(dst, ev)
+			}
+		}
+	}
+	return dst
+}
+
+// mapRecord fills ev from one record and appends its data fields.
+func (m *mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord, fields []formats.Field) []formats.Field {
+	attrs := lr.Attributes()
+	var usedType, usedSeverity string
+
+	ev.Type, usedType = eventType(lr, attrs)
+	ev.Severity, usedSeverity = severity(lr, attrs)
+	ev.Timestamp = m.timestamp(lr)
+	ev.Source = m.source
+	ev.Body = lr.Body()
+	ev.Resource = res
+
+	data := dataBuilder{fields: fields, start: len(fields)}
+	switch body := lr.Body(); body.Type() {
+	case pcommon.ValueTypeMap:
+		for k, v := range body.Map().All() {
+			data.fields = append(data.fields, formats.Field{Key: k, Value: v})
+		}
+	case pcommon.ValueTypeEmpty:
+	default:
+		data.fields = append(data.fields, formats.Field{Key: "message", Value: body})
+	}
+	for k, v := range attrs.All() {
+		if k != usedType && k != usedSeverity {
+			data.add(k, v)
+		}
+	}
+	for _, k := range m.resourceAttributes {
+		if v, ok := res.Get(k); ok {
+			data.add(k, v)
+		}
+	}
+	return data.fields
+}
+
+// eventType returns the event type and the attribute it came from, if any.
+func eventType(lr plog.LogRecord, attrs pcommon.Map) (string, string) {
+	if name := lr.EventName(); name != "" {
+		return name, ""
+	}
+	for _, key := range []string{attrEventName, attrEventType} {
+		if v, ok := attrs.Get(key); ok {
+			if s := v.AsString(); s != "" {
+				return s, key
+			}
+		}
+	}
+	return defaultType, ""
+}
+
+// severity returns the event severity and the attribute it came from, if any.
+func severity(lr plog.LogRecord, attrs pcommon.Map) (string, string) {
+	if v, ok := attrs.Get(attrSeverity); ok && v.Type() == pcommon.ValueTypeStr {
+		switch s := strings.ToLower(v.Str()); s {
+		case formats.SeverityInfo, formats.SeverityWarning, formats.SeverityError, formats.SeverityCritical:
+			return s, attrSeverity
+		}
+	}
+	switch n := lr.SeverityNumber(); {
+	case n >= plog.SeverityNumberFatal:
+		return formats.SeverityCritical, ""
+	case n >= plog.SeverityNumberError:
+		return formats.SeverityError, ""
+	case n >= plog.SeverityNumberWarn:
+		return formats.SeverityWarning, ""
+	default:
+		return formats.SeverityInfo, ""
+	}
+}
+
+func (m *mapper) timestamp(lr plog.LogRecord) time.Time {
+	if ts := lr.Timestamp(); ts != 0 {
+		return ts.AsTime()
+	}
+	if ts := lr.ObservedTimestamp(); ts != 0 {
+		return ts.AsTime()
+	}
+	return m.now()
+}
+
+// dataBuilder collects one event's data. A key that the body, the
+// attributes and the resource all set keeps its first value, so the data
+// never holds a key twice. Small events scan for duplicates; large ones
+// (hostile input with thousands of keys) switch to a map.
+type dataBuilder struct {
+	fields []formats.Field
+	start  int
+	index  map[string]struct{}
+}
+
+const dataScanLimit = 32
+
+func (b *dataBuilder) add(k string, v pcommon.Value) {
+	if b.has(k) {
+		return
+	}
+	b.fields = append(b.fields, formats.Field{Key: k, Value: v})
+	if b.index != nil {
+		b.index[k] = struct{}{}
+	}
+}
+
+func (b *dataBuilder) has(k string) bool {
+	own := b.fields[b.start:]
+	if b.index == nil {
+		if len(own) <= dataScanLimit {
+			for _, f := range own {
+				if f.Key == k {
+					return true
+				}
+			}
+			return false
+		}
+		b.index = make(map[string]struct{}, 2*len(own))
+		for _, f := range own {
+			b.index[f.Key] = struct{}{}
+		}
+	}
+	_, ok := b.index[k]
+	return ok
+}
+
+// eventID is a 128-bit digest of the record's content, as 32 hex digits:
+// the same record gives the same id on every retry and after a restart.
+func eventID(input []byte) string {
+	sum := sha256.Sum256(input)
+	return hex.EncodeToString(sum[:16])
+}
+
+// appendRecordDigestInput writes everything that tells one record from
+// another. The exporter stamps an observed time on records that have no
+// time at all, so that identical messages sent apart still differ.
+func appendRecordDigestInput(dst []byte, res pcommon.Map, scope string, lr plog.LogRecord) []byte {
+	dst = formats.AppendMap(dst, res)
+	dst = formats.AppendString(dst, scope)
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(lr.Timestamp()))
+	dst = binary.LittleEndian.AppendUint64(dst, uint64(lr.ObservedTimestamp()))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(lr.SeverityNumber()))
+	dst = formats.AppendString(dst, lr.SeverityText())
+	dst = formats.AppendString(dst, lr.EventName())
+	dst = formats.AppendValue(dst, lr.Body())
+	dst = formats.AppendMap(dst, lr.Attributes())
+	traceID, spanID := lr.TraceID(), lr.SpanID()
+	dst = append(dst, traceID[:]...)
+	return append(dst, spanID[:]...)
+}
