@@ -227,6 +227,9 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte) (*r
 			// The configured URL may hold a secret in its user info or query.
 			urlErr.URL = e.endpoint
 		}
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			return nil, fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", e.endpoint, e.cfg.ClientConfig.Timeout, err)
+		}
 		return nil, fmt.Errorf("request to %s failed: %w", e.endpoint, err)
 	}
 	defer resp.Body.Close()

@@ -1,0 +1,274 @@
+package webhookexporter
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"errors"
+	"fmt"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+// seedJSONPayload is the seed's "Generic JSON" payload, as documented.
+const seedJSONPayload = `{
+  "timestamp": "2025-10-29T12:00:00Z",
+  "source": "sentyr",
+  "event_type": "file_shared_externally",
+  "severity": "warning",
+  "data": {
+    "file_id": "abc123",
+    "file_name": "sensitive.pdf",
+    "owner": "user@example.com",
+    "shared_with": "external@partner.com"
+  }
+}`
+
+func ok(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
+
+func TestSeedExampleArrivesAsSeedJSON(t *testing.T) {
+	s := newSink(t, ok)
+	exp := startExporter(t, testCfg(s.URL))
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+	got := s.waitRequests(t, 1)[0]
+	assert.JSONEq(t, seedJSONPayload, string(got.body))
+	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
+	assert.Len(t, got.header.Get(headerIdempotencyKey), 32, "a stable event id goes in Idempotency-Key")
+}
+
+func TestSeedBatchArrivesInOrder(t *testing.T) {
+	for _, tt := range []struct {
+		layout      string
+		contentType string
+		split       func([]byte) []json.RawMessage
+	}{
+		{"array", "application/json", func(b []byte) []json.RawMessage {
+			var out []json.RawMessage
+			require.NoError(t, json.Unmarshal(b, &out), "a batch is one JSON array")
+			return out
+		}},
+		{"ndjson", "application/x-ndjson", func(b []byte) []json.RawMessage {
+			require.True(t, strings.HasSuffix(string(b), "\n"), "NDJSON ends every line with a newline")
+			var out []json.RawMessage
+			for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+				require.True(t, json.Valid([]byte(line)), "line %q", line)
+				out = append(out, json.RawMessage(line))
+			}
+			return out
+		}},
+	} {
+		t.Run(tt.layout, func(t *testing.T) {
+			s := newSink(t, ok)
+			cfg := testCfg(s.URL)
+			cfg.JSON.Batch = tt.layout
+			exp := startExporter(t, cfg)
+
+			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
+
+			got := s.waitRequests(t, 1)[0]
+			assert.Equal(t, tt.contentType, got.header.Get("Content-Type"))
+			events := tt.split(got.body)
+			require.Len(t, events, len(seedBatch))
+			for i, raw := range events {
+				var ev struct {
+					EventType string         `json:"event_type"`
+					Severity  string         `json:"severity"`
+					Source    string         `json:"source"`
+					Timestamp string         `json:"timestamp"`
+					Data      map[string]any `json:"data"`
+				}
+				require.NoError(t, json.Unmarshal(raw, &ev))
+				assert.Equal(t, seedBatch[i].eventType, ev.EventType)
+				assert.Equal(t, seedBatch[i].severity, ev.Severity)
+				assert.Equal(t, "sentyr", ev.Source)
+				assert.Equal(t, "2025-10-29T12:00:00Z", ev.Timestamp)
+				assert.Equal(t, seedBatch[i].data, ev.Data)
+			}
+		})
+	}
+}
+
+func TestRetriesUntilDeliveredOnce(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n < 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
+
+	reqs := s.waitRequests(t, 3)
+	assert.Equal(t, 3, s.count(), "two 503 answers, then one 200")
+	for _, r := range reqs[1:] {
+		assert.Equal(t, reqs[0].body, r.body, "a retry sends the same events")
+		assert.Equal(t, reqs[0].header.Get(headerIdempotencyKey), r.header.Get(headerIdempotencyKey))
+	}
+	assert.Equal(t, int64(len(seedBatch)), sentRecords(t, exp), "the batch is counted delivered once")
+}
+
+func TestPermanentRefusalIsLoggedOnceWithoutSecrets(t *testing.T) {
+	const secret = "s3cr3t-token-value"
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"bad payload"}`))
+	})
+	cfg := withoutQueue(testCfg(s.URL + "/hook?token=" + secret))
+	cfg.ClientConfig.Headers.Set("Authorization", configopaque.String("Bearer "+secret))
+	exp := startExporter(t, cfg)
+
+	err := exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample))
+
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err))
+	assert.NotContains(t, err.Error(), secret)
+	assert.Equal(t, 1, s.count(), "a 400 is not retried")
+	refusals := exp.logs.FilterMessageSnippet("refused")
+	require.Equal(t, 1, refusals.Len(), "one log line for the refusal")
+	fields := refusals.All()[0].ContextMap()
+	assert.EqualValues(t, 400, fields["status"])
+	assert.Equal(t, s.URL+"/hook", fields["endpoint"])
+	assert.Contains(t, fields["response"], "bad payload")
+	for _, entry := range exp.logs.All() {
+		assert.NotContains(t, entry.Message, secret)
+		for k, v := range entry.ContextMap() {
+			assert.NotContains(t, k+"="+toString(v), secret)
+		}
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 0 {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+	reqs := s.waitRequests(t, 2)
+	assert.GreaterOrEqual(t, reqs[1].at.Sub(reqs[0].at), 2*time.Second, "the retry waits at least Retry-After")
+}
+
+func TestRetryAfterForms(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tt := range []struct {
+		value string
+		want  time.Duration
+	}{
+		{"", 0},
+		{"2", 2 * time.Second},
+		{" 120 ", 2 * time.Minute},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{"soon", 0},
+		{"-5", 0},
+	} {
+		assert.Equal(t, tt.want, retryAfter(tt.value, now), "Retry-After: %q", tt.value)
+	}
+}
+
+func TestStalledReceiverTimesOutAndIsRetried(t *testing.T) {
+	release := make(chan struct{})
+	s := newSink(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 0 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	defer close(release)
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.ClientConfig.Timeout = 200 * time.Millisecond
+	exp := startExporter(t, cfg)
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+	reqs := s.waitRequests(t, 2)
+	assert.Equal(t, reqs[0].body, reqs[1].body)
+	assert.Equal(t, 1, exp.logs.FilterMessageSnippet("Will retry").Len())
+	assert.Contains(t, exp.logs.FilterMessageSnippet("Will retry").All()[0].ContextMap()["error"], "timed out after 200ms")
+}
+
+func TestPartialFailureRetriesOnlyFailedEvents(t *testing.T) {
+	ld := seedLogs(t, seedBatch...)
+	results := []formats.Result{{}, {Outcome: formats.Retry, Reason: "busy"}, {Outcome: formats.Drop, Reason: "invalid"}}
+
+	err := resultError(ld, results, errors.New("busy"), 3*time.Second, 1)
+
+	assert.False(t, consumererror.IsPermanent(err))
+	assert.Contains(t, err.Error(), "Throttle (3s)", "Retry-After reaches the retry sender")
+	logsErr, isLogs := errors.AsType[consumererror.Logs](err)
+	require.True(t, isLogs, "only the failed part is handed back for retry")
+	retried := logsErr.Data()
+	require.Equal(t, 1, retried.LogRecordCount())
+	assert.Equal(t, "def456", retried.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().Map().AsRaw()["file_id"])
+}
+
+func TestOnlyDroppedEventsArePermanent(t *testing.T) {
+	ld := seedLogs(t, seedBatch...)
+	results := []formats.Result{{}, {Outcome: formats.Drop}, {}}
+
+	err := resultError(ld, results, nil, 0, 1)
+
+	assert.True(t, consumererror.IsPermanent(err))
+	assert.Contains(t, err.Error(), "1 of 3 events")
+	assert.NoError(t, resultError(ld, make([]formats.Result, 3), nil, 0, 0))
+}
+
+// sentRecords reads the exporter's own count of delivered records.
+func sentRecords(t *testing.T, exp *testExporter) int64 {
+	t.Helper()
+	m, err := exp.telemetry.GetMetric("otelcol_exporter_sent_log_records")
+	require.NoError(t, err)
+	var total int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		total += dp.Value
+	}
+	return total
+}
+
+func toString(v any) string { return fmt.Sprint(v) }
+
+func TestRecordWithoutTimeKeepsItsTimestampAcrossRetries(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 0 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	cfg := testCfg(s.URL)
+	cfg.RetryConfig.InitialInterval = 20 * time.Millisecond
+	exp := startExporter(t, cfg)
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("no time")
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+
+	reqs := s.waitRequests(t, 2)
+	assert.Equal(t, string(reqs[0].body), string(reqs[1].body), "same timestamp and id on the retry")
+	assert.Equal(t, reqs[0].header.Get(headerIdempotencyKey), reqs[1].header.Get(headerIdempotencyKey))
+}

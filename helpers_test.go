@@ -1,0 +1,172 @@
+package webhookexporter
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sentyr/webhookexporter/internal/metadata"
+)
+
+// seedTime is the timestamp of the seed's example event.
+var seedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
+
+// seedEvent is one record of the seed's example event
+// (file_shared_externally, warning, four data fields).
+type seedEvent struct {
+	eventType string
+	severity  string
+	data      map[string]any
+}
+
+var seedExample = seedEvent{
+	eventType: "file_shared_externally",
+	severity:  "warning",
+	data: map[string]any{
+		"file_id":     "abc123",
+		"file_name":   "sensitive.pdf",
+		"owner":       "user@example.com",
+		"shared_with": "external@partner.com",
+	},
+}
+
+// seedBatch is the seed's three batch events.
+var seedBatch = []seedEvent{
+	{"file_shared_externally", "warning", map[string]any{"file_id": "abc123", "file_name": "doc1.pdf"}},
+	{"file_shared_externally", "warning", map[string]any{"file_id": "def456", "file_name": "doc2.pdf"}},
+	{"pii_detected", "critical", map[string]any{"file_id": "ghi789", "pii_types": []any{"ssn", "email"}}},
+}
+
+// seedLogs builds one resource and scope holding a record per event, the
+// way an upstream receiver would deliver them.
+func seedLogs(t testing.TB, events ...seedEvent) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for _, ev := range events {
+		lr := lrs.AppendEmpty()
+		lr.SetEventName(ev.eventType)
+		lr.Attributes().PutStr("severity", ev.severity)
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
+		require.NoError(t, lr.Body().SetEmptyMap().FromRaw(ev.data))
+	}
+	return ld
+}
+
+// sinkRequest is what a test receiver saw of one request.
+type sinkRequest struct {
+	header http.Header
+	body   []byte
+	at     time.Time
+}
+
+// sink is an HTTP receiver whose answers a test scripts.
+type sink struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []sinkRequest
+	// answer writes the response to the n-th request (from 0).
+	answer func(w http.ResponseWriter, r *http.Request, n int)
+	got    chan struct{}
+}
+
+func newSink(t testing.TB, answer func(w http.ResponseWriter, r *http.Request, n int)) *sink {
+	s := &sink{answer: answer, got: make(chan struct{}, 1000)}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		n := len(s.requests)
+		s.requests = append(s.requests, sinkRequest{header: r.Header.Clone(), body: body, at: time.Now()})
+		s.mu.Unlock()
+		if s.answer != nil {
+			s.answer(w, r, n)
+		}
+		s.got <- struct{}{}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// waitRequests waits until the sink has seen n requests and returns them.
+func (s *sink) waitRequests(t testing.TB, n int) []sinkRequest {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		s.mu.Lock()
+		if len(s.requests) >= n {
+			out := append([]sinkRequest(nil), s.requests...)
+			s.mu.Unlock()
+			return out
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.got:
+		case <-timeout:
+			t.Fatalf("the sink saw fewer than %d requests in 30s", n)
+		}
+	}
+}
+
+func (s *sink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests)
+}
+
+// testCfg is the default config pointed at endpoint, with fast retries.
+func testCfg(endpoint string) *Config {
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = endpoint
+	cfg.RetryConfig.InitialInterval = 10 * time.Millisecond
+	cfg.RetryConfig.MaxInterval = 50 * time.Millisecond
+	return cfg
+}
+
+// withoutQueue makes ConsumeLogs return the final outcome, retries included.
+func withoutQueue(cfg *Config) *Config {
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	return cfg
+}
+
+// testExporter is a started, factory-built exporter with its logs and
+// telemetry observable.
+type testExporter struct {
+	exporter.Logs
+	logs      *observer.ObservedLogs
+	telemetry *componenttest.Telemetry
+}
+
+func startExporter(t testing.TB, cfg *Config) *testExporter {
+	t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	tel := componenttest.NewTelemetry()
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	set.Logger = zap.New(core)
+	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() {
+		require.NoError(t, exp.Shutdown(context.Background()))
+		require.NoError(t, tel.Shutdown(context.Background()))
+	})
+	return &testExporter{Logs: exp, logs: logs, telemetry: tel}
+}
