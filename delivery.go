@@ -3,6 +3,7 @@ package webhookexporter
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -226,6 +227,10 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte) (*r
 		if urlErr, ok := errors.AsType[*url.Error](err); ok {
 			// The configured URL may hold a secret in its user info or query.
 			urlErr.URL = e.endpoint
+		}
+		if certErr, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+			return nil, fmt.Errorf("request to %s failed: the receiver's certificate is not trusted (%v); "+
+				"set tls::ca_file to the CA that signed it (tls::insecure_skip_verify: true turns the check off and is for testing only)", e.endpoint, certErr.Err)
 		}
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			return nil, fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", e.endpoint, e.cfg.ClientConfig.Timeout, err)
