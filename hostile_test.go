@@ -49,7 +49,6 @@ var hostileRecords = []struct {
 	{"severity attribute of the wrong type", func(lr plog.LogRecord) { lr.Attributes().PutInt("severity", 99) }},
 }
 
-
 func TestHostileInputNeverBreaksThePayload(t *testing.T) {
 	for _, tt := range hostileRecords {
 		t.Run(tt.name, func(t *testing.T) {
