@@ -272,3 +272,25 @@ func TestRecordWithoutTimeKeepsItsTimestampAcrossRetries(t *testing.T) {
 	assert.Equal(t, string(reqs[0].body), string(reqs[1].body), "same timestamp and id on the retry")
 	assert.Equal(t, reqs[0].header.Get(headerIdempotencyKey), reqs[1].header.Get(headerIdempotencyKey))
 }
+
+func TestObjectLayoutSendsEachEventAlone(t *testing.T) {
+	s := newSink(t, ok)
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.JSON.Batch = "object"
+	exp := startExporter(t, cfg)
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
+
+	reqs := s.waitRequests(t, 3)
+	assert.Len(t, reqs, 3, "one request per event")
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		var ev struct {
+			Data map[string]any `json:"data"`
+		}
+		require.NoError(t, json.Unmarshal(r.body, &ev), "each body is one object: %s", r.body)
+		seen[ev.Data["file_id"].(string)] = true
+		assert.Len(t, r.header.Get(headerIdempotencyKey), 32)
+	}
+	assert.Equal(t, map[string]bool{"abc123": true, "def456": true, "ghi789": true}, seen)
+}

@@ -4,13 +4,18 @@ import "fmt"
 
 // JSON batch layouts.
 const (
-	JSONArray  = "array"
+	// JSONArray sends a batch as one array; a batch of one is the object itself, as the seed sends it.
+	JSONArray = "array"
+	// JSONNDJSON sends a batch as one object per line.
 	JSONNDJSON = "ndjson"
+	// JSONObject sends every event as an object in a request of its own, for
+	// receivers that take exactly the seed's payload.
+	JSONObject = "object"
 )
 
 // JSONConfig configures the generic JSON format.
 type JSONConfig struct {
-	// Batch is how several events share one request: array (default) or ndjson.
+	// Batch is how several events share one request: array (default), ndjson or object.
 	Batch string `mapstructure:"batch"`
 	// IncludeID also writes the event id into each event as "id".
 	IncludeID bool `mapstructure:"include_id"`
@@ -20,21 +25,22 @@ type JSONConfig struct {
 // Check checks the batch layout.
 func (c *JSONConfig) Check() error {
 	switch c.Batch {
-	case "", JSONArray, JSONNDJSON:
+	case "", JSONArray, JSONNDJSON, JSONObject:
 		return nil
 	}
-	return fmt.Errorf("json::batch: unknown layout %q; write \"array\" or \"ndjson\"", c.Batch)
+	return fmt.Errorf("json::batch: unknown layout %q; write \"array\", \"ndjson\" or \"object\"", c.Batch)
 }
 
 // JSONEncoder writes the seed's "Generic JSON" payload.
 type JSONEncoder struct {
 	ndjson    bool
+	perEvent  bool
 	includeID bool
 }
 
 // NewJSON returns the generic JSON encoder.
 func NewJSON(cfg JSONConfig) *JSONEncoder {
-	return &JSONEncoder{ndjson: cfg.Batch == JSONNDJSON, includeID: cfg.IncludeID}
+	return &JSONEncoder{ndjson: cfg.Batch == JSONNDJSON, perEvent: cfg.Batch == JSONObject, includeID: cfg.IncludeID}
 }
 
 // ContentType implements Encoder.
@@ -49,6 +55,9 @@ func (e *JSONEncoder) ContentType() string {
 // event is sent as an object, as the seed sends it; several as an array or
 // as NDJSON lines.
 func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
+	if e.perEvent {
+		return e.encodePerEvent(events), nil
+	}
 	req := Request{Events: make([]int, len(events))}
 	body := make([]byte, 0, 256*len(events))
 	array := !e.ndjson && len(events) > 1
@@ -91,4 +100,20 @@ func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"data":`...)
 	dst = AppendFields(dst, ev.Data)
 	return append(dst, '}')
+}
+
+// encodePerEvent gives every event a request of its own. The bodies share
+// one buffer and the index lists one array, so a batch costs two
+// allocations however many events it has.
+func (e *JSONEncoder) encodePerEvent(events []Event) Batch {
+	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
+	indices := make([]int, len(events))
+	buf := make([]byte, 0, 256*len(events))
+	for i := range events {
+		start := len(buf)
+		buf = e.AppendEvent(buf, &events[i])
+		indices[i] = i
+		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
+	}
+	return batch
 }
