@@ -1,0 +1,139 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/extensionauth"
+	"go.uber.org/zap"
+)
+
+// authenticator is the extension: it wraps the exporter's transport with
+// the one configured method.
+type authenticator struct {
+	cfg    *Config
+	logger *zap.Logger
+	method string
+	// wrap builds the method's RoundTripper around the exporter's.
+	wrap func(base http.RoundTripper) http.RoundTripper
+	// check reads file secrets once at start, so a missing file fails
+	// start-up instead of every request.
+	check func() error
+	// oauth is kept to close the token client's connections at shutdown.
+	oauth *tokenSource
+	now   func() time.Time
+}
+
+var _ extensionauth.HTTPClient = (*authenticator)(nil)
+
+func newAuthenticator(cfg *Config, set component.TelemetrySettings) (*authenticator, error) {
+	methods := cfg.methods()
+	if len(methods) != 1 {
+		return nil, cfg.Validate()
+	}
+	a := &authenticator{cfg: cfg, logger: set.Logger, method: methods[0], now: time.Now}
+	switch a.method {
+	case methodAPIKey:
+		c := cfg.APIKey.Get()
+		s := newSecret(c.Value, c.ValueFile)
+		a.check = ignoreValue(s.get)
+		a.wrap = headerWrap(c.Header, apiKeyValue(s))
+	case methodBearer:
+		s := newSecret(cfg.BearerToken, cfg.BearerTokenFile)
+		a.check = ignoreValue(s.get)
+		a.wrap = headerWrap("Authorization", bearerValue(s))
+	case methodBasic:
+		c := cfg.Basic.Get()
+		s := newSecret(c.Password, c.PasswordFile)
+		a.check = ignoreValue(s.get)
+		a.wrap = headerWrap("Authorization", basicValue(c.Username, s))
+	case methodHMAC:
+		c := cfg.HMAC.Get()
+		keys := hmacKeys(c)
+		a.check = func() error { _, err := keys(); return err }
+		a.wrap = func(base http.RoundTripper) http.RoundTripper {
+			return &hmacTransport{base: base, cfg: c, header: c.Header, keys: keys, now: func() time.Time { return a.now() }}
+		}
+	case methodOAuth2:
+		c := cfg.OAuth2.Get()
+		client, err := tokenClient(context.Background(), c)
+		if err != nil {
+			return nil, err
+		}
+		a.oauth = newTokenSource(c, client, set.Logger)
+		a.check = ignoreValue(a.oauth.secret.get)
+		a.wrap = func(base http.RoundTripper) http.RoundTripper {
+			return &oauth2Transport{base: base, src: a.oauth, logger: set.Logger}
+		}
+	}
+	return a, nil
+}
+
+// Start fails when a secret file cannot be read, naming the file.
+func (a *authenticator) Start(context.Context, component.Host) error {
+	if err := a.check(); err != nil {
+		return fmt.Errorf("webhookauth %s: %w", a.method, err)
+	}
+	a.logger.Info("Authenticating requests", a.describe()...)
+	return nil
+}
+
+func (a *authenticator) Shutdown(context.Context) error {
+	if a.oauth != nil {
+		a.oauth.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// RoundTripper implements extensionauth.HTTPClient.
+func (a *authenticator) RoundTripper(base http.RoundTripper) (http.RoundTripper, error) {
+	return a.wrap(base), nil
+}
+
+// describe names the method and where its credential goes, never the
+// credential.
+func (a *authenticator) describe() []zap.Field {
+	fields := []zap.Field{zap.String("method", a.method)}
+	switch a.method {
+	case methodAPIKey:
+		fields = append(fields, zap.String("header", a.cfg.APIKey.Get().Header))
+	case methodBasic:
+		fields = append(fields, zap.String("username", a.cfg.Basic.Get().Username))
+	case methodHMAC:
+		c := a.cfg.HMAC.Get()
+		fields = append(fields, zap.String("scheme", c.Scheme), zap.Int("secrets", len(c.inlineSecrets())))
+		if c.Scheme != SchemeStandardWebhooks {
+			fields = append(fields, zap.String("header", c.Header))
+		}
+	case methodOAuth2:
+		c := a.cfg.OAuth2.Get()
+		fields = append(fields, zap.String("token_url", redactURL(c.TokenURL)), zap.String("client_id", c.ClientID),
+			zap.Duration("expiry_buffer", c.ExpiryBuffer))
+	}
+	return fields
+}
+
+func headerWrap(header string, value func() (string, error)) func(http.RoundTripper) http.RoundTripper {
+	return func(base http.RoundTripper) http.RoundTripper {
+		return &headerTransport{base: base, header: header, value: value}
+	}
+}
+
+func ignoreValue(get func() (string, error)) func() error {
+	return func() error { _, err := get(); return err }
+}
+
+// tokenClient is the HTTP client of the token endpoint, with its own TLS
+// settings and timeout.
+func tokenClient(ctx context.Context, c *OAuth2Config) (*http.Client, error) {
+	tlsCfg, err := c.TLS.LoadTLSConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauth2 tls: %w", err)
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = tlsCfg
+	return &http.Client{Transport: transport, Timeout: c.Timeout}, nil
+}

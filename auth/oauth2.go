@@ -1,0 +1,150 @@
+package auth
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// tokenSource caches one client-credentials token for all requests.
+//
+// Not oauth2.ReuseTokenSourceWithExpiry: a 401 must be able to drop the
+// cached token, and the clock must be replaceable to test the expiry
+// buffer without waiting. The mutex is held while fetching, so concurrent
+// requests that find no fresh token wait for one fetch instead of each
+// starting their own.
+type tokenSource struct {
+	cfg    *OAuth2Config
+	secret *secret
+	client *http.Client // token endpoint's own TLS and timeout
+	logger *zap.Logger
+	now    func() time.Time
+
+	mu  sync.Mutex
+	cc  clientcredentials.Config // keeps the detected auth style between fetches
+	tok *oauth2.Token
+}
+
+func newTokenSource(cfg *OAuth2Config, client *http.Client, logger *zap.Logger) *tokenSource {
+	return &tokenSource{
+		cfg:    cfg,
+		secret: newSecret(cfg.ClientSecret, cfg.ClientSecretFile),
+		client: client,
+		logger: logger,
+		now:    time.Now,
+		cc: clientcredentials.Config{
+			ClientID:       cfg.ClientID,
+			TokenURL:       cfg.TokenURL,
+			Scopes:         cfg.Scopes,
+			EndpointParams: cfg.EndpointParams,
+		},
+	}
+}
+
+// token returns the cached token while it is outside the expiry buffer,
+// else a new one.
+func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok != nil && s.fresh(s.tok) {
+		return s.tok, nil
+	}
+	secret, err := s.secret.get()
+	if err != nil {
+		return nil, tokenFileError(s.cfg.TokenURL, err)
+	}
+	s.cc.ClientSecret = secret
+	tok, err := s.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
+	if err != nil {
+		err = tokenError(s.cfg.TokenURL, err, secret)
+		s.logger.Warn("OAuth2 token request failed", zap.Error(err))
+		return nil, err
+	}
+	s.tok = tok
+	s.logger.Debug("OAuth2 token fetched",
+		zap.String("token_url", redactURL(s.cfg.TokenURL)),
+		zap.Time("expiry", tok.Expiry))
+	return tok, nil
+}
+
+func (s *tokenSource) fresh(tok *oauth2.Token) bool {
+	if tok.Expiry.IsZero() {
+		return true // the server gave no lifetime; keep it until a 401
+	}
+	return s.now().Add(s.cfg.ExpiryBuffer).Before(tok.Expiry)
+}
+
+// invalidate drops tok if it is still the cached one. Requests that fail
+// together with the same token thus cause a single new fetch.
+func (s *tokenSource) invalidate(tok *oauth2.Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == tok {
+		s.tok = nil
+	}
+}
+
+// oauth2Transport adds the token and, when the endpoint rejects it with
+// 401 (revoked, or expired early), sends the request once more with a
+// new token so the exporter sees the outcome of a valid token.
+type oauth2Transport struct {
+	base   http.RoundTripper
+	src    *tokenSource
+	logger *zap.Logger
+}
+
+func (t *oauth2Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.src.token(req.Context())
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		// Keep the bytes for a possible second send.
+		if req, _, err = bufferBody(req); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := t.send(req, req.Body, tok)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	body := req.Body
+	if req.GetBody != nil {
+		if body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	// The connection is reused only once the body is read to the end.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+
+	t.src.invalidate(tok)
+	t.logger.Info("endpoint answered 401 to the OAuth2 token; fetching a new token and sending once more",
+		zap.String("endpoint", redactURL(req.URL.String())))
+	fresh, err := t.src.token(req.Context())
+	if err != nil {
+		closeReadCloser(body)
+		return nil, err
+	}
+	return t.send(req, body, fresh)
+}
+
+func (t *oauth2Transport) send(req *http.Request, body io.ReadCloser, tok *oauth2.Token) (*http.Response, error) {
+	out := req.Clone(req.Context())
+	out.Body = body
+	tok.SetAuthHeader(out)
+	return t.base.RoundTrip(out)
+}
+
+func closeReadCloser(rc io.ReadCloser) {
+	if rc != nil {
+		_ = rc.Close()
+	}
+}
