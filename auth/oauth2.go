@@ -66,6 +66,11 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 		s.logger.Warn("OAuth2 token request failed", zap.Error(err))
 		return nil, err
 	}
+	if !tok.Expiry.IsZero() {
+		// x/oauth2 dates the expiry by the wall clock; restate it on the
+		// clock the buffer is checked against.
+		tok.Expiry = s.now().Add(time.Until(tok.Expiry))
+	}
 	s.tok = tok
 	s.logger.Debug("OAuth2 token fetched",
 		zap.String("token_url", redactURL(s.cfg.TokenURL)),
