@@ -59,7 +59,9 @@ type ConnectionCheckConfig struct {
 	Enabled bool `mapstructure:"enabled"`
 	// FailOnError makes a failed check fail the collector's start-up.
 	FailOnError bool `mapstructure:"fail_on_error"`
-	_           struct{}
+	// Endpoint overrides the URL that the check calls (see connection.go).
+	Endpoint string `mapstructure:"endpoint"`
+	_        struct{}
 }
 
 var _ component.Config = (*Config)(nil)
@@ -78,6 +80,9 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is not allowed; write a number of 1 or more (default 8)", cfg.MaxConcurrentRequests))
 	}
 	if err := cfg.validateFormat(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := cfg.ConnectionCheck.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -55,6 +55,12 @@ func newEncoder(cfg *Config) (formats.Encoder, error) {
 	switch cfg.Format {
 	case FormatJSON:
 		return formats.NewJSON(cfg.JSON), nil
+	case FormatSplunkHEC:
+		return formats.NewSplunkHEC(cfg.SplunkHEC), nil
+	case FormatDatadog:
+		return formats.NewDatadog(cfg.Datadog), nil
+	case FormatElastic:
+		return formats.NewElastic(cfg.Elastic, cfg.ClientConfig.Endpoint)
 	}
 	if enc, ok := formats.Lookup(cfg.Format); ok {
 		return enc, nil
@@ -83,6 +89,9 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	e.client = client
+	if e.cfg.ConnectionCheck.Enabled {
+		return e.checkConnection(ctx)
+	}
 	return nil
 }
 

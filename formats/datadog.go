@@ -1,9 +1,372 @@
 package formats
 
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Limits of Datadog's Events API (v1), in characters.
+const (
+	DatadogMaxTextChars  = 4000
+	DatadogMaxTitleChars = 100
+)
+
 // DatadogConfig configures the Datadog Events API format.
 type DatadogConfig struct {
-	_ struct{}
+	// APIKey is sent as the DD-API-KEY header.
+	APIKey configopaque.String `mapstructure:"api_key"`
+	// Site is the Datadog site (datadoghq.com, datadoghq.eu, us5.datadoghq.com,
+	// ...). The connection check validates the key at https://api.<site>.
+	Site string `mapstructure:"site"`
+	// Tags are added to every event's tags, e.g. "env:prod".
+	Tags []string `mapstructure:"tags"`
+	_    struct{}
 }
 
 // Check checks the Datadog settings.
-func (c *DatadogConfig) Check() error { return nil }
+func (c *DatadogConfig) Check() error {
+	if c.Site != "" && (strings.ContainsAny(c.Site, "/: ") || strings.HasPrefix(c.Site, "api.")) {
+		return fmt.Errorf("datadog::site: %q is not a site name; write the site's domain only, e.g. datadoghq.com or datadoghq.eu", c.Site)
+	}
+	for i, tag := range c.Tags {
+		if strings.TrimSpace(tag) == "" {
+			return fmt.Errorf("datadog::tags[%d]: empty tag; write key:value, e.g. env:prod, or remove it", i)
+		}
+	}
+	return nil
+}
+
+// DatadogEncoder writes the seed's Datadog Events API payload. The Events
+// API takes one event per request, so every event gets a request of its
+// own and the requests may run concurrently.
+type DatadogEncoder struct {
+	apiKey string
+	tags   []string
+}
+
+// NewDatadog returns the Datadog Events API encoder.
+func NewDatadog(cfg DatadogConfig) *DatadogEncoder {
+	return &DatadogEncoder{apiKey: string(cfg.APIKey), tags: cfg.Tags}
+}
+
+// ContentType implements Encoder.
+func (e *DatadogEncoder) ContentType() string { return "application/json" }
+
+// SetHeaders implements HeaderSetter.
+func (e *DatadogEncoder) SetHeaders(h http.Header) {
+	if e.apiKey != "" {
+		h.Set("DD-API-KEY", e.apiKey)
+	}
+}
+
+// Encode implements Encoder. The bodies share one buffer, as do the index
+// lists, so a batch costs a few allocations however many events it has.
+func (e *DatadogEncoder) Encode(events []Event) (Batch, error) {
+	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
+	indices := make([]int, len(events))
+	buf := make([]byte, 0, 512*len(events))
+	var text []byte
+	var titles sourceTitles
+	for i := range events {
+		start := len(buf)
+		buf, text = e.appendEvent(buf, text[:0], &events[i], &titles)
+		indices[i] = i
+		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
+	}
+	return batch, nil
+}
+
+// AppendEvent appends one Events API payload in the seed's key order.
+func (e *DatadogEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+	var titles sourceTitles
+	dst, _ = e.appendEvent(dst, nil, ev, &titles)
+	return dst
+}
+
+func (e *DatadogEncoder) appendEvent(dst, text []byte, ev *Event, titles *sourceTitles) ([]byte, []byte) {
+	dst = append(dst, `{"title":`...)
+	dst = AppendString(dst, truncateRunes(titles.title(ev.Source)+": "+ev.Type, DatadogMaxTitleChars))
+	text = AppendDatadogText(text, ev.Data)
+	dst = append(dst, `,"text":`...)
+	dst = AppendString(dst, string(text))
+	dst = append(dst, `,"alert_type":`...)
+	dst = AppendString(dst, datadogAlertType(ev.Severity))
+	dst = append(dst, `,"source_type_name":`...)
+	dst = AppendString(dst, ev.Source)
+	dst = append(dst, `,"tags":[`...)
+	dst = appendJoined(dst, "event_type", ':', ev.Type)
+	dst = append(dst, ',')
+	dst = appendJoined(dst, "severity", ':', ev.Severity)
+	dst = append(dst, ',')
+	dst = appendJoined(dst, "source", ':', ev.Source)
+	for _, tag := range e.tags {
+		dst = append(dst, ',')
+		dst = AppendString(dst, tag)
+	}
+	dst = append(dst, `],"date_happened":`...)
+	dst = strconv.AppendInt(dst, ev.Timestamp.Unix(), 10)
+	return append(dst, '}'), text
+}
+
+// datadogAlertType maps a severity to the Events API's alert_type, which
+// has no "critical".
+func datadogAlertType(severity string) string {
+	switch severity {
+	case SeverityWarning, SeverityError:
+		return severity
+	case SeverityCritical:
+		return SeverityError
+	}
+	return SeverityInfo
+}
+
+// sourceTitles remembers the capitalised source: a batch shares one source,
+// so it is computed once per Encode, not once per event.
+type sourceTitles struct {
+	source, capitalised string
+}
+
+func (s *sourceTitles) title(source string) string {
+	if source != s.source || s.capitalised == "" {
+		s.source, s.capitalised = source, Capitalize(source)
+	}
+	return s.capitalised
+}
+
+// Capitalize upper-cases the first letter: "sentyr" -> "Sentyr", as the
+// seed writes the source in titles and messages. The rest is left as it is.
+func Capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || unicode.IsUpper(r) || !unicode.IsLetter(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i := 0
+	for n > 1 {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		n--
+	}
+	return s[:i] + "…"
+}
+
+// AppendDatadogText appends the event's data as JSON indented by two
+// spaces, as the seed writes it, within Datadog's 4000 characters.
+//
+// When the whole data does not fit, the text stays valid, readable JSON
+// with the fields in their order: fields short enough for an equal share of
+// the room are kept whole; lists and objects that are not are left out;
+// long strings share the room that is left and are cut, ending in "…".
+// When there are so many fields that a share is too small to read, fields
+// are kept whole in order while they fit and the rest are left out. A last
+// member "_truncated" says how many fields were cut or left out.
+func AppendDatadogText(dst []byte, fields []Field) []byte {
+	start := len(dst)
+	dst = appendIndentedFields(dst, fields)
+	if utf8.RuneCount(dst[start:]) <= DatadogMaxTextChars {
+		return dst
+	}
+	return appendTruncatedText(dst[:start], fields)
+}
+
+const (
+	// Room kept for the "_truncated" member and the closing brace.
+	datadogTruncationReserve = 96
+	// A cut string shorter than this says too little to be worth its room.
+	datadogMinCutChars = 64
+)
+
+// Plans for one field of a text that must be cut.
+const (
+	planUnresolved = iota
+	planWhole
+	planCut
+	planOmit
+)
+
+func appendTruncatedText(dst []byte, fields []Field) []byte {
+	budget := DatadogMaxTextChars - datadogTruncationReserve - 1 // 1: the opening brace
+	members := make([][]byte, len(fields))
+	plan := make([]int, len(fields))
+	for i, f := range fields {
+		members[i] = appendIndentedMember(nil, f.Key, f.Value, true)
+	}
+	unresolved := len(fields)
+	// Max-min fairness: what fits an equal share is kept whole; lists and
+	// objects that do not are left out, so that strings get their room.
+	for unresolved > 0 {
+		share := budget / unresolved
+		changed := false
+		for i := range fields {
+			if plan[i] == planUnresolved && utf8.RuneCount(members[i]) <= share {
+				plan[i], budget, changed = planWhole, budget-utf8.RuneCount(members[i]), true
+				unresolved--
+			}
+		}
+		if changed {
+			continue
+		}
+		for i, f := range fields {
+			if plan[i] == planUnresolved && f.Value.Type() != pcommon.ValueTypeStr {
+				plan[i], changed = planOmit, true
+				unresolved--
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	cutRoom := 0
+	if unresolved > 0 {
+		cutRoom = budget / unresolved
+	}
+	cut, omitted := 0, 0
+	dst = append(dst, '{')
+	written := 0
+	for i, f := range fields {
+		if plan[i] == planUnresolved {
+			plan[i] = planOmit
+			if cutRoom >= datadogMinCutChars {
+				plan[i] = planCut
+			} else if n := utf8.RuneCount(members[i]); n <= budget {
+				// Too many fields to share the room: keep them in order.
+				plan[i], budget = planWhole, budget-n
+			}
+		}
+		switch plan[i] {
+		case planWhole:
+			m := members[i]
+			if written == 0 {
+				m = m[1:] // no comma before the first member
+			}
+			dst = append(dst, m...)
+			written++
+		case planCut:
+			dst = appendCutString(dst, f.Key, f.Value.Str(), written > 0, cutRoom)
+			written++
+			cut++
+		default:
+			omitted++
+		}
+	}
+	if written > 0 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, "\n  \"_truncated\": "...)
+	note := fmt.Sprintf("%d of %d fields cut or left out to fit Datadog's %d characters", cut+omitted, len(fields), DatadogMaxTextChars)
+	dst = AppendString(dst, note)
+	return append(dst, "\n}"...)
+}
+
+// appendCutString writes key: "<the start of s>…" in at most room
+// characters, keeping as much of s as fits once escaped.
+func appendCutString(dst []byte, key, s string, comma bool, room int) []byte {
+	start := len(dst)
+	dst = appendIndentedKey(dst, key, comma)
+	head := len(dst)
+	fits := func(keep int) bool {
+		out := AppendString(dst[:head], truncateRunes(s, keep+1))
+		return utf8.RuneCount(out[start:]) <= room
+	}
+	// Binary search for the longest prefix that fits: escapes make the
+	// written length differ from the rune count.
+	lo, hi := 0, min(utf8.RuneCountInString(s), room)
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fits(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return AppendString(dst[:head], truncateRunes(s, lo+1))
+}
+
+func appendIndentedKey(dst []byte, key string, comma bool) []byte {
+	if comma {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, "\n  "...)
+	dst = AppendString(dst, key)
+	return append(dst, ": "...)
+}
+
+func appendIndentedMember(dst []byte, key string, v pcommon.Value, comma bool) []byte {
+	dst = appendIndentedKey(dst, key, comma)
+	return appendIndentedValue(dst, v, 1)
+}
+
+// appendIndentedFields writes fields as an object in Python's
+// json.dumps(indent=2) layout.
+func appendIndentedFields(dst []byte, fields []Field) []byte {
+	if len(fields) == 0 {
+		return append(dst, "{}"...)
+	}
+	dst = append(dst, '{')
+	for i, f := range fields {
+		dst = appendIndentedMember(dst, f.Key, f.Value, i > 0)
+	}
+	return append(dst, "\n}"...)
+}
+
+func appendIndent(dst []byte, depth int) []byte {
+	dst = append(dst, '\n')
+	for range depth {
+		dst = append(dst, "  "...)
+	}
+	return dst
+}
+
+// appendIndentedValue writes v, whose key sits at depth.
+func appendIndentedValue(dst []byte, v pcommon.Value, depth int) []byte {
+	switch v.Type() {
+	case pcommon.ValueTypeMap:
+		m := v.Map()
+		if m.Len() == 0 {
+			return append(dst, "{}"...)
+		}
+		dst = append(dst, '{')
+		first := true
+		for k, item := range m.All() {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendIndent(dst, depth+1)
+			dst = AppendString(dst, k)
+			dst = append(dst, ": "...)
+			dst = appendIndentedValue(dst, item, depth+1)
+		}
+		dst = appendIndent(dst, depth)
+		return append(dst, '}')
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		if s.Len() == 0 {
+			return append(dst, "[]"...)
+		}
+		dst = append(dst, '[')
+		for i := 0; i < s.Len(); i++ {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendIndent(dst, depth+1)
+			dst = appendIndentedValue(dst, s.At(i), depth+1)
+		}
+		dst = appendIndent(dst, depth)
+		return append(dst, ']')
+	}
+	return AppendValue(dst, v)
+}

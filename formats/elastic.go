@@ -1,10 +1,266 @@
 package formats
 
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
+// DefaultElasticDataKey is where the seed's ECS document keeps the data.
+const DefaultElasticDataKey = "sentyr"
+
 // ElasticConfig configures the Elasticsearch (ECS) format.
 type ElasticConfig struct {
-	_ struct{}
+	// Index is the index or data stream of a /_bulk endpoint; it goes in
+	// every action line. A /<index>/_bulk or /<index>/_doc endpoint names
+	// it already.
+	Index string `mapstructure:"index"`
+	// APIKey is sent as "Authorization: ApiKey <key>": the base64 "encoded"
+	// value that Elasticsearch's create-API-key call returns.
+	APIKey configopaque.String `mapstructure:"api_key"`
+	// Pipeline is the ingest pipeline of a /_bulk endpoint's documents,
+	// written in every action line. For /_doc add ?pipeline=<name> to the
+	// endpoint instead.
+	Pipeline string `mapstructure:"pipeline"`
+	// DataKey is the document member that holds the event's data (default "sentyr").
+	DataKey string `mapstructure:"data_key"`
+	_       struct{}
+}
+
+// elasticTarget is what the endpoint's path says about how to send.
+type elasticTarget struct {
+	bulk  bool
+	index string // the index named in the path, if any
+}
+
+func parseElasticEndpoint(endpoint string) (elasticTarget, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return elasticTarget{}, fmt.Errorf("endpoint: %q is not a valid URL", endpoint)
+	}
+	path := strings.TrimSuffix(u.Path, "/")
+	var t elasticTarget
+	switch {
+	case strings.HasSuffix(path, "/_bulk"):
+		t.bulk = true
+		path = strings.TrimSuffix(path, "/_bulk")
+	case strings.HasSuffix(path, "/_doc"):
+		path = strings.TrimSuffix(path, "/_doc")
+	default:
+		return t, fmt.Errorf("endpoint: for format elastic the path must end in /<index>/_doc (one document per request) or /_bulk (batches), "+
+			"e.g. https://elasticsearch.example.com:9200/sentyr/_bulk; %q ends in neither", u.Path)
+	}
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		t.index = path[i+1:]
+	}
+	if !t.bulk && t.index == "" {
+		return t, errors.New("endpoint: a /_doc endpoint must name the index, e.g. https://elasticsearch.example.com:9200/sentyr/_doc")
+	}
+	return t, nil
 }
 
 // Check checks the Elasticsearch settings against the endpoint, whose
 // path (_doc or _bulk) decides how events are sent.
-func (c *ElasticConfig) Check(endpoint string) error { return nil }
+func (c *ElasticConfig) Check(endpoint string) error {
+	t, err := parseElasticEndpoint(endpoint)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if strings.ContainsAny(c.DataKey, ".") || (c.DataKey != "" && strings.TrimSpace(c.DataKey) == "") {
+		errs = append(errs, fmt.Errorf("elastic::data_key: %q cannot name a document member (no dots, not blank); write e.g. sentyr", c.DataKey))
+	}
+	if t.bulk {
+		if c.Index == "" && t.index == "" {
+			errs = append(errs, errors.New("elastic::index: required with a /_bulk endpoint; name the index or data stream, e.g. index: sentyr-events "+
+				"(or write the endpoint as .../<index>/_bulk)"))
+		}
+		return errors.Join(errs...)
+	}
+	if c.Index != "" && c.Index != t.index {
+		errs = append(errs, fmt.Errorf("elastic::index: %q differs from the index %q in the /_doc endpoint, which is where documents go; "+
+			"remove elastic::index or change the endpoint", c.Index, t.index))
+	}
+	if c.Pipeline != "" {
+		errs = append(errs, errors.New("elastic::pipeline: applies to /_bulk endpoints only; with a /_doc endpoint add ?pipeline=<name> to the endpoint"))
+	}
+	return errors.Join(errs...)
+}
+
+// ElasticEncoder writes the seed's ECS document: one per request for a
+// /_doc endpoint, or NDJSON with a create action per document for /_bulk.
+type ElasticEncoder struct {
+	bulk    bool
+	apiKey  string
+	dataKey string
+	// action is the start of every action line, up to the _id's value.
+	action []byte
+}
+
+// NewElastic returns the Elasticsearch encoder for endpoint.
+func NewElastic(cfg ElasticConfig, endpoint string) (*ElasticEncoder, error) {
+	if err := cfg.Check(endpoint); err != nil {
+		return nil, err
+	}
+	t, _ := parseElasticEndpoint(endpoint)
+	e := &ElasticEncoder{bulk: t.bulk, apiKey: string(cfg.APIKey), dataKey: cfg.DataKey}
+	if e.dataKey == "" {
+		e.dataKey = DefaultElasticDataKey
+	}
+	index := cfg.Index
+	if index == "" {
+		index = t.index
+	}
+	// create, not index: a document whose _id exists is not overwritten
+	// but answered 409, which tells a resent event from a new one.
+	e.action = append(e.action, `{"create":{"_index":`...)
+	e.action = AppendString(e.action, index)
+	if cfg.Pipeline != "" {
+		e.action = append(e.action, `,"pipeline":`...)
+		e.action = AppendString(e.action, cfg.Pipeline)
+	}
+	e.action = append(e.action, `,"_id":`...)
+	return e, nil
+}
+
+// ContentType implements Encoder.
+func (e *ElasticEncoder) ContentType() string {
+	if e.bulk {
+		return "application/x-ndjson"
+	}
+	return "application/json"
+}
+
+// SetHeaders implements HeaderSetter.
+func (e *ElasticEncoder) SetHeaders(h http.Header) {
+	if e.apiKey != "" {
+		h.Set("Authorization", "ApiKey "+e.apiKey)
+	}
+}
+
+// Encode implements Encoder.
+func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
+	indices := make([]int, len(events))
+	var titles sourceTitles
+	if !e.bulk {
+		batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
+		buf := make([]byte, 0, 384*len(events))
+		for i := range events {
+			start := len(buf)
+			buf = e.appendDocument(buf, &events[i], &titles)
+			indices[i] = i
+			batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
+		}
+		return batch, nil
+	}
+	buf := make([]byte, 0, 480*len(events))
+	for i := range events {
+		indices[i] = i
+		buf = append(buf, e.action...)
+		buf = AppendString(buf, events[i].ID)
+		buf = append(buf, "}}\n"...)
+		buf = e.appendDocument(buf, &events[i], &titles)
+		buf = append(buf, '\n')
+	}
+	return Batch{Requests: []Request{{Body: buf, Events: indices}}}, nil
+}
+
+// AppendDocument appends one ECS document in the seed's key order.
+func (e *ElasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
+	var titles sourceTitles
+	return e.appendDocument(dst, ev, &titles)
+}
+
+func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles) []byte {
+	dst = append(dst, `{"@timestamp":`...)
+	dst = AppendTime(dst, ev.Timestamp)
+	dst = append(dst, `,"event":{"kind":"alert","category":["security"],"type":[`...)
+	dst = AppendString(dst, ev.Type)
+	dst = append(dst, `],"severity":`...)
+	dst = append(dst, ecsSeverity(ev.Severity))
+	dst = append(dst, `},"observer":{"name":`...)
+	dst = AppendString(dst, ev.Source)
+	dst = append(dst, `,"type":"security_scanner"},"message":`...)
+	dst = appendJoined(dst, titles.title(ev.Source), ' ', "event: "+ev.Type)
+	dst = append(dst, ',')
+	dst = AppendString(dst, e.dataKey)
+	dst = append(dst, ':')
+	dst = AppendFields(dst, ev.Data)
+	return append(dst, '}')
+}
+
+// ecsSeverity is ECS's numeric event.severity as one digit.
+func ecsSeverity(severity string) byte {
+	switch severity {
+	case SeverityWarning:
+		return '2'
+	case SeverityError:
+		return '3'
+	case SeverityCritical:
+		return '4'
+	}
+	return '1'
+}
+
+// bulkResponse is the part of a _bulk answer that says what became of each
+// document; items are in the order of the request's actions.
+type bulkResponse struct {
+	Errors bool                  `json:"errors"`
+	Items  []map[string]bulkItem `json:"items"`
+}
+
+type bulkItem struct {
+	Status int `json:"status"`
+	Error  *struct {
+		Type   string `json:"type"`
+		Reason string `json:"reason"`
+	} `json:"error"`
+}
+
+// ReadResponse implements ResponseReader for _bulk: a 200 answer may hold
+// failed items. Items with 429 or 5xx are sent again alone, other failed
+// items are dropped with their error; 409 means a document with the event's
+// id exists, i.e. an earlier attempt delivered it.
+func (e *ElasticEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
+	if !e.bulk || status < 200 || status > 299 {
+		return nil
+	}
+	var r bulkResponse
+	if err := json.Unmarshal(body, &r); err != nil {
+		// Documents carry their event's id, so sending them again is safe:
+		// what was created answers 409 the next time.
+		return allResults(req, Result{Outcome: Retry, Reason: "the _bulk answer could not be read: " + err.Error()})
+	}
+	if !r.Errors {
+		return nil
+	}
+	if len(r.Items) != len(req.Events) {
+		return allResults(req, Result{Outcome: Retry, Reason: fmt.Sprintf("the _bulk answer has %d items for %d documents", len(r.Items), len(req.Events))})
+	}
+	out := make([]Result, len(req.Events))
+	for i, item := range r.Items {
+		for _, it := range item { // one member, named after the action
+			out[i] = bulkItemResult(it)
+		}
+	}
+	return out
+}
+
+func bulkItemResult(it bulkItem) Result {
+	if (it.Status >= 200 && it.Status <= 299) || it.Status == http.StatusConflict {
+		return Result{Outcome: Delivered}
+	}
+	reason := fmt.Sprintf("Elasticsearch item status %d", it.Status)
+	if it.Error != nil {
+		reason = fmt.Sprintf("Elasticsearch item status %d, %s: %s", it.Status, it.Error.Type, it.Error.Reason)
+	}
+	if it.Status == http.StatusTooManyRequests || it.Status >= 500 {
+		return Result{Outcome: Retry, Reason: reason}
+	}
+	return Result{Outcome: Drop, Reason: reason}
+}

@@ -1,9 +1,295 @@
 package formats
 
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
+// DefaultHECMaxRequestBytes is the default bound of one HEC request: 1 MiB,
+// within Splunk Cloud's limit on a request's content.
+const DefaultHECMaxRequestBytes = 1 << 20
+
+// Smaller limits would put every event in a request of its own.
+const minHECMaxRequestBytes = 1 << 10
+
 // SplunkHECConfig configures the Splunk HEC format.
 type SplunkHECConfig struct {
-	_ struct{}
+	// Token is the HEC token, sent as "Authorization: Splunk <token>".
+	Token configopaque.String `mapstructure:"token"`
+	// Index, when set, names the index of every event; else the token's default index.
+	Index string `mapstructure:"index"`
+	// Host overrides the events' host, which is the source by default.
+	Host string `mapstructure:"host"`
+	// Sourcetype overrides the events' sourcetype, "<source>:<event_type>" by default.
+	Sourcetype string `mapstructure:"sourcetype"`
+	// MaxRequestBytes bounds the body of one request (0: 1 MiB). A batch
+	// larger than that goes out in several requests, in order.
+	MaxRequestBytes int `mapstructure:"max_request_bytes"`
+	_               struct{}
 }
 
 // Check checks the Splunk HEC settings.
-func (c *SplunkHECConfig) Check() error { return nil }
+func (c *SplunkHECConfig) Check() error {
+	if c.MaxRequestBytes != 0 && c.MaxRequestBytes < minHECMaxRequestBytes {
+		return fmt.Errorf("splunk_hec::max_request_bytes: %d is too small; write at least %d, or leave it out for the default %d (1 MiB)",
+			c.MaxRequestBytes, minHECMaxRequestBytes, DefaultHECMaxRequestBytes)
+	}
+	return nil
+}
+
+// SplunkHECEncoder writes the seed's Splunk HEC envelope. A batch is HEC
+// objects concatenated, which is how the /services/collector/event endpoint
+// takes several events in one request.
+type SplunkHECEncoder struct {
+	token      string
+	index      string
+	host       string
+	sourcetype string
+	maxBytes   int
+}
+
+// NewSplunkHEC returns the Splunk HEC encoder.
+func NewSplunkHEC(cfg SplunkHECConfig) *SplunkHECEncoder {
+	maxBytes := cfg.MaxRequestBytes
+	if maxBytes <= 0 {
+		maxBytes = DefaultHECMaxRequestBytes
+	}
+	return &SplunkHECEncoder{
+		token:      string(cfg.Token),
+		index:      cfg.Index,
+		host:       cfg.Host,
+		sourcetype: cfg.Sourcetype,
+		maxBytes:   maxBytes,
+	}
+}
+
+// ContentType implements Encoder.
+func (e *SplunkHECEncoder) ContentType() string { return "application/json" }
+
+// SetHeaders implements HeaderSetter.
+func (e *SplunkHECEncoder) SetHeaders(h http.Header) {
+	if e.token != "" {
+		h.Set("Authorization", "Splunk "+e.token)
+	}
+}
+
+// Encode implements Encoder. Events are packed in order into requests of at
+// most the configured size; HEC takes them in order, so the requests are sent
+// one after the other. An event larger than the limit on its own goes alone
+// in a request: the limit is ours, and only the receiver knows whether it
+// takes the event (a 413 then drops it with a log line).
+func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
+	var batch Batch
+	indices := make([]int, len(events))
+	buf := make([]byte, 0, min(300*len(events), e.maxBytes+e.maxBytes/4))
+	start, first := 0, 0
+	for i := range events {
+		indices[i] = i
+		before := len(buf)
+		buf = e.AppendEvent(buf, &events[i])
+		if len(buf)-start > e.maxBytes && i > first {
+			// This event overflows the current request: close it and
+			// start the next one with this event.
+			batch.Requests = append(batch.Requests, Request{Body: buf[start:before:before], Events: indices[first:i:i]})
+			start, first = before, i
+		}
+	}
+	if len(events) > 0 {
+		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[first:]})
+	}
+	return batch, nil
+}
+
+// hecReserved are the event members the envelope writes itself.
+var hecReserved = [...]string{"event_type", "severity", "timestamp"}
+
+// AppendEvent appends one HEC object in the seed's key order.
+func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+	dst = append(dst, `{"time":`...)
+	dst = AppendEpoch(dst, ev.Timestamp)
+	dst = append(dst, `,"host":`...)
+	if e.host != "" {
+		dst = AppendString(dst, e.host)
+	} else {
+		dst = AppendString(dst, ev.Source)
+	}
+	dst = append(dst, `,"source":`...)
+	dst = AppendString(dst, ev.Source)
+	dst = append(dst, `,"sourcetype":`...)
+	if e.sourcetype != "" {
+		dst = AppendString(dst, e.sourcetype)
+	} else {
+		dst = appendJoined(dst, ev.Source, ':', ev.Type)
+	}
+	if e.index != "" {
+		dst = append(dst, `,"index":`...)
+		dst = AppendString(dst, e.index)
+	}
+	dst = append(dst, `,"event":{"event_type":`...)
+	dst = AppendString(dst, ev.Type)
+	dst = append(dst, `,"severity":`...)
+	dst = AppendString(dst, ev.Severity)
+	dst = append(dst, `,"timestamp":`...)
+	dst = AppendTime(dst, ev.Timestamp)
+	for _, f := range ev.Data {
+		dst = append(dst, ',')
+		if isHECReserved(f.Key) {
+			// Data must not override the envelope's own members (a
+			// duplicate key is read as the last one by Splunk).
+			dst = AppendString(dst, "data."+f.Key)
+		} else {
+			dst = AppendString(dst, f.Key)
+		}
+		dst = append(dst, ':')
+		dst = AppendValue(dst, f.Value)
+	}
+	return append(dst, "}}"...)
+}
+
+// appendJoined appends a+sep+b as one JSON string without building it.
+func appendJoined(dst []byte, a string, sep byte, b string) []byte {
+	dst = AppendString(dst, a)
+	dst[len(dst)-1] = sep
+	n := len(dst)
+	dst = AppendString(dst, b)
+	// Drop b's opening quote.
+	copy(dst[n:], dst[n+1:])
+	return dst[:len(dst)-1]
+}
+
+func isHECReserved(key string) bool {
+	for _, r := range hecReserved {
+		if key == r {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendEpoch appends t as epoch seconds: an integer when t has no fraction
+// of a second, else with the fraction's significant digits (1761739200.123).
+func AppendEpoch(dst []byte, t time.Time) []byte {
+	sec, nsec := t.Unix(), int64(t.Nanosecond())
+	if nsec == 0 {
+		return strconv.AppendInt(dst, sec, 10)
+	}
+	if sec < 0 {
+		// Unix() floors: -4.5s is -5 and 0.5; write it as -4.5.
+		dst = append(dst, '-')
+		sec, nsec = -(sec + 1), 1e9-nsec
+	}
+	dst = strconv.AppendInt(dst, sec, 10)
+	var frac [10]byte
+	frac[0] = '.'
+	for i := 9; i >= 1; i-- {
+		frac[i] = byte('0' + nsec%10)
+		nsec /= 10
+	}
+	n := 10
+	for frac[n-1] == '0' {
+		n--
+	}
+	return append(dst, frac[:n]...)
+}
+
+// HEC status codes (Splunk's "Troubleshoot HTTP Event Collector" table).
+const (
+	hecCodeSuccess          = 0
+	hecCodeTokenDisabled    = 1
+	hecCodeTokenRequired    = 2
+	hecCodeInvalidAuthz     = 3
+	hecCodeInvalidToken     = 4
+	hecCodeNoData           = 5
+	hecCodeInvalidFormat    = 6
+	hecCodeIncorrectIndex   = 7
+	hecCodeInternalError    = 8
+	hecCodeBusy             = 9
+	hecCodeChannelMissing   = 10
+	hecCodeInvalidChannel   = 11
+	hecCodeEventRequired    = 12
+	hecCodeEventBlank       = 13
+	hecCodeAckDisabled      = 14
+	hecCodeIndexedFields    = 15
+	hecCodeQueryStringAuthz = 16
+	hecCodeHealthy          = 17
+	hecCodeUnhealthyLast    = 20
+)
+
+// hecResponse is HEC's answer: {"text":"...","code":N,"invalid-event-number":K}.
+type hecResponse struct {
+	Text               string `json:"text"`
+	Code               *int   `json:"code"`
+	InvalidEventNumber *int   `json:"invalid-event-number"`
+}
+
+// ReadResponse implements ResponseReader: HEC's code says more than the
+// HTTP status. It returns nil where the status alone decides (success,
+// 413, answers that are not HEC's).
+func (e *SplunkHECEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
+	var r hecResponse
+	if status == http.StatusRequestEntityTooLarge || json.Unmarshal(body, &r) != nil || r.Code == nil {
+		return nil
+	}
+	code := *r.Code
+	switch {
+	case code == hecCodeSuccess || code == hecCodeHealthy:
+		return nil
+	case code == hecCodeBusy || code == hecCodeInternalError || (code > hecCodeHealthy && code <= hecCodeUnhealthyLast):
+		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
+	case code >= hecCodeTokenDisabled && code <= hecCodeInvalidToken:
+		return allResults(req, Result{Outcome: Drop, Reason: fmt.Sprintf(
+			"Splunk HEC refused the token (code %d, %s); set splunk_hec::token to a valid, enabled HEC token", code, r.Text)})
+	case code == hecCodeChannelMissing || code == hecCodeInvalidChannel || code == hecCodeAckDisabled:
+		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) +
+			"; the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token"})
+	case code == hecCodeQueryStringAuthz:
+		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) + "; send the token with splunk_hec::token, not in the URL"})
+	}
+	if r.InvalidEventNumber != nil && *r.InvalidEventNumber >= 0 && *r.InvalidEventNumber < len(req.Events) {
+		return invalidEventResults(len(req.Events), *r.InvalidEventNumber, code, r.Text)
+	}
+	if status >= 500 || status == http.StatusTooManyRequests {
+		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
+	}
+	return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text)})
+}
+
+// invalidEventResults reads HEC's invalid-event-number K. Splunk parses a
+// request in order and stops at the first bad event: the events before K
+// are indexed, event K is refused, the events after K were never read. So
+// K is dropped, the ones after it are sent again, and the ones before it
+// are delivered. An incorrect index is the same for every event (it comes
+// from the config), so with code 7 the events from K on are all dropped.
+func invalidEventResults(n, k, code int, text string) []Result {
+	out := make([]Result, n)
+	reason := hecReason(code, text)
+	if code == hecCodeIncorrectIndex {
+		reason += "; the index does not exist or the token may not write to it: fix splunk_hec::index or the token's allowed indexes"
+	}
+	for i := k; i < n; i++ {
+		switch {
+		case i == k || code == hecCodeIncorrectIndex:
+			out[i] = Result{Outcome: Drop, Reason: reason}
+		default:
+			out[i] = Result{Outcome: Retry, Reason: fmt.Sprintf("not read by Splunk HEC after the refused event %d of the request", k)}
+		}
+	}
+	return out
+}
+
+func hecReason(code int, text string) string {
+	return fmt.Sprintf("Splunk HEC code %d: %s", code, text)
+}
+
+func allResults(req *Request, r Result) []Result {
+	out := make([]Result, len(req.Events))
+	for i := range out {
+		out[i] = r
+	}
+	return out
+}
