@@ -1,9 +1,173 @@
 package formats
 
-// CustomConfig configures the custom (template) format.
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// Custom batch layouts.
+const (
+	// CustomEvent sends every rendered event in a request of its own.
+	CustomEvent = "event"
+	// CustomArray sends a batch as one JSON array of the rendered events.
+	CustomArray = "array"
+)
+
+const defaultCustomContentType = "application/json"
+
+// CustomConfig configures the custom format: a Jinja template, in the
+// seed's syntax and with its context names, rendered per event.
 type CustomConfig struct {
-	_ struct{}
+	// Template is the template, inline.
+	Template string `mapstructure:"template"`
+	// TemplateFile is the path of a file that holds the template.
+	TemplateFile string `mapstructure:"template_file"`
+	// ContentType of the requests (default application/json). For a type
+	// other than JSON nothing is escaped and the output is not checked.
+	ContentType string `mapstructure:"content_type"`
+	// Batch is how several events are sent: event (default, one request
+	// per event) or array (one request whose body is a JSON array).
+	Batch string `mapstructure:"batch"`
+	_     struct{}
 }
 
-// Check checks the template settings.
-func (c *CustomConfig) Check() error { return nil }
+// Check checks the settings and parses the template, so that a template
+// that does not parse fails at config validation with the engine's message.
+func (c *CustomConfig) Check() error {
+	var errs []error
+	ct := c.contentType()
+	if err := checkMediaType(ct); err != nil {
+		errs = append(errs, fmt.Errorf("custom::content_type: %q %v; write e.g. application/json or text/plain", c.ContentType, err))
+	}
+	switch c.Batch {
+	case "", CustomEvent:
+	case CustomArray:
+		if !isJSONMediaType(ct) {
+			errs = append(errs, fmt.Errorf("custom::batch: array joins rendered events into a JSON array, but custom::content_type is %q; use batch: event or a JSON content type", ct))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("custom::batch: unknown layout %q; write \"event\" (one request per event, the default) or \"array\"", c.Batch))
+	}
+	if _, err := c.parse(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *CustomConfig) contentType() string {
+	if c.ContentType == "" {
+		return defaultCustomContentType
+	}
+	return c.ContentType
+}
+
+// parse reads and parses the template.
+func (c *CustomConfig) parse() (*jinjaTemplate, error) {
+	jsonSafe := isJSONMediaType(c.contentType())
+	switch {
+	case c.Template != "" && c.TemplateFile != "":
+		return nil, errors.New("custom: set either custom::template or custom::template_file, not both")
+	case c.Template != "":
+		return parseTemplate("custom::template", c.Template, jsonSafe)
+	case c.TemplateFile != "":
+		src, err := os.ReadFile(c.TemplateFile)
+		if err != nil {
+			return nil, fmt.Errorf("custom::template_file: cannot read the template: %v; check the path (relative paths start at the collector's working directory)", err)
+		}
+		return parseTemplate(c.TemplateFile, string(src), jsonSafe)
+	}
+	return nil, errors.New("custom::template: required with format: custom; write a Jinja template inline under custom::template or point custom::template_file at a file")
+}
+
+// CustomEncoder renders events through a Jinja template.
+type CustomEncoder struct {
+	tpl         *jinjaTemplate
+	contentType string
+	json        bool
+	array       bool
+}
+
+// NewCustom parses the template and returns the encoder.
+func NewCustom(cfg CustomConfig) (*CustomEncoder, error) {
+	tpl, err := cfg.parse()
+	if err != nil {
+		return nil, err
+	}
+	ct := cfg.contentType()
+	return &CustomEncoder{tpl: tpl, contentType: ct, json: isJSONMediaType(ct), array: cfg.Batch == CustomArray}, nil
+}
+
+// ContentType implements Encoder.
+func (e *CustomEncoder) ContentType() string { return e.contentType }
+
+// Encode implements Encoder. An event whose template fails, or whose output
+// is not valid JSON when the content type is JSON, is rejected alone.
+func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
+	if e.array {
+		return e.encodeArray(events), nil
+	}
+	// The bodies share one buffer and the index lists one array.
+	batch := Batch{Requests: make([]Request, 0, len(events)), Concurrent: true}
+	indices := make([]int, len(events))
+	buf := make([]byte, 0, 512*len(events))
+	for i := range events {
+		indices[i] = i
+		start := len(buf)
+		out, err := e.renderEvent(buf, &events[i])
+		if err != nil {
+			batch.Rejected = append(batch.Rejected, Rejection{Index: i, Err: err})
+			continue
+		}
+		buf = out
+		body := buf[start:len(buf):len(buf)]
+		if e.json {
+			body = bytes.TrimSpace(body)
+		}
+		batch.Requests = append(batch.Requests, Request{Body: body, Events: indices[i : i+1 : i+1]})
+	}
+	return batch, nil
+}
+
+// encodeArray sends the rendered events as one JSON array.
+func (e *CustomEncoder) encodeArray(events []Event) Batch {
+	var batch Batch
+	req := Request{Events: make([]int, 0, len(events))}
+	buf := make([]byte, 1, 512*len(events)+2)
+	buf[0] = '['
+	for i := range events {
+		mark := len(buf)
+		if len(req.Events) > 0 {
+			buf = append(buf, ',')
+		}
+		out, err := e.renderEvent(buf, &events[i])
+		if err != nil {
+			buf = buf[:mark]
+			batch.Rejected = append(batch.Rejected, Rejection{Index: i, Err: err})
+			continue
+		}
+		buf = out
+		req.Events = append(req.Events, i)
+	}
+	if len(req.Events) > 0 {
+		req.Body = append(buf, ']')
+		batch.Requests = []Request{req}
+	}
+	return batch
+}
+
+// renderEvent appends one event's payload to dst and checks it.
+func (e *CustomEncoder) renderEvent(dst []byte, ev *Event) ([]byte, error) {
+	start := len(dst)
+	out, err := e.tpl.render(dst, templateContext(ev))
+	if err != nil {
+		return dst, err
+	}
+	if e.json && !json.Valid(out[start:]) {
+		return dst, fmt.Errorf("%s: the rendered payload is not valid JSON (%s); write values inside quotes (\"{{ value }}\") or through tojson ({{ value | tojson }})",
+			e.tpl.name, jsonError(out[start:]))
+	}
+	return out, nil
+}

@@ -1,0 +1,94 @@
+package formats
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+const defaultBodyContentType = "application/json"
+
+// BodyConfig configures the body format: the record's body is the payload,
+// for payloads shaped upstream (an OTTL transform).
+type BodyConfig struct {
+	// ContentType of the requests (default application/json). With a JSON
+	// type every payload is checked; set text/plain (or another type) to
+	// send string bodies that are not JSON.
+	ContentType string `mapstructure:"content_type"`
+	_           struct{}
+}
+
+// Check checks the content type.
+func (c *BodyConfig) Check() error {
+	if err := checkMediaType(c.contentType()); err != nil {
+		return fmt.Errorf("body::content_type: %q %v; write e.g. application/json or text/plain", c.ContentType, err)
+	}
+	return nil
+}
+
+func (c *BodyConfig) contentType() string {
+	if c.ContentType == "" {
+		return defaultBodyContentType
+	}
+	return c.ContentType
+}
+
+// BodyEncoder sends each record's body in a request of its own: a map or a
+// list as JSON, a string or bytes as they are.
+type BodyEncoder struct {
+	contentType string
+	json        bool
+}
+
+// NewBody returns the body encoder.
+func NewBody(cfg BodyConfig) *BodyEncoder {
+	ct := cfg.contentType()
+	return &BodyEncoder{contentType: ct, json: isJSONMediaType(ct)}
+}
+
+// ContentType implements Encoder.
+func (e *BodyEncoder) ContentType() string { return e.contentType }
+
+var errNoBody = errors.New("body: the record has no body; set one upstream (e.g. with an OTTL transform) or use another format")
+
+// Encode implements Encoder. The bodies share one buffer.
+func (e *BodyEncoder) Encode(events []Event) (Batch, error) {
+	batch := Batch{Requests: make([]Request, 0, len(events)), Concurrent: true}
+	indices := make([]int, len(events))
+	buf := make([]byte, 0, 256*len(events))
+	for i := range events {
+		indices[i] = i
+		start := len(buf)
+		var err error
+		buf, err = e.appendBody(buf, events[i].Body)
+		if err != nil {
+			buf = buf[:start]
+			batch.Rejected = append(batch.Rejected, Rejection{Index: i, Err: err})
+			continue
+		}
+		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]})
+	}
+	return batch, nil
+}
+
+func (e *BodyEncoder) appendBody(dst []byte, body pcommon.Value) ([]byte, error) {
+	start := len(dst)
+	switch body.Type() {
+	case pcommon.ValueTypeEmpty:
+		return dst, errNoBody
+	case pcommon.ValueTypeStr:
+		dst = append(dst, body.Str()...)
+	case pcommon.ValueTypeBytes:
+		dst = append(dst, body.Bytes().AsRaw()...)
+	default:
+		// Maps, lists and scalars: always valid JSON.
+		return AppendValue(dst, body), nil
+	}
+	if e.json && !json.Valid(dst[start:]) {
+		return dst, fmt.Errorf("body: a %s body that is not JSON cannot be sent as %s (%s); set body::content_type (e.g. text/plain) to send it as it is, or make the body a map upstream",
+			body.Type(), e.contentType, jsonError(dst[start:]))
+	}
+	return dst, nil
+}

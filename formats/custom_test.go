@@ -1,0 +1,427 @@
+package formats
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// seedCustomTemplate is the seed's "Custom Template (Jinja2)", unchanged.
+const seedCustomTemplate = `
+{
+  "alert": {
+    "type": "{{ event_type }}",
+    "level": "{{ severity }}",
+    "time": "{{ timestamp }}",
+    "details": {
+      "file": "{{ event_data.file_name }}",
+      "owner": "{{ event_data.owner }}",
+      "recipient": "{{ event_data.shared_with }}"
+    }
+  }
+}
+`
+
+// seedCustomPayload is the payload the seed documents for that template.
+const seedCustomPayload = `{
+  "alert": {
+    "type": "file_shared_externally",
+    "level": "warning",
+    "time": "2025-10-29T12:00:00Z",
+    "details": {
+      "file": "sensitive.pdf",
+      "owner": "user@example.com",
+      "recipient": "external@partner.com"
+    }
+  }
+}`
+
+var seedCustomData = map[string]any{
+	"file_id":     "abc123",
+	"file_name":   "sensitive.pdf",
+	"owner":       "user@example.com",
+	"shared_with": "external@partner.com",
+}
+
+// customEvent is the seed's example event with data in place of its four
+// fields.
+func customEvent(t testing.TB, data map[string]any) Event {
+	t.Helper()
+	m := pcommon.NewMap()
+	require.NoError(t, m.FromRaw(data))
+	ev := Event{
+		ID:        "0123456789abcdef",
+		Type:      "file_shared_externally",
+		Severity:  SeverityWarning,
+		Timestamp: time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC),
+		Source:    "sentyr",
+		Body:      pcommon.NewValueEmpty(),
+		Resource:  pcommon.NewMap(),
+	}
+	for k, v := range m.All() {
+		ev.Data = append(ev.Data, Field{Key: k, Value: v})
+	}
+	return ev
+}
+
+func newCustomEncoder(t testing.TB, cfg CustomConfig) *CustomEncoder {
+	t.Helper()
+	require.NoError(t, cfg.Check())
+	enc, err := NewCustom(cfg)
+	require.NoError(t, err)
+	return enc
+}
+
+// renderOne encodes one event and returns its body, failing on a rejection.
+func renderOne(t testing.TB, enc *CustomEncoder, ev Event) []byte {
+	t.Helper()
+	batch, err := enc.Encode([]Event{ev})
+	require.NoError(t, err)
+	require.Empty(t, batch.Rejected)
+	require.Len(t, batch.Requests, 1)
+	return batch.Requests[0].Body
+}
+
+func TestCustomSeedTemplateGivesSeedPayload(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: seedCustomTemplate})
+	body := renderOne(t, enc, customEvent(t, seedCustomData))
+	assert.JSONEq(t, seedCustomPayload, string(body))
+	assert.Equal(t, "application/json", enc.ContentType())
+}
+
+// hostileStrings are event contents that try to leave their JSON string.
+var hostileStrings = []string{
+	`x", "admin": true, "x": "`,
+	`x", "admin": true, "y": "`,
+	`"quoted"`,
+	`back\slash\`,
+	`\", "admin": true, "z": \"`,
+	"new\nline\r\nand\ttab",
+	"</script><script>alert(1)</script>",
+	"control \x00\x01\x08\x0b\x0c\x1b\x1f\x7f",
+	"invalid \xff\xfe UTF-8 \xc3",
+	"line\u2028separators\u2029",
+	"{{ event_type }} {% raw %}",
+	`'single' & <angle>`,
+	"emoji 🔒 ünïcödé",
+}
+
+func TestCustomKeepsHostileValuesInsideTheirStrings(t *testing.T) {
+	templates := map[string]string{
+		"seed":        seedCustomTemplate,
+		"plain":       `{"user": "{{ event_data.owner }}", "role": "viewer"}`,
+		"filtered":    `{"user": "{{ event_data.owner | trim | replace('a', 'a') }}", "role": "viewer"}`,
+		"html escape": `{"user": "{{ event_data.owner | e }}", "role": "viewer"}`,
+		"conditional": `{"user": "{{ event_data.owner if event_data.owner else 'none' }}", "role": "viewer"}`,
+		"set":         `{% set u = event_data.owner %}{"user": "{{ u }}", "role": "viewer"}`,
+		"set block":   `{% set u %}{{ event_data.owner }}{% endset %}{"user": "{{ u }}", "role": "viewer"}`,
+		"concat":      `{"user": "{{ 'user ' ~ event_data.owner }}", "role": "viewer"}`,
+	}
+	for name, src := range templates {
+		enc := newCustomEncoder(t, CustomConfig{Template: src})
+		for _, hostile := range hostileStrings {
+			t.Run(name+"/"+hostile, func(t *testing.T) {
+				data := map[string]any{"owner": hostile, "file_name": hostile, "shared_with": hostile}
+				body := renderOne(t, enc, customEvent(t, data))
+				require.True(t, json.Valid(body), "%s", body)
+				var got map[string]any
+				require.NoError(t, json.Unmarshal(body, &got))
+				want := asDecoded(hostile)
+				switch name {
+				case "seed":
+					require.Equal(t, []string{"alert"}, keysOf(got))
+					alert := got["alert"].(map[string]any)
+					require.ElementsMatch(t, []string{"type", "level", "time", "details"}, keysOf(alert))
+					details := alert["details"].(map[string]any)
+					require.ElementsMatch(t, []string{"file", "owner", "recipient"}, keysOf(details))
+					for _, k := range []string{"file", "owner", "recipient"} {
+						assert.Equal(t, want, details[k])
+					}
+				case "html escape":
+					// gonja's escape filter is HTML escaping: the value
+					// changes, but it stays inside its string.
+					require.ElementsMatch(t, []string{"user", "role"}, keysOf(got))
+					assert.Equal(t, "viewer", got["role"])
+				case "filtered":
+					require.ElementsMatch(t, []string{"user", "role"}, keysOf(got))
+					assert.Equal(t, strings.TrimSpace(want), got["user"])
+				case "concat":
+					require.ElementsMatch(t, []string{"user", "role"}, keysOf(got))
+					assert.Equal(t, "user "+want, got["user"])
+				default:
+					require.ElementsMatch(t, []string{"user", "role"}, keysOf(got))
+					assert.Equal(t, want, got["user"])
+					assert.Equal(t, "viewer", got["role"])
+				}
+			})
+		}
+	}
+}
+
+func TestCustomKeepsHostileKeysInsideTheirStrings(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{"fields": { {%- for k, v in event_data | dictsort -%}
+"{{ k }}": "{{ v }}"{% if not loop.last %},{% endif %}
+{%- endfor -%} }, "role": "viewer"}`})
+	data := map[string]any{}
+	for i, h := range hostileStrings {
+		data[strings.Repeat("k", i+1)+h] = h
+	}
+	body := renderOne(t, enc, customEvent(t, data))
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(body, &got), "%s", body)
+	require.ElementsMatch(t, []string{"fields", "role"}, keysOf(got))
+	fields := got["fields"].(map[string]any)
+	require.Len(t, fields, len(hostileStrings))
+	for i, h := range hostileStrings {
+		assert.Equal(t, asDecoded(h), fields[asDecoded(strings.Repeat("k", i+1)+h)])
+	}
+}
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestCustomToJSON(t *testing.T) {
+	data := map[string]any{
+		"list":   []any{"ssn", "email", int64(3)},
+		"map":    map[string]any{"b": int64(1), "a": "x"},
+		"int":    int64(-42),
+		"float":  2.5,
+		"nan":    math.NaN(),
+		"inf":    math.Inf(1),
+		"true":   true,
+		"false":  false,
+		"str":    `x", "admin": true, "y": "`,
+		"bytes":  []byte{0, 0xff},
+		"nested": map[string]any{"l": []any{map[string]any{"k": nil}}},
+	}
+	tests := []struct {
+		expr string
+		want string
+	}{
+		{"event_data.list", `["ssn","email",3]`},
+		{"event_data.map", `{"a":"x","b":1}`},
+		{"event_data.int", `-42`},
+		{"event_data.float", `2.5`},
+		{"event_data.nan", `null`},
+		{"event_data.inf", `null`},
+		{"event_data.true", `true`},
+		{"event_data.false", `false`},
+		{"none", `null`},
+		{"event_data.missing", `null`},
+		{"event_data.str", `"x\", \"admin\": true, \"y\": \""`},
+		{"event_data.bytes", `"AP8="`},
+		{"event_data.nested", `{"l":[{"k":null}]}`},
+		{"[1, 'a', none, true, 1.5]", `[1,"a",null,true,1.5]`},
+		{"{'b': [1], 'a': {'c': none}}", `{"a":{"c":null},"b":[1]}`},
+		{"dict(x=1)", `{"x":1}`},
+		{"event_data.list | length", `3`},
+		{"severity", `"warning"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			enc := newCustomEncoder(t, CustomConfig{Template: `{"v": {{ ` + tt.expr + ` | tojson }}}`})
+			body := renderOne(t, enc, customEvent(t, data))
+			assert.JSONEq(t, `{"v": `+tt.want+`}`, string(body))
+			assert.Contains(t, string(body), tt.want, "tojson writes compact JSON with sorted keys")
+		})
+	}
+	t.Run("indent", func(t *testing.T) {
+		enc := newCustomEncoder(t, CustomConfig{Template: `{{ event_data.map | tojson(indent=2) }}`})
+		assert.Equal(t, "{\n  \"a\": \"x\",\n  \"b\": 1\n}", string(renderOne(t, enc, customEvent(t, data))))
+	})
+	t.Run("html characters are escaped", func(t *testing.T) {
+		enc := newCustomEncoder(t, CustomConfig{Template: `{{ event_data.s | tojson }}`})
+		got := renderOne(t, enc, customEvent(t, map[string]any{"s": "</script>&'"}))
+		assert.Equal(t, `"\u003c/script\u003e\u0026\u0027"`, string(got))
+	})
+}
+
+func TestCustomContextNames(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{"id": "{{ event_id }}", "type": "{{ event_type }}", "severity": "{{ severity }}",
+"time": "{{ timestamp }}", "source": "{{ source }}", "data": {{ event_data | tojson }}, "service": "{{ resource['service.name'] }}"}`})
+	ev := customEvent(t, map[string]any{"file_id": "abc123"})
+	ev.Timestamp = time.Date(2025, 10, 29, 14, 0, 0, 5000, time.FixedZone("CEST", 2*3600))
+	ev.Resource.PutStr("service.name", "drive-audit")
+	assert.JSONEq(t, `{"id": "0123456789abcdef", "type": "file_shared_externally", "severity": "warning",
+"time": "2025-10-29T12:00:00.000005Z", "source": "sentyr", "data": {"file_id": "abc123"}, "service": "drive-audit"}`,
+		string(renderOne(t, enc, ev)))
+}
+
+func TestCustomRejectsOnlyTheEventWhoseOutputIsNotJSON(t *testing.T) {
+	for _, layout := range []string{CustomEvent, CustomArray} {
+		t.Run(layout, func(t *testing.T) {
+			enc := newCustomEncoder(t, CustomConfig{Template: `{"count": {{ event_data.n }}}`, Batch: layout})
+			events := []Event{
+				customEvent(t, map[string]any{"n": 1}),
+				customEvent(t, map[string]any{"n": "1, \"admin\": true"}),
+				customEvent(t, map[string]any{"n": 3}),
+			}
+			batch, err := enc.Encode(events)
+			require.NoError(t, err)
+			require.Len(t, batch.Rejected, 1)
+			assert.Equal(t, 1, batch.Rejected[0].Index)
+			assert.Contains(t, batch.Rejected[0].Err.Error(), "custom::template")
+			assert.Contains(t, batch.Rejected[0].Err.Error(), "not valid JSON")
+			assert.NotContains(t, batch.Rejected[0].Err.Error(), "admin", "the reason does not quote event content")
+			var bodies []string
+			var sent []int
+			for _, r := range batch.Requests {
+				bodies = append(bodies, string(r.Body))
+				sent = append(sent, r.Events...)
+			}
+			assert.Equal(t, []int{0, 2}, sent)
+			if layout == CustomArray {
+				assert.Equal(t, []string{`[{"count": 1},{"count": 3}]`}, bodies)
+				assert.False(t, batch.Concurrent)
+			} else {
+				assert.Equal(t, []string{`{"count": 1}`, `{"count": 3}`}, bodies)
+				assert.True(t, batch.Concurrent)
+			}
+		})
+	}
+}
+
+func TestCustomRuntimeErrorsRejectTheEvent(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{"n": {{ event_data.n | nosuchfilter }}}`})
+	batch, err := enc.Encode([]Event{customEvent(t, map[string]any{"n": 1})})
+	require.NoError(t, err)
+	require.Len(t, batch.Rejected, 1)
+	assert.Equal(t, "custom::template: rendering failed at line 1: filter 'nosuchfilter' not found", batch.Rejected[0].Err.Error())
+	assert.Empty(t, batch.Requests)
+}
+
+func TestCustomArrayOfOnlyRejectedEventsSendsNothing(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{{ event_data.n }}`, Batch: CustomArray})
+	batch, err := enc.Encode([]Event{customEvent(t, map[string]any{"n": "x"}), customEvent(t, map[string]any{"n": "y"})})
+	require.NoError(t, err)
+	assert.Len(t, batch.Rejected, 2)
+	assert.Empty(t, batch.Requests)
+}
+
+func TestCustomOtherContentTypesAreNotEscapedOrChecked(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{
+		Template:    `{{ event_data.owner }} shared "{{ event_data.file_name }}" <{{ severity }}>`,
+		ContentType: "text/plain; charset=utf-8",
+	})
+	assert.Equal(t, "text/plain; charset=utf-8", enc.ContentType())
+	body := renderOne(t, enc, customEvent(t, seedCustomData))
+	assert.Equal(t, `user@example.com shared "sensitive.pdf" <warning>`, string(body))
+}
+
+func TestCustomJSONSuffixTypesAreChecked(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{"u": "{{ event_data.owner }}"}`, ContentType: "application/vnd.alert+json"})
+	body := renderOne(t, enc, customEvent(t, map[string]any{"owner": `a"b`}))
+	assert.Equal(t, `{"u": "a\"b"}`, string(body))
+}
+
+func TestCustomSafeWritesRawAndIsStillChecked(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{"raw": {{ event_data.v | safe }}}`})
+	body := renderOne(t, enc, customEvent(t, map[string]any{"v": `{"trusted": 1}`}))
+	assert.JSONEq(t, `{"raw": {"trusted": 1}}`, string(body))
+
+	batch, err := enc.Encode([]Event{customEvent(t, map[string]any{"v": `1, "x": `})})
+	require.NoError(t, err)
+	assert.Len(t, batch.Rejected, 1, "raw output that breaks the JSON is still caught")
+}
+
+func TestCustomTemplateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alert.j2")
+	require.NoError(t, os.WriteFile(path, []byte(seedCustomTemplate), 0o600))
+	enc := newCustomEncoder(t, CustomConfig{TemplateFile: path})
+	assert.JSONEq(t, seedCustomPayload, string(renderOne(t, enc, customEvent(t, seedCustomData))))
+
+	bad := filepath.Join(t.TempDir(), "bad.j2")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"n": {{ event_data.n }}}`), 0o600))
+	enc = newCustomEncoder(t, CustomConfig{TemplateFile: bad})
+	batch, err := enc.Encode([]Event{customEvent(t, map[string]any{"n": "x"})})
+	require.NoError(t, err)
+	require.Len(t, batch.Rejected, 1)
+	assert.Contains(t, batch.Rejected[0].Err.Error(), bad, "the reason names the template file")
+}
+
+func TestCustomCheck(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.j2")
+	tests := []struct {
+		name string
+		cfg  CustomConfig
+		want []string
+	}{
+		{"no template", CustomConfig{}, []string{"custom::template: required", "custom::template_file"}},
+		{"both", CustomConfig{Template: "{}", TemplateFile: "x.j2"}, []string{"custom::template or custom::template_file, not both"}},
+		{"missing file", CustomConfig{TemplateFile: missing}, []string{"custom::template_file: cannot read", missing}},
+		{"unclosed output", CustomConfig{Template: "{\n  \"a\": \"{{ event_type\"\n}"}, []string{"custom::template: the template does not parse", "'}}' expected", "line 2"}},
+		{"malformed if", CustomConfig{Template: "{\n\n{% if %}{% endif %}}"}, []string{"custom::template: the template does not parse", `"if"`, "Line: 3"}},
+		{"unclosed for", CustomConfig{Template: "[\n{% for x in event_data %}{{ x }}]"}, []string{"does not parse", "endfor", "Line: 2"}},
+		{"unknown statement", CustomConfig{Template: "{% frobnicate %}"}, []string{"does not parse", "frobnicate", "Line: 1"}},
+		{"include reads files", CustomConfig{Template: `{% include "/etc/passwd" %}`}, []string{"does not parse", "'include' not found", "statements a template may use: if, for, set"}},
+		{"macro", CustomConfig{Template: `{% macro m() %}{% endmacro %}`}, []string{"does not parse", "'macro' not found"}},
+		{"bad content type", CustomConfig{Template: "{}", ContentType: "json"}, []string{"custom::content_type", `"json" is not a media type`}},
+		{"unknown batch", CustomConfig{Template: "{}", Batch: "ndjson"}, []string{"custom::batch", `"ndjson"`, `"array"`}},
+		{"array of text", CustomConfig{Template: "x", Batch: CustomArray, ContentType: "text/plain"}, []string{"custom::batch: array", "text/plain"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Check()
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "failed to parse template '", "the message does not quote the whole template")
+			_, err = NewCustom(tt.cfg)
+			if tt.name != "bad content type" && tt.name != "unknown batch" && tt.name != "array of text" {
+				assert.Error(t, err, "the encoder refuses what Check refuses")
+			}
+		})
+	}
+	for _, ok := range []CustomConfig{
+		{Template: seedCustomTemplate},
+		{Template: "x", ContentType: "text/plain"},
+		{Template: "{}", Batch: CustomArray},
+		{Template: "{}", Batch: CustomEvent, ContentType: "application/json; charset=utf-8"},
+		{Template: `{% for x in [1] %}{% if x %}{% set y = x %}{% do [].append(1) %}{% break %}{% endif %}{% else %}{% endfor %}{% raw %}{{{% endraw %}}`},
+	} {
+		assert.NoError(t, ok.Check(), "%+v", ok)
+	}
+}
+
+// The encoder is shared by exporterhelper's consumers.
+func TestCustomEncodesConcurrently(t *testing.T) {
+	enc := newCustomEncoder(t, CustomConfig{Template: `{"u": "{{ event_data.owner }}", "all": {{ event_data | tojson }}{% for k in event_data %}, "{{ k }}": 1{% endfor %}}`})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				owner := strings.Repeat("\"", g) + string(rune('a'+i%26))
+				batch, err := enc.Encode([]Event{customEvent(t, map[string]any{"owner": owner, "n": i})})
+				if err != nil || len(batch.Requests) != 1 {
+					t.Errorf("encode: %v %+v", err, batch.Rejected)
+					return
+				}
+				var got struct{ U string }
+				if err := json.Unmarshal(batch.Requests[0].Body, &got); err != nil || got.U != owner {
+					t.Errorf("got %q from %s (%v)", got.U, batch.Requests[0].Body, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// asDecoded is s as a JSON decoder returns it after our escaping: each byte
+// of invalid UTF-8 is one U+FFFD, which is what converting to runes does.
+func asDecoded(s string) string { return string([]rune(s)) }

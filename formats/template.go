@@ -1,0 +1,279 @@
+package formats
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/nikolalohinski/gonja/v2/builtins"
+	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
+	"github.com/nikolalohinski/gonja/v2/config"
+	"github.com/nikolalohinski/gonja/v2/exec"
+	"github.com/nikolalohinski/gonja/v2/loaders"
+	"github.com/nikolalohinski/gonja/v2/nodes"
+	"github.com/nikolalohinski/gonja/v2/parser"
+	"github.com/nikolalohinski/gonja/v2/tokens"
+)
+
+// allowedStatements are the Jinja statements a template may use. The others
+// are left out on purpose: include, import, from and extends read files at
+// render time; macro, call, filter, with, block, trans and autoescape write
+// output that escapeOutputs cannot reach, which would reopen the injection
+// that the escaping closes.
+var allowedStatements = []string{"if", "for", "set", "raw", "do", "break", "continue"}
+
+// jsonEscapeFilter is the filter escapeOutputs appends to every output. No
+// template can write its name, so none can call, shadow or skip it.
+const jsonEscapeFilter = "(json-escape)"
+
+// templateID is the name of the only template the loader knows.
+const templateID = "/template"
+
+// jinjaTemplate is a parsed template, ready to render concurrently.
+type jinjaTemplate struct {
+	// name is how log lines and errors name the template: custom::template
+	// or the template file's path.
+	name string
+	tpl  *exec.Template
+}
+
+// parseTemplate parses source once. With jsonSafe every {{ output }} is
+// JSON-escaped unless it ends in tojson or safe.
+func parseTemplate(name, source string, jsonSafe bool) (*jinjaTemplate, error) {
+	loader, err := loaders.NewMemoryLoader(map[string]string{templateID: source})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	tpl, err := exec.NewTemplate(templateID, config.New(), loader, newTemplateEnvironment(jsonSafe))
+	if err != nil {
+		return nil, parseError(name, source, err)
+	}
+	if jsonSafe {
+		if err := escapeOutputs(tpl.Root()); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return &jinjaTemplate{name: name, tpl: tpl}, nil
+}
+
+// parseError keeps the engine's message and line and drops its wrapper,
+// which quotes the whole template source.
+func parseError(name, source string, err error) error {
+	msg := err.Error()
+	if inner := errors.Unwrap(err); inner != nil {
+		msg = inner.Error()
+	}
+	if !strings.Contains(msg, "(Line: ") || strings.Contains(msg, "(Line: 0 ") {
+		// The parser lost the position (it does at the end of the input);
+		// the lexer knows where it stopped.
+		msg = fmt.Sprintf("%s; the engine stopped reading after line %d", msg, lexerLine(source))
+	}
+	if strings.Contains(strings.ToLower(msg), "controlstructure '") {
+		msg += fmt.Sprintf("; statements a template may use: %s", strings.Join(allowedStatements, ", "))
+	}
+	return fmt.Errorf("%s: the template does not parse: %s", name, strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg))
+}
+
+// lexerLine returns the line of the last token the lexer read from
+// source: where the construct that does not close begins.
+func lexerLine(source string) int {
+	s := tokens.LexAll(source, config.New())
+	line := 1
+	for !s.End() {
+		if t := s.Current(); t != nil && t.Line > 0 {
+			line = t.Line
+		}
+		s.Next()
+	}
+	return line
+}
+
+// lineError adds the line to a parse error that the engine reports
+// without one (it does so for malformed statements such as {% if %}).
+type lineError struct {
+	err  error
+	line int
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("%v (Line: %d)", e.err, e.line) }
+func (e *lineError) Unwrap() error { return e.err }
+
+// withLine wraps a statement parser so that its errors name a line. The
+// main parser stands just past the statement's closing %}, on its line.
+func withLine(parse parser.ControlStructureParser) parser.ControlStructureParser {
+	return func(p *parser.Parser, args *parser.Parser) (nodes.ControlStructure, error) {
+		line := 0
+		if t := p.Current(); t != nil {
+			line = t.Line
+		}
+		cs, err := parse(p, args)
+		if err == nil || line == 0 {
+			return cs, err
+		}
+		if _, ok := errors.AsType[*lineError](err); ok {
+			return cs, err
+		}
+		if se, ok := errors.AsType[*parser.SyntaxError](err); ok && se.Line > 0 {
+			return cs, err
+		}
+		return cs, &lineError{err: err, line: line}
+	}
+}
+
+// newTemplateEnvironment is gonja's default environment with the allowed
+// statements only, our tojson and the JSON escape filter. It is built per
+// template so that nothing global is changed.
+func newTemplateEnvironment(jsonSafe bool) *exec.Environment {
+	statements := make(map[string]parser.ControlStructureParser, len(allowedStatements))
+	for _, name := range allowedStatements {
+		if p, ok := controlStructures.All.Get(name); ok {
+			statements[name] = withLine(p)
+		}
+	}
+	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
+	// gonja's tojson goes through encoding/json, which fails on NaN and
+	// leaves < > & as they are; ours always writes valid JSON.
+	_ = filters.Replace("tojson", filterToJSON)
+	if jsonSafe {
+		_ = filters.Register(jsonEscapeFilter, filterJSONEscape)
+	}
+	return &exec.Environment{
+		Context:           exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables),
+		Filters:           filters,
+		Tests:             builtins.Tests,
+		ControlStructures: exec.NewControlStructureSet(statements),
+		Methods:           builtins.Methods,
+	}
+}
+
+// escapeOutputs appends the JSON escape filter to every output of the
+// template, so that a value written inside a JSON string stays inside it.
+// Outputs that end in tojson (which writes JSON) or safe (the author's
+// explicit choice) are left as they are.
+func escapeOutputs(node nodes.Node) error {
+	switch n := node.(type) {
+	case *nodes.Template:
+		return escapeAll(n.Nodes)
+	case *nodes.Wrapper:
+		if n == nil {
+			return nil
+		}
+		return escapeAll(n.Nodes)
+	case *nodes.Output:
+		n.Expression = escapeExpression(n.Expression)
+		if n.Alternative != nil {
+			n.Alternative = escapeExpression(n.Alternative)
+		}
+		return nil
+	case *nodes.Data, *nodes.Comment:
+		return nil
+	case *nodes.ControlStructureBlock:
+		switch cs := n.ControlStructure.(type) {
+		case *controlStructures.IfControlStructure:
+			for _, w := range cs.Wrappers {
+				if err := escapeOutputs(w); err != nil {
+					return err
+				}
+			}
+			return nil
+		case *controlStructures.ForControlStructure:
+			if err := escapeOutputs(cs.BodyWrapper); err != nil {
+				return err
+			}
+			return escapeOutputs(cs.EmptyWrapper)
+		case *controlStructures.SetControlStructure:
+			// A block set captures its output in a variable, which is
+			// escaped where it is written.
+			return nil
+		case *controlStructures.RawControlStructure, *controlStructures.DoControlStructure,
+			*controlStructures.BreakControlStructure, *controlStructures.ContinueControlStructure:
+			return nil
+		}
+		return fmt.Errorf("statement %q cannot be used in a JSON template; use %s", n.Name, strings.Join(allowedStatements, ", "))
+	}
+	return fmt.Errorf("unexpected template node %T", node)
+}
+
+func escapeAll(list []nodes.Node) error {
+	for _, n := range list {
+		if err := escapeOutputs(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func escapeExpression(e nodes.Expression) nodes.Expression {
+	if fe, ok := e.(*nodes.FilteredExpression); ok && len(fe.Filters) > 0 {
+		switch fe.Filters[len(fe.Filters)-1].Name {
+		case "tojson", "safe":
+			return e
+		}
+	}
+	return &nodes.FilteredExpression{
+		Expression: e,
+		Filters:    []*nodes.FilterCall{{Token: e.Position(), Name: jsonEscapeFilter}},
+	}
+}
+
+// appendWriter lets the engine render straight into a batch's buffer.
+type appendWriter struct{ buf []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+func (w *appendWriter) WriteString(s string) (int, error) {
+	w.buf = append(w.buf, s...)
+	return len(s), nil
+}
+
+// maxRenderErrorBytes bounds an engine error in a log line: the message can
+// quote event content.
+const maxRenderErrorBytes = 300
+
+// render appends the template's output for ctx to dst. On error dst comes
+// back as it was.
+func (t *jinjaTemplate) render(dst []byte, ctx map[string]any) (out []byte, err error) {
+	// The engine is reflection-heavy third-party code: a panic on some
+	// unforeseen value must cost one event, not the collector.
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = dst, fmt.Errorf("%s: the template engine failed: %s", t.name, clip(fmt.Sprint(r)))
+		}
+	}()
+	w := appendWriter{buf: dst}
+	if err := t.tpl.Execute(&w, exec.NewContext(ctx)); err != nil {
+		return dst, fmt.Errorf("%s: rendering failed%s", t.name, renderErrorDetail(err.Error()))
+	}
+	return w.buf, nil
+}
+
+// renderErrorDetail cuts the engine's render error down to its line and
+// cause: the full message nests a dump of every filter node on the way.
+func renderErrorDetail(msg string) string {
+	line := ""
+	if i := strings.Index(msg, "at line "); i >= 0 {
+		j := i + len("at line ")
+		for j < len(msg) && msg[j] >= '0' && msg[j] <= '9' {
+			j++
+		}
+		line = " " + msg[i:j]
+	}
+	const call = "invalid call to "
+	detail := msg
+	if i := strings.LastIndex(msg, call); i >= 0 && !strings.HasPrefix(msg[i:], call+"filter '"+jsonEscapeFilter+"'") {
+		detail = msg[i:]
+	} else if i := strings.LastIndex(msg, ": "); i >= 0 {
+		detail = msg[i+2:]
+	}
+	return line + ": " + clip(detail)
+}
+
+func clip(s string) string {
+	if len(s) > maxRenderErrorBytes {
+		s = s[:maxRenderErrorBytes] + "…"
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}

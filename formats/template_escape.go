@@ -1,0 +1,321 @@
+package formats
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nikolalohinski/gonja/v2/exec"
+)
+
+// filterJSONEscape writes any value as the content of a JSON string: the
+// quotes around it are the template's. Safe marks from other filters are
+// ignored on purpose: gonja's escape filter is HTML escaping, which leaves
+// backslashes that would end the JSON string.
+func filterJSONEscape(_ *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	return exec.AsSafeValue(string(appendJSONText(nil, in.String())))
+}
+
+// filterToJSON is Jinja's tojson: the value as JSON, keys sorted, < > & '
+// escaped as Jinja escapes them, with an optional indent.
+func filterToJSON(_ *exec.Evaluator, in *exec.Value, params *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	indent := -1
+	if len(params.Args) > 0 {
+		return exec.AsValue(errors.New("tojson takes no positional arguments; write tojson or tojson(indent=2)"))
+	}
+	for k, v := range params.KwArgs {
+		if k != "indent" {
+			return exec.AsValue(fmt.Errorf("tojson has no argument %q; it takes indent", k))
+		}
+		if !v.IsNil() {
+			if !v.IsInteger() {
+				return exec.AsValue(errors.New("tojson: indent must be a number"))
+			}
+			indent = min(max(v.Integer(), 0), 16)
+		}
+	}
+	out, err := appendJSONAny(nil, in.Interface(), 0)
+	if err != nil {
+		return exec.AsValue(err)
+	}
+	if indent >= 0 {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, out, "", strings.Repeat(" ", indent)); err != nil {
+			return exec.AsValue(err)
+		}
+		out = buf.Bytes()
+	}
+	return exec.AsSafeValue(string(out))
+}
+
+// maxJSONDepth stops tojson on a value that contains itself (a template can
+// build one with do and append) before the stack does.
+const maxJSONDepth = 10_000
+
+var errTooDeep = errors.New("tojson: the value is nested too deeply (or contains itself)")
+
+// appendJSONAny appends v as JSON. It handles the values a template sees:
+// those of the event context, gonja's literals and filter results.
+func appendJSONAny(dst []byte, v any, depth int) ([]byte, error) {
+	if depth > maxJSONDepth {
+		return dst, errTooDeep
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), nil
+	case string:
+		return appendJSONString(dst, x), nil
+	case bool:
+		return strconv.AppendBool(dst, x), nil
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case float64:
+		return AppendFloat(dst, x), nil
+	case *exec.Value:
+		if x == nil {
+			return append(dst, "null"...), nil
+		}
+		return appendJSONAny(dst, x.Interface(), depth+1)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, k)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = appendJSONAny(dst, x[k], depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	case []any:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendJSONAny(dst, e, depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case exec.ValuesList:
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendJSONAny(dst, e, depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case *exec.Dict:
+		if x == nil {
+			return append(dst, "null"...), nil
+		}
+		// Sorted by key, as Jinja's tojson sorts them.
+		m := make(map[string]any, len(x.Pairs))
+		for _, p := range x.Pairs {
+			m[p.Key.String()] = p.Value
+		}
+		return appendJSONAny(dst, m, depth+1)
+	case *exec.Pair:
+		if x == nil {
+			return append(dst, "null"...), nil
+		}
+		return appendJSONAny(dst, []any{x.Key, x.Value}, depth+1)
+	case fmt.Stringer:
+		return appendJSONString(dst, x.String()), nil
+	}
+	return appendJSONReflect(dst, reflect.ValueOf(v), depth)
+}
+
+// appendJSONReflect covers the typed maps, slices and numbers that gonja's
+// filters return.
+func appendJSONReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return append(dst, "null"...), nil
+		}
+		return appendJSONAny(dst, valueInterface(rv.Elem()), depth+1)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(dst, rv.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.AppendUint(dst, rv.Uint(), 10), nil
+	case reflect.Float32, reflect.Float64:
+		return AppendFloat(dst, rv.Float()), nil
+	case reflect.Bool:
+		return strconv.AppendBool(dst, rv.Bool()), nil
+	case reflect.String:
+		return appendJSONString(dst, rv.String()), nil
+	case reflect.Slice, reflect.Array:
+		dst = append(dst, '[')
+		for i := range rv.Len() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			var err error
+			if dst, err = appendJSONAny(dst, valueInterface(rv.Index(i)), depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, ']'), nil
+	case reflect.Map:
+		type member struct {
+			key string
+			val reflect.Value
+		}
+		members := make([]member, 0, rv.Len())
+		for it := rv.MapRange(); it.Next(); {
+			members = append(members, member{fmt.Sprint(valueInterface(it.Key())), it.Value()})
+		}
+		slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.key, b.key) })
+		dst = append(dst, '{')
+		for i, m := range members {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, m.key)
+			dst = append(dst, ':')
+			var err error
+			if dst, err = appendJSONAny(dst, valueInterface(m.val), depth+1); err != nil {
+				return dst, err
+			}
+		}
+		return append(dst, '}'), nil
+	case reflect.Invalid:
+		return append(dst, "null"...), nil
+	}
+	// Functions, channels and structs have no JSON form in a template.
+	return appendJSONString(dst, fmt.Sprint(valueInterface(rv))), nil
+}
+
+func valueInterface(rv reflect.Value) any {
+	if !rv.IsValid() || !rv.CanInterface() {
+		return nil
+	}
+	return rv.Interface()
+}
+
+// appendJSONString appends s as a JSON string, escaped as appendJSONText does.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	dst = appendJSONText(dst, s)
+	return append(dst, '"')
+}
+
+// appendJSONText appends s escaped for the inside of a JSON string: quotes,
+// backslashes and control characters escaped, invalid UTF-8 as U+FFFD, and
+// < > & ' as \u escapes (as Jinja's tojson does) so that a payload shown in
+// HTML cannot close a script element either.
+func appendJSONText(dst []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '\'' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		// Valid JSON, but they end lines in JavaScript.
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	return append(dst, s[start:]...)
+}
+
+// jsonError says why b is not JSON, for a log line. It runs only on the
+// failure path.
+func jsonError(b []byte) string {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return "the output is empty"
+	}
+	var v any
+	err := json.Unmarshal(b, &v)
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return fmt.Sprintf("%s at byte %d", se.Error(), se.Offset)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return "not valid JSON"
+}
+
+// checkMediaType checks a Content-Type setting: type/subtype and parameters.
+func checkMediaType(ct string) error {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return fmt.Errorf("is not a media type (%v)", err)
+	}
+	if !strings.Contains(mt, "/") {
+		return errors.New("is not a media type (type/subtype)")
+	}
+	return nil
+}
+
+// isJSONMediaType says whether a Content-Type announces JSON:
+// application/json or a +json type.
+func isJSONMediaType(mt string) bool {
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = strings.TrimSpace(mt[:i])
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
