@@ -49,6 +49,7 @@ type Config struct {
 	Datadog         formats.DatadogConfig   `mapstructure:"datadog"`
 	Elastic         formats.ElasticConfig   `mapstructure:"elastic"`
 	Custom          formats.CustomConfig    `mapstructure:"custom"`
+	Body            formats.BodyConfig      `mapstructure:"body"`
 	ConnectionCheck ConnectionCheckConfig   `mapstructure:"connection_check"`
 
 	_ struct{}
@@ -120,7 +121,7 @@ func (cfg *Config) validateFormat() error {
 	case FormatCustom:
 		return cfg.Custom.Check()
 	case FormatBody:
-		return nil
+		return cfg.Body.Check()
 	}
 	if _, ok := formats.Lookup(cfg.Format); ok {
 		return nil

@@ -142,7 +142,7 @@ func (d *delivery) split(ctx context.Context, req *formats.Request) {
 			continue
 		}
 		for _, r := range batch.Rejected {
-			d.set(part[r.Index], formats.Result{Outcome: formats.Drop, Reason: r.Err.Error()})
+			d.reject(part[r.Index], r.Err)
 		}
 		for r := range batch.Requests {
 			for i, x := range batch.Requests[r].Events {
@@ -151,6 +151,19 @@ func (d *delivery) split(ctx context.Context, req *formats.Request) {
 			d.send(ctx, &batch.Requests[r])
 		}
 	}
+}
+
+// reject drops an event that the encoder could not turn into a payload (a
+// template that rendered invalid JSON, a formatter's error). The reason
+// names the template or formatter; the line adds which event it was.
+func (d *delivery) reject(idx int, err error) {
+	ev := &d.events[idx]
+	d.e.logger.Error("An event could not be encoded; it is dropped",
+		zap.String("format", d.e.cfg.Format),
+		zap.String("event_id", ev.ID),
+		zap.String("event_type", ev.Type),
+		zap.String("reason", err.Error()))
+	d.set(idx, formats.Result{Outcome: formats.Drop, Reason: err.Error()})
 }
 
 func (d *delivery) set(idx int, r formats.Result) {

@@ -61,6 +61,10 @@ func newEncoder(cfg *Config) (formats.Encoder, error) {
 		return formats.NewDatadog(cfg.Datadog), nil
 	case FormatElastic:
 		return formats.NewElastic(cfg.Elastic, cfg.ClientConfig.Endpoint)
+	case FormatCustom:
+		return formats.NewCustom(cfg.Custom)
+	case FormatBody:
+		return formats.NewBody(cfg.Body), nil
 	}
 	if enc, ok := formats.Lookup(cfg.Format); ok {
 		return enc, nil
@@ -116,7 +120,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))
 	}
 	for _, r := range batch.Rejected {
-		d.set(r.Index, formats.Result{Outcome: formats.Drop, Reason: r.Err.Error()})
+		d.reject(r.Index, r.Err)
 	}
 	d.sendAll(ctx, batch)
 	return d.result(ld)

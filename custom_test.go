@@ -1,0 +1,172 @@
+package webhookexporter
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+// seedCustomPayload is what the seed documents for its Jinja template and
+// example event.
+const seedCustomPayload = `{
+  "alert": {
+    "type": "file_shared_externally",
+    "level": "warning",
+    "time": "2025-10-29T12:00:00Z",
+    "details": {
+      "file": "sensitive.pdf",
+      "owner": "user@example.com",
+      "recipient": "external@partner.com"
+    }
+  }
+}`
+
+// exampleExporterConfig loads one exporter of an examples/ collector config
+// over the defaults and points it at endpoint.
+func exampleExporterConfig(t *testing.T, file, id, endpoint string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("examples", file))
+	require.NoError(t, err)
+	sub, err := cm.Sub("exporters::" + id)
+	require.NoError(t, err)
+	cfg := testCfg(endpoint)
+	require.NoError(t, sub.Unmarshal(cfg))
+	cfg.ClientConfig.Endpoint = endpoint
+	require.NoError(t, confmap.Validate(cfg))
+	return cfg
+}
+
+func TestCustomSeedTemplateFromExampleYAML(t *testing.T) {
+	s := newSink(t, nil)
+	cfg := exampleExporterConfig(t, "custom-template.yaml", "webhook/alerts", s.URL)
+	require.Equal(t, FormatCustom, cfg.Format)
+	exp := startExporter(t, withoutQueue(cfg))
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+	req := s.waitRequests(t, 1)[0]
+	assert.JSONEq(t, seedCustomPayload, string(req.body))
+	assert.Equal(t, "application/json", req.header.Get("Content-Type"))
+}
+
+func TestCustomInjectionEndToEnd(t *testing.T) {
+	s := newSink(t, nil)
+	cfg := exampleExporterConfig(t, "custom-template.yaml", "webhook/alerts", s.URL)
+	exp := startExporter(t, withoutQueue(cfg))
+	hostile := []string{
+		`x", "admin": true, "x": "`,
+		"back\\slash \"quotes\" new\nline",
+		"</script><script>alert(1)</script>",
+		"ctl \x00\x1f\x7f bad \xff\xfe utf8",
+	}
+	events := make([]seedEvent, len(hostile))
+	for i, h := range hostile {
+		events[i] = seedEvent{"file_shared_externally", "warning", map[string]any{"file_name": h, "owner": h, "shared_with": h}}
+	}
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, events...)))
+
+	reqs := s.waitRequests(t, len(hostile))
+	seen := map[string]bool{}
+	for _, r := range reqs {
+		require.True(t, json.Valid(r.body), "%s", r.body)
+		var got struct {
+			Alert struct {
+				Details map[string]any `json:"details"`
+			} `json:"alert"`
+		}
+		require.NoError(t, json.Unmarshal(r.body, &got))
+		require.Len(t, got.Alert.Details, 3, "no key was added: %s", r.body)
+		owner := got.Alert.Details["owner"].(string)
+		assert.Equal(t, owner, got.Alert.Details["file"])
+		assert.Equal(t, owner, got.Alert.Details["recipient"])
+		seen[owner] = true
+	}
+	for _, h := range hostile {
+		assert.True(t, seen[string([]rune(h))], "value %q arrived intact", h)
+	}
+}
+
+func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
+	for _, layout := range []string{formats.CustomEvent, formats.CustomArray} {
+		t.Run(layout, func(t *testing.T) {
+			s := newSink(t, nil)
+			cfg := withoutQueue(testCfg(s.URL))
+			cfg.Format = FormatCustom
+			cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: layout}
+			exp := startExporter(t, cfg)
+
+			err := exp.ConsumeLogs(context.Background(), seedLogs(t,
+				seedEvent{"first", "info", map[string]any{"count": 1}},
+				seedEvent{"broken", "info", map[string]any{"count": `1, "admin": true`}},
+				seedEvent{"third", "info", map[string]any{"count": 3}},
+			))
+			require.Error(t, err)
+			assert.True(t, consumererror.IsPermanent(err), "a payload that will never be valid is not retried")
+
+			wantRequests := 2
+			if layout == formats.CustomArray {
+				wantRequests = 1
+			}
+			reqs := s.waitRequests(t, wantRequests)
+			require.Len(t, reqs, wantRequests)
+			var delivered []any
+			for _, r := range reqs {
+				var v any
+				require.NoError(t, json.Unmarshal(r.body, &v))
+				if arr, ok := v.([]any); ok {
+					delivered = append(delivered, arr...)
+				} else {
+					delivered = append(delivered, v)
+				}
+			}
+			assert.ElementsMatch(t, []any{
+				map[string]any{"type": "first", "count": 1.0},
+				map[string]any{"type": "third", "count": 3.0},
+			}, delivered)
+
+			logged := exp.logs.FilterMessageSnippet("could not be encoded").All()
+			require.Len(t, logged, 1)
+			fields := logged[0].ContextMap()
+			assert.Equal(t, "broken", fields["event_type"])
+			assert.Equal(t, FormatCustom, fields["format"])
+			assert.Contains(t, fields["reason"], "custom::template")
+			assert.Contains(t, fields["reason"], "not valid JSON")
+		})
+	}
+}
+
+func TestCustomTemplateErrorFailsValidation(t *testing.T) {
+	cfg := testCfg("https://siem.example.com/webhook")
+	cfg.Format = FormatCustom
+	cfg.Custom.Template = "{\n  \"type\": \"{{ event_type }}\",\n  {% if %}\n}"
+	err := confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "custom::template: the template does not parse")
+	assert.Contains(t, err.Error(), "Line: 3")
+
+	cfg.Custom.Template = ""
+	err = confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "custom::template: required")
+}
+
+func TestCustomTextTemplate(t *testing.T) {
+	s := newSink(t, nil)
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.Format = FormatCustom
+	cfg.Custom = formats.CustomConfig{Template: `{{ severity | upper }}: {{ event_data.owner }} shared {{ event_data.file_name }}`, ContentType: "text/plain"}
+	exp := startExporter(t, cfg)
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+	req := s.waitRequests(t, 1)[0]
+	assert.Equal(t, "WARNING: user@example.com shared sensitive.pdf", string(req.body))
+	assert.Equal(t, "text/plain", req.header.Get("Content-Type"))
+}
