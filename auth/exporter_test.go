@@ -28,7 +28,9 @@ import (
 )
 
 // host offers the started extension to the exporter, as the collector does.
-type host struct{ exts map[component.ID]component.Component }
+type host struct {
+	exts map[component.ID]component.Component
+}
 
 func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
 
