@@ -1,9 +1,6 @@
 package webhookexporter
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"strings"
 	"time"
 
@@ -29,10 +26,13 @@ type mapper struct {
 }
 
 // events appends one event per record of ld, in record order. The events
-// share one field array, so a batch costs a handful of allocations rather
-// than one per field.
+// share one field array and one id string, so a batch costs a handful of
+// allocations rather than one per field or per event.
 func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
-	fields := make([]formats.Field, 0, 8*ld.LogRecordCount())
+	first := len(dst)
+	n := ld.LogRecordCount()
+	fields := make([]formats.Field, 0, 10*n)
+	ids := make([]byte, 0, idLen*n)
 	var scratch []byte
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -41,6 +41,8 @@ func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
+			var scope idDigest
+			scratch, scope = scopeDigest(scratch, res, sl.Scope().Name())
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
@@ -48,11 +50,17 @@ func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
 				start := len(fields)
 				fields = m.mapRecord(&ev, res, lr, fields)
 				ev.Data = fields[start:len(fields):len(fields)]
-				scratch = appendRecordDigestInput(scratch[:0], res, sl.Scope().Name(), lr)
-				ev.ID = eventID(scratch)
+				var d idDigest
+				scratch, d = recordDigest(scratch, scope, lr)
+				ids = appendID(ids, d)
 				dst = append(dst, ev)
 			}
 		}
+	}
+	// Substrings of one string cost no allocation each.
+	all := string(ids)
+	for i := range dst[first:] {
+		dst[first+i].ID = all[i*idLen : (i+1)*idLen]
 	}
 	return dst
 }
@@ -177,29 +185,4 @@ func (b *dataBuilder) has(k string) bool {
 	}
 	_, ok := b.index[k]
 	return ok
-}
-
-// eventID is a 128-bit digest of the record's content, as 32 hex digits:
-// the same record gives the same id on every retry and after a restart.
-func eventID(input []byte) string {
-	sum := sha256.Sum256(input)
-	return hex.EncodeToString(sum[:16])
-}
-
-// appendRecordDigestInput writes everything that tells one record from
-// another. The exporter stamps an observed time on records that have no
-// time at all, so that identical messages sent apart still differ.
-func appendRecordDigestInput(dst []byte, res pcommon.Map, scope string, lr plog.LogRecord) []byte {
-	dst = formats.AppendMap(dst, res)
-	dst = formats.AppendString(dst, scope)
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(lr.Timestamp()))
-	dst = binary.LittleEndian.AppendUint64(dst, uint64(lr.ObservedTimestamp()))
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(lr.SeverityNumber()))
-	dst = formats.AppendString(dst, lr.SeverityText())
-	dst = formats.AppendString(dst, lr.EventName())
-	dst = formats.AppendValue(dst, lr.Body())
-	dst = formats.AppendMap(dst, lr.Attributes())
-	traceID, spanID := lr.TraceID(), lr.SpanID()
-	dst = append(dst, traceID[:]...)
-	return append(dst, spanID[:]...)
 }

@@ -22,6 +22,14 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Most text needs no escaping: skip it eight bytes at a time and
+		// copy it whole below.
+		for i+8 <= len(s) && !needsEscape8(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -65,6 +73,26 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// SWAR constants: one bit or one byte value in each of eight lanes.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// needsEscape8 says whether any of the 8 bytes of s is a control
+// character, a quote, a backslash or not ASCII: the bytes AppendString
+// cannot copy as they are. It tests all eight at once on one word.
+func needsEscape8(s string) bool {
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	control := (x - 0x20*lanes01) &^ x // a byte below 0x20 borrows into its top bit
+	quote := x ^ '"'*lanes01
+	backslash := x ^ '\\'*lanes01
+	quote = (quote - lanes01) &^ quote // a zero byte borrows into its top bit
+	backslash = (backslash - lanes01) &^ backslash
+	return (x|control|quote|backslash)&lanes80 != 0
 }
 
 // AppendFloat appends f as a JSON number in the form encoding/json uses.

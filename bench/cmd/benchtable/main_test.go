@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+const sample = `goos: linux
+BenchmarkPush/otlphttp/batch=1000-2        249   5025166 ns/op   972.7 B/event   0.1129 allocs/event   4800 cpu-ns/event   198998 events/s   5025 ns/event   841.2 wire-B/event
+BenchmarkPush/webhook/json/batch=1000-2    300   1000000 ns/op   900 B/event     0.05 allocs/event     1000 cpu-ns/event   1000000 events/s  1000 ns/event   405.5 wire-B/event
+BenchmarkPush/webhook/json/batch=1000-2    300   1000000 ns/op   900 B/event     0.05 allocs/event     2000 cpu-ns/event   1000000 events/s  1200 ns/event   405.5 wire-B/event
+BenchmarkPush/webhook/json/batch=1000-2    300   1000000 ns/op   900 B/event     0.05 allocs/event     1200 cpu-ns/event   1000000 events/s  1100 ns/event   405.5 wire-B/event
+BenchmarkPush/rawwire/json/batch=1000-2    2110  551005 ns/op    37 B/event      0.05 allocs/event     332 cpu-ns/event    1814867 events/s  550 ns/event    405.5 wire-B/event
+BenchmarkEncode/webhook/json/batch=1000-2  900   300000 ns/op    460 B/event     0.003 allocs/event    300 cpu-ns/event    3333333 events/s  300 ns/event    405.5 wire-B/event
+BenchmarkEncode/encodingjson/batch=1000-2  150   3000000 ns/op   1492 B/event    31.4 allocs/event     3000 cpu-ns/event   333333 events/s   3000 ns/event   405.5 wire-B/event
+PASS
+`
+
+func TestTableShowsBaselinesAsRatiosOfMedians(t *testing.T) {
+	rs, err := parse(strings.NewReader(sample))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	write(&out, rs)
+	text := out.String()
+
+	// Medians of three runs: CPU 1200, time 1100.
+	assert.Contains(t, text, "| json | 1000 | 1000000 | 1100 | 1200 | 0.050 |", "the median of the runs")
+	assert.Contains(t, text, "| 4800 | 4.00x |", "otlphttp CPU as a ratio to ours")
+	assert.Contains(t, text, "| 550 | 0.50x |", "raw wire time as a ratio to ours")
+	assert.Contains(t, text, "| 3000 | 31.4 | 10.00x |", "encoding/json as a ratio to ours")
+	assert.Contains(t, text, "| push CPU: otlphttp ÷ webhook | json | 4.00 | ≥ 3.00 | met |")
+	assert.Contains(t, text, "| push time: raw wire ÷ webhook | json | 0.50 | ≥ 0.67 | **missed** |")
+	assert.Contains(t, text, "Missed: push time: raw wire ÷ webhook (json).")
+	assert.Contains(t, text, "| Push/webhook/json/batch=1000 |")
+}
+
+func TestParseRejectsGarbledNumbers(t *testing.T) {
+	_, err := parse(strings.NewReader("BenchmarkPush/webhook/json/batch=1-2  10  abc ns/op\n"))
+	require.Error(t, err)
+}
+
+func TestParseNames(t *testing.T) {
+	for name, want := range map[string]key{
+		"BenchmarkPush/otlphttp/batch=100-2":            {"Push", "otlphttp", "", 100},
+		"BenchmarkPush/webhook/splunk_hec/batch=1-8":    {"Push", "webhook", "splunk_hec", 1},
+		"BenchmarkMapEncode/encodingjson/batch=1000":    {"MapEncode", "encodingjson", "", 1000},
+		"BenchmarkEncode/webhook/json/batch=1000-2":     {"Encode", "webhook", "json", 1000},
+		"BenchmarkEncode/webhook/json/batch=1000#01-2":  {},
+		"BenchmarkSomethingElse-2":                      {},
+		"BenchmarkPush/webhook/json/batch=notanumber-2": {},
+	} {
+		got, ok := parseName(name)
+		assert.Equal(t, want != key{}, ok, name)
+		assert.Equal(t, want, got, name)
+	}
+}

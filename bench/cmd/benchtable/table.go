@@ -1,0 +1,245 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Targets of issue 7, as ratios baseline ÷ webhook.
+const (
+	targetOTLPCPU   = 3.0       // otlphttp spends at least 3x the CPU per event
+	targetRawWire   = 1 / 1.5   // the raw wire takes at least 2/3 of the time
+	targetEncJSON   = 3.0       // encoding/json takes at least 3x the time
+	targetAllocs    = 1.0       // allocations per event, 1000-event batches
+	targetBatch     = 1000      // the batch size the targets are set for
+	webhook         = "webhook" // this exporter's benchmarks
+	otlphttp        = "otlphttp"
+	rawwire         = "rawwire"
+	encodingjson    = "encodingjson"
+	unitNs          = "ns/event"
+	unitCPU         = "cpu-ns/event"
+	unitAllocs      = "allocs/event"
+	unitBytes       = "B/event"
+	unitWire        = "wire-B/event"
+	unitEventsPerSe = "events/s"
+)
+
+var targetFormats = map[string]bool{"json": true, "splunk_hec": true}
+
+func write(w io.Writer, rs map[key]result) {
+	t := tables{rs: rs, w: w}
+	t.push()
+	t.encode("Encode", "Encoding only (events mapped before the timer; encoding/json marshals the same events as map[string]any built before the timer)")
+	t.encode("MapEncode", "Mapping + encoding from plog.Logs (encoding/json: the same mapping, then the data as map[string]any via AsRaw, then json.Marshal)")
+	t.targets()
+	t.all()
+}
+
+type tables struct {
+	rs   map[key]result
+	w    io.Writer
+	miss []string
+}
+
+func (t *tables) get(k key, unit string) (float64, bool) {
+	r, ok := t.rs[k]
+	if !ok {
+		return 0, false
+	}
+	return r.median(unit)
+}
+
+func (t *tables) formats(group string) []string {
+	seen := map[string]bool{}
+	for k := range t.rs {
+		if k.group == group && k.impl == webhook {
+			seen[k.format] = true
+		}
+	}
+	order := []string{"json", "splunk_hec", "datadog", "elastic", "custom"}
+	var out []string
+	for _, f := range order {
+		if seen[f] {
+			out = append(out, f)
+			delete(seen, f)
+		}
+	}
+	rest := make([]string, 0, len(seen))
+	for f := range seen {
+		rest = append(rest, f)
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+func (t *tables) batches(group string) []int {
+	seen := map[int]bool{}
+	for k := range t.rs {
+		if k.group == group {
+			seen[k.batch] = true
+		}
+	}
+	out := make([]int, 0, len(seen))
+	for b := range seen {
+		out = append(out, b)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (t *tables) push() {
+	fs := t.formats("Push")
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintln(t.w, "### Full push path: ConsumeLogs through exporterhelper to a loopback sink in another process")
+	fmt.Fprintln(t.w)
+	fmt.Fprintln(t.w, "| format | batch | events/s | ns/event | CPU ns/event | allocs/event | B/event | wire B/event | otlphttp CPU ns/event | **otlphttp ÷ webhook** (CPU) | raw wire ns/event | **raw wire ÷ webhook** (time) |")
+	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, f := range fs {
+		for _, b := range t.batches("Push") {
+			ours := key{"Push", webhook, f, b}
+			if _, ok := t.rs[ours]; !ok {
+				continue
+			}
+			otlp := key{"Push", otlphttp, "", b}
+			raw := key{"Push", rawwire, f, b}
+			fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
+				t.num(ours, unitEventsPerSe), t.num(ours, unitNs), t.num(ours, unitCPU), t.num(ours, unitAllocs),
+				t.num(ours, unitBytes), t.num(ours, unitWire),
+				t.num(otlp, unitCPU), t.ratio(otlp, ours, unitCPU),
+				t.num(raw, unitNs), t.ratio(raw, ours, unitNs))
+		}
+	}
+	fmt.Fprintln(t.w)
+}
+
+func (t *tables) encode(group, title string) {
+	fs := t.formats(group)
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintf(t.w, "### %s\n\n", title)
+	fmt.Fprintln(t.w, "| format | batch | events/s | ns/event | CPU ns/event | allocs/event | B/event | encoding/json ns/event | encoding/json allocs/event | **encoding/json ÷ webhook** (time) |")
+	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, f := range fs {
+		for _, b := range t.batches(group) {
+			ours := key{group, webhook, f, b}
+			if _, ok := t.rs[ours]; !ok {
+				continue
+			}
+			base := key{group, encodingjson, "", b}
+			fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
+				t.num(ours, unitEventsPerSe), t.num(ours, unitNs), t.num(ours, unitCPU), t.num(ours, unitAllocs), t.num(ours, unitBytes),
+				t.num(base, unitNs), t.num(base, unitAllocs), t.ratio(base, ours, unitNs))
+		}
+	}
+	fmt.Fprintln(t.w)
+}
+
+// targets checks issue 7's targets on the 1000-event batches.
+func (t *tables) targets() {
+	fmt.Fprintf(t.w, "### Targets (batches of %d events)\n\n", targetBatch)
+	fmt.Fprintln(t.w, "| target | format | measured | goal | |")
+	fmt.Fprintln(t.w, "|---|---|---:|---:|---|")
+	for _, f := range t.formats("Push") {
+		if !targetFormats[f] {
+			continue
+		}
+		ours := key{"Push", webhook, f, targetBatch}
+		t.check("push CPU: otlphttp ÷ webhook", f, key{"Push", otlphttp, "", targetBatch}, ours, unitCPU, targetOTLPCPU)
+		t.check("push time: raw wire ÷ webhook", f, key{"Push", rawwire, f, targetBatch}, ours, unitNs, targetRawWire)
+	}
+	for _, f := range t.formats("Encode") {
+		ours := key{"Encode", webhook, f, targetBatch}
+		t.check("encoder time: encoding/json ÷ webhook", f, key{"Encode", encodingjson, "", targetBatch}, ours, unitNs, targetEncJSON)
+		if a, ok := t.get(ours, unitAllocs); ok {
+			t.row("encoder allocs/event", f, a, targetAllocs, a <= targetAllocs, "≤")
+		}
+	}
+	fmt.Fprintln(t.w)
+	if len(t.miss) > 0 {
+		fmt.Fprintf(t.w, "Missed: %s.\n\n", strings.Join(t.miss, "; "))
+	}
+}
+
+func (t *tables) check(what, format string, base, ours key, unit string, goal float64) {
+	b, ok1 := t.get(base, unit)
+	o, ok2 := t.get(ours, unit)
+	if !ok1 || !ok2 || o == 0 {
+		return
+	}
+	t.row(what, format, b/o, goal, b/o >= goal, "≥")
+}
+
+func (t *tables) row(what, format string, got, goal float64, ok bool, rel string) {
+	verdict := "met"
+	if !ok {
+		verdict = "**missed**"
+		t.miss = append(t.miss, what+" ("+format+")")
+	}
+	fmt.Fprintf(t.w, "| %s | %s | %.2f | %s %.2f | %s |\n", what, format, got, rel, goal, verdict)
+}
+
+// all lists every benchmark with its medians.
+func (t *tables) all() {
+	keys := make([]key, 0, len(t.rs))
+	for k := range t.rs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.group != b.group {
+			return a.group > b.group // Push, MapEncode, Encode
+		}
+		if a.format != b.format {
+			return a.format < b.format
+		}
+		if a.impl != b.impl {
+			return a.impl > b.impl
+		}
+		return a.batch < b.batch
+	})
+	fmt.Fprintln(t.w, "### Every benchmark (medians)")
+	fmt.Fprintln(t.w)
+	fmt.Fprintln(t.w, "| benchmark | events/s | ns/event | CPU ns/event | allocs/event | B/event | wire B/event | runs |")
+	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, k := range keys {
+		name := k.group + "/" + k.impl
+		if k.format != "" {
+			name += "/" + k.format
+		}
+		name += fmt.Sprintf("/batch=%d", k.batch)
+		fmt.Fprintf(t.w, "| %s | %s | %s | %s | %s | %s | %s | %d |\n", name,
+			t.num(k, unitEventsPerSe), t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitAllocs),
+			t.num(k, unitBytes), t.num(k, unitWire), len(t.rs[k][unitNs]))
+	}
+}
+
+func (t *tables) num(k key, unit string) string {
+	v, ok := t.get(k, unit)
+	if !ok {
+		return "–"
+	}
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case v >= 0.1:
+		return fmt.Sprintf("%.2f", v)
+	default:
+		return fmt.Sprintf("%.3f", v)
+	}
+}
+
+func (t *tables) ratio(base, ours key, unit string) string {
+	b, ok1 := t.get(base, unit)
+	o, ok2 := t.get(ours, unit)
+	if !ok1 || !ok2 || o == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2fx", b/o)
+}
