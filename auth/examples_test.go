@@ -1,0 +1,62 @@
+package auth_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+
+	webhookexporter "github.com/sentyr/webhookexporter"
+	"github.com/sentyr/webhookexporter/auth"
+)
+
+// TestAuthExamplesLoad loads the seed's Example 2 and Example 3 configs:
+// every webhookauth extension and webhook exporter in them unmarshals and
+// validates, the extension builds, and each exporter's authenticator is
+// an extension the service enables. (${env:...} stays unresolved here,
+// which these sections accept as literal values.)
+func TestAuthExamplesLoad(t *testing.T) {
+	for _, name := range []string{"hmac.yaml", "datadog-oauth2.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			cm, err := confmaptest.LoadConf(filepath.Join("..", "examples", name))
+			require.NoError(t, err)
+			var top struct {
+				Extensions map[component.ID]map[string]any `mapstructure:"extensions"`
+				Exporters  map[component.ID]map[string]any `mapstructure:"exporters"`
+				Service    struct {
+					Extensions []component.ID `mapstructure:"extensions"`
+					Pipelines  map[string]any `mapstructure:"pipelines"`
+				} `mapstructure:"service"`
+			}
+			require.NoError(t, cm.Unmarshal(&top, confmap.WithIgnoreUnused()))
+
+			af := auth.NewFactory()
+			for id, raw := range top.Extensions {
+				require.Equal(t, af.Type(), id.Type())
+				cfg := af.CreateDefaultConfig()
+				require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(cfg), id.String())
+				require.NoError(t, confmap.Validate(cfg), id.String())
+				ext, err := af.Create(t.Context(), extensiontest.NewNopSettings(af.Type()), cfg)
+				require.NoError(t, err)
+				require.NoError(t, ext.Shutdown(t.Context()))
+			}
+			ef := webhookexporter.NewFactory()
+			require.NotEmpty(t, top.Exporters)
+			for id, raw := range top.Exporters {
+				require.Equal(t, ef.Type(), id.Type())
+				cfg := ef.CreateDefaultConfig().(*webhookexporter.Config)
+				require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(cfg), id.String())
+				require.NoError(t, confmap.Validate(cfg), id.String())
+				require.True(t, cfg.ClientConfig.Auth.HasValue(), "%s authenticates", id)
+				authID := cfg.ClientConfig.Auth.Get().AuthenticatorID
+				assert.Contains(t, top.Extensions, authID)
+				assert.Contains(t, top.Service.Extensions, authID, "the service enables %s", authID)
+			}
+		})
+	}
+}
