@@ -1,0 +1,73 @@
+package webhookexporter
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSeedExampleGivesSeedServicePayloads sends the seed's example event
+// through the factory-built exporter with default settings and compares
+// each body, parsed, with testdata/golden: the seed's documented payloads.
+//
+// The golden files differ from the seed's text in two places, on purpose
+// (testdata/golden/README.md): the seed's time/date_happened 1730217600 is
+// 2024-10-29T16:00:00Z, not its event's 2025-10-29T12:00:00Z, so the files
+// hold that timestamp's epoch, 1761739200, and the test asserts it is the
+// timestamp's epoch; and the seed's Datadog text lists two of the four data
+// fields, evidently abbreviated, so the file holds all four.
+func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
+	for _, tt := range []struct {
+		format, path, golden string
+		epoch                func(map[string]any) any
+		header, headerValue  string
+	}{
+		{FormatSplunkHEC, "/services/collector/event", "splunk_hec.json",
+			func(p map[string]any) any { return p["time"] }, "Authorization", "Splunk " + hecTestToken},
+		{FormatDatadog, "/api/v1/events", "datadog.json",
+			func(p map[string]any) any { return p["date_happened"] }, "DD-API-KEY", ddTestKey},
+		{FormatElastic, "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + esTestKey},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
+			cfg := testCfg(s.URL + tt.path)
+			cfg.Format = tt.format
+			cfg.SplunkHEC.Token = hecTestToken
+			cfg.Datadog.APIKey = ddTestKey
+			cfg.Elastic.APIKey = esTestKey
+			exp := startExporter(t, cfg)
+
+			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+			got := s.waitRequests(t, 1)[0]
+			assert.Equal(t, "application/json", got.header.Get("Content-Type"))
+			assert.Equal(t, tt.headerValue, got.header.Get(tt.header))
+			wantRaw, err := os.ReadFile(filepath.Join("testdata", "golden", tt.golden))
+			require.NoError(t, err)
+			var want, payload map[string]any
+			require.NoError(t, json.Unmarshal(wantRaw, &want))
+			require.NoError(t, json.Unmarshal(got.body, &payload), "%s", got.body)
+
+			if tt.format == FormatDatadog {
+				// The text is JSON inside a string, compared parsed (the
+				// record's body is a map, whose order is not the seed's;
+				// formats tests check the layout).
+				assert.JSONEq(t, want["text"].(string), payload["text"].(string))
+				delete(want, "text")
+				delete(payload, "text")
+			}
+			assert.Equal(t, want, payload)
+			if tt.epoch != nil {
+				// The seed's 1730217600 is not its event's time; this is.
+				assert.InDelta(t, float64(seedTime.Unix()), tt.epoch(payload), 0)
+				assert.Equal(t, int64(1761739200), seedTime.Unix())
+			}
+		})
+	}
+}
