@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
@@ -169,4 +171,32 @@ func TestCustomTextTemplate(t *testing.T) {
 	req := s.waitRequests(t, 1)[0]
 	assert.Equal(t, "WARNING: user@example.com shared sensitive.pdf", string(req.body))
 	assert.Equal(t, "text/plain", req.header.Get("Content-Type"))
+}
+
+func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
+	const template = `{"type": "{{ event_type }}", "severity": "{{ severity }}", "message": "{{ event_data.message }}",
+"data": {{ event_data | tojson }}, "text": "{{ event_data }}", "neighbour": "{{ event_data.neighbour }}"}`
+	for _, tt := range hostileRecords {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSink(t, nil)
+			cfg := withoutQueue(testCfg(s.URL))
+			cfg.Format = FormatCustom
+			cfg.Custom = formats.CustomConfig{Template: template, Batch: formats.CustomArray}
+			exp := startExporter(t, cfg)
+			ld := plog.NewLogs()
+			lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+			tt.fill(lrs.AppendEmpty())
+			neighbour := lrs.AppendEmpty()
+			neighbour.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
+			neighbour.Attributes().PutStr("neighbour", "intact")
+
+			require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+
+			body := s.waitRequests(t, 1)[0].body
+			var events []map[string]any
+			require.NoError(t, json.Unmarshal(body, &events), "the payload is valid JSON")
+			require.Len(t, events, 2)
+			assert.Equal(t, "intact", events[1]["neighbour"], "the other event is untouched")
+		})
+	}
 }

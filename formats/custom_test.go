@@ -425,3 +425,23 @@ func TestCustomEncodesConcurrently(t *testing.T) {
 // asDecoded is s as a JSON decoder returns it after our escaping: each byte
 // of invalid UTF-8 is one U+FFFD, which is what converting to runes does.
 func asDecoded(s string) string { return string([]rune(s)) }
+
+func BenchmarkCustomSeedTemplate(b *testing.B) {
+	for _, layout := range []string{CustomEvent, CustomArray} {
+		b.Run(layout, func(b *testing.B) {
+			enc, err := NewCustom(CustomConfig{Template: seedCustomTemplate, Batch: layout})
+			require.NoError(b, err)
+			events := make([]Event, 100)
+			for i := range events {
+				events[i] = customEvent(b, seedCustomData)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := enc.Encode(events); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+		})
+	}
+}
