@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.yaml.in/yaml/v3"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
@@ -59,4 +62,43 @@ func TestAuthExamplesLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadmeAuthenticationYAML validates every YAML block of README's
+// Authentication section: the webhookauth extensions and the webhook
+// exporters that use them.
+func TestReadmeAuthenticationYAML(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	require.NoError(t, err)
+	_, section, found := strings.Cut(string(readme), "\n## Authentication\n")
+	require.True(t, found, "README has an Authentication section")
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	blocks := 0
+	for _, part := range strings.Split(section, "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		blocks++
+		var top struct {
+			Extensions map[component.ID]map[string]any `mapstructure:"extensions"`
+			Exporters  map[component.ID]map[string]any `mapstructure:"exporters"`
+		}
+		var raw map[string]any
+		require.NoError(t, yaml.Unmarshal([]byte(block), &raw), block)
+		require.NoError(t, confmap.NewFromStringMap(raw).Unmarshal(&top), block)
+		require.NotEmpty(t, top.Extensions, block)
+		af := auth.NewFactory()
+		for id, ext := range top.Extensions {
+			cfg := af.CreateDefaultConfig()
+			require.NoError(t, confmap.NewFromStringMap(ext).Unmarshal(cfg), id.String())
+			require.NoError(t, confmap.Validate(cfg), id.String())
+		}
+		ef := webhookexporter.NewFactory()
+		for id, exp := range top.Exporters {
+			cfg := ef.CreateDefaultConfig()
+			require.NoError(t, confmap.NewFromStringMap(exp).Unmarshal(cfg), id.String())
+			require.NoError(t, confmap.Validate(cfg), id.String())
+		}
+	}
+	assert.Equal(t, 5, blocks, "one block per method")
 }

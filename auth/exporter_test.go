@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
@@ -203,4 +204,18 @@ func TestExporterOAuth2(t *testing.T) {
 	require.Len(t, got, 202)
 	assert.Equal(t, http.StatusOK, ts.Protected(&http.Request{Header: got[201].Header()}, 0))
 	assert.EqualValues(t, 2, ts.Fetches())
+}
+
+// TestExporterSeedSchemeRefusesNDJSON: a body that is not one JSON
+// document cannot carry a seed signature; the exporter gets a permanent
+// error that points to the raw scheme, and sends nothing.
+func TestExporterSeedSchemeRefusesNDJSON(t *testing.T) {
+	rec := auth.NewRecorder(t, nil)
+	send := exportThrough(t, rec.URL, map[string]any{"hmac": map[string]any{"secret": "k"}},
+		func(c *webhookexporter.Config) { c.JSON.Batch = "ndjson" })
+	err := send(events(t, seedData, seedData))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "use scheme raw")
+	assert.True(t, consumererror.IsPermanent(err), "not retried: the same body fails the same way")
+	assert.Empty(t, rec.Requests())
 }
