@@ -159,7 +159,7 @@ func unreachable(p *probe, err error) {
 
 func snippet(body []byte) string {
 	r := response{body: body}
-	return r.snippet()
+	return strings.TrimSpace(r.snippet())
 }
 
 // readHECHealth reads /services/collector/health: 200 {"text":"HEC is
