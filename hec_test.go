@@ -9,14 +9,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 )
 
@@ -345,4 +349,35 @@ func TestHECRefusedTokenIsPermanent(t *testing.T) {
 			assert.NotContains(t, k+"="+toString(v), wrong)
 		}
 	}
+}
+
+// TestSplunkExampleConfig runs examples/splunk.yaml's exporter against the
+// stand-in HEC: the seed's Example 1 settings, its connection check, and a
+// delivered event.
+func TestSplunkExampleConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("examples", "splunk.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub("exporters::webhook/splunk")
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	assert.Equal(t, FormatSplunkHEC, cfg.Format)
+	assert.Equal(t, "https://splunk.example.com:8088/services/collector/event", cfg.ClientConfig.Endpoint)
+	assert.Equal(t, 2*time.Second, cfg.RetryConfig.InitialInterval)
+	assert.Equal(t, 120*time.Second, cfg.RetryConfig.MaxInterval)
+	assert.Equal(t, 30*time.Second, cfg.ClientConfig.Timeout)
+	assert.True(t, cfg.ConnectionCheck.Enabled)
+
+	s := newHECServer(t)
+	cfg.ClientConfig.Endpoint = s.URL + "/services/collector/event"
+	cfg.SplunkHEC.Token = hecTestToken // ${env:SPLUNK_HEC_TOKEN} in the file
+	require.NoError(t, confmap.Validate(cfg))
+	exp := startExporter(t, withoutQueue(cfg))
+	assert.Equal(t, 1, exp.logs.FilterMessage("Connection check passed").Len())
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+	_, indexed := s.snapshot()
+	require.Len(t, indexed, 1)
+	assert.Equal(t, "sensitive.pdf", indexed[0]["file_name"])
 }
