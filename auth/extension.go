@@ -104,7 +104,12 @@ func (a *authenticator) describe() []zap.Field {
 		fields = append(fields, zap.String("username", a.cfg.Basic.Get().Username))
 	case methodHMAC:
 		c := a.cfg.HMAC.Get()
-		fields = append(fields, zap.String("scheme", c.Scheme), zap.Int("secrets", len(c.inlineSecrets())))
+		fields = append(fields, zap.String("scheme", c.Scheme))
+		if c.SecretFile != "" {
+			fields = append(fields, zap.String("secret_file", c.SecretFile))
+		} else {
+			fields = append(fields, zap.Int("secrets", len(c.inlineSecrets())))
+		}
 		if c.Scheme != SchemeStandardWebhooks {
 			fields = append(fields, zap.String("header", c.Header))
 		}
