@@ -2,6 +2,8 @@ package formats
 
 import (
 	"errors"
+	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -100,10 +102,14 @@ func TestLookupWrapsTheFormatterOneRequestPerEvent(t *testing.T) {
 	assert.Contains(t, reasons[3], `formatter "broken": the payload is not valid JSON`)
 }
 
+// packageRegistrations keeps names unique when the test runs with -count.
+var packageRegistrations atomic.Int64
+
 func TestPackageRegistry(t *testing.T) {
-	Register("formats-test-echo", FormatterFunc(echoType))
-	assert.Contains(t, Registered(), "formats-test-echo")
-	enc, ok := Lookup("formats-test-echo")
+	name := "formats-test-echo-" + strconv.FormatInt(packageRegistrations.Add(1), 10)
+	Register(name, FormatterFunc(echoType))
+	assert.Contains(t, Registered(), name)
+	enc, ok := Lookup(name)
 	require.True(t, ok)
 	batch, err := enc.Encode([]Event{{Type: "x"}})
 	require.NoError(t, err)
