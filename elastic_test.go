@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
 )
 
 const esTestKey = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
@@ -328,4 +329,33 @@ func TestElasticWithoutCredentialsIsRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Empty(t, s.storedSeqs(t))
 	assert.Equal(t, 1, exp.logs.FilterMessageSnippet("refused the events").Len(), "401 is one log line for the request")
+}
+
+// TestServiceFormatSettingsAreValidated checks that the collector's
+// validation reaches each service format's settings and names the field.
+func TestServiceFormatSettingsAreValidated(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		conf map[string]any
+		want string
+	}{
+		{"bulk without index", map[string]any{"endpoint": "https://es.example.com:9200/_bulk", "format": "elastic"},
+			"elastic::index: required with a /_bulk endpoint"},
+		{"elastic endpoint without _doc or _bulk", map[string]any{"endpoint": "https://es.example.com:9200/sentyr", "format": "elastic"},
+			"must end in /<index>/_doc"},
+		{"pipeline with _doc", map[string]any{"endpoint": "https://es.example.com/sentyr/_doc", "format": "elastic", "elastic": map[string]any{"pipeline": "p"}},
+			"add ?pipeline=<name> to the endpoint"},
+		{"tiny HEC requests", map[string]any{"endpoint": "https://splunk.example.com:8088/services/collector/event", "format": "splunk_hec",
+			"splunk_hec": map[string]any{"max_request_bytes": 10}}, "splunk_hec::max_request_bytes: 10 is too small"},
+		{"Datadog site with scheme", map[string]any{"endpoint": "https://api.datadoghq.eu/api/v1/events", "format": "datadog",
+			"datadog": map[string]any{"site": "https://datadoghq.eu"}}, "datadog::site"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig()
+			require.NoError(t, confmap.NewFromStringMap(tt.conf).Unmarshal(cfg))
+			err := confmap.Validate(cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
 }
