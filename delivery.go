@@ -98,9 +98,12 @@ func (d *delivery) send(ctx context.Context, req *formats.Request) {
 }
 
 // apply records per-event results that the format read from the response.
+// Drops are logged once per distinct reason, so that a refusal of a whole
+// request (a revoked token on 2,500 events) is one line, not 2,500.
 func (d *delivery) apply(req *formats.Request, resp *response, results []formats.Result) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var drops []droppedGroup
 	for i, r := range results {
 		ev := &d.events[req.Events[i]]
 		switch r.Outcome {
@@ -109,14 +112,35 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case formats.Drop:
 			d.dropped++
-			d.e.logger.Error("The receiver refused an event; it is dropped",
-				zap.String("endpoint", d.e.endpoint),
-				zap.String("event_id", ev.ID),
-				zap.String("event_type", ev.Type),
-				zap.String("reason", r.Reason))
+			drops = addDrop(drops, ev, r.Reason)
 		}
 		d.results[req.Events[i]] = r
 	}
+	for _, g := range drops {
+		d.e.logger.Error("The receiver refused an event; it is dropped",
+			zap.String("endpoint", d.e.endpoint),
+			zap.String("event_id", g.first.ID),
+			zap.String("event_type", g.first.Type),
+			zap.String("reason", g.reason),
+			zap.Int("events", g.count))
+	}
+}
+
+// droppedGroup is the events of one request dropped for the same reason.
+type droppedGroup struct {
+	reason string
+	first  *formats.Event
+	count  int
+}
+
+func addDrop(groups []droppedGroup, ev *formats.Event, reason string) []droppedGroup {
+	for i := range groups {
+		if groups[i].reason == reason {
+			groups[i].count++
+			return groups
+		}
+	}
+	return append(groups, droppedGroup{reason: reason, first: ev, count: 1})
 }
 
 // split answers 413 Payload Too Large: the halves are encoded and sent on

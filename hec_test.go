@@ -340,8 +340,9 @@ func TestHECRefusedTokenIsPermanent(t *testing.T) {
 	assert.Len(t, requests, 1, "a refused token is not retried")
 	assert.Empty(t, indexed)
 	drops := exp.logs.FilterMessageSnippet("refused")
-	require.Positive(t, drops.Len())
+	require.Equal(t, 1, drops.Len(), "one line for the whole request, not one per event")
 	assert.Contains(t, drops.All()[0].ContextMap()["reason"], "Splunk HEC refused the token")
+	assert.EqualValues(t, 3, drops.All()[0].ContextMap()["events"])
 	assert.NotContains(t, err.Error(), wrong)
 	for _, entry := range exp.logs.All() {
 		assert.NotContains(t, entry.Message, wrong)
