@@ -1,0 +1,67 @@
+# The two commands of README.md: `make run` (the quickstart) and `make test`
+# (everything CI runs, see .ci/run).
+SHELL := /bin/bash
+GO ?= go
+
+# ocb, pinned to the collector release that every module in go.mod and
+# builder-config.yaml uses.
+OCB_VERSION := v0.165.0
+BUILDER := bin/builder
+# The stamp names the installed version, so changing OCB_VERSION reinstalls.
+BUILDER_STAMP := bin/.builder-$(OCB_VERSION)
+
+DIST := _build/otelcol-webhook
+RECEIVER := bin/webhookreceiver
+# Where `make run`'s receiver listens; the quickstart's exporter posts there.
+RECEIVER_LISTEN ?= 127.0.0.1:8088
+
+# The distribution is rebuilt when any Go source it may compile changes.
+GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -name '*.go' ! -name '*_test.go' -print)
+
+# Extra flags for go test, e.g. make test GOTESTFLAGS=-v
+GOTESTFLAGS ?=
+
+.PHONY: run test dist vet clean $(RECEIVER)
+
+$(BUILDER_STAMP):
+	@mkdir -p bin
+	GOBIN=$(CURDIR)/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	@rm -f bin/.builder-*
+	@touch $@
+
+$(BUILDER): $(BUILDER_STAMP)
+
+dist: $(DIST)
+
+# VCS stamping is off: ocb builds inside this checkout, and a checkout owned
+# by another user would otherwise fail the build.
+$(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
+	GOFLAGS="$(GOFLAGS) -buildvcs=false" $(BUILDER) --config=builder-config.yaml
+	@# go build leaves an up-to-date binary untouched; make compares times.
+	@touch $@
+
+# Phony: go build is fast when nothing changed.
+$(RECEIVER):
+	$(GO) build -o $@ ./cmd/webhookreceiver
+
+# The receiver prints every request; the collector tails
+# examples/events.jsonl and takes OTLP/HTTP on localhost:4318. Ctrl-C stops
+# both, and so does either of them exiting (e.g. a port in use).
+run: $(DIST) $(RECEIVER)
+	@trap 'kill $$receiver $$collector 2>/dev/null; wait; exit 0' INT TERM; \
+	$(RECEIVER) -listen $(RECEIVER_LISTEN) & receiver=$$!; \
+	WEBHOOK_ENDPOINT=http://$(RECEIVER_LISTEN)/events $(DIST) --config=examples/quickstart.yaml & collector=$$!; \
+	wait -n; status=$$?; \
+	kill $$receiver $$collector 2>/dev/null; wait; exit $$status
+
+vet:
+	$(GO) vet ./...
+
+# dist before go test so the end-to-end tests (e2e/) find the distribution
+# built; they also run `make dist` themselves when used alone.
+test: vet
+	$(MAKE) dist
+	$(GO) test -race $(GOTESTFLAGS) ./...
+
+clean:
+	rm -rf _build bin
