@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -81,11 +82,31 @@ type Sink struct {
 // New starts a sink on loopback. pause is the delay of Delayed and the
 // total trickle time of Slow; it must stay well under the client's timeout.
 func New(ids IDFunc, script []Fault, pause time.Duration) *Sink {
+	s := newSink(ids, script, pause)
+	s.Server.Start()
+	return s
+}
+
+// NewOn starts a sink on addr, for a test that must bring its endpoint up
+// where a collector already sends.
+func NewOn(addr string, ids IDFunc, script []Fault, pause time.Duration) (*Sink, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := newSink(ids, script, pause)
+	_ = s.Server.Listener.Close()
+	s.Server.Listener = l
+	s.Server.Start()
+	return s, nil
+}
+
+func newSink(ids IDFunc, script []Fault, pause time.Duration) *Sink {
 	s := &Sink{
 		ids: ids, script: script, pause: pause, stopped: make(chan struct{}),
 		acked: map[string]int{}, unacked: map[string]int{}, changed: make(chan struct{}, 1),
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	return s
 }
 
