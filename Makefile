@@ -21,7 +21,13 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
-.PHONY: run test dist vet clean $(RECEIVER)
+.PHONY: run test dist vet clean soak fuzz $(RECEIVER)
+
+# make soak: the fault-injection soak with SOAK_DURATION of streaming per
+# case (make test runs a short one). make fuzz: every fuzz target for
+# FUZZTIME (make test runs the committed corpora).
+SOAK_DURATION ?= 3m
+FUZZTIME ?= 30s
 
 $(BUILDER_STAMP):
 	@mkdir -p bin
@@ -62,6 +68,19 @@ vet:
 test: vet
 	$(MAKE) dist
 	$(GO) test -race $(GOTESTFLAGS) ./...
+
+soak: $(DIST)
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e
+
+# go test fuzzes one target per run. New inputs are minimised for at most
+# 1000 runs, or minimising would eat the whole FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1000x $$pkg; \
+		done; \
+	done
 
 clean:
 	rm -rf _build bin
