@@ -1,0 +1,197 @@
+package e2e
+
+// TestExamplesValidate checks every collector config that users copy: each
+// ```yaml block of README.md and each examples/*.yaml, with the
+// distribution's own `validate` command, so a config that names a missing
+// component, a misspelt field or a value the exporter refuses fails here.
+//
+// Conventions for README.md:
+//
+//   - A block with `service::pipelines` is a whole config and is validated
+//     as it is.
+//   - Any other block is a fragment (e.g. only `exporters:`, or
+//     `extensions:` and `exporters:`). The test completes it: an otlp
+//     receiver when it has no receivers, a debug exporter when it has no
+//     exporters, and in `service` (kept when the block has one) all of the
+//     fragment's extensions and a logs pipeline through all of its
+//     receivers, processors and exporters.
+//   - A block that this distribution cannot validate (a component or a
+//     formatter it does not include) is skipped when the nearest non-blank
+//     line before its opening fence is an HTML comment that starts with
+//     `<!-- validate: skip` and gives the reason, e.g.
+//     `<!-- validate: skip (needs the transform processor) -->`.
+//   - Every ${env:NAME} (or ${NAME}) gets a dummy value, a URL for names
+//     that contain ENDPOINT or URL. Relative file paths resolve from the
+//     repository root.
+//
+// New sections and examples are picked up without changes here.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+const skipMarker = "<!-- validate: skip"
+
+// example is one config to validate.
+type example struct {
+	name string // where it comes from, e.g. README.md:120
+	text string
+	skip string // the reason of a skip marker
+}
+
+// readmeExamples returns README.md's ```yaml blocks.
+func readmeExamples(t *testing.T, path string) []example {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(string(data), "\n")
+	var out []example
+	for i := 0; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "```yaml" {
+			continue
+		}
+		start := i
+		var block []string
+		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
+			block = append(block, lines[i])
+		}
+		require.Less(t, i, len(lines), "README.md:%d: the yaml block is not closed", start+1)
+		ex := example{name: fmt.Sprintf("README.md:%d", start+1), text: strings.Join(block, "\n") + "\n"}
+		for j := start - 1; j >= 0; j-- {
+			prev := strings.TrimSpace(lines[j])
+			if prev == "" {
+				continue
+			}
+			if strings.HasPrefix(prev, skipMarker) {
+				ex.skip = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(prev, skipMarker), "-->"))
+			}
+			break
+		}
+		out = append(out, ex)
+	}
+	return out
+}
+
+// fileExamples returns examples/*.yaml.
+func fileExamples(t *testing.T, root string) []example {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(root, "examples", "*.yaml"))
+	require.NoError(t, err)
+	var out []example
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		rel, err := filepath.Rel(root, p)
+		require.NoError(t, err)
+		out = append(out, example{name: filepath.ToSlash(rel), text: string(data)})
+	}
+	return out
+}
+
+// complete turns a fragment into a whole config (see the conventions
+// above); a whole config is returned as it is.
+func complete(text string) (string, error) {
+	var cfg map[string]any
+	if err := yaml.Unmarshal([]byte(text), &cfg); err != nil {
+		return "", err
+	}
+	if cfg == nil {
+		return "", fmt.Errorf("the block holds no YAML mapping")
+	}
+	service, _ := cfg["service"].(map[string]any)
+	if _, whole := service["pipelines"]; whole {
+		return text, nil
+	}
+	if service == nil {
+		service = map[string]any{}
+	}
+	if _, ok := cfg["receivers"]; !ok {
+		cfg["receivers"] = map[string]any{"otlp": map[string]any{"protocols": map[string]any{"http": map[string]any{"endpoint": "127.0.0.1:4318"}}}}
+	}
+	if _, ok := cfg["exporters"]; !ok {
+		cfg["exporters"] = map[string]any{"debug": map[string]any{}}
+	}
+	pipeline := map[string]any{
+		"receivers": keys(cfg["receivers"]),
+		"exporters": keys(cfg["exporters"]),
+	}
+	if p := keys(cfg["processors"]); len(p) > 0 {
+		pipeline["processors"] = p
+	}
+	service["pipelines"] = map[string]any{"logs": pipeline}
+	if e := keys(cfg["extensions"]); len(e) > 0 {
+		service["extensions"] = e
+	}
+	cfg["service"] = service
+	out, err := yaml.Marshal(cfg)
+	return string(out), err
+}
+
+// keys returns the component ids of a section, sorted.
+func keys(section any) []string {
+	m, _ := section.(map[string]any)
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+var envRef = regexp.MustCompile(`\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}`)
+
+// dummyEnv gives every variable a config refers to a value of a plausible
+// shape, so that validation reaches the settings.
+func dummyEnv(text string) []string {
+	var env []string
+	for _, m := range envRef.FindAllStringSubmatch(text, -1) {
+		name := m[1]
+		value := "e2e-dummy-" + strings.ToLower(name)
+		if strings.Contains(name, "ENDPOINT") || strings.Contains(name, "URL") {
+			value = "http://127.0.0.1:9/" + strings.ToLower(name)
+		}
+		env = append(env, name+"="+value)
+	}
+	return env
+}
+
+func TestExamplesValidate(t *testing.T) {
+	root := repoRoot(t)
+	bin := distribution(t)
+
+	readme := readmeExamples(t, filepath.Join(root, "README.md"))
+	files := fileExamples(t, root)
+	// Guards against a parser that silently finds nothing.
+	require.NotEmpty(t, readme, "README.md has yaml blocks")
+	require.NotEmpty(t, files, "examples/ has yaml configs")
+
+	for _, ex := range append(readme, files...) {
+		t.Run(ex.name, func(t *testing.T) {
+			if ex.skip != "" {
+				t.Skipf("marked %s: %s", skipMarker+" -->", ex.skip)
+			}
+			config, err := complete(ex.text)
+			require.NoError(t, err, "%s is not YAML:\n%s", ex.name, ex.text)
+			path := filepath.Join(t.TempDir(), "config.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
+
+			cmd := exec.Command(bin, "validate", "--config="+path)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), dummyEnv(config)...)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s does not validate: %v\n%s\nthe config validated:\n%s", ex.name, err, out, config)
+			}
+		})
+	}
+}

@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestQuickstartFile runs the distribution with examples/quickstart.yaml,
+// as `make run` does, pointed at a local sink through the example's
+// ${env:...} settings: the file_log receiver reads examples/events.jsonl
+// from its start and the seed's three batch events arrive, in order, as
+// the seed's generic JSON.
+func TestQuickstartFile(t *testing.T) {
+	root := repoRoot(t)
+	srv := newSink(t)
+	col := startCollector(t, filepath.Join(root, "examples", "quickstart.yaml"), root, envFor(
+		"WEBHOOK_ENDPOINT", srv.URL+"/events",
+		"OTLP_HTTP_ENDPOINT", freeAddr(t),
+		"QUICKSTART_EVENTS", filepath.Join(root, "examples", "events.jsonl"),
+	)...)
+
+	// The seed's send_batch events, in the order of the file.
+	want := []struct {
+		eventType, severity, data string
+	}{
+		{"file_shared_externally", "warning", `{"file_id": "abc123", "file_name": "doc1.pdf"}`},
+		{"file_shared_externally", "warning", `{"file_id": "def456", "file_name": "doc2.pdf"}`},
+		{"pii_detected", "critical", `{"file_id": "ghi789", "pii_types": ["ssn", "email"]}`},
+	}
+
+	var got []map[string]any
+	for len(got) < len(want) {
+		r := srv.next(t, col)
+		assert.Equal(t, "/events", r.Path)
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		got = append(got, events(t, r)...)
+	}
+	require.Len(t, got, len(want), "events delivered")
+
+	for i, w := range want {
+		ev := got[i]
+		ts, _ := ev["timestamp"].(string)
+		// The lines carry no time, so the event's is when the file was read.
+		parsed, err := time.Parse(time.RFC3339Nano, ts)
+		if assert.NoError(t, err, "event %d timestamp %q", i, ts) {
+			assert.True(t, strings.HasSuffix(ts, "Z"), "event %d timestamp %q is UTC with Z", i, ts)
+			assert.False(t, parsed.IsZero())
+		}
+		wantEv := parse(t, `{"timestamp": "`+ts+`", "source": "sentyr", "event_type": "`+w.eventType+
+			`", "severity": "`+w.severity+`", "data": `+w.data+`}`)
+		assert.Equal(t, wantEv, ev, "event %d", i)
+	}
+}
