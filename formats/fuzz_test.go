@@ -159,3 +159,189 @@ func FuzzJSONEncoder(f *testing.F) {
 // validUTF8 is s as a JSON decoder must return it: each byte of invalid
 // UTF-8 is one U+FFFD, which is what converting to runes does.
 func validUTF8(s string) string { return string([]rune(s)) }
+
+func FuzzSplunkHECEncoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, small bool, index, host, sourcetype string, data []byte) {
+		cfg := SplunkHECConfig{Index: index, Host: host, Sourcetype: sourcetype}
+		if small {
+			cfg.MaxRequestBytes = minHECMaxRequestBytes
+		}
+		enc := NewSplunkHEC(cfg)
+		events := fuzzEvents(fuzzdata.New(data))
+		batch, err := enc.Encode(events)
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		checkBatch(t, batch, len(events), concatenated)
+		for _, r := range batch.Requests {
+			// A request holds several events only while it fits the limit.
+			if len(r.Events) > 1 && len(r.Body) > enc.maxBytes {
+				t.Fatalf("%d events in %d bytes, over the limit of %d", len(r.Events), len(r.Body), enc.maxBytes)
+			}
+		}
+	})
+}
+
+func FuzzDatadogEncoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, tag string, data []byte) {
+		events := fuzzEvents(fuzzdata.New(data))
+		batch, err := NewDatadog(DatadogConfig{Tags: []string{"env:fuzz", tag}}).Encode(events)
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		checkBatch(t, batch, len(events), oneValue)
+		for _, r := range batch.Requests {
+			if len(r.Events) != 1 {
+				t.Fatalf("the Events API takes one event per request, got %d", len(r.Events))
+			}
+			// The API refuses texts and titles over its limits.
+			var got struct {
+				Title string `json:"title"`
+				Text  string `json:"text"`
+			}
+			if err := json.Unmarshal(r.Body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if n := len([]rune(got.Title)); n > DatadogMaxTitleChars {
+				t.Fatalf("title of %d characters, over %d", n, DatadogMaxTitleChars)
+			}
+			if n := len([]rune(got.Text)); n > DatadogMaxTextChars {
+				t.Fatalf("text of %d characters, over %d", n, DatadogMaxTextChars)
+			}
+		}
+	})
+}
+
+func FuzzElasticEncoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, bulk bool, index, pipeline, dataKey string, data []byte) {
+		endpoint := "https://es.example.com:9200/sentyr/_doc"
+		cfg := ElasticConfig{DataKey: dataKey}
+		if bulk {
+			endpoint = "https://es.example.com:9200/_bulk"
+			cfg.Index, cfg.Pipeline = "sentyr"+index, pipeline
+		}
+		enc, err := NewElastic(cfg, endpoint)
+		if err != nil {
+			// Settings the config check refuses never reach an encoder.
+			return
+		}
+		events := fuzzEvents(fuzzdata.New(data))
+		batch, err := enc.Encode(events)
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		if !bulk {
+			checkBatch(t, batch, len(events), oneValue)
+			return
+		}
+		checkBatch(t, batch, len(events), ndjson)
+		for _, r := range batch.Requests {
+			if lines := bytes.Count(r.Body, []byte{'\n'}); lines != 2*len(r.Events) {
+				t.Fatalf("%d lines for %d events: want an action line and a document each", lines, len(r.Events))
+			}
+		}
+	})
+}
+
+func FuzzBodyEncoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, plain bool, data []byte) {
+		cfg := BodyConfig{}
+		if plain {
+			cfg.ContentType = "text/plain"
+		}
+		events := fuzzEvents(fuzzdata.New(data))
+		batch, err := NewBody(cfg).Encode(events)
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		if plain {
+			// Text goes out as it is; only the accounting must hold.
+			checkBatch(t, Batch{Requests: withoutBodies(batch.Requests), Rejected: batch.Rejected}, len(events), oneValue)
+			return
+		}
+		checkBatch(t, batch, len(events), oneValue)
+	})
+}
+
+// withoutBodies keeps the events of requests and gives each a body that is
+// valid JSON, for formats whose bodies need not be JSON.
+func withoutBodies(reqs []Request) []Request {
+	out := make([]Request, len(reqs))
+	for i, r := range reqs {
+		out[i] = Request{Body: []byte("null"), Events: r.Events}
+	}
+	return out
+}
+
+// checkResults asserts what the delivery code relies on from a response
+// reader: nil, or one known outcome per event of the request.
+func checkResults(t *testing.T, req *Request, results []Result) {
+	t.Helper()
+	if results == nil {
+		return
+	}
+	if len(results) != len(req.Events) {
+		t.Fatalf("%d results for %d events", len(results), len(req.Events))
+	}
+	for i, r := range results {
+		if r.Outcome > Drop {
+			t.Fatalf("result %d: unknown outcome %d", i, r.Outcome)
+		}
+		if r.Outcome != Delivered && r.Reason == "" {
+			t.Fatalf("result %d: outcome %d without a reason", i, r.Outcome)
+		}
+	}
+}
+
+// fuzzRequest is a request of 1 to 16 events, as an encoder made it.
+func fuzzRequest(n byte) *Request {
+	req := &Request{Events: make([]int, int(n%16)+1)}
+	for i := range req.Events {
+		req.Events[i] = i
+	}
+	return req
+}
+
+// The response readers parse what a server sends: any bytes, any status.
+func FuzzSplunkHECResponse(f *testing.F) {
+	f.Fuzz(func(t *testing.T, status uint16, n byte, body []byte) {
+		req := fuzzRequest(n)
+		checkResults(t, req, NewSplunkHEC(SplunkHECConfig{}).ReadResponse(req, int(status%600), body))
+	})
+}
+
+func FuzzElasticBulkResponse(f *testing.F) {
+	f.Fuzz(func(t *testing.T, status uint16, n byte, body []byte) {
+		enc, err := NewElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com:9200/_bulk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := fuzzRequest(n)
+		checkResults(t, req, enc.ReadResponse(req, int(status%600), body))
+	})
+}
+
+// FuzzFormatterEncoder stands in for a registered Go formatter that returns
+// anything, fails or panics: the payloads sent must still be valid JSON.
+func FuzzFormatterEncoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, payload []byte, mode byte, data []byte) {
+		formatter := FormatterFunc(func(ev *Event) ([]byte, error) {
+			switch (mode + byte(len(ev.ID))) % 4 {
+			case 0:
+				return nil, errors.New("formatter refused the event")
+			case 1:
+				panic(ev.Type)
+			case 2:
+				return AppendString(nil, ev.Type), nil
+			}
+			return payload, nil
+		})
+		enc := &formatterEncoder{name: "fuzz", f: formatter, contentType: "application/json", json: true}
+		events := fuzzEvents(fuzzdata.New(data))
+		batch, err := enc.Encode(events)
+		if err != nil {
+			t.Fatalf("Encode: %v", err)
+		}
+		checkBatch(t, batch, len(events), oneValue)
+	})
+}
