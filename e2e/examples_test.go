@@ -20,6 +20,10 @@ package e2e
 //     line before its opening fence is an HTML comment that starts with
 //     `<!-- validate: skip` and gives the reason, e.g.
 //     `<!-- validate: skip (needs the transform processor) -->`.
+//   - A block with a top-level `dist:` is an ocb manifest, not a collector
+//     config: its collector modules must be at the release that
+//     builder-config.yaml uses (the same version for a module it lists, one
+//     of its core or contrib versions for others).
 //   - Every ${env:NAME} (or ${NAME}) gets a dummy value, a URL for names
 //     that contain ENDPOINT or URL. Relative file paths resolve from the
 //     repository root.
@@ -175,10 +179,17 @@ func TestExamplesValidate(t *testing.T) {
 	require.NotEmpty(t, readme, "README.md has yaml blocks")
 	require.NotEmpty(t, files, "examples/ has yaml configs")
 
+	pinned := manifestModules(t, filepath.Join(root, "builder-config.yaml"))
 	for _, ex := range append(readme, files...) {
 		t.Run(ex.name, func(t *testing.T) {
 			if ex.skip != "" {
 				t.Skipf("marked %s: %s", skipMarker+" -->", ex.skip)
+			}
+			if isManifest(ex.text) {
+				for _, err := range manifestErrors(ex.text, pinned) {
+					t.Errorf("%s: %v", ex.name, err)
+				}
+				return
 			}
 			config, err := complete(ex.text)
 			require.NoError(t, err, "%s is not YAML:\n%s", ex.name, ex.text)
@@ -194,4 +205,104 @@ func TestExamplesValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Collector module paths, core and contrib.
+const (
+	corePrefix    = "go.opentelemetry.io/collector/"
+	contribPrefix = "github.com/open-telemetry/opentelemetry-collector-contrib/"
+)
+
+// manifest is the part of an ocb manifest that names modules.
+type manifest struct {
+	Dist       map[string]any `yaml:"dist"`
+	Receivers  []module       `yaml:"receivers"`
+	Processors []module       `yaml:"processors"`
+	Exporters  []module       `yaml:"exporters"`
+	Extensions []module       `yaml:"extensions"`
+	Connectors []module       `yaml:"connectors"`
+	Providers  []module       `yaml:"providers"`
+	Converters []module       `yaml:"converters"`
+}
+
+type module struct {
+	GoMod string `yaml:"gomod"`
+}
+
+func (m *manifest) modules() []module {
+	var all []module
+	for _, list := range [][]module{m.Receivers, m.Processors, m.Exporters, m.Extensions, m.Connectors, m.Providers, m.Converters} {
+		all = append(all, list...)
+	}
+	return all
+}
+
+func isManifest(text string) bool {
+	var top map[string]any
+	if yaml.Unmarshal([]byte(text), &top) != nil {
+		return false
+	}
+	_, ok := top["dist"]
+	return ok
+}
+
+// manifestModules reads the module versions of builder-config.yaml.
+func manifestModules(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var m manifest
+	require.NoError(t, yaml.Unmarshal(data, &m))
+	versions := map[string]string{}
+	for _, mod := range m.modules() {
+		p, v, ok := strings.Cut(mod.GoMod, " ")
+		require.True(t, ok, "builder-config.yaml: gomod %q has no version", mod.GoMod)
+		versions[p] = v
+	}
+	require.NotEmpty(t, versions)
+	return versions
+}
+
+// manifestErrors lists the collector modules of a manifest that are not at
+// the release of builder-config.yaml.
+func manifestErrors(text string, pinned map[string]string) []error {
+	var m manifest
+	if err := yaml.Unmarshal([]byte(text), &m); err != nil {
+		return []error{fmt.Errorf("not an ocb manifest: %w", err)}
+	}
+	release := map[string]map[string]bool{corePrefix: {}, contribPrefix: {}}
+	for p, v := range pinned {
+		for prefix := range release {
+			if strings.HasPrefix(p, prefix) {
+				release[prefix][v] = true
+			}
+		}
+	}
+	var errs []error
+	for _, mod := range m.modules() {
+		p, v, ok := strings.Cut(mod.GoMod, " ")
+		if !ok {
+			errs = append(errs, fmt.Errorf("gomod %q has no version", mod.GoMod))
+			continue
+		}
+		for prefix, versions := range release {
+			if !strings.HasPrefix(p, prefix) {
+				continue
+			}
+			if want, listed := pinned[p]; listed && v != want {
+				errs = append(errs, fmt.Errorf("%s %s, but builder-config.yaml builds %s", p, v, want))
+			} else if !listed && !versions[v] {
+				errs = append(errs, fmt.Errorf("%s %s is not at the release of builder-config.yaml (%v)", p, v, keys(toAny(versions))))
+			}
+		}
+	}
+	return errs
+}
+
+func toAny(m map[string]bool) any {
+	out := make(map[string]any, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }

@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+)
+
+// TestCompleteFragment pins the fragment convention of TestExamplesValidate.
+func TestCompleteFragment(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string // the completed config; "" when in is returned as it is
+	}{
+		{
+			name: "exporters only",
+			in:   "exporters:\n  webhook/b: {endpoint: https://b.example}\n  webhook/a: {endpoint: https://a.example}\n",
+			want: `
+exporters:
+  webhook/b: {endpoint: https://b.example}
+  webhook/a: {endpoint: https://a.example}
+receivers:
+  otlp: {protocols: {http: {endpoint: 127.0.0.1:4318}}}
+service:
+  pipelines:
+    logs: {receivers: [otlp], exporters: [webhook/a, webhook/b]}
+`,
+		},
+		{
+			name: "extensions only",
+			in:   "extensions:\n  webhookauth/token: {bearer_token: x}\n",
+			want: `
+extensions:
+  webhookauth/token: {bearer_token: x}
+receivers:
+  otlp: {protocols: {http: {endpoint: 127.0.0.1:4318}}}
+exporters:
+  debug: {}
+service:
+  extensions: [webhookauth/token]
+  pipelines:
+    logs: {receivers: [otlp], exporters: [debug]}
+`,
+		},
+		{
+			name: "receivers, processors and a service without pipelines",
+			in: "receivers:\n  file_log: {include: [a.log]}\nprocessors:\n  memory_limiter: {limit_mib: 100}\n" +
+				"extensions:\n  file_storage: {}\nexporters:\n  webhook: {endpoint: https://a.example}\n" +
+				"service:\n  telemetry: {metrics: {level: none}}\n",
+			want: `
+receivers:
+  file_log: {include: [a.log]}
+processors:
+  memory_limiter: {limit_mib: 100}
+extensions:
+  file_storage: {}
+exporters:
+  webhook: {endpoint: https://a.example}
+service:
+  telemetry: {metrics: {level: none}}
+  extensions: [file_storage]
+  pipelines:
+    logs: {receivers: [file_log], processors: [memory_limiter], exporters: [webhook]}
+`,
+		},
+		{
+			name: "whole config as it is",
+			in:   "exporters:\n  debug: {}\nservice:\n  pipelines:\n    logs: {receivers: [otlp], exporters: [debug]}\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := complete(tt.in)
+			require.NoError(t, err)
+			if tt.want == "" {
+				assert.Equal(t, tt.in, got)
+				return
+			}
+			var gotMap, wantMap map[string]any
+			require.NoError(t, yaml.Unmarshal([]byte(got), &gotMap))
+			require.NoError(t, yaml.Unmarshal([]byte(tt.want), &wantMap))
+			assert.Equal(t, wantMap, gotMap)
+		})
+	}
+	_, err := complete("just a string")
+	assert.Error(t, err, "a block that is not a mapping")
+}
+
+func TestReadmeExamplesSkipMarker(t *testing.T) {
+	path := t.TempDir() + "/README.md"
+	text := "# t\n\n<!-- validate: skip (needs X) -->\n\n```yaml\na: 1\n```\n\nprose\n```yaml\nb: 2\n```\n"
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	got := readmeExamples(t, path)
+	require.Len(t, got, 2)
+	assert.Equal(t, example{name: "README.md:5", text: "a: 1\n", skip: "(needs X)"}, got[0])
+	assert.Equal(t, example{name: "README.md:10", text: "b: 2\n"}, got[1])
+}
+
+func TestManifestErrors(t *testing.T) {
+	pinned := map[string]string{
+		"go.opentelemetry.io/collector/receiver/otlpreceiver":                                "v0.165.0",
+		"go.opentelemetry.io/collector/confmap/provider/envprovider":                         "v1.71.0",
+		"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver": "v0.165.1",
+		"github.com/sentyr/webhookexporter":                                                  "v0.0.0",
+	}
+	tests := []struct {
+		name     string
+		manifest string
+		want     []string
+	}{
+		{
+			name: "same release",
+			manifest: `
+dist: {name: x}
+exporters:
+  - gomod: github.com/sentyr/webhookexporter v1.2.3
+receivers:
+  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0
+  - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.165.1
+providers:
+  - gomod: go.opentelemetry.io/collector/confmap/provider/fileprovider v1.71.0
+`,
+		},
+		{
+			name: "other releases",
+			manifest: `
+dist: {name: x}
+receivers:
+  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0
+  - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.160.0
+  - gomod: go.opentelemetry.io/collector/receiver/nopreceiver
+`,
+			want: []string{
+				"go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0, but builder-config.yaml builds v0.165.0",
+				"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.160.0 is not at the release of builder-config.yaml ([v0.165.1])",
+				`gomod "go.opentelemetry.io/collector/receiver/nopreceiver" has no version`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.True(t, isManifest(tt.manifest))
+			var got []string
+			for _, err := range manifestErrors(tt.manifest, pinned) {
+				got = append(got, err.Error())
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestDummyEnv(t *testing.T) {
+	got := dummyEnv("a: ${env:API_KEY}\nb: ${OTLP_ENDPOINT}\nc: ${env:TOKEN_URL:-x}\n")
+	assert.Equal(t, []string{
+		"API_KEY=e2e-dummy-api_key",
+		"OTLP_ENDPOINT=http://127.0.0.1:9/otlp_endpoint",
+		"TOKEN_URL=http://127.0.0.1:9/token_url",
+	}, got)
+}
