@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -156,6 +155,3 @@ func envFor(kv ...string) []string {
 	}
 	return env
 }
-
-// itoa is strconv.Itoa, for test tables.
-func itoa(n int) string { return strconv.Itoa(n) }
