@@ -25,6 +25,7 @@ type webhookExporter struct {
 	logger    *zap.Logger
 	encoder   formats.Encoder
 	mapper    mapper
+	arrays    eventPool
 	endpoint  string // for log lines: no user info, no query
 	userAgent string
 	client    *http.Client
@@ -110,7 +111,10 @@ func (e *webhookExporter) shutdown(context.Context) error {
 // to the retry sender alone; events the receiver refused for good are
 // logged and dropped.
 func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	events := e.mapper.events(ld, make([]formats.Event, 0, ld.LogRecordCount()))
+	arrays := e.arrays.get()
+	defer e.arrays.put(arrays)
+	e.mapper.mapInto(ld, arrays)
+	events := arrays.events
 	if len(events) == 0 {
 		return nil
 	}

@@ -29,11 +29,20 @@ type mapper struct {
 // share one field array and one id string, so a batch costs a handful of
 // allocations rather than one per field or per event.
 func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
+	a := eventArrays{events: dst}
+	m.mapInto(ld, &a)
+	return a.events
+}
+
+// mapInto appends ld's events to a.events, their data to a.fields.
+func (m *mapper) mapInto(ld plog.Logs, a *eventArrays) {
+	dst, fields, scratch := a.events, a.fields, a.scratch
 	first := len(dst)
 	n := ld.LogRecordCount()
-	fields := make([]formats.Field, 0, 10*n)
+	if free := cap(fields) - len(fields); free < 10*n {
+		fields = append(make([]formats.Field, 0, len(fields)+10*n), fields...)
+	}
 	ids := make([]byte, 0, idLen*n)
-	var scratch []byte
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -62,7 +71,7 @@ func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
 	for i := range dst[first:] {
 		dst[first+i].ID = all[i*idLen : (i+1)*idLen]
 	}
-	return dst
+	a.events, a.fields, a.scratch = dst, fields, scratch
 }
 
 // mapRecord fills ev from one record and appends its data fields.

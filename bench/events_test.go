@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,14 +41,23 @@ func TestLogsAreRealisticAndDeterministic(t *testing.T) {
 	assert.True(t, types["file_shared_externally"] && types["pii_detected"], "the seed's event types: %v", types)
 }
 
-func TestSinkReadsTheBodyAndAnswers200(t *testing.T) {
+func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
 	srv := httptest.NewServer(bench.SinkHandler())
 	defer srv.Close()
-	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(strings.Repeat("x", 1<<20)))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Zero(t, resp.ContentLength)
+	for path, want := range map[string]string{
+		"/webhook":                  "",
+		"/v1/logs":                  "",
+		"/services/collector/event": `{"text":"Success","code":0}`,
+		"/security-events/_bulk":    `{"took":1,"errors":false,"items":[]}`,
+	} {
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(strings.Repeat("x", 1<<20)))
+		require.NoError(t, err)
+		got, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+		assert.Equal(t, want, string(got), path)
+	}
 	srv.CloseClientConnections()
 }
 

@@ -178,8 +178,9 @@ type capturedRequest struct {
 func capture(tb testing.TB, f bench.Format, ld plog.Logs) []capturedRequest {
 	tb.Helper()
 	var (
-		mu   sync.Mutex
-		reqs []capturedRequest
+		mu     sync.Mutex
+		reqs   []capturedRequest
+		answer = bench.SinkHandler()
 	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -190,6 +191,8 @@ func capture(tb testing.TB, f bench.Format, ld plog.Logs) []capturedRequest {
 		mu.Lock()
 		reqs = append(reqs, capturedRequest{contentType: r.Header.Get("Content-Type"), body: body})
 		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(nil))
+		answer.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 	factory, cfg := webhookConfig(tb, f, srv.URL)

@@ -18,15 +18,30 @@ import (
 // CPU it spends reading bodies is not counted against the exporters.
 const sinkEnv = "WEBHOOK_BENCH_SINK"
 
-// SinkHandler reads and discards the body and answers 200 with no body:
-// what a fast receiver does, for every exporter and the raw wire alike.
+// SinkHandler reads and discards the body and answers 200 as a fast
+// receiver of the path's service would: Splunk HEC's success code on HEC
+// paths, a _bulk answer without errors on Elasticsearch _bulk paths, no
+// body elsewhere (webhooks, OTLP, Datadog).
 func SinkHandler() http.Handler {
+	hecOK := []byte(`{"text":"Success","code":0}`)
+	bulkOK := []byte(`{"took":1,"errors":false,"items":[]}`)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.Copy(io.Discard, r.Body); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		var answer []byte
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/services/collector"):
+			answer = hecOK
+		case strings.HasSuffix(r.URL.Path, "/_bulk"):
+			answer = bulkOK
+		}
+		if answer != nil {
+			w.Header().Set("Content-Type", "application/json")
+		}
 		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(answer)
 	})
 }
 

@@ -24,7 +24,7 @@ func AppendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		// Most text needs no escaping: skip it eight bytes at a time and
 		// copy it whole below.
-		for i+8 <= len(s) && !needsEscape8(s[i:i+8]) {
+		for i+8 <= len(s) && !needsEscape8(load64(s[i:i+8])) {
 			i += 8
 		}
 		if i >= len(s) {
@@ -81,12 +81,18 @@ const (
 	lanes80 = 0x8080808080808080
 )
 
-// needsEscape8 says whether any of the 8 bytes of s is a control
-// character, a quote, a backslash or not ASCII: the bytes AppendString
-// cannot copy as they are. It tests all eight at once on one word.
-func needsEscape8(s string) bool {
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+// load64 reads eight bytes of s as one little-endian word (the compiler
+// turns it into a single load).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// needsEscape8 says whether any of the 8 bytes in x is a control
+// character, a quote, a backslash or not ASCII: the bytes AppendString
+// cannot copy as they are. It tests all eight at once.
+func needsEscape8(x uint64) bool {
 	control := (x - 0x20*lanes01) &^ x // a byte below 0x20 borrows into its top bit
 	quote := x ^ '"'*lanes01
 	backslash := x ^ '\\'*lanes01
@@ -119,11 +125,40 @@ func AppendFloat(dst []byte, f float64) []byte {
 	return dst
 }
 
-// AppendTime appends t as an RFC 3339 UTC JSON string ending in Z.
+// AppendTime appends t as an RFC 3339 UTC JSON string ending in Z, with
+// the fraction of time.RFC3339Nano (trailing zeros dropped). Written by
+// hand because it runs once per event and AppendFormat costs several times
+// more; years outside 0-9999 take AppendFormat's path.
 func AppendTime(dst []byte, t time.Time) []byte {
-	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, time.RFC3339Nano)
-	return append(dst, '"')
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		dst = append(dst, '"')
+		dst = t.AppendFormat(dst, time.RFC3339Nano)
+		return append(dst, '"')
+	}
+	hour, minute, sec := t.Clock()
+	dst = append(dst, '"',
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10))
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte
+		frac[0] = '.'
+		for i := 9; i > 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, frac[:n]...)
+	}
+	return append(dst, 'Z', '"')
 }
 
 // AppendValue appends a pdata value as JSON. Bytes become base64 strings, as

@@ -1,0 +1,74 @@
+// Command loadgen is `make load`: it starts the otelcol-webhook
+// distribution with an OTLP/HTTP receiver and the webhook exporter pointed
+// at a sink of its own, sends a fixed number of events over OTLP/HTTP,
+// waits until the sink has them all, and prints events/s and the
+// collector's CPU seconds per million events (from /proc/<pid>/stat).
+// Everything listens on 127.0.0.1, and the run ends by itself: after
+// -events events or -timeout, whichever comes first.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+)
+
+type options struct {
+	collector string
+	events    int
+	batch     int
+	senders   int
+	timeout   time.Duration
+	format    string
+	consumers int
+	keepDir   bool
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.collector, "collector", "./_build/otelcol-webhook", "the collector binary to run")
+	flag.IntVar(&o.events, "events", 200_000, "events to send in all")
+	flag.IntVar(&o.batch, "batch", 1000, "events per OTLP request")
+	flag.IntVar(&o.senders, "senders", 2, "concurrent OTLP senders")
+	flag.DurationVar(&o.timeout, "timeout", 2*time.Minute, "the longest the run may take, start-up included")
+	flag.StringVar(&o.format, "format", "json", "the exporter's format: json or splunk_hec")
+	flag.IntVar(&o.consumers, "num-consumers", 2, "the exporter's sending_queue::num_consumers")
+	flag.BoolVar(&o.keepDir, "keep", false, "keep the run's directory (config, collector log)")
+	flag.Parse()
+	if err := o.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	res, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+	res.print(os.Stdout, o)
+}
+
+func (o *options) check() error {
+	switch {
+	case o.events < 1 || o.events > 50_000_000:
+		return errors.New("-events: write a number from 1 to 50000000")
+	case o.batch < 1 || o.batch > 100_000:
+		return errors.New("-batch: write a number from 1 to 100000")
+	case o.senders < 1 || o.senders > 64:
+		return errors.New("-senders: write a number from 1 to 64")
+	case o.timeout <= 0 || o.timeout > 30*time.Minute:
+		return errors.New("-timeout: write a duration up to 30m")
+	case o.format != "json" && o.format != "splunk_hec":
+		return errors.New(`-format: write "json" or "splunk_hec"`)
+	case o.consumers < 1:
+		return errors.New("-num-consumers: write 1 or more")
+	}
+	if _, err := os.Stat(o.collector); err != nil {
+		return fmt.Errorf("-collector: %v; build the distribution first (make dist)", err)
+	}
+	return nil
+}

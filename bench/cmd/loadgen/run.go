@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+
+	"github.com/sentyr/webhookexporter/bench"
+)
+
+type result struct {
+	events    int64
+	requests  int64
+	bytes     int64
+	refused   int64 // OTLP requests the collector refused (queue full) and were sent again
+	elapsed   time.Duration
+	cpu       time.Duration // the collector's CPU time during the load
+	maxRSSKiB int64
+}
+
+func run(ctx context.Context, o options) (*result, error) {
+	dir, err := os.MkdirTemp("", "webhook-load-")
+	if err != nil {
+		return nil, err
+	}
+	if o.keepDir {
+		fmt.Fprintln(os.Stderr, "loadgen: run directory", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+
+	s, err := startSink(o.format)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+
+	otlpAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(collectorConfig(o, otlpAddr, s.url)), 0o600); err != nil {
+		return nil, err
+	}
+	col, err := startCollector(o.collector, cfgPath, filepath.Join(dir, "collector.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer col.stop()
+
+	otlpURL := "http://" + otlpAddr + "/v1/logs"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.senders}}
+	defer client.CloseIdleConnections()
+	if err := waitReady(ctx, client, otlpURL, col); err != nil {
+		return nil, err
+	}
+
+	body, err := plogotlp.NewExportRequestFromLogs(bench.Logs(o.batch)).MarshalProto()
+	if err != nil {
+		return nil, err
+	}
+	cpuBefore, err := procCPU(col.pid())
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	refused, err := send(ctx, client, otlpURL, body, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.waitFor(ctx, int64(o.events)); err != nil {
+		return nil, fmt.Errorf("%w (the sink has %d of %d events; collector log: %s)", err, s.events.Load(), o.events, col.logTail())
+	}
+	elapsed := time.Since(start)
+	cpuAfter, err := procCPU(col.pid())
+	if err != nil {
+		return nil, err
+	}
+	return &result{
+		events:    s.events.Load(),
+		requests:  s.requests.Load(),
+		bytes:     s.bytes.Load(),
+		refused:   refused,
+		elapsed:   elapsed,
+		cpu:       cpuAfter - cpuBefore,
+		maxRSSKiB: procMaxRSSKiB(col.pid()),
+	}, nil
+}
+
+func (r *result) print(w io.Writer, o options) {
+	perMillion := r.cpu.Seconds() / float64(r.events) * 1e6
+	fmt.Fprintf(w, "load: %d events in %d OTLP/HTTP requests of %d, %d senders -> otelcol-webhook (format %s, num_consumers %d) -> loopback sink\n",
+		r.events, (o.events+o.batch-1)/o.batch, o.batch, o.senders, o.format, o.consumers)
+	fmt.Fprintf(w, "  wall time:               %.2f s\n", r.elapsed.Seconds())
+	fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(r.events)/r.elapsed.Seconds())
+	fmt.Fprintf(w, "  collector CPU:           %.2f s (%.0f%% of one core)\n", r.cpu.Seconds(), 100*r.cpu.Seconds()/r.elapsed.Seconds())
+	fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", perMillion)
+	fmt.Fprintf(w, "  webhook requests:        %d (%.0f bytes/event on the wire)\n", r.requests, float64(r.bytes)/float64(r.events))
+	fmt.Fprintf(w, "  OTLP requests refused:   %d (queue full, sent again)\n", r.refused)
+	if r.maxRSSKiB > 0 {
+		fmt.Fprintf(w, "  collector peak RSS:      %.0f MiB\n", float64(r.maxRSSKiB)/1024)
+	}
+}
+
+// send posts the OTLP body until o.events events are accepted. A refusal
+// (the exporter's queue is full: 429/503) is sent again after a pause.
+func send(ctx context.Context, client *http.Client, url string, body []byte, o options) (int64, error) {
+	requests := int64((o.events + o.batch - 1) / o.batch)
+	var next, refused atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, o.senders)
+	for range o.senders {
+		wg.Go(func() {
+			for next.Add(1) <= requests {
+				for {
+					status, err := post(ctx, client, url, body)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if status == http.StatusOK {
+						break
+					}
+					if status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable {
+						errs <- fmt.Errorf("the collector answered %d to an OTLP request", status)
+						return
+					}
+					refused.Add(1)
+					select {
+					case <-ctx.Done():
+						errs <- ctx.Err()
+						return
+					case <-time.After(5 * time.Millisecond):
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return refused.Load(), <-errs
+}
+
+func post(ctx context.Context, client *http.Client, url string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// waitReady polls the OTLP receiver with an empty request until it answers.
+func waitReady(ctx context.Context, client *http.Client, url string, col *collector) error {
+	empty, _ := plogotlp.NewExportRequest().MarshalProto()
+	for {
+		if status, err := post(ctx, client, url, empty); err == nil && status == http.StatusOK {
+			return nil
+		}
+		if col.exited() {
+			return fmt.Errorf("the collector exited at start-up: %s", col.logTail())
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the collector did not start: %w; log: %s", ctx.Err(), col.logTail())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// collectorConfig is the run's collector config: OTLP/HTTP in, webhook
+// out, the collector's own telemetry off so that it measures the pipeline.
+func collectorConfig(o options, otlpAddr, sinkURL string) string {
+	format := "    format: json\n"
+	if o.format == "splunk_hec" {
+		format = "    format: splunk_hec\n    splunk_hec:\n      token: 00000000-0000-0000-0000-000000000000\n"
+	}
+	return fmt.Sprintf(`receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: %s
+exporters:
+  webhook:
+    endpoint: %s
+%s    sending_queue:
+      num_consumers: %d
+service:
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [webhook]
+`, otlpAddr, sinkURL, format, o.consumers)
+}
+
+// procCPU reads a process's user and system CPU time from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s: USER_HZ is
+// 100 on every Linux architecture Go supports).
+func procCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("reading the collector's CPU time: %w", err)
+	}
+	// The command name (field 2) may hold spaces; fields count from its ')'.
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return 0, errors.New("reading the collector's CPU time: /proc stat has no command name")
+	}
+	var state string
+	var ppid, pgrp, session, tty, tpgid int
+	var flags, minflt, cminflt, majflt, cmajflt, utime, stime uint64
+	if _, err := fmt.Sscan(string(raw[i+1:]), &state, &ppid, &pgrp, &session, &tty, &tpgid,
+		&flags, &minflt, &cminflt, &majflt, &cmajflt, &utime, &stime); err != nil {
+		return 0, fmt.Errorf("reading the collector's CPU time: %w", err)
+	}
+	const userHZ = 100
+	return time.Duration(utime+stime) * time.Second / userHZ, nil
+}
+
+// procMaxRSSKiB is the process's peak resident memory, 0 if unknown.
+func procMaxRSSKiB(pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		var kib int64
+		if _, err := fmt.Sscanf(string(line), "VmHWM: %d kB", &kib); err == nil {
+			return kib
+		}
+	}
+	return 0
+}
