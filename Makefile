@@ -21,7 +21,7 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
-.PHONY: run test dist vet clean soak fuzz $(RECEIVER)
+.PHONY: run test dist vet clean soak fuzz bench load $(RECEIVER)
 
 # make soak: the fault-injection soak with SOAK_DURATION of streaming per
 # case (make test runs a short one). make fuzz: every fuzz target for
@@ -81,6 +81,24 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1000x $$pkg; \
 		done; \
 	done
+
+# make bench: every benchmark with its baselines (otlphttpexporter,
+# encoding/json, the raw wire) in one run, then the table of README.md's
+# Performance section. make load: the distribution under a bounded
+# OTLP/HTTP load (LOAD_EVENTS events, at most LOAD_TIMEOUT), on loopback.
+BENCH_COUNT ?= 3
+BENCH_TIME ?= 1s
+BENCH_OUT ?= _build/bench.txt
+LOAD_EVENTS ?= 200000
+LOAD_TIMEOUT ?= 3m
+
+bench:
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . ./bench | tee $(BENCH_OUT)
+	$(GO) run ./bench/cmd/benchtable < $(BENCH_OUT)
+
+load: $(DIST)
+	$(GO) run ./bench/cmd/loadgen -collector $(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT)
 
 clean:
 	rm -rf _build bin
