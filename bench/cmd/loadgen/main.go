@@ -25,6 +25,7 @@ type options struct {
 	format    string
 	consumers int
 	keepDir   bool
+	baseline  bool
 }
 
 func main() {
@@ -37,6 +38,7 @@ func main() {
 	flag.StringVar(&o.format, "format", "json", "the exporter's format: json or splunk_hec")
 	flag.IntVar(&o.consumers, "num-consumers", 2, "the exporter's sending_queue::num_consumers")
 	flag.BoolVar(&o.keepDir, "keep", false, "keep the run's directory (config, collector log)")
+	flag.BoolVar(&o.baseline, "baseline", true, "also run the same load with the debug exporter, for the receiver's share")
 	flag.Parse()
 	if err := o.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -44,12 +46,19 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	res, err := run(ctx, o)
+	res, err := run(ctx, o, false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
 	}
-	res.print(os.Stdout, o)
+	var base *result
+	if o.baseline {
+		if base, err = run(ctx, o, true); err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen: baseline:", err)
+			os.Exit(1)
+		}
+	}
+	res.print(os.Stdout, o, base)
 }
 
 func (o *options) check() error {

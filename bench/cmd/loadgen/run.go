@@ -29,7 +29,9 @@ type result struct {
 	maxRSSKiB int64
 }
 
-func run(ctx context.Context, o options) (*result, error) {
+// run loads one collector. With baseline set the collector has the debug
+// exporter instead of webhook: what the receiver and pipeline cost alone.
+func run(ctx context.Context, o options, baseline bool) (*result, error) {
 	dir, err := os.MkdirTemp("", "webhook-load-")
 	if err != nil {
 		return nil, err
@@ -51,7 +53,7 @@ func run(ctx context.Context, o options) (*result, error) {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(collectorConfig(o, otlpAddr, s.url)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(collectorConfig(o, otlpAddr, s.url, baseline)), 0o600); err != nil {
 		return nil, err
 	}
 	col, err := startCollector(o.collector, cfgPath, filepath.Join(dir, "collector.log"))
@@ -80,16 +82,23 @@ func run(ctx context.Context, o options) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.waitFor(ctx, int64(o.events)); err != nil {
-		return nil, fmt.Errorf("%w (the sink has %d of %d events; collector log: %s)", err, s.events.Load(), o.events, col.logTail())
+	if !baseline {
+		if err := s.waitFor(ctx, int64(o.events)); err != nil {
+			return nil, fmt.Errorf("%w (the sink has %d of %d events; collector log: %s)", err, s.events.Load(), o.events, col.logTail())
+		}
 	}
 	elapsed := time.Since(start)
 	cpuAfter, err := procCPU(col.pid())
 	if err != nil {
 		return nil, err
 	}
+	events := s.events.Load()
+	if baseline {
+		// The debug exporter consumes synchronously: accepted is done.
+		events = int64(o.events)
+	}
 	return &result{
-		events:    s.events.Load(),
+		events:    events,
 		requests:  s.requests.Load(),
 		bytes:     s.bytes.Load(),
 		refused:   refused,
@@ -99,19 +108,28 @@ func run(ctx context.Context, o options) (*result, error) {
 	}, nil
 }
 
-func (r *result) print(w io.Writer, o options) {
-	perMillion := r.cpu.Seconds() / float64(r.events) * 1e6
+func (r *result) print(w io.Writer, o options, base *result) {
 	fmt.Fprintf(w, "load: %d events in %d OTLP/HTTP requests of %d, %d senders -> otelcol-webhook (format %s, num_consumers %d) -> loopback sink\n",
 		r.events, (o.events+o.batch-1)/o.batch, o.batch, o.senders, o.format, o.consumers)
 	fmt.Fprintf(w, "  wall time:               %.2f s\n", r.elapsed.Seconds())
 	fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(r.events)/r.elapsed.Seconds())
 	fmt.Fprintf(w, "  collector CPU:           %.2f s (%.0f%% of one core)\n", r.cpu.Seconds(), 100*r.cpu.Seconds()/r.elapsed.Seconds())
-	fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", perMillion)
+	fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", r.cpuPerMillion())
 	fmt.Fprintf(w, "  webhook requests:        %d (%.0f bytes/event on the wire)\n", r.requests, float64(r.bytes)/float64(r.events))
 	fmt.Fprintf(w, "  OTLP requests refused:   %d (queue full, sent again)\n", r.refused)
 	if r.maxRSSKiB > 0 {
 		fmt.Fprintf(w, "  collector peak RSS:      %.0f MiB\n", float64(r.maxRSSKiB)/1024)
 	}
+	if base != nil {
+		fmt.Fprintf(w, "baseline: the same load into the same collector with the debug exporter (receiver and pipeline only)\n")
+		fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(base.events)/base.elapsed.Seconds())
+		fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", base.cpuPerMillion())
+		fmt.Fprintf(w, "webhook exporter's share:  %.2f CPU s per million events (the difference)\n", r.cpuPerMillion()-base.cpuPerMillion())
+	}
+}
+
+func (r *result) cpuPerMillion() float64 {
+	return r.cpu.Seconds() / float64(r.events) * 1e6
 }
 
 // send posts the OTLP body until o.events events are accepted. A refusal
@@ -197,10 +215,15 @@ func freeLoopbackAddr() (string, error) {
 
 // collectorConfig is the run's collector config: OTLP/HTTP in, webhook
 // out, the collector's own telemetry off so that it measures the pipeline.
-func collectorConfig(o options, otlpAddr, sinkURL string) string {
-	format := "    format: json\n"
+func collectorConfig(o options, otlpAddr, sinkURL string, baseline bool) string {
+	exporter := "webhook"
+	settings := fmt.Sprintf("    endpoint: %s\n    format: %s\n", sinkURL, o.format)
 	if o.format == "splunk_hec" {
-		format = "    format: splunk_hec\n    splunk_hec:\n      token: 00000000-0000-0000-0000-000000000000\n"
+		settings += "    splunk_hec:\n      token: 00000000-0000-0000-0000-000000000000\n"
+	}
+	settings += fmt.Sprintf("    sending_queue:\n      num_consumers: %d\n", o.consumers)
+	if baseline {
+		exporter, settings = "debug", "    verbosity: basic\n"
 	}
 	return fmt.Sprintf(`receivers:
   otlp:
@@ -208,11 +231,8 @@ func collectorConfig(o options, otlpAddr, sinkURL string) string {
       http:
         endpoint: %s
 exporters:
-  webhook:
-    endpoint: %s
-%s    sending_queue:
-      num_consumers: %d
-service:
+  %s:
+%sservice:
   telemetry:
     logs:
       level: warn
@@ -221,8 +241,8 @@ service:
   pipelines:
     logs:
       receivers: [otlp]
-      exporters: [webhook]
-`, otlpAddr, sinkURL, format, o.consumers)
+      exporters: [%s]
+`, otlpAddr, exporter, settings, exporter)
 }
 
 // procCPU reads a process's user and system CPU time from
