@@ -1,9 +1,6 @@
 package formats
 
-import (
-	"fmt"
-	"sync/atomic"
-)
+import "fmt"
 
 // JSON batch layouts.
 const (
@@ -39,26 +36,7 @@ type JSONEncoder struct {
 	ndjson    bool
 	perEvent  bool
 	includeID bool
-	// sizeHint is the bytes per event of the last batch, so that the next
-	// body is allocated once at about the right size instead of growing
-	// (and being copied) several times.
-	sizeHint atomic.Int64
-}
-
-const minEventSize = 256
-
-// bufferFor returns an empty buffer for n events.
-func (e *JSONEncoder) bufferFor(n int) []byte {
-	return make([]byte, 0, max(e.sizeHint.Load(), minEventSize)*int64(n)+2)
-}
-
-// learnSize remembers the bytes per event of a body, with an eighth more
-// room for larger events.
-func (e *JSONEncoder) learnSize(body []byte, n int) {
-	if n > 0 {
-		per := int64(len(body) / n)
-		e.sizeHint.Store(per + per/8)
-	}
+	size      sizeHint
 }
 
 // NewJSON returns the generic JSON encoder.
@@ -82,7 +60,7 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 		return e.encodePerEvent(events), nil
 	}
 	req := Request{Events: make([]int, len(events))}
-	body := e.bufferFor(len(events))
+	body := e.size.buffer(len(events), 0)
 	array := !e.ndjson && len(events) > 1
 	if array {
 		body = append(body, '[')
@@ -101,7 +79,7 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 		body = append(body, ']')
 	}
 	req.Body = body
-	e.learnSize(body, len(events))
+	e.size.learn(len(body), len(events))
 	return Batch{Requests: []Request{req}}, nil
 }
 
@@ -132,13 +110,13 @@ func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 func (e *JSONEncoder) encodePerEvent(events []Event) Batch {
 	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
-	buf := e.bufferFor(len(events))
+	buf := e.size.buffer(len(events), 0)
 	for i := range events {
 		start := len(buf)
 		buf = e.AppendEvent(buf, &events[i])
 		indices[i] = i
 		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
 	}
-	e.learnSize(buf, len(events))
+	e.size.learn(len(buf), len(events))
 	return batch
 }

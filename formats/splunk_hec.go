@@ -51,6 +51,7 @@ type SplunkHECEncoder struct {
 	host       string
 	sourcetype string
 	maxBytes   int
+	size       sizeHint
 }
 
 // NewSplunkHEC returns the Splunk HEC encoder.
@@ -86,7 +87,7 @@ func (e *SplunkHECEncoder) SetHeaders(h http.Header) {
 func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
 	var batch Batch
 	indices := make([]int, len(events))
-	buf := make([]byte, 0, min(300*len(events), e.maxBytes+e.maxBytes/4))
+	buf := e.size.buffer(len(events), e.maxBytes)
 	start, first := 0, 0
 	for i := range events {
 		indices[i] = i
@@ -102,6 +103,7 @@ func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
 	if len(events) > 0 {
 		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[first:]})
 	}
+	e.size.learn(len(buf), len(events))
 	return batch, nil
 }
 
