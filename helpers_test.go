@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
@@ -157,6 +158,14 @@ type testExporter struct {
 func startExporter(t testing.TB, cfg *Config) *testExporter {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
+	exp, tel := startExporterLogging(t, cfg, core)
+	return &testExporter{Logs: exp, logs: logs, telemetry: tel}
+}
+
+// startExporterLogging starts a factory-built exporter that logs to core,
+// with its telemetry observable.
+func startExporterLogging(t testing.TB, cfg *Config, core zapcore.Core) (exporter.Logs, *componenttest.Telemetry) {
+	t.Helper()
 	tel := componenttest.NewTelemetry()
 	set := exportertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
@@ -168,5 +177,5 @@ func startExporter(t testing.TB, cfg *Config) *testExporter {
 		require.NoError(t, exp.Shutdown(context.Background()))
 		require.NoError(t, tel.Shutdown(context.Background()))
 	})
-	return &testExporter{Logs: exp, logs: logs, telemetry: tel}
+	return exp, tel
 }

@@ -15,15 +15,12 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/sentyr/webhookexporter/internal/faultsink"
-	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
 const (
@@ -149,17 +146,7 @@ func TestSoakDeliversEveryEventThroughInjectedFaults(t *testing.T) {
 func startSoakExporter(t *testing.T, cfg *Config) (exporter.Logs, *componenttest.Telemetry, *messageCounter) {
 	t.Helper()
 	counter := &messageCounter{counts: map[string]int{}}
-	tel := componenttest.NewTelemetry()
-	set := exportertest.NewNopSettings(metadata.Type)
-	set.TelemetrySettings = tel.NewTelemetrySettings()
-	set.Logger = zap.New(counter)
-	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
-	require.NoError(t, err)
-	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() {
-		require.NoError(t, exp.Shutdown(context.Background()))
-		require.NoError(t, tel.Shutdown(context.Background()))
-	})
+	exp, tel := startExporterLogging(t, cfg, counter)
 	return exp, tel, counter
 }
 
