@@ -11,8 +11,6 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
@@ -183,14 +181,8 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 			cfg.Format = FormatCustom
 			cfg.Custom = formats.CustomConfig{Template: template, Batch: formats.CustomArray}
 			exp := startExporter(t, cfg)
-			ld := plog.NewLogs()
-			lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-			tt.fill(lrs.AppendEmpty())
-			neighbour := lrs.AppendEmpty()
-			neighbour.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
-			neighbour.Attributes().PutStr("neighbour", "intact")
 
-			require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
 
 			body := s.waitRequests(t, 1)[0].body
 			var events []map[string]any

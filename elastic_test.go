@@ -244,16 +244,9 @@ func TestElasticServerIsStrict(t *testing.T) {
 		{"wrong content type", "text/plain", "{\"create\":{\"_index\":\"x\",\"_id\":\"6\"}}\n{\"a\":1}\n", 406, "not supported"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodPost, s.URL+"/_bulk", strings.NewReader(tt.body))
-			require.NoError(t, err)
-			req.Header.Set("Content-Type", tt.ct)
-			req.Header.Set("Authorization", "ApiKey "+esTestKey)
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			assert.Equal(t, tt.status, resp.StatusCode)
-			assert.Contains(t, string(body), tt.want)
+			status, body := postRaw(t, s.URL+"/_bulk", http.Header{"Content-Type": {tt.ct}, "Authorization": {"ApiKey " + esTestKey}}, tt.body)
+			assert.Equal(t, tt.status, status)
+			assert.Contains(t, body, tt.want)
 		})
 	}
 }

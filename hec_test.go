@@ -259,15 +259,9 @@ func TestHECServerIsStrict(t *testing.T) {
 		{"empty", ``, 400, `"code":5`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodPost, s.URL+"/services/collector/event", strings.NewReader(tt.body))
-			require.NoError(t, err)
-			req.Header.Set("Authorization", "Splunk "+hecTestToken)
-			resp, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer resp.Body.Close()
-			body, _ := io.ReadAll(resp.Body)
-			assert.Equal(t, tt.status, resp.StatusCode)
-			assert.Contains(t, string(body), tt.want)
+			status, body := postRaw(t, s.URL+"/services/collector/event", http.Header{"Authorization": {"Splunk " + hecTestToken}}, tt.body)
+			assert.Equal(t, tt.status, status)
+			assert.Contains(t, body, tt.want)
 		})
 	}
 }

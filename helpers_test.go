@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,4 +179,20 @@ func startExporterLogging(t testing.TB, cfg *Config, core zapcore.Core) (exporte
 		require.NoError(t, tel.Shutdown(context.Background()))
 	})
 	return exp, tel
+}
+
+// postRaw posts body to url with header, as a client that is not the
+// exporter would, and returns the answer: for checking that a stand-in
+// service is as strict as the real one.
+func postRaw(t *testing.T, url string, header http.Header, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header = header
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(answer)
 }

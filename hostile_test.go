@@ -49,19 +49,25 @@ var hostileRecords = []struct {
 	{"severity attribute of the wrong type", func(lr plog.LogRecord) { lr.Attributes().PutInt("severity", 99) }},
 }
 
+// withNeighbour is one record filled by fill, followed by an ordinary one
+// whose data must come through intact.
+func withNeighbour(fill func(lr plog.LogRecord)) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	fill(lrs.AppendEmpty())
+	neighbour := lrs.AppendEmpty()
+	neighbour.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
+	neighbour.Attributes().PutStr("neighbour", "intact")
+	return ld
+}
+
 func TestHostileInputNeverBreaksThePayload(t *testing.T) {
 	for _, tt := range hostileRecords {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSink(t, nil)
 			exp := startExporter(t, withoutQueue(testCfg(s.URL)))
-			ld := plog.NewLogs()
-			lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-			tt.fill(lrs.AppendEmpty())
-			neighbour := lrs.AppendEmpty()
-			neighbour.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
-			neighbour.Attributes().PutStr("neighbour", "intact")
 
-			require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
 
 			body := s.waitRequests(t, 1)[0].body
 			require.True(t, json.Valid(body), "the payload is valid JSON")
