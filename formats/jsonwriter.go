@@ -20,11 +20,19 @@ const hexDigits = "0123456789abcdef"
 // hostile bytes can neither break the document nor end the string early.
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	dst = appendEscaped(dst, s, false)
+	return append(dst, '"')
+}
+
+// appendEscaped appends s escaped for the inside of a JSON string. With
+// html, < > & and ' are escaped too, as Jinja's tojson does, so that text
+// shown in a page cannot close a script element.
+func appendEscaped(dst []byte, s string, html bool) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		// Most text needs no escaping: skip it eight bytes at a time and
 		// copy it whole below.
-		for i+8 <= len(s) && !needsEscape8(load64(s[i:i+8])) {
+		for !html && i+8 <= len(s) && !needsEscape8(load64(s[i:i+8])) {
 			i += 8
 		}
 		if i >= len(s) {
@@ -32,7 +40,7 @@ func AppendString(dst []byte, s string) []byte {
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && !(html && isHTMLSpecial(c)) {
 				i++
 				continue
 			}
@@ -71,8 +79,11 @@ func AppendString(dst []byte, s string) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
+}
+
+func isHTMLSpecial(c byte) bool {
+	return c == '<' || c == '>' || c == '&' || c == '\''
 }
 
 // SWAR constants: one bit or one byte value in each of eight lanes.
