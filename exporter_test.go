@@ -21,20 +21,6 @@ import (
 	"github.com/sentyr/webhookexporter/formats"
 )
 
-// seedJSONPayload is the seed's "Generic JSON" payload, as documented.
-const seedJSONPayload = `{
-  "timestamp": "2025-10-29T12:00:00Z",
-  "source": "sentyr",
-  "event_type": "file_shared_externally",
-  "severity": "warning",
-  "data": {
-    "file_id": "abc123",
-    "file_name": "sensitive.pdf",
-    "owner": "user@example.com",
-    "shared_with": "external@partner.com"
-  }
-}`
-
 func ok(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
 
 func TestSeedExampleArrivesAsSeedJSON(t *testing.T) {
@@ -44,7 +30,7 @@ func TestSeedExampleArrivesAsSeedJSON(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
 	got := s.waitRequests(t, 1)[0]
-	assert.JSONEq(t, seedJSONPayload, string(got.body))
+	assert.JSONEq(t, readGolden(t, "json.json"), string(got.body))
 	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
 	assert.Len(t, got.header.Get(headerIdempotencyKey), 32, "a stable event id goes in Idempotency-Key")
 }

@@ -12,20 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// seedPayload is the seed's "Generic JSON" payload of its example event.
-const seedPayload = `{
-  "timestamp": "2025-10-29T12:00:00Z",
-  "source": "sentyr",
-  "event_type": "file_shared_externally",
-  "severity": "warning",
-  "data": {
-    "file_id": "abc123",
-    "file_name": "sensitive.pdf",
-    "owner": "user@example.com",
-    "shared_with": "external@partner.com"
-  }
-}`
-
 // seedBody is the example event's data as an OTLP/JSON map body.
 const seedBody = `{"kvlistValue": {"values": [
   {"key": "file_id", "value": {"stringValue": "abc123"}},
@@ -132,7 +118,10 @@ service:
 			            {"key": "severity", "value": {"stringValue": "warning"}}]}`,
 		},
 	}
-	want := parse(t, seedPayload)
+	// The seed's "Generic JSON" payload of its example event.
+	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "golden", "json.json"))
+	require.NoError(t, err)
+	want := parse(t, string(golden))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, err := client.post(otlpLogs(tt.record))
