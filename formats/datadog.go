@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -92,10 +93,15 @@ func (e *DatadogEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 
 func (e *DatadogEncoder) appendEvent(dst, text []byte, ev *Event, titles *sourceTitles) ([]byte, []byte) {
 	dst = append(dst, `{"title":`...)
-	dst = AppendString(dst, truncateRunes(titles.title(ev.Source)+": "+ev.Type, DatadogMaxTitleChars))
-	text = AppendDatadogText(text, ev.Data)
+	// The title and the text are built in one scratch buffer, reused for
+	// every event of the batch.
+	text = append(text[:0], titles.title(ev.Source)...)
+	text = append(text, ": "...)
+	text = append(text, ev.Type...)
+	dst = appendBytesAsString(dst, truncateRuneBytes(text, DatadogMaxTitleChars))
+	text = AppendDatadogText(text[:0], ev.Data)
 	dst = append(dst, `,"text":`...)
-	dst = AppendString(dst, string(text))
+	dst = appendBytesAsString(dst, text)
 	dst = append(dst, `,"alert_type":`...)
 	dst = AppendString(dst, datadogAlertType(ev.Severity))
 	dst = append(dst, `,"source_type_name":`...)
@@ -148,6 +154,27 @@ func Capitalize(s string) string {
 		return s
 	}
 	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// appendBytesAsString appends b as a JSON string without first copying it
+// into a string: AppendString keeps no reference to its argument, and b
+// does not change while it runs.
+func appendBytesAsString(dst, b []byte) []byte {
+	return AppendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
+}
+
+// truncateRuneBytes is truncateRunes for a buffer, cut in place.
+func truncateRuneBytes(b []byte, n int) []byte {
+	if utf8.RuneCount(b) <= n {
+		return b
+	}
+	i := 0
+	for n > 1 {
+		_, size := utf8.DecodeRune(b[i:])
+		i += size
+		n--
+	}
+	return append(b[:i], "…"...)
 }
 
 func truncateRunes(s string, n int) string {
