@@ -110,29 +110,9 @@ func appendJSONAny(dst []byte, v any, depth int) ([]byte, error) {
 		}
 		return append(dst, '}'), nil
 	case []any:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSONAny(dst, e, depth+1); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendJSONList(dst, x, depth)
 	case exec.ValuesList:
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSONAny(dst, e, depth+1); err != nil {
-				return dst, err
-			}
-		}
-		return append(dst, ']'), nil
+		return appendJSONList(dst, x, depth)
 	case *exec.Dict:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -273,4 +253,19 @@ func isJSONMediaType(mt string) bool {
 		mt = strings.TrimSpace(mt[:i])
 	}
 	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// appendJSONList writes a list of any element type as a JSON array.
+func appendJSONList[E any](dst []byte, items []E, depth int) ([]byte, error) {
+	dst = append(dst, '[')
+	for i, e := range items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = appendJSONAny(dst, e, depth+1); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, ']'), nil
 }
