@@ -81,3 +81,19 @@ func TestBodyFormatBadContentTypeFailsValidation(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "body::content_type")
 }
+
+func TestRejectionsForOneReasonAreOneLogLine(t *testing.T) {
+	s := newSink(t, nil)
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.Format = FormatBody
+	exp := startExporter(t, cfg)
+	notJSON := func(lr plog.LogRecord) { lr.Body().SetStr("not json at all") }
+
+	err := exp.ConsumeLogs(context.Background(), bodyLogs(notJSON, notJSON, notJSON))
+
+	require.Error(t, err)
+	assert.Zero(t, s.count(), "nothing could be sent")
+	logged := exp.logs.FilterMessageSnippet("could not be encoded").All()
+	require.Len(t, logged, 1, "three events, one reason, one line")
+	assert.EqualValues(t, 3, logged[0].ContextMap()["events"])
+}

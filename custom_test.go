@@ -15,21 +15,6 @@ import (
 	"github.com/sentyr/webhookexporter/formats"
 )
 
-// seedCustomPayload is what the seed documents for its Jinja template and
-// example event.
-const seedCustomPayload = `{
-  "alert": {
-    "type": "file_shared_externally",
-    "level": "warning",
-    "time": "2025-10-29T12:00:00Z",
-    "details": {
-      "file": "sensitive.pdf",
-      "owner": "user@example.com",
-      "recipient": "external@partner.com"
-    }
-  }
-}`
-
 // exampleExporterConfig loads one exporter of an examples/ collector config
 // over the defaults and points it at endpoint.
 func exampleExporterConfig(t *testing.T, file, id, endpoint string) *Config {
@@ -54,7 +39,7 @@ func TestCustomSeedTemplateFromExampleYAML(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
 	req := s.waitRequests(t, 1)[0]
-	assert.JSONEq(t, seedCustomPayload, string(req.body))
+	assert.JSONEq(t, readGolden(t, "custom.json"), string(req.body))
 	assert.Equal(t, "application/json", req.header.Get("Content-Type"))
 }
 

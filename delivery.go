@@ -116,14 +116,7 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 		}
 		d.results[req.Events[i]] = r
 	}
-	for _, g := range drops {
-		d.e.logger.Error("The receiver refused an event; it is dropped",
-			zap.String("endpoint", d.e.endpoint),
-			zap.String("event_id", g.first.ID),
-			zap.String("event_type", g.first.Type),
-			zap.String("reason", g.reason),
-			zap.Int("events", g.count))
-	}
+	d.logDrops("The receiver refused an event; it is dropped", drops, zap.String("endpoint", d.e.endpoint))
 }
 
 // droppedGroup is the events of one request dropped for the same reason.
@@ -141,6 +134,18 @@ func addDrop(groups []droppedGroup, ev *formats.Event, reason string) []droppedG
 		}
 	}
 	return append(groups, droppedGroup{reason: reason, first: ev, count: 1})
+}
+
+// logDrops writes one line per group: the first event's id and type, the
+// reason and how many events share it.
+func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) {
+	for _, g := range groups {
+		d.e.logger.Error(msg, where,
+			zap.String("event_id", g.first.ID),
+			zap.String("event_type", g.first.Type),
+			zap.String("reason", g.reason),
+			zap.Int("events", g.count))
+	}
 }
 
 // split answers 413 Payload Too Large: the halves are encoded and sent on
@@ -165,9 +170,7 @@ func (d *delivery) split(ctx context.Context, req *formats.Request) {
 			d.markDrop(&formats.Request{Events: part}, err.Error())
 			continue
 		}
-		for _, r := range batch.Rejected {
-			d.reject(part[r.Index], r.Err)
-		}
+		d.reject(batch.Rejected, part)
 		for r := range batch.Requests {
 			for i, x := range batch.Requests[r].Events {
 				batch.Requests[r].Events[i] = part[x]
@@ -177,17 +180,22 @@ func (d *delivery) split(ctx context.Context, req *formats.Request) {
 	}
 }
 
-// reject drops an event that the encoder could not turn into a payload (a
-// template that rendered invalid JSON, a formatter's error). The reason
-// names the template or formatter; the line adds which event it was.
-func (d *delivery) reject(idx int, err error) {
-	ev := &d.events[idx]
-	d.e.logger.Error("An event could not be encoded; it is dropped",
-		zap.String("format", d.e.cfg.Format),
-		zap.String("event_id", ev.ID),
-		zap.String("event_type", ev.Type),
-		zap.String("reason", err.Error()))
-	d.set(idx, formats.Result{Outcome: formats.Drop, Reason: err.Error()})
+// reject drops the events an encoder could not turn into a payload (a
+// template that rendered invalid JSON, a formatter's error), logged once per
+// distinct reason: the reason names the template or formatter. part maps a
+// rejection's index to the batch's; nil when they are the same.
+func (d *delivery) reject(rejected []formats.Rejection, part []int) {
+	var groups []droppedGroup
+	for _, r := range rejected {
+		idx := r.Index
+		if part != nil {
+			idx = part[idx]
+		}
+		reason := r.Err.Error()
+		groups = addDrop(groups, &d.events[idx], reason)
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason})
+	}
+	d.logDrops("An event could not be encoded; it is dropped", groups, zap.String("format", d.e.cfg.Format))
 }
 
 func (d *delivery) set(idx int, r formats.Result) {

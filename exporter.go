@@ -123,9 +123,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if err != nil {
 		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))
 	}
-	for _, r := range batch.Rejected {
-		d.reject(r.Index, r.Err)
-	}
+	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, batch)
 	return d.result(ld)
 }

@@ -31,19 +31,14 @@ const seedCustomTemplate = `
 }
 `
 
-// seedCustomPayload is the payload the seed documents for that template.
-const seedCustomPayload = `{
-  "alert": {
-    "type": "file_shared_externally",
-    "level": "warning",
-    "time": "2025-10-29T12:00:00Z",
-    "details": {
-      "file": "sensitive.pdf",
-      "owner": "user@example.com",
-      "recipient": "external@partner.com"
-    }
-  }
-}`
+// seedCustomPayload is the payload the seed documents for that template,
+// shared with the exporter's tests.
+func seedCustomPayload(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "golden", "custom.json"))
+	require.NoError(t, err)
+	return string(b)
+}
 
 var seedCustomData = map[string]any{
 	"file_id":     "abc123",
@@ -94,7 +89,7 @@ func renderOne(t testing.TB, enc *CustomEncoder, ev Event) []byte {
 func TestCustomSeedTemplateGivesSeedPayload(t *testing.T) {
 	enc := newCustomEncoder(t, CustomConfig{Template: seedCustomTemplate})
 	body := renderOne(t, enc, customEvent(t, seedCustomData))
-	assert.JSONEq(t, seedCustomPayload, string(body))
+	assert.JSONEq(t, seedCustomPayload(t), string(body))
 	assert.Equal(t, "application/json", enc.ContentType())
 }
 
@@ -342,7 +337,7 @@ func TestCustomTemplateFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "alert.j2")
 	require.NoError(t, os.WriteFile(path, []byte(seedCustomTemplate), 0o600))
 	enc := newCustomEncoder(t, CustomConfig{TemplateFile: path})
-	assert.JSONEq(t, seedCustomPayload, string(renderOne(t, enc, customEvent(t, seedCustomData))))
+	assert.JSONEq(t, seedCustomPayload(t), string(renderOne(t, enc, customEvent(t, seedCustomData))))
 
 	bad := filepath.Join(t.TempDir(), "bad.j2")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"n": {{ event_data.n }}}`), 0o600))

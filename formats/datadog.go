@@ -193,29 +193,33 @@ func appendTextAsString(dst, text []byte) []byte {
 
 // truncateRuneBytes is truncateRunes for a buffer, cut in place.
 func truncateRuneBytes(b []byte, n int) []byte {
-	if utf8.RuneCount(b) <= n {
-		return b
+	if cut, ok := runeCut(unsafe.String(unsafe.SliceData(b), len(b)), n); ok {
+		return append(b[:cut], "…"...)
 	}
-	i := 0
-	for n > 1 {
-		_, size := utf8.DecodeRune(b[i:])
-		i += size
-		n--
-	}
-	return append(b[:i], "…"...)
+	return b
 }
 
+// truncateRunes keeps at most n characters of s, the last one "…" when s
+// is cut.
 func truncateRunes(s string, n int) string {
+	if cut, ok := runeCut(s, n); ok {
+		return s[:cut] + "…"
+	}
+	return s
+}
+
+// runeCut says where to cut s so that n-1 characters and "…" remain, and
+// whether s is longer than n characters at all.
+func runeCut(s string, n int) (int, bool) {
 	if utf8.RuneCountInString(s) <= n {
-		return s
+		return 0, false
 	}
 	i := 0
-	for n > 1 {
+	for ; n > 1; n-- {
 		_, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		n--
 	}
-	return s[:i] + "…"
+	return i, true
 }
 
 // AppendDatadogText appends the event's data as JSON indented by two
