@@ -132,10 +132,7 @@ func (e *webhookExporter) probeGet(ctx context.Context, rawURL string, read read
 		p.reason, p.fix = err.Error(), "check the endpoint"
 		return p
 	}
-	req.Header.Set("User-Agent", e.userAgent)
-	if hs, ok := e.encoder.(formats.HeaderSetter); ok {
-		hs.SetHeaders(req.Header)
-	}
+	e.setHeaders(req.Header)
 	resp, err := e.client.Do(req)
 	if err != nil {
 		unreachable(&p, err)

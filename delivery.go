@@ -75,8 +75,8 @@ func (d *delivery) send(ctx context.Context, req *formats.Request) {
 		d.markRetry(req, err, 0)
 		return
 	}
-	if reader, ok := d.e.encoder.(formats.ResponseReader); ok {
-		if results := reader.ReadResponse(req, resp.status, resp.body); results != nil {
+	if d.e.reader != nil {
+		if results := d.e.reader.ReadResponse(req, resp.status, resp.body); results != nil {
 			d.apply(req, resp, results)
 			return
 		}
@@ -262,11 +262,8 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte) (*r
 		return nil, err
 	}
 	req.Header.Set("Content-Type", e.encoder.ContentType())
-	req.Header.Set("User-Agent", e.userAgent)
 	req.Header.Set(headerIdempotencyKey, key)
-	if hs, ok := e.encoder.(formats.HeaderSetter); ok {
-		hs.SetHeaders(req.Header)
-	}
+	e.setHeaders(req.Header)
 	resp, err := e.client.Do(req)
 	if err != nil {
 		if urlErr, ok := errors.AsType[*url.Error](err); ok {
@@ -285,7 +282,7 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte) (*r
 	defer resp.Body.Close()
 
 	limit := int64(maxErrorBodyBytes)
-	if _, ok := e.encoder.(formats.ResponseReader); ok {
+	if e.reader != nil {
 		limit = maxResultBodyBytes
 	}
 	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}

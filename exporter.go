@@ -20,10 +20,13 @@ import (
 )
 
 type webhookExporter struct {
-	cfg       *Config
-	settings  component.TelemetrySettings
-	logger    *zap.Logger
-	encoder   formats.Encoder
+	cfg      *Config
+	settings component.TelemetrySettings
+	logger   *zap.Logger
+	encoder  formats.Encoder
+	// reader is the encoder's per-event answer reading, nil when the HTTP
+	// status alone decides.
+	reader    formats.ResponseReader
 	mapper    mapper
 	arrays    eventPool
 	endpoint  string // for log lines: no user info, no query
@@ -36,11 +39,13 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	reader, _ := enc.(formats.ResponseReader)
 	return &webhookExporter{
 		cfg:      cfg,
 		settings: set.TelemetrySettings,
 		logger:   set.Logger,
 		encoder:  enc,
+		reader:   reader,
 		mapper: mapper{
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
@@ -84,6 +89,15 @@ func redactedEndpoint(endpoint string) string {
 	u.RawQuery = ""
 	u.Fragment = ""
 	return u.String()
+}
+
+// setHeaders sets what every request of the exporter carries: the
+// User-Agent and the service's own headers (Splunk's token, Datadog's key).
+func (e *webhookExporter) setHeaders(h http.Header) {
+	h.Set("User-Agent", e.userAgent)
+	if hs, ok := e.encoder.(formats.HeaderSetter); ok {
+		hs.SetHeaders(h)
+	}
 }
 
 // start builds the HTTP client here because only now are the auth
