@@ -255,7 +255,9 @@ func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
 		return p
 	}
 	req := &batch.Requests[0]
-	resp, err := e.post(ctx, formats.RequestKey(events, req), req.Body)
+	lease := newBodyLease(batch.Release)
+	defer lease.done()
+	resp, err := e.post(ctx, formats.RequestKey(events, req), req.Body, lease)
 	if err != nil {
 		unreachable(&p, err)
 		return p

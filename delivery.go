@@ -1,7 +1,6 @@
 package webhookexporter
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -48,11 +47,15 @@ func newDelivery(e *webhookExporter, events []formats.Event) *delivery {
 	return &delivery{e: e, events: events, results: make([]formats.Result, len(events))}
 }
 
-func (d *delivery) sendAll(ctx context.Context, batch formats.Batch) {
+// sendAll sends the requests of batch and, once the transport has let go
+// of their bodies, gives its buffer back to the encoder.
+func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
+	lease := newBodyLease(batch.Release)
+	defer lease.done()
 	reqs := batch.Requests
 	if !batch.Concurrent || len(reqs) < 2 || d.e.cfg.MaxConcurrentRequests < 2 {
 		for i := range reqs {
-			d.send(ctx, &reqs[i])
+			d.send(ctx, &reqs[i], lease)
 		}
 		return
 	}
@@ -62,15 +65,15 @@ func (d *delivery) sendAll(ctx context.Context, batch formats.Batch) {
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			d.send(ctx, &reqs[i])
+			d.send(ctx, &reqs[i], lease)
 		})
 	}
 	wg.Wait()
 }
 
 // send posts one request and classifies the answer.
-func (d *delivery) send(ctx context.Context, req *formats.Request) {
-	resp, err := d.e.post(ctx, formats.RequestKey(d.events, req), req.Body)
+func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
+	resp, err := d.e.post(ctx, formats.RequestKey(d.events, req), req.Body, lease)
 	if err != nil {
 		d.markRetry(req, err, 0)
 		return
@@ -84,7 +87,7 @@ func (d *delivery) send(ctx context.Context, req *formats.Request) {
 	switch {
 	case resp.status >= 200 && resp.status <= 299:
 	case resp.status == http.StatusRequestEntityTooLarge:
-		d.split(ctx, req)
+		d.split(ctx, req.Events, len(req.Body))
 	case retryableStatus(resp.status):
 		d.markRetry(req, resp.err(d.e.endpoint), resp.retryAfter)
 	default:
@@ -150,17 +153,17 @@ func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) 
 
 // split answers 413 Payload Too Large: the halves are encoded and sent on
 // their own until they fit; a single event too large alone is dropped.
-func (d *delivery) split(ctx context.Context, req *formats.Request) {
-	if len(req.Events) == 1 {
+func (d *delivery) split(ctx context.Context, events []int, size int) {
+	if len(events) == 1 {
 		d.e.logger.Error("An event is larger than the receiver accepts (413 Payload Too Large); it is dropped",
 			zap.String("endpoint", d.e.endpoint),
-			zap.String("event_id", d.events[req.Events[0]].ID),
-			zap.Int("size_bytes", len(req.Body)))
-		d.markDrop(req, "413 Payload Too Large")
+			zap.String("event_id", d.events[events[0]].ID),
+			zap.Int("size_bytes", size))
+		d.markDrop(&formats.Request{Events: events}, "413 Payload Too Large")
 		return
 	}
-	half := len(req.Events) / 2
-	for _, part := range [][]int{req.Events[:half], req.Events[half:]} {
+	half := len(events) / 2
+	for _, part := range [][]int{events[:half], events[half:]} {
 		sub := make([]formats.Event, len(part))
 		for i, idx := range part {
 			sub[i] = d.events[idx]
@@ -175,8 +178,8 @@ func (d *delivery) split(ctx context.Context, req *formats.Request) {
 			for i, x := range batch.Requests[r].Events {
 				batch.Requests[r].Events[i] = part[x]
 			}
-			d.send(ctx, &batch.Requests[r])
 		}
+		d.sendAll(ctx, &batch)
 	}
 }
 
@@ -252,14 +255,19 @@ func (r *response) snippet() string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// post sends one body and reads the answer.
-func (e *webhookExporter) post(ctx context.Context, key string, body []byte) (*response, error) {
+// post sends one body, held by lease, and reads the answer.
+func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
 	if e.client == nil {
 		return nil, errNoClient
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, http.NoBody)
 	if err != nil {
 		return nil, err
+	}
+	if len(body) > 0 {
+		req.ContentLength = int64(len(body))
+		req.Body = lease.reader(body)
+		req.GetBody = func() (io.ReadCloser, error) { return lease.reader(body), nil }
 	}
 	req.Header.Set("Content-Type", e.encoder.ContentType())
 	req.Header.Set(headerIdempotencyKey, key)

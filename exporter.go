@@ -138,7 +138,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))
 	}
 	d.reject(batch.Rejected, nil)
-	d.sendAll(ctx, batch)
+	d.sendAll(ctx, &batch)
 	return d.result(ld)
 }
 

@@ -40,6 +40,7 @@ func (c *BodyConfig) contentType() string {
 type BodyEncoder struct {
 	contentType string
 	json        bool
+	bodies      bodyBuffers
 }
 
 // NewBody returns the body encoder.
@@ -57,7 +58,7 @@ var errNoBody = errors.New("body: the record has no body; set one upstream (e.g.
 func (e *BodyEncoder) Encode(events []Event) (Batch, error) {
 	batch := Batch{Requests: make([]Request, 0, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
-	buf := make([]byte, 0, 256*len(events))
+	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		indices[i] = i
 		start := len(buf)
@@ -70,6 +71,7 @@ func (e *BodyEncoder) Encode(events []Event) (Batch, error) {
 		}
 		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]})
 	}
+	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil
 }
 

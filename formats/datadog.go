@@ -50,7 +50,7 @@ func (c *DatadogConfig) Check() error {
 type DatadogEncoder struct {
 	apiKey string
 	tags   []string
-	size   sizeHint
+	bodies bodyBuffers
 }
 
 // NewDatadog returns the Datadog Events API encoder.
@@ -73,7 +73,7 @@ func (e *DatadogEncoder) SetHeaders(h http.Header) {
 func (e *DatadogEncoder) Encode(events []Event) (Batch, error) {
 	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
-	buf := e.size.buffer(len(events), 0)
+	buf := e.bodies.get(len(events), 0)
 	var text []byte
 	var titles sourceTitles
 	for i := range events {
@@ -82,7 +82,7 @@ func (e *DatadogEncoder) Encode(events []Event) (Batch, error) {
 		indices[i] = i
 		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
 	}
-	e.size.learn(len(buf), len(events))
+	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil
 }
 

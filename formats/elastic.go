@@ -100,6 +100,7 @@ type ElasticEncoder struct {
 	dataKey string
 	// action is the start of every action line, up to the _id's value.
 	action []byte
+	bodies bodyBuffers
 }
 
 // NewElastic returns the Elasticsearch encoder for endpoint.
@@ -149,16 +150,17 @@ func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
 	var titles sourceTitles
 	if !e.bulk {
 		batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
-		buf := make([]byte, 0, 384*len(events))
+		buf := e.bodies.get(len(events), 0)
 		for i := range events {
 			start := len(buf)
 			buf = e.appendDocument(buf, &events[i], &titles)
 			indices[i] = i
 			batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
 		}
+		e.bodies.lend(&batch, buf, len(events))
 		return batch, nil
 	}
-	buf := make([]byte, 0, 480*len(events))
+	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		indices[i] = i
 		buf = append(buf, e.action...)
@@ -167,7 +169,9 @@ func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
 		buf = e.appendDocument(buf, &events[i], &titles)
 		buf = append(buf, '\n')
 	}
-	return Batch{Requests: []Request{{Body: buf, Events: indices}}}, nil
+	batch := Batch{Requests: []Request{{Body: buf, Events: indices}}}
+	e.bodies.lend(&batch, buf, len(events))
+	return batch, nil
 }
 
 // AppendDocument appends one ECS document in the seed's key order.

@@ -26,6 +26,10 @@ type Batch struct {
 	// Concurrent says the requests may be sent in parallel: the receiver
 	// takes one event per request and does not depend on their order.
 	Concurrent bool
+
+	// buffer holds the bodies when the encoder lent it from owner.
+	buffer []byte
+	owner  *bodyBuffers
 }
 
 // Request is one request body and the events it carries.

@@ -36,7 +36,7 @@ type JSONEncoder struct {
 	ndjson    bool
 	perEvent  bool
 	includeID bool
-	size      sizeHint
+	bodies    bodyBuffers
 }
 
 // NewJSON returns the generic JSON encoder.
@@ -60,7 +60,7 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 		return e.encodePerEvent(events), nil
 	}
 	req := Request{Events: make([]int, len(events))}
-	body := e.size.buffer(len(events), 0)
+	body := e.bodies.get(len(events), 0)
 	array := !e.ndjson && len(events) > 1
 	if array {
 		body = append(body, '[')
@@ -79,8 +79,9 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 		body = append(body, ']')
 	}
 	req.Body = body
-	e.size.learn(len(body), len(events))
-	return Batch{Requests: []Request{req}}, nil
+	batch := Batch{Requests: []Request{req}}
+	e.bodies.lend(&batch, body, len(events))
+	return batch, nil
 }
 
 // AppendEvent appends one event in the seed's key order.
@@ -110,13 +111,13 @@ func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 func (e *JSONEncoder) encodePerEvent(events []Event) Batch {
 	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
-	buf := e.size.buffer(len(events), 0)
+	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		start := len(buf)
 		buf = e.AppendEvent(buf, &events[i])
 		indices[i] = i
 		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
 	}
-	e.size.learn(len(buf), len(events))
+	e.bodies.lend(&batch, buf, len(events))
 	return batch
 }

@@ -51,7 +51,7 @@ type SplunkHECEncoder struct {
 	host       string
 	sourcetype string
 	maxBytes   int
-	size       sizeHint
+	bodies     bodyBuffers
 }
 
 // NewSplunkHEC returns the Splunk HEC encoder.
@@ -87,7 +87,7 @@ func (e *SplunkHECEncoder) SetHeaders(h http.Header) {
 func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
 	var batch Batch
 	indices := make([]int, len(events))
-	buf := e.size.buffer(len(events), e.maxBytes)
+	buf := e.bodies.get(len(events), e.maxBytes)
 	start, first := 0, 0
 	for i := range events {
 		indices[i] = i
@@ -103,7 +103,7 @@ func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
 	if len(events) > 0 {
 		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[first:]})
 	}
-	e.size.learn(len(buf), len(events))
+	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil
 }
 
