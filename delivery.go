@@ -43,8 +43,10 @@ type delivery struct {
 	dropped  int
 }
 
-func newDelivery(e *webhookExporter, events []formats.Event) *delivery {
-	return &delivery{e: e, events: events, results: make([]formats.Result, len(events))}
+// newDelivery records the events' results in results, one per event, all
+// zero (delivered).
+func newDelivery(e *webhookExporter, events []formats.Event, results []formats.Result) *delivery {
+	return &delivery{e: e, events: events, results: results}
 }
 
 // sendAll sends the requests of batch and, once the transport has let go

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"strings"
 
 	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -52,12 +53,16 @@ func recordDigest(scratch []byte, scope idDigest, lr plog.LogRecord) ([]byte, id
 
 // eventID is the id of an event made from input rather than from a record.
 func eventID(input []byte) string {
-	return string(appendID(make([]byte, 0, idLen), xxh3.Hash128(input)))
+	var id strings.Builder
+	writeID(&id, xxh3.Hash128(input))
+	return id.String()
 }
 
-func appendID(dst []byte, d idDigest) []byte {
+func writeID(dst *strings.Builder, d idDigest) {
 	b := d.Bytes()
-	return hex.AppendEncode(dst, b[:])
+	var id [idLen]byte
+	hex.Encode(id[:], b[:])
+	_, _ = dst.Write(id[:])
 }
 
 // The digest input is a prefix-free binary form of pdata values (a type

@@ -11,6 +11,7 @@ type eventArrays struct {
 	events  []formats.Event
 	fields  []formats.Field
 	scratch []byte // digest input
+	results []formats.Result
 }
 
 // eventPool lets pushes reuse their event arrays. They are half of what a
@@ -33,6 +34,7 @@ func (p *eventPool) get() *eventArrays {
 func (p *eventPool) put(a *eventArrays) {
 	clear(a.events)
 	clear(a.fields)
-	a.events, a.fields, a.scratch = a.events[:0], a.fields[:0], a.scratch[:0]
+	clear(a.results)
+	a.events, a.fields, a.scratch, a.results = a.events[:0], a.fields[:0], a.scratch[:0], a.results[:0]
 	p.pool.Put(a)
 }

@@ -132,7 +132,8 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if len(events) == 0 {
 		return nil
 	}
-	d := newDelivery(e, events)
+	arrays.results = append(arrays.results[:0], make([]formats.Result, len(events))...)
+	d := newDelivery(e, events, arrays.results)
 	batch, err := e.encoder.Encode(events)
 	if err != nil {
 		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))

@@ -42,7 +42,10 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays) {
 	if free := cap(fields) - len(fields); free < 10*n {
 		fields = append(make([]formats.Field, 0, len(fields)+10*n), fields...)
 	}
-	ids := make([]byte, 0, idLen*n)
+	// One string holds every id of the batch; its substrings cost no
+	// allocation each, and the builder hands its bytes over uncopied.
+	var ids strings.Builder
+	ids.Grow(idLen * n)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -61,13 +64,12 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays) {
 				ev.Data = fields[start:len(fields):len(fields)]
 				var d idDigest
 				scratch, d = recordDigest(scratch, scope, lr)
-				ids = appendID(ids, d)
+				writeID(&ids, d)
 				dst = append(dst, ev)
 			}
 		}
 	}
-	// Substrings of one string cost no allocation each.
-	all := string(ids)
+	all := ids.String()
 	for i := range dst[first:] {
 		dst[first+i].ID = all[i*idLen : (i+1)*idLen]
 	}

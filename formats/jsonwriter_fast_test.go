@@ -54,11 +54,15 @@ func appendStringByteWise(dst []byte, s string) []byte {
 func TestAppendStringFastPathMatchesByteWise(t *testing.T) {
 	base := strings.Repeat("abcdefgh", 3)
 	for c := range 256 {
-		for pos := range 17 {
-			s := base[:pos] + string([]byte{byte(c)}) + base[pos:]
-			got := AppendString(nil, s)
-			require.Equal(t, string(appendStringByteWise(nil, s)), string(got), "byte %#x at %d", c, pos)
-			require.True(t, json.Valid(got), "byte %#x at %d", c, pos)
+		// Every length up to three words: short strings, whole words and
+		// a tail that overlaps the last word.
+		for n := range 25 {
+			for pos := range n + 1 {
+				s := base[:pos] + string([]byte{byte(c)}) + base[pos:n]
+				got := AppendString(nil, s)
+				require.Equal(t, string(appendStringByteWise(nil, s)), string(got), "byte %#x at %d of %d", c, pos, n+1)
+				require.True(t, json.Valid(got), "byte %#x at %d of %d", c, pos, n+1)
+			}
 		}
 	}
 }
