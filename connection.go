@@ -257,7 +257,7 @@ func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
 	req := &batch.Requests[0]
 	lease := newBodyLease(batch.Release)
 	defer lease.done()
-	resp, err := e.post(ctx, formats.RequestKey(events, req), req.Body, lease)
+	resp, err := e.post(ctx, ev.ID, req.Body, lease)
 	if err != nil {
 		unreachable(&p, err)
 		return p

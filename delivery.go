@@ -3,6 +3,7 @@ package webhookexporter
 import (
 	"context"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
@@ -34,7 +36,9 @@ const (
 // event. Requests may run concurrently, hence the lock.
 type delivery struct {
 	e      *webhookExporter
+	arrays *eventArrays
 	events []formats.Event
+	idMu   sync.Mutex // computing ids that the mapping left out
 
 	mu       sync.Mutex
 	results  []formats.Result
@@ -43,10 +47,28 @@ type delivery struct {
 	dropped  int
 }
 
-// newDelivery records the events' results in results, one per event, all
-// zero (delivered).
-func newDelivery(e *webhookExporter, events []formats.Event, results []formats.Result) *delivery {
-	return &delivery{e: e, events: events, results: results}
+// newDelivery delivers a's events and records their results in a.results,
+// one per event, all zero (delivered).
+func newDelivery(e *webhookExporter, a *eventArrays) *delivery {
+	return &delivery{e: e, arrays: a, events: a.events, results: a.results}
+}
+
+// id is the id of events[i].
+func (d *delivery) id(i int) string {
+	d.idMu.Lock()
+	defer d.idMu.Unlock()
+	return d.arrays.id(i)
+}
+
+// key is the idempotency key of req: the event's id for a request of one
+// event, else a digest of the body, which the same events encode to on
+// every retry.
+func (d *delivery) key(req *formats.Request) string {
+	if len(req.Events) == 1 {
+		return d.id(req.Events[0])
+	}
+	sum := xxh3.Hash128(req.Body).Bytes()
+	return hex.EncodeToString(sum[:])
 }
 
 // sendAll sends the requests of batch and, once the transport has let go
@@ -75,7 +97,7 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
-	resp, err := d.e.post(ctx, formats.RequestKey(d.events, req), req.Body, lease)
+	resp, err := d.e.post(ctx, d.key(req), req.Body, lease)
 	if err != nil {
 		d.markRetry(req, err, 0)
 		return
@@ -110,14 +132,14 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 	defer d.mu.Unlock()
 	var drops []droppedGroup
 	for i, r := range results {
-		ev := &d.events[req.Events[i]]
+		idx := req.Events[i]
 		switch r.Outcome {
 		case formats.Retry:
-			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.e.endpoint, ev.ID, r.Reason)
+			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.e.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case formats.Drop:
 			d.dropped++
-			drops = addDrop(drops, ev, r.Reason)
+			drops = addDrop(drops, idx, r.Reason)
 		}
 		d.results[req.Events[i]] = r
 	}
@@ -127,18 +149,18 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 // droppedGroup is the events of one request dropped for the same reason.
 type droppedGroup struct {
 	reason string
-	first  *formats.Event
+	first  int // the first event's index
 	count  int
 }
 
-func addDrop(groups []droppedGroup, ev *formats.Event, reason string) []droppedGroup {
+func addDrop(groups []droppedGroup, idx int, reason string) []droppedGroup {
 	for i := range groups {
 		if groups[i].reason == reason {
 			groups[i].count++
 			return groups
 		}
 	}
-	return append(groups, droppedGroup{reason: reason, first: ev, count: 1})
+	return append(groups, droppedGroup{reason: reason, first: idx, count: 1})
 }
 
 // logDrops writes one line per group: the first event's id and type, the
@@ -146,8 +168,8 @@ func addDrop(groups []droppedGroup, ev *formats.Event, reason string) []droppedG
 func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) {
 	for _, g := range groups {
 		d.e.logger.Error(msg, where,
-			zap.String("event_id", g.first.ID),
-			zap.String("event_type", g.first.Type),
+			zap.String("event_id", d.id(g.first)),
+			zap.String("event_type", d.events[g.first].Type),
 			zap.String("reason", g.reason),
 			zap.Int("events", g.count))
 	}
@@ -159,7 +181,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 	if len(events) == 1 {
 		d.e.logger.Error("An event is larger than the receiver accepts (413 Payload Too Large); it is dropped",
 			zap.String("endpoint", d.e.endpoint),
-			zap.String("event_id", d.events[events[0]].ID),
+			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
 		d.markDrop(&formats.Request{Events: events}, "413 Payload Too Large")
 		return
@@ -197,7 +219,7 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 			idx = part[idx]
 		}
 		reason := r.Err.Error()
-		groups = addDrop(groups, &d.events[idx], reason)
+		groups = addDrop(groups, idx, reason)
 		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason})
 	}
 	d.logDrops("An event could not be encoded; it is dropped", groups, zap.String("format", d.e.cfg.Format))

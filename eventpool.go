@@ -1,7 +1,10 @@
 package webhookexporter
 
 import (
+	"strings"
 	"sync"
+
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
@@ -12,6 +15,26 @@ type eventArrays struct {
 	fields  []formats.Field
 	scratch []byte // digest input
 	results []formats.Result
+	records []recordRef // what events[i] was mapped from
+}
+
+// recordRef is the record an event was mapped from and its scope's digest:
+// enough to compute the event's id later.
+type recordRef struct {
+	record plog.LogRecord
+	scope  idDigest
+}
+
+// id returns the id of events[i], computing it if the mapping did not.
+func (a *eventArrays) id(i int) string {
+	if a.events[i].ID == "" {
+		r := a.records[i]
+		_, d := recordDigest(nil, r.scope, r.record)
+		var id strings.Builder
+		writeID(&id, d)
+		a.events[i].ID = id.String()
+	}
+	return a.events[i].ID
 }
 
 // eventPool lets pushes reuse their event arrays. They are half of what a
@@ -35,6 +58,7 @@ func (p *eventPool) put(a *eventArrays) {
 	clear(a.events)
 	clear(a.fields)
 	clear(a.results)
-	a.events, a.fields, a.scratch, a.results = a.events[:0], a.fields[:0], a.scratch[:0], a.results[:0]
+	clear(a.records)
+	a.events, a.fields, a.scratch, a.results, a.records = a.events[:0], a.fields[:0], a.scratch[:0], a.results[:0], a.records[:0]
 	p.pool.Put(a)
 }

@@ -40,6 +40,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		return nil, err
 	}
 	reader, _ := enc.(formats.ResponseReader)
+	ids, readsIDs := enc.(formats.IDReader)
 	return &webhookExporter{
 		cfg:      cfg,
 		settings: set.TelemetrySettings,
@@ -50,6 +51,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
 			now:                time.Now,
+			lazyIDs:            readsIDs && !ids.ReadsIDs(),
 		},
 		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
 		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
@@ -133,7 +135,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		return nil
 	}
 	arrays.results = append(arrays.results[:0], make([]formats.Result, len(events))...)
-	d := newDelivery(e, events, arrays.results)
+	d := newDelivery(e, arrays)
 	batch, err := e.encoder.Encode(events)
 	if err != nil {
 		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))

@@ -2,6 +2,7 @@ package webhookexporter
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -27,12 +29,46 @@ func TestSeedExampleArrivesAsSeedJSON(t *testing.T) {
 	s := newSink(t, ok)
 	exp := startExporter(t, testCfg(s.URL))
 
-	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+	ld := seedLogs(t, seedExample)
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := s.waitRequests(t, 1)[0]
 	assert.JSONEq(t, readGolden(t, "json.json"), string(got.body))
 	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
-	assert.Len(t, got.header.Get(headerIdempotencyKey), 32, "a stable event id goes in Idempotency-Key")
+	assert.Equal(t, mappedIDs(ld)[0], got.header.Get(headerIdempotencyKey), "the event's stable id goes in Idempotency-Key")
+}
+
+// A request of several events is keyed by a digest of its body, which the
+// same events give on every retry; the events' ids need not be computed.
+func TestABatchIsKeyedByItsBody(t *testing.T) {
+	digest := func(body []byte) string {
+		sum := xxh3.Hash128(body).Bytes()
+		return hex.EncodeToString(sum[:])
+	}
+	ld := seedLogs(t, seedBatch...)
+
+	s := newSink(t, ok)
+	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	got := s.waitRequests(t, 1)[0]
+	assert.Equal(t, digest(got.body), got.header.Get(headerIdempotencyKey), "json")
+
+	hec := newHECServer(t)
+	exp = startExporter(t, hecCfg(hec, hecTestToken))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	requests, _ := hec.snapshot()
+	require.Len(t, requests, 1)
+	assert.Equal(t, digest(requests[0].body), requests[0].header.Get(headerIdempotencyKey), "splunk_hec")
+}
+
+// mappedIDs are the ids the mapping gives ld's events.
+func mappedIDs(ld plog.Logs) []string {
+	m := mapper{source: defaultSource, now: time.Now}
+	var ids []string
+	for _, ev := range m.events(ld, nil) {
+		ids = append(ids, ev.ID)
+	}
+	return ids
 }
 
 func TestSeedBatchArrivesInOrder(t *testing.T) {

@@ -46,6 +46,7 @@ type hecServer struct {
 
 type hecRequest struct {
 	size   int
+	body   []byte
 	header http.Header
 	status int
 }
@@ -105,7 +106,7 @@ func (s *hecServer) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req := hecRequest{size: len(body), header: r.Header.Clone()}
+	req := hecRequest{size: len(body), body: body, header: r.Header.Clone()}
 	rec := &statusRecorder{ResponseWriter: w}
 	defer func() { req.status = rec.status; s.requests = append(s.requests, req) }()
 	if r.Method != http.MethodPost {
@@ -319,6 +320,7 @@ func TestHECInvalidEventIsDroppedAlone(t *testing.T) {
 	drops := exp.logs.FilterMessageSnippet("refused an event")
 	require.Equal(t, 1, drops.Len(), "one log line, for event 4")
 	assert.Contains(t, drops.All()[0].ContextMap()["reason"], "Splunk HEC code 6: Invalid data format")
+	assert.Equal(t, mappedIDs(numberedLogs(10, 0))[4], drops.All()[0].ContextMap()["event_id"], "the line names event 4 by its id")
 }
 
 func TestHECRefusedTokenIsPermanent(t *testing.T) {

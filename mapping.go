@@ -23,6 +23,9 @@ type mapper struct {
 	source             string
 	resourceAttributes []string
 	now                func() time.Time
+	// lazyIDs leaves Event.ID empty: the encoder reads no id, and
+	// eventArrays.id computes one where the exporter needs it.
+	lazyIDs bool
 }
 
 // events appends one event per record of ld, in record order. The events
@@ -34,7 +37,8 @@ func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
 	return a.events
 }
 
-// mapInto appends ld's events to a.events, their data to a.fields.
+// mapInto appends ld's events to a.events, their data to a.fields, and
+// where each came from to a.records.
 func (m *mapper) mapInto(ld plog.Logs, a *eventArrays) {
 	dst, fields, scratch := a.events, a.fields, a.scratch
 	first := len(dst)
@@ -45,7 +49,9 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays) {
 	// One string holds every id of the batch; its substrings cost no
 	// allocation each, and the builder hands its bytes over uncopied.
 	var ids strings.Builder
-	ids.Grow(idLen * n)
+	if !m.lazyIDs {
+		ids.Grow(idLen * n)
+	}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		rl := rls.At(i)
@@ -62,16 +68,20 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays) {
 				start := len(fields)
 				fields = m.mapRecord(&ev, res, lr, fields)
 				ev.Data = fields[start:len(fields):len(fields)]
-				var d idDigest
-				scratch, d = recordDigest(scratch, scope, lr)
-				writeID(&ids, d)
+				if !m.lazyIDs {
+					var d idDigest
+					scratch, d = recordDigest(scratch, scope, lr)
+					writeID(&ids, d)
+				}
 				dst = append(dst, ev)
+				a.records = append(a.records, recordRef{record: lr, scope: scope})
 			}
 		}
 	}
-	all := ids.String()
-	for i := range dst[first:] {
-		dst[first+i].ID = all[i*idLen : (i+1)*idLen]
+	if all := ids.String(); all != "" {
+		for i := range dst[first:] {
+			dst[first+i].ID = all[i*idLen : (i+1)*idLen]
+		}
 	}
 	a.events, a.fields, a.scratch = dst, fields, scratch
 }

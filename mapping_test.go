@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/sentyr/webhookexporter/bench"
 	"github.com/sentyr/webhookexporter/formats"
 )
 
@@ -198,4 +199,23 @@ func TestManyDuplicateKeysKeepTheFirst(t *testing.T) {
 	assert.Len(t, ev.Data, 101, "no key twice")
 	assert.Equal(t, int64(0), data["a0"])
 	assert.Equal(t, "kept", data["extra"])
+}
+
+// An encoder that reads no id gets events without them; the id computed
+// later, where the exporter names the event, is the one the mapping would
+// have given.
+func TestLazyIDsAreTheIDsTheMappingWouldGive(t *testing.T) {
+	ld := bench.Logs(25)
+	eager := mapper{source: "sentyr", now: time.Now}
+	want := eager.events(ld, nil)
+
+	lazy := mapper{source: "sentyr", now: time.Now, lazyIDs: true}
+	var a eventArrays
+	lazy.mapInto(ld, &a)
+	require.Len(t, a.events, len(want))
+	for i := range want {
+		assert.Empty(t, a.events[i].ID, "event %d", i)
+		assert.Equal(t, want[i].ID, a.id(i), "event %d", i)
+		assert.Equal(t, want[i].ID, a.events[i].ID, "event %d keeps its id once computed", i)
+	}
 }

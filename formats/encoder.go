@@ -1,10 +1,7 @@
 package formats
 
 import (
-	"encoding/hex"
 	"net/http"
-
-	"github.com/zeebo/xxh3"
 )
 
 // Encoder turns a batch of events into the HTTP requests that carry them.
@@ -74,19 +71,12 @@ type ResponseReader interface {
 	ReadResponse(req *Request, status int, body []byte) []Result
 }
 
-// RequestKey is a stable idempotency key for a request: the event's id when
-// it carries one event, else a digest of the ids it carries, so that a retry
-// of the same events has the same key.
-func RequestKey(events []Event, req *Request) string {
-	if len(req.Events) == 1 {
-		return events[req.Events[0]].ID
-	}
-	// XXH3-128, like the ids themselves: SHA-256 over a thousand ids
-	// cost more than a tenth of a push on CPUs without SHA extensions.
-	var h xxh3.Hasher
-	for _, i := range req.Events {
-		_, _ = h.WriteString(events[i].ID)
-	}
-	sum := h.Sum128().Bytes()
-	return hex.EncodeToString(sum[:])
+// IDReader is implemented by encoders that can say whether they read
+// Event.ID. An id is a digest of the whole record, a fifth of the push
+// path's CPU: an encoder that reads none gets events without ids, and the
+// exporter computes an event's id only where it uses one (the key of a
+// request of that event alone, a log line). Encoders that do not
+// implement IDReader get every id.
+type IDReader interface {
+	ReadsIDs() bool
 }

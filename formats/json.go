@@ -44,6 +44,10 @@ func NewJSON(cfg JSONConfig) *JSONEncoder {
 	return &JSONEncoder{ndjson: cfg.Batch == JSONNDJSON, perEvent: cfg.Batch == JSONObject, includeID: cfg.IncludeID}
 }
 
+// ReadsIDs implements IDReader: ids are written with include_id, and each
+// request of the object layout is keyed by its event's id.
+func (e *JSONEncoder) ReadsIDs() bool { return e.includeID || e.perEvent }
+
 // ContentType implements Encoder.
 func (e *JSONEncoder) ContentType() string {
 	if e.ndjson {

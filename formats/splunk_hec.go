@@ -79,6 +79,9 @@ func (e *SplunkHECEncoder) SetHeaders(h http.Header) {
 	}
 }
 
+// ReadsIDs implements IDReader: HEC events carry no id.
+func (e *SplunkHECEncoder) ReadsIDs() bool { return false }
+
 // Encode implements Encoder. Events are packed in order into requests of at
 // most the configured size; HEC takes them in order, so the requests are sent
 // one after the other. An event larger than the limit on its own goes alone
