@@ -28,9 +28,12 @@ func BenchmarkEncode(b *testing.B) {
 				wire := encodedSize(b, enc, events)
 				m := bench.StartMeter(b)
 				for range b.N {
-					if _, err := enc.Encode(events); err != nil {
+					batch, err := enc.Encode(events)
+					if err != nil {
 						b.Fatal(err)
 					}
+					// As the exporter does once a batch is sent.
+					batch.Release()
 				}
 				m.Stop(b, n, wire)
 			})
@@ -75,9 +78,12 @@ func BenchmarkMapEncode(b *testing.B) {
 				m := bench.StartMeter(b)
 				for range b.N {
 					events := mp.events(ld, make([]formats.Event, 0, ld.LogRecordCount()))
-					if _, err := enc.Encode(events); err != nil {
+					batch, err := enc.Encode(events)
+					if err != nil {
 						b.Fatal(err)
 					}
+					// As the exporter does once a batch is sent.
+					batch.Release()
 				}
 				m.Stop(b, n, wire)
 			})
