@@ -161,11 +161,11 @@ func (e *CustomEncoder) encodeArray(events []Event) Batch {
 // renderEvent appends one event's payload to dst and checks it.
 func (e *CustomEncoder) renderEvent(dst []byte, ev *Event) ([]byte, error) {
 	start := len(dst)
-	out, err := e.tpl.render(dst, templateContext(ev))
+	out, proven, err := e.tpl.renderEvent(dst, ev)
 	if err != nil {
 		return dst, err
 	}
-	if e.json && !json.Valid(out[start:]) {
+	if e.json && !proven && !json.Valid(out[start:]) {
 		return dst, fmt.Errorf("%s: the rendered payload is not valid JSON (%s); write values inside quotes (\"{{ value }}\") or through tojson ({{ value | tojson }})",
 			e.tpl.name, jsonError(out[start:]))
 	}

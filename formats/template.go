@@ -35,6 +35,9 @@ type jinjaTemplate struct {
 	// or the template file's path.
 	name string
 	tpl  *exec.Template
+	// fast renders the template without gonja when it has only text and
+	// simple outputs; nil otherwise.
+	fast *compiledTemplate
 }
 
 // parseTemplate parses source once. With jsonSafe every {{ output }} is
@@ -53,7 +56,7 @@ func parseTemplate(name, source string, jsonSafe bool) (*jinjaTemplate, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return &jinjaTemplate{name: name, tpl: tpl}, nil
+	return &jinjaTemplate{name: name, tpl: tpl, fast: compileTemplate(tpl.Root(), jsonSafe)}, nil
 }
 
 // parseError keeps the engine's message and line and drops its wrapper,
