@@ -25,7 +25,11 @@ const minEventSize = 256
 // is taken if it holds n events of the last batch's size; a new one gets
 // an eighth more room, for batches of larger events.
 func (p *bodyBuffers) get(n, limit int) []byte {
-	need := max(p.perEvent.Load(), minEventSize)*int64(n) + 2
+	per := p.perEvent.Load()
+	if per == 0 {
+		per = minEventSize
+	}
+	need := per*int64(n) + 2
 	size := need + need/8
 	if limit > 0 {
 		need = min(need, int64(limit)+int64(limit)/4)

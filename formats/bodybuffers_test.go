@@ -39,6 +39,16 @@ var bodyEncoders = map[string]Encoder{
 	"elastic _bulk":       mustElastic("http://es:9200/i/_bulk"),
 	"elastic _doc":        mustElastic("http://es:9200/i/_doc"),
 	"body (content type)": NewBody(BodyConfig{ContentType: "text/plain"}),
+	"custom event":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`}),
+	"custom array":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`, Batch: CustomArray}),
+}
+
+func mustCustom(cfg CustomConfig) Encoder {
+	enc, err := NewCustom(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return enc
 }
 
 func mustElastic(endpoint string) Encoder {

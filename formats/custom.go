@@ -88,6 +88,7 @@ type CustomEncoder struct {
 	contentType string
 	json        bool
 	array       bool
+	bodies      bodyBuffers
 }
 
 // NewCustom parses the template and returns the encoder.
@@ -112,7 +113,7 @@ func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
 	// The bodies share one buffer and the index lists one array.
 	batch := Batch{Requests: make([]Request, 0, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
-	buf := make([]byte, 0, 512*len(events))
+	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		indices[i] = i
 		start := len(buf)
@@ -128,6 +129,7 @@ func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
 		}
 		batch.Requests = append(batch.Requests, Request{Body: body, Events: indices[i : i+1 : i+1]})
 	}
+	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil
 }
 
@@ -135,8 +137,7 @@ func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
 func (e *CustomEncoder) encodeArray(events []Event) Batch {
 	var batch Batch
 	req := Request{Events: make([]int, 0, len(events))}
-	buf := make([]byte, 1, 512*len(events)+2)
-	buf[0] = '['
+	buf := append(e.bodies.get(len(events), 0), '[')
 	for i := range events {
 		mark := len(buf)
 		if len(req.Events) > 0 {
@@ -152,9 +153,11 @@ func (e *CustomEncoder) encodeArray(events []Event) Batch {
 		req.Events = append(req.Events, i)
 	}
 	if len(req.Events) > 0 {
-		req.Body = append(buf, ']')
+		buf = append(buf, ']')
+		req.Body = buf
 		batch.Requests = []Request{req}
 	}
+	e.bodies.lend(&batch, buf, len(events))
 	return batch
 }
 

@@ -70,7 +70,11 @@ func appendEscaped(dst []byte, s string, html bool) []byte {
 	for i := 0; i < len(s); {
 		// Most text needs no escaping: skip it eight bytes at a time and
 		// copy it whole below.
-		for !html && i+8 <= len(s) && !needsEscape8(load64(s[i:i+8])) {
+		for i+8 <= len(s) {
+			w := load64(s[i : i+8])
+			if needsEscape8(w) || html && hasHTMLSpecial8(w) {
+				break
+			}
 			i += 8
 		}
 		if i >= len(s) {
@@ -145,10 +149,18 @@ func needsEscape8(x uint64) bool {
 	control := (x - 0x20*lanes01) &^ x // a byte below 0x20 borrows into its top bit
 	quote := x ^ '"'*lanes01
 	backslash := x ^ '\\'*lanes01
-	quote = (quote - lanes01) &^ quote // a zero byte borrows into its top bit
-	backslash = (backslash - lanes01) &^ backslash
-	return (x|control|quote|backslash)&lanes80 != 0
+	return (x|control|hasZeroByte(quote)|hasZeroByte(backslash))&lanes80 != 0
 }
+
+// hasHTMLSpecial8 says whether any of the 8 bytes in x is < > & or '.
+func hasHTMLSpecial8(x uint64) bool {
+	return (hasZeroByte(x^'<'*lanes01)|hasZeroByte(x^'>'*lanes01)|
+		hasZeroByte(x^'&'*lanes01)|hasZeroByte(x^'\''*lanes01))&lanes80 != 0
+}
+
+// hasZeroByte has a lane's top bit set, under lanes80, exactly when some
+// byte of x is zero (a zero byte borrows into its top bit).
+func hasZeroByte(x uint64) uint64 { return (x - lanes01) &^ x }
 
 // AppendFloat appends f as a JSON number in the form encoding/json uses.
 // NaN and the infinities have no JSON form; they become null so that the

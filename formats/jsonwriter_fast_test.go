@@ -14,11 +14,19 @@ import (
 // appendStringByteWise is AppendString without the eight-byte fast path:
 // the reference the fast path must match byte for byte.
 func appendStringByteWise(dst []byte, s string) []byte {
+	return appendQuotedByteWise(dst, s, false)
+}
+
+// appendQuotedByteWise is the reference for appendEscaped between quotes;
+// with html, < > & and ' become \u escapes as in Jinja's tojson.
+func appendQuotedByteWise(dst []byte, s string, html bool) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
+			case html && isHTMLSpecial(c):
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 			case c == '"' || c == '\\':
 				dst = append(dst, '\\', c)
 			case c == '\n':
@@ -65,6 +73,34 @@ func TestAppendStringFastPathMatchesByteWise(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The html mode (templates' escaping) skips plain words too: every byte at
+// every position of a word, as for AppendString.
+func TestAppendEscapedHTMLMatchesByteWise(t *testing.T) {
+	base := strings.Repeat("abcdefgh", 3)
+	for c := range 256 {
+		for pos := range 17 {
+			s := base[:pos] + string([]byte{byte(c)}) + base[pos:]
+			got := appendJSONString(nil, s)
+			require.Equal(t, string(appendQuotedByteWise(nil, s, true)), string(got), "byte %#x at %d", c, pos)
+			require.True(t, json.Valid(got), "byte %#x at %d", c, pos)
+		}
+	}
+}
+
+func FuzzAppendEscaped(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text longer than eight", "12345678<", "1234567'", "é\xff\xc3", "\u2028\u2029x", "a&b\"c\\d\ne"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, html := range []bool{false, true} {
+			got := append(appendEscaped([]byte{'"'}, s, html), '"')
+			if want := appendQuotedByteWise(nil, s, html); string(got) != string(want) {
+				t.Fatalf("%q (html %v): got %q, want %q", s, html, got, want)
+			}
+		}
+	})
 }
 
 func TestAppendStringFastPathRandomText(t *testing.T) {

@@ -72,7 +72,7 @@ func (l *memberLayout) build(fields []Field) {
 		if i > 0 {
 			l.prefix = append(l.prefix, ',')
 		}
-		l.prefix = appendTemplateString(l.prefix, fields[m].Key)
+		l.prefix = appendJSONString(l.prefix, fields[m].Key)
 		l.prefix = append(l.prefix, ':')
 		l.prefixEnds = append(l.prefixEnds, int32(len(l.prefix)))
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -168,7 +170,7 @@ func TestCompiledTemplateIsTakenForTheSeedAndBenchTemplates(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if !raceEnabled {
+		if !raceflag.Enabled {
 			assert.Zero(t, allocs, "the compiled path allocates nothing per event")
 		}
 	}
@@ -279,23 +281,4 @@ func TestProveJSON(t *testing.T) {
 	}
 	text := compiled(t, `{"a": "{{ event_type }}"}`, false)
 	assert.False(t, text.fast.provenJSON, "outputs of a text template are not escaped")
-}
-
-func TestAppendTemplateTextMatchesAppendJSONText(t *testing.T) {
-	for _, s := range append(hostileStrings, "", "plain ascii text longer than eight", "12345678<", "1234567'", "é\xff\xc3", "\u2028\u2029x", strings.Repeat("a&", 40)) {
-		for cut := range min(len(s), 17) + 1 {
-			assert.Equal(t, string(appendJSONText(nil, s[cut:])), string(appendTemplateText(nil, s[cut:])), "%q", s[cut:])
-		}
-	}
-}
-
-func FuzzAppendTemplateText(f *testing.F) {
-	for _, s := range hostileStrings {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := appendTemplateText(nil, s), appendJSONText(nil, s); string(got) != string(want) {
-			t.Fatalf("%q: got %q, want %q", s, got, want)
-		}
-	})
 }

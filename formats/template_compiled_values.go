@@ -38,7 +38,7 @@ type compiledScratch struct {
 
 func (w *valueWriter) appendString(dst []byte, s string) []byte {
 	if w.escape {
-		return appendTemplateText(dst, s)
+		return appendJSONText(dst, s)
 	}
 	return append(dst, s...)
 }
@@ -109,13 +109,13 @@ func (w *valueWriter) appendJSON(dst []byte, ev *Event, st *step) ([]byte, bool)
 	}
 	switch st.name {
 	case nameEventID:
-		return appendTemplateString(dst, ev.ID), true
+		return appendJSONString(dst, ev.ID), true
 	case nameEventType:
-		return appendTemplateString(dst, ev.Type), true
+		return appendJSONString(dst, ev.Type), true
 	case nameSeverity:
-		return appendTemplateString(dst, ev.Severity), true
+		return appendJSONString(dst, ev.Severity), true
 	case nameSource:
-		return appendTemplateString(dst, ev.Source), true
+		return appendJSONString(dst, ev.Source), true
 	case nameTimestamp:
 		return AppendTime(dst, ev.Timestamp), true
 	case nameEventData:
@@ -135,7 +135,7 @@ func (w *valueWriter) appendValueJSON(dst []byte, v pcommon.Value, depth int) ([
 	}
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return appendTemplateString(dst, v.Str()), true
+		return appendJSONString(dst, v.Str()), true
 	case pcommon.ValueTypeInt:
 		return strconv.AppendInt(dst, v.Int(), 10), true
 	case pcommon.ValueTypeDouble:
@@ -209,7 +209,7 @@ func (w *valueWriter) appendMembers(dst []byte, members []Field, depth int) ([]b
 			dst = append(dst, ',')
 		}
 		comma = true
-		dst = appendTemplateString(dst, members[m].Key)
+		dst = appendJSONString(dst, members[m].Key)
 		dst = append(dst, ':')
 		var ok bool
 		if dst, ok = w.appendValueJSON(dst, members[m].Value, depth+1); !ok {
