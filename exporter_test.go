@@ -4,8 +4,13 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,4 +320,57 @@ func TestObjectLayoutSendsEachEventAlone(t *testing.T) {
 		assert.Len(t, r.header.Get(headerIdempotencyKey), 32)
 	}
 	assert.Equal(t, map[string]bool{"abc123": true, "def456": true, "ghi789": true}, seen)
+}
+
+// Requests sent side by side keep their connections for the next batch:
+// Go's default of 2 idle connections per host made every batch of the
+// one-event-per-request formats open (and close) most of its connections
+// again.
+func TestConcurrentRequestsReuseTheirConnections(t *testing.T) {
+	const concurrent, batches = 8, 10
+	var (
+		mu      sync.Mutex
+		waiting []chan struct{}
+		opened  atomic.Int32
+	)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		// Each batch's requests are answered together, once all of them
+		// are in flight, so that they need a connection each.
+		release := make(chan struct{})
+		mu.Lock()
+		waiting = append(waiting, release)
+		if len(waiting) == concurrent {
+			for _, c := range waiting {
+				close(c)
+			}
+			waiting = nil
+		}
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	cfg := withoutQueue(testCfg(srv.URL))
+	cfg.JSON.Batch = formats.JSONObject
+	cfg.MaxConcurrentRequests = concurrent
+	exp := startExporter(t, cfg)
+	events := make([]seedEvent, concurrent)
+	for i := range events {
+		events[i] = seedEvent{"file_shared_externally", "warning", map[string]any{"n": i}}
+	}
+	for range batches {
+		require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, events...)))
+	}
+	assert.Equal(t, int32(concurrent), opened.Load(), "connections opened for %d batches of %d concurrent requests", batches, concurrent)
 }

@@ -22,6 +22,8 @@ const (
 	defaultSource                = "sentyr"
 	defaultTimeout               = 30 * time.Second
 	defaultMaxConcurrentRequests = 8
+	// As many as keepalive::max_idle_conns: the exporter talks to one host.
+	defaultMaxIdleConnsPerHost = 100
 )
 
 // NewFactory returns the factory of the webhook exporter.
@@ -48,6 +50,12 @@ func createDefaultConfig() component.Config {
 	// The seed's timeout. Compression stays off: the seed sends plain JSON
 	// and many webhook receivers refuse gzip.
 	client.Timeout = defaultTimeout
+	// Go's default keeps 2 idle connections per host; every request
+	// beyond them, with several batches or per-event requests in flight,
+	// opened a new connection (and TLS session) and closed it after.
+	if ka := client.Keepalive.Get(); ka != nil {
+		ka.MaxIdleConnsPerHost = defaultMaxIdleConnsPerHost
+	}
 	return &Config{
 		ClientConfig:          client,
 		RetryConfig:           NewDefaultRetryConfig(),

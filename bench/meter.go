@@ -29,7 +29,7 @@ func StartMeter(b *testing.B) *Meter {
 	runtime.GC()
 	m := &Meter{}
 	runtime.ReadMemStats(&m.mem)
-	m.cpu = processCPU(b)
+	m.cpu = ProcessCPU(b)
 	b.ResetTimer()
 	m.start = time.Now()
 	return m
@@ -41,7 +41,7 @@ func (m *Meter) Stop(b *testing.B, eventsPerOp, wireBytesPerOp int) {
 	b.Helper()
 	wall := time.Since(m.start)
 	b.StopTimer()
-	cpu := processCPU(b) - m.cpu
+	cpu := ProcessCPU(b) - m.cpu
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 
@@ -54,8 +54,8 @@ func (m *Meter) Stop(b *testing.B, eventsPerOp, wireBytesPerOp int) {
 	b.ReportMetric(float64(wireBytesPerOp)/float64(eventsPerOp), "wire-B/event")
 }
 
-// processCPU is the user and system CPU time this process has used.
-func processCPU(b *testing.B) time.Duration {
+// ProcessCPU is the user and system CPU time this process has used.
+func ProcessCPU(b *testing.B) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatalf("getrusage: %v", err)

@@ -70,13 +70,7 @@ func benchOTLPHTTP(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	factory := otlphttpexporter.NewFactory()
-	cfg := factory.CreateDefaultConfig().(*otlphttpexporter.Config)
-	cfg.LogsEndpoint = url + "/v1/logs"
-	cfg.Encoding = otlphttpexporter.EncodingJSON
-	cfg.ClientConfig.Compression = configcompression.Type("")
-	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
-	exp := startLogs(b, factory, cfg)
+	exp := startOTLPHTTP(b, url)
 	ctx := context.Background()
 	m := bench.StartMeter(b)
 	for range b.N {
@@ -85,6 +79,18 @@ func benchOTLPHTTP(b *testing.B, n int) {
 		}
 	}
 	m.Stop(b, n, len(body))
+}
+
+// startOTLPHTTP starts the collector's otlphttpexporter, encoding json, no
+// compression, the sending queue off, sending to url.
+func startOTLPHTTP(b *testing.B, url string) exporter.Logs {
+	factory := otlphttpexporter.NewFactory()
+	cfg := factory.CreateDefaultConfig().(*otlphttpexporter.Config)
+	cfg.LogsEndpoint = url + "/v1/logs"
+	cfg.Encoding = otlphttpexporter.EncodingJSON
+	cfg.ClientConfig.Compression = configcompression.Type("")
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	return startLogs(b, factory, cfg)
 }
 
 // benchRawWire posts the requests this exporter made of the batch, as

@@ -41,6 +41,29 @@ func TestTableShowsBaselinesAsRatiosOfMedians(t *testing.T) {
 	assert.Contains(t, text, "| Push/webhook/json/batch=1000 |")
 }
 
+const pairedSample = `BenchmarkPush/otlphttp/batch=1000-2        249   5025166 ns/op   4800 cpu-ns/event   5025 ns/event
+BenchmarkPush/webhook/json/batch=1000-2    300   1000000 ns/op   1000 cpu-ns/event   1000 ns/event
+BenchmarkPush/rawwire/json/batch=1000-2    2110  551005 ns/op    332 cpu-ns/event    550 ns/event
+BenchmarkPushPaired/webhook/json/batch=1000-2  40  30000000 ns/op  1700 cpu-ns/event  1750 ns/event  5100 otlphttp-cpu-ns/event  400 rawwire-ns/event  3.0 x-otlphttp-cpu  0.2286 x-rawwire-time
+BenchmarkPushPaired/webhook/json/batch=1000-2  40  30000000 ns/op  1800 cpu-ns/event  1850 ns/event  4500 otlphttp-cpu-ns/event  400 rawwire-ns/event  2.5 x-otlphttp-cpu  0.2162 x-rawwire-time
+BenchmarkPushPaired/webhook/json/batch=1000-2  40  30000000 ns/op  1600 cpu-ns/event  1650 ns/event  4600 otlphttp-cpu-ns/event  400 rawwire-ns/event  2.875 x-otlphttp-cpu  0.2424 x-rawwire-time
+`
+
+// The targets take the paired turns' ratios over separate benchmarks'
+// (here 4.80x), which each caught another part of the machine's drift.
+func TestTargetsUsePairedTurnsWhenTheRunHasThem(t *testing.T) {
+	rs, err := parse(strings.NewReader(pairedSample))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	write(&out, rs)
+	text := out.String()
+
+	assert.Contains(t, text, "| json | 1000 | 1750 | 1700 | 4600 | 2.88x | 400 | 0.23x |", "medians of the paired turns")
+	assert.Contains(t, text, "| push CPU: otlphttp ÷ webhook (paired) | json | 2.88 | ≥ 3.00 | **missed** |")
+	assert.Contains(t, text, "| push time: raw wire ÷ webhook (paired) | json | 0.23 | ≥ 0.67 | **missed** |")
+	assert.NotContains(t, text, "| push CPU: otlphttp ÷ webhook | json |", "the separate benchmarks' ratio is not a target row")
+}
+
 func TestParseRejectsGarbledNumbers(t *testing.T) {
 	_, err := parse(strings.NewReader("BenchmarkPush/webhook/json/batch=1-2  10  abc ns/op\n"))
 	require.Error(t, err)

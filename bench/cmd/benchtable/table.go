@@ -24,6 +24,12 @@ const (
 	unitBytes       = "B/event"
 	unitWire        = "wire-B/event"
 	unitEventsPerSe = "events/s"
+	// BenchmarkPushPaired's own metrics.
+	paired       = "PushPaired"
+	unitOTLPCPU  = "otlphttp-cpu-ns/event"
+	unitRawNs    = "rawwire-ns/event"
+	unitXOTLPCPU = "x-otlphttp-cpu"
+	unitXRawWire = "x-rawwire-time"
 )
 
 var targetFormats = map[string]bool{"json": true, "splunk_hec": true}
@@ -31,6 +37,7 @@ var targetFormats = map[string]bool{"json": true, "splunk_hec": true}
 func write(w io.Writer, rs map[key]result) {
 	t := tables{rs: rs, w: w}
 	t.push()
+	t.paired()
 	t.encode("Encode", "Encoding only (events mapped before the timer; encoding/json marshals the same events as map[string]any built before the timer)")
 	t.encode("MapEncode", "Mapping + encoding from plog.Logs (encoding/json: the same mapping, then the data as map[string]any via AsRaw, then json.Marshal)")
 	t.targets()
@@ -49,6 +56,11 @@ func (t *tables) get(k key, unit string) (float64, bool) {
 		return 0, false
 	}
 	return r.median(unit)
+}
+
+func (t *tables) has(k key) bool {
+	_, ok := t.rs[k]
+	return ok
 }
 
 func (t *tables) formats(group string) []string {
@@ -116,6 +128,32 @@ func (t *tables) push() {
 	fmt.Fprintln(t.w)
 }
 
+// paired shows BenchmarkPushPaired: this exporter and its push baselines
+// measured in turns, so that the machine's drift does not fall on one of
+// them only.
+func (t *tables) paired() {
+	fs := t.formats(paired)
+	if len(fs) == 0 {
+		return
+	}
+	fmt.Fprintln(t.w, "### Full push path in paired turns (otlphttp, webhook and the raw wire take turns within one benchmark)")
+	fmt.Fprintln(t.w)
+	fmt.Fprintln(t.w, "| format | batch | ns/event | CPU ns/event | otlphttp CPU ns/event | **otlphttp ÷ webhook** (CPU) | raw wire ns/event | **raw wire ÷ webhook** (time) |")
+	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, f := range fs {
+		for _, b := range t.batches(paired) {
+			k := key{paired, webhook, f, b}
+			if _, ok := t.rs[k]; !ok {
+				continue
+			}
+			fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %sx | %s | %sx |\n", f, b,
+				t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitOTLPCPU), t.num(k, unitXOTLPCPU),
+				t.num(k, unitRawNs), t.num(k, unitXRawWire))
+		}
+	}
+	fmt.Fprintln(t.w)
+}
+
 func (t *tables) encode(group, title string) {
 	fs := t.formats(group)
 	if len(fs) == 0 {
@@ -146,6 +184,17 @@ func (t *tables) targets() {
 	fmt.Fprintln(t.w, "|---|---|---:|---:|---|")
 	for _, f := range t.formats("Push") {
 		if !targetFormats[f] {
+			continue
+		}
+		// Paired turns when the run has them: separate benchmarks
+		// each catch another part of the machine's drift.
+		if k := (key{paired, webhook, f, targetBatch}); t.has(k) {
+			if x, ok := t.get(k, unitXOTLPCPU); ok {
+				t.row("push CPU: otlphttp ÷ webhook (paired)", f, x, targetOTLPCPU, x >= targetOTLPCPU, "≥")
+			}
+			if x, ok := t.get(k, unitXRawWire); ok {
+				t.row("push time: raw wire ÷ webhook (paired)", f, x, targetRawWire, x >= targetRawWire, "≥")
+			}
 			continue
 		}
 		ours := key{"Push", webhook, f, targetBatch}
