@@ -110,19 +110,25 @@ func (t *tables) push() {
 	fmt.Fprintln(t.w)
 	fmt.Fprintln(t.w, "| format | batch | events/s | ns/event | CPU ns/event | allocs/event | B/event | wire B/event | otlphttp CPU ns/event | **otlphttp ÷ webhook** (CPU) | raw wire ns/event | **raw wire ÷ webhook** (time) |")
 	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	t.rows("Push", fs, func(f string, b int, ours key) {
+		otlp := key{"Push", otlphttp, "", b}
+		raw := key{"Push", rawwire, f, b}
+		fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
+			t.num(ours, unitEventsPerSe), t.num(ours, unitNs), t.num(ours, unitCPU), t.num(ours, unitAllocs),
+			t.num(ours, unitBytes), t.num(ours, unitWire),
+			t.num(otlp, unitCPU), t.ratio(otlp, ours, unitCPU),
+			t.num(raw, unitNs), t.ratio(raw, ours, unitNs))
+	})
+}
+
+// rows calls row for each of this exporter's results in group, by format
+// and batch size, and ends the table.
+func (t *tables) rows(group string, fs []string, row func(format string, batch int, ours key)) {
 	for _, f := range fs {
-		for _, b := range t.batches("Push") {
-			ours := key{"Push", webhook, f, b}
-			if _, ok := t.rs[ours]; !ok {
-				continue
+		for _, b := range t.batches(group) {
+			if k := (key{group, webhook, f, b}); t.has(k) {
+				row(f, b, k)
 			}
-			otlp := key{"Push", otlphttp, "", b}
-			raw := key{"Push", rawwire, f, b}
-			fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
-				t.num(ours, unitEventsPerSe), t.num(ours, unitNs), t.num(ours, unitCPU), t.num(ours, unitAllocs),
-				t.num(ours, unitBytes), t.num(ours, unitWire),
-				t.num(otlp, unitCPU), t.ratio(otlp, ours, unitCPU),
-				t.num(raw, unitNs), t.ratio(raw, ours, unitNs))
 		}
 	}
 	fmt.Fprintln(t.w)
@@ -140,18 +146,11 @@ func (t *tables) paired() {
 	fmt.Fprintln(t.w)
 	fmt.Fprintln(t.w, "| format | batch | ns/event | CPU ns/event | otlphttp CPU ns/event | **otlphttp ÷ webhook** (CPU) | raw wire ns/event | **raw wire ÷ webhook** (time) |")
 	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|")
-	for _, f := range fs {
-		for _, b := range t.batches(paired) {
-			k := key{paired, webhook, f, b}
-			if _, ok := t.rs[k]; !ok {
-				continue
-			}
-			fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %sx | %s | %sx |\n", f, b,
-				t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitOTLPCPU), t.num(k, unitXOTLPCPU),
-				t.num(k, unitRawNs), t.num(k, unitXRawWire))
-		}
-	}
-	fmt.Fprintln(t.w)
+	t.rows(paired, fs, func(f string, b int, k key) {
+		fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %sx | %s | %sx |\n", f, b,
+			t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitOTLPCPU), t.num(k, unitXOTLPCPU),
+			t.num(k, unitRawNs), t.num(k, unitXRawWire))
+	})
 }
 
 func (t *tables) encode(group, title string) {
@@ -162,19 +161,12 @@ func (t *tables) encode(group, title string) {
 	fmt.Fprintf(t.w, "### %s\n\n", title)
 	fmt.Fprintln(t.w, "| format | batch | events/s | ns/event | CPU ns/event | allocs/event | B/event | encoding/json ns/event | encoding/json allocs/event | **encoding/json ÷ webhook** (time) |")
 	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, f := range fs {
-		for _, b := range t.batches(group) {
-			ours := key{group, webhook, f, b}
-			if _, ok := t.rs[ours]; !ok {
-				continue
-			}
-			base := key{group, encodingjson, "", b}
-			fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
-				t.num(ours, unitEventsPerSe), t.num(ours, unitNs), t.num(ours, unitCPU), t.num(ours, unitAllocs), t.num(ours, unitBytes),
-				t.num(base, unitNs), t.num(base, unitAllocs), t.ratio(base, ours, unitNs))
-		}
-	}
-	fmt.Fprintln(t.w)
+	t.rows(group, fs, func(f string, b int, ours key) {
+		base := key{group, encodingjson, "", b}
+		fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
+			t.num(ours, unitEventsPerSe), t.num(ours, unitNs), t.num(ours, unitCPU), t.num(ours, unitAllocs), t.num(ours, unitBytes),
+			t.num(base, unitNs), t.num(base, unitAllocs), t.ratio(base, ours, unitNs))
+	})
 }
 
 // targets checks issue 7's targets on the 1000-event batches.
