@@ -72,6 +72,8 @@ type compiledTemplate struct {
 	// provenJSON says that every output is valid JSON whatever the event
 	// holds, so the per-event check can be skipped.
 	provenJSON bool
+	// scratches are the *compiledScratch of renders done, for the next.
+	scratches sync.Pool
 }
 
 // compileTemplate compiles root, after escapeOutputs has rewritten it, or
@@ -202,13 +204,14 @@ func compileRef(expr nodes.Expression) (step, bool) {
 	return step{}, false
 }
 
-var compiledScratches = sync.Pool{New: func() any { return new(compiledScratch) }}
-
 // render appends ev's output to dst. ok is false when the steps cannot
 // write this event as gonja would (a value nested too deeply); dst is then
 // to be rendered by gonja.
 func (c *compiledTemplate) render(dst []byte, ev *Event) (out []byte, ok bool) {
-	scratch := compiledScratches.Get().(*compiledScratch)
+	scratch, _ := c.scratches.Get().(*compiledScratch)
+	if scratch == nil {
+		scratch = new(compiledScratch)
+	}
 	defer func() {
 		// pdata panics on values a mapper should never build; gonja,
 		// which has its own guard, then decides what the event costs.
@@ -219,7 +222,7 @@ func (c *compiledTemplate) render(dst []byte, ev *Event) (out []byte, ok bool) {
 		}
 		// A bail-out leaves the order of the maps it was in.
 		scratch.order = scratch.order[:0]
-		compiledScratches.Put(scratch)
+		c.scratches.Put(scratch)
 	}()
 	w := valueWriter{escape: c.escape, scratch: scratch}
 	out = dst
