@@ -65,6 +65,7 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 	}
 	req := Request{Events: make([]int, len(events))}
 	body := e.bodies.get(len(events), 0)
+	var headers headerMemo
 	array := !e.ndjson && len(events) > 1
 	if array {
 		body = append(body, '[')
@@ -74,7 +75,7 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 		if array && i > 0 {
 			body = append(body, ',')
 		}
-		body = e.AppendEvent(body, &events[i])
+		body = e.appendEvent(body, &events[i], &headers)
 		if e.ndjson {
 			body = append(body, '\n')
 		}
@@ -90,6 +91,10 @@ func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 
 // AppendEvent appends one event in the seed's key order.
 func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+	return e.appendEvent(dst, ev, nil)
+}
+
+func (e *JSONEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []byte {
 	dst = append(dst, '{')
 	if e.includeID {
 		dst = append(dst, `"id":`...)
@@ -98,15 +103,20 @@ func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	}
 	dst = append(dst, `"timestamp":`...)
 	dst = AppendTime(dst, ev.Timestamp)
+	dst = headers.append(dst, ev, appendJSONHeader)
+	dst = AppendFields(dst, ev.Data)
+	return append(dst, '}')
+}
+
+// appendJSONHeader writes the members between the timestamp and the data.
+func appendJSONHeader(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"source":`...)
 	dst = AppendString(dst, ev.Source)
 	dst = append(dst, `,"event_type":`...)
 	dst = AppendString(dst, ev.Type)
 	dst = append(dst, `,"severity":`...)
 	dst = AppendString(dst, ev.Severity)
-	dst = append(dst, `,"data":`...)
-	dst = AppendFields(dst, ev.Data)
-	return append(dst, '}')
+	return append(dst, `,"data":`...)
 }
 
 // encodePerEvent gives every event a request of its own. The bodies share
@@ -116,9 +126,10 @@ func (e *JSONEncoder) encodePerEvent(events []Event) Batch {
 	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
 	buf := e.bodies.get(len(events), 0)
+	var headers headerMemo
 	for i := range events {
 		start := len(buf)
-		buf = e.AppendEvent(buf, &events[i])
+		buf = e.appendEvent(buf, &events[i], &headers)
 		indices[i] = i
 		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
 	}

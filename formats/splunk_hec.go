@@ -91,11 +91,12 @@ func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
 	var batch Batch
 	indices := make([]int, len(events))
 	buf := e.bodies.get(len(events), e.maxBytes)
+	var headers headerMemo
 	start, first := 0, 0
 	for i := range events {
 		indices[i] = i
 		before := len(buf)
-		buf = e.AppendEvent(buf, &events[i])
+		buf = e.appendEvent(buf, &events[i], &headers)
 		if len(buf)-start > e.maxBytes && i > first {
 			// This event overflows the current request: close it and
 			// start the next one with this event.
@@ -115,8 +116,32 @@ var hecReserved = [...]string{"event_type", "severity", "timestamp"}
 
 // AppendEvent appends one HEC object in the seed's key order.
 func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+	return e.appendEvent(dst, ev, nil)
+}
+
+func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []byte {
 	dst = append(dst, `{"time":`...)
 	dst = AppendEpoch(dst, ev.Timestamp)
+	dst = headers.append(dst, ev, e.appendHeader)
+	dst = AppendTime(dst, ev.Timestamp)
+	for _, f := range ev.Data {
+		dst = append(dst, ',')
+		if isHECReserved(f.Key) {
+			// Data must not override the envelope's own members (a
+			// duplicate key is read as the last one by Splunk).
+			dst = AppendString(dst, "data."+f.Key)
+		} else {
+			dst = AppendString(dst, f.Key)
+		}
+		dst = append(dst, ':')
+		dst = AppendValue(dst, f.Value)
+	}
+	return append(dst, "}}"...)
+}
+
+// appendHeader writes the members between the time and the event's
+// timestamp: they depend on the event's source, type and severity only.
+func (e *SplunkHECEncoder) appendHeader(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"host":`...)
 	if e.host != "" {
 		dst = AppendString(dst, e.host)
@@ -139,21 +164,7 @@ func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	dst = AppendString(dst, ev.Type)
 	dst = append(dst, `,"severity":`...)
 	dst = AppendString(dst, ev.Severity)
-	dst = append(dst, `,"timestamp":`...)
-	dst = AppendTime(dst, ev.Timestamp)
-	for _, f := range ev.Data {
-		dst = append(dst, ',')
-		if isHECReserved(f.Key) {
-			// Data must not override the envelope's own members (a
-			// duplicate key is read as the last one by Splunk).
-			dst = AppendString(dst, "data."+f.Key)
-		} else {
-			dst = AppendString(dst, f.Key)
-		}
-		dst = append(dst, ':')
-		dst = AppendValue(dst, f.Value)
-	}
-	return append(dst, "}}"...)
+	return append(dst, `,"timestamp":`...)
 }
 
 // appendJoined appends a+sep+b as one JSON string without building it.
