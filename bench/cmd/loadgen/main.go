@@ -26,6 +26,7 @@ type options struct {
 	consumers int
 	keepDir   bool
 	baseline  bool
+	rounds    int
 }
 
 func main() {
@@ -39,6 +40,7 @@ func main() {
 	flag.IntVar(&o.consumers, "num-consumers", 2, "the exporter's sending_queue::num_consumers")
 	flag.BoolVar(&o.keepDir, "keep", false, "keep the run's directory (config, collector log)")
 	flag.BoolVar(&o.baseline, "baseline", true, "also run the same load with the debug exporter, for the receiver's share")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the load (each with its baseline right after); medians are printed")
 	flag.Parse()
 	if err := o.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -46,19 +48,27 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	res, err := run(ctx, o, false)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "loadgen:", err)
-		os.Exit(1)
-	}
-	var base *result
-	if o.baseline {
-		if base, err = run(ctx, o, true); err != nil {
-			fmt.Fprintln(os.Stderr, "loadgen: baseline:", err)
+	// Rounds alternate the two loads, so that the machine's drift falls
+	// on both: the exporter's share is a difference of two loads, and
+	// runs of one load alone vary by more than that share.
+	var loads, bases []*result
+	for range o.rounds {
+		res, err := run(ctx, o, false)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
 			os.Exit(1)
 		}
+		loads = append(loads, res)
+		if o.baseline {
+			base, err := run(ctx, o, true)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "loadgen: baseline:", err)
+				os.Exit(1)
+			}
+			bases = append(bases, base)
+		}
 	}
-	res.print(os.Stdout, o, base)
+	printRounds(os.Stdout, o, loads, bases)
 }
 
 func (o *options) check() error {
@@ -75,6 +85,8 @@ func (o *options) check() error {
 		return errors.New(`-format: write "json" or "splunk_hec"`)
 	case o.consumers < 1:
 		return errors.New("-num-consumers: write 1 or more")
+	case o.rounds < 1 || o.rounds > 20:
+		return errors.New("-rounds: write a number from 1 to 20")
 	}
 	if _, err := os.Stat(o.collector); err != nil {
 		return fmt.Errorf("-collector: %v; build the distribution first (make dist)", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,16 +38,33 @@ func TestCollectorConfigs(t *testing.T) {
 }
 
 func TestOptionsAreBounded(t *testing.T) {
-	ok := options{collector: os.Args[0], events: 10, batch: 10, senders: 1, timeout: time.Minute, format: "json", consumers: 1}
+	ok := options{collector: os.Args[0], events: 10, batch: 10, senders: 1, timeout: time.Minute, format: "json", consumers: 1, rounds: 3}
 	require.NoError(t, ok.check())
 	for name, mutate := range map[string]func(*options){
 		"no events":       func(o *options) { o.events = 0 },
 		"endless timeout": func(o *options) { o.timeout = time.Hour },
 		"unknown format":  func(o *options) { o.format = "xml" },
+		"no rounds":       func(o *options) { o.rounds = 0 },
 		"no binary":       func(o *options) { o.collector = "/nonexistent/otelcol" },
 	} {
 		o := ok
 		mutate(&o)
 		assert.Error(t, o.check(), name)
 	}
+}
+
+// The share is the median of each round's difference, not the difference
+// of medians: a round's two loads ran one after the other.
+func TestRoundsPrintMediansAndTheMedianShare(t *testing.T) {
+	load := func(cpuMillis int) *result {
+		return &result{events: 1_000_000, requests: 1000, bytes: 406_000_000, elapsed: time.Second, cpu: time.Duration(cpuMillis) * time.Millisecond}
+	}
+	loads := []*result{load(13000), load(20000), load(12000)}
+	bases := []*result{load(9000), load(15000), load(10000)}
+	var out strings.Builder
+	printRounds(&out, options{events: 1_000_000, batch: 1000, senders: 2, format: "json", consumers: 2}, loads, bases)
+	text := out.String()
+	assert.Contains(t, text, "CPU per million events:  13.00 s", "the median load")
+	assert.Contains(t, text, "CPU per million events:  10.00 s", "the median baseline")
+	assert.Contains(t, text, "webhook exporter's share:  4.00 CPU s per million events (median of 3 rounds' differences: 4.00, 5.00, 2.00)")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +111,47 @@ func run(ctx context.Context, o options, baseline bool) (*result, error) {
 	}, nil
 }
 
+// printRounds prints the round whose load had the median CPU per event,
+// the median baseline, and the exporter's share as the median of each
+// round's difference.
+func printRounds(w io.Writer, o options, loads, bases []*result) {
+	if len(bases) == 0 {
+		medianRun(loads).print(w, o, nil)
+		return
+	}
+	medianRun(loads).print(w, o, medianRun(bases))
+	shares := make([]float64, len(loads))
+	for i := range loads {
+		shares[i] = loads[i].cpuPerMillion() - bases[i].cpuPerMillion()
+	}
+	fmt.Fprintf(w, "webhook exporter's share:  %.2f CPU s per million events (median of %d rounds' differences: %s)\n",
+		median(shares), len(shares), formatAll(shares))
+}
+
+// medianRun is the run with the median CPU per event.
+func medianRun(rs []*result) *result {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b *result) int { return cmp.Compare(a.cpuPerMillion(), b.cpuPerMillion()) })
+	return sorted[len(sorted)/2]
+}
+
+func median(xs []float64) float64 {
+	sorted := slices.Clone(xs)
+	slices.Sort(sorted)
+	if n := len(sorted); n%2 == 0 {
+		return (sorted[n/2-1] + sorted[n/2]) / 2
+	}
+	return sorted[len(sorted)/2]
+}
+
+func formatAll(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (r *result) print(w io.Writer, o options, base *result) {
 	fmt.Fprintf(w, "load: %d events in %d OTLP/HTTP requests of %d, %d senders -> otelcol-webhook (format %s, num_consumers %d) -> loopback sink\n",
 		r.events, (o.events+o.batch-1)/o.batch, o.batch, o.senders, o.format, o.consumers)
@@ -124,7 +168,6 @@ func (r *result) print(w io.Writer, o options, base *result) {
 		fmt.Fprintf(w, "baseline: the same load into the same collector with the debug exporter (receiver and pipeline only)\n")
 		fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(base.events)/base.elapsed.Seconds())
 		fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", base.cpuPerMillion())
-		fmt.Fprintf(w, "webhook exporter's share:  %.2f CPU s per million events (the difference)\n", r.cpuPerMillion()-base.cpuPerMillion())
 	}
 }
 
