@@ -28,12 +28,7 @@ func BenchmarkEncode(b *testing.B) {
 				wire := encodedSize(b, enc, events)
 				m := bench.StartMeter(b)
 				for range b.N {
-					batch, err := enc.Encode(events)
-					if err != nil {
-						b.Fatal(err)
-					}
-					// As the exporter does once a batch is sent.
-					batch.Release()
+					encodeAndRelease(b, enc, events)
 				}
 				m.Stop(b, n, wire)
 			})
@@ -77,13 +72,7 @@ func BenchmarkMapEncode(b *testing.B) {
 				wire := encodedSize(b, enc, mp.events(ld, nil))
 				m := bench.StartMeter(b)
 				for range b.N {
-					events := mp.events(ld, make([]formats.Event, 0, ld.LogRecordCount()))
-					batch, err := enc.Encode(events)
-					if err != nil {
-						b.Fatal(err)
-					}
-					// As the exporter does once a batch is sent.
-					batch.Release()
+					encodeAndRelease(b, enc, mp.events(ld, make([]formats.Event, 0, ld.LogRecordCount())))
 				}
 				m.Stop(b, n, wire)
 			})
@@ -107,6 +96,16 @@ func BenchmarkMapEncode(b *testing.B) {
 			m.Stop(b, n, len(body))
 		})
 	}
+}
+
+// encodeAndRelease encodes events and releases the batch, as the exporter
+// does once a batch is sent.
+func encodeAndRelease(b *testing.B, enc formats.Encoder, events []formats.Event) {
+	batch, err := enc.Encode(events)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch.Release()
 }
 
 func benchMapper() *mapper {

@@ -206,20 +206,27 @@ func AppendTime(dst []byte, t time.Time) []byte {
 		byte('0'+hour/10), byte('0'+hour%10), ':',
 		byte('0'+minute/10), byte('0'+minute%10), ':',
 		byte('0'+sec/10), byte('0'+sec%10))
-	if ns := t.Nanosecond(); ns != 0 {
-		var frac [10]byte
-		frac[0] = '.'
-		for i := 9; i > 0; i-- {
-			frac[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		n := 10
-		for frac[n-1] == '0' {
-			n--
-		}
-		dst = append(dst, frac[:n]...)
-	}
+	dst = appendFraction(dst, int64(t.Nanosecond()))
 	return append(dst, 'Z', '"')
+}
+
+// appendFraction appends ns nanoseconds as a decimal fraction of a second,
+// ".001375", trailing zeros dropped; nothing for 0.
+func appendFraction(dst []byte, ns int64) []byte {
+	if ns == 0 {
+		return dst
+	}
+	var frac [10]byte
+	frac[0] = '.'
+	for i := 9; i > 0; i-- {
+		frac[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	n := 10
+	for frac[n-1] == '0' {
+		n--
+	}
+	return append(dst, frac[:n]...)
 }
 
 // AppendValue appends a pdata value as JSON. Bytes become base64 strings, as

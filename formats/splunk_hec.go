@@ -200,17 +200,7 @@ func AppendEpoch(dst []byte, t time.Time) []byte {
 		sec, nsec = -(sec + 1), 1e9-nsec
 	}
 	dst = strconv.AppendInt(dst, sec, 10)
-	var frac [10]byte
-	frac[0] = '.'
-	for i := 9; i >= 1; i-- {
-		frac[i] = byte('0' + nsec%10)
-		nsec /= 10
-	}
-	n := 10
-	for frac[n-1] == '0' {
-		n--
-	}
-	return append(dst, frac[:n]...)
+	return appendFraction(dst, nsec)
 }
 
 // HEC status codes (Splunk's "Troubleshoot HTTP Event Collector" table).

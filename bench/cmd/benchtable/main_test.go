@@ -24,11 +24,7 @@ PASS
 `
 
 func TestTableShowsBaselinesAsRatiosOfMedians(t *testing.T) {
-	rs, err := parse(strings.NewReader(sample))
-	require.NoError(t, err)
-	var out bytes.Buffer
-	write(&out, rs)
-	text := out.String()
+	text := render(t, sample)
 
 	// Medians of three runs: CPU 1200, time 1100.
 	assert.Contains(t, text, "| json | 1000 | 1000000 | 1100 | 1200 | 0.050 |", "the median of the runs")
@@ -52,16 +48,22 @@ BenchmarkPushPaired/webhook/json/batch=1000-2  40  30000000 ns/op  1600 cpu-ns/e
 // The targets take the paired turns' ratios over separate benchmarks'
 // (here 4.80x), which each caught another part of the machine's drift.
 func TestTargetsUsePairedTurnsWhenTheRunHasThem(t *testing.T) {
-	rs, err := parse(strings.NewReader(pairedSample))
-	require.NoError(t, err)
-	var out bytes.Buffer
-	write(&out, rs)
-	text := out.String()
+	text := render(t, pairedSample)
 
 	assert.Contains(t, text, "| json | 1000 | 1750 | 1700 | 4600 | 2.88x | 400 | 0.23x |", "medians of the paired turns")
 	assert.Contains(t, text, "| push CPU: otlphttp ÷ webhook (paired) | json | 2.88 | ≥ 3.00 | **missed** |")
 	assert.Contains(t, text, "| push time: raw wire ÷ webhook (paired) | json | 0.23 | ≥ 0.67 | **missed** |")
 	assert.NotContains(t, text, "| push CPU: otlphttp ÷ webhook | json |", "the separate benchmarks' ratio is not a target row")
+}
+
+// render is the tables benchtable prints for benchmark output.
+func render(t *testing.T, output string) string {
+	t.Helper()
+	rs, err := parse(strings.NewReader(output))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	write(&out, rs)
+	return out.String()
 }
 
 func TestParseRejectsGarbledNumbers(t *testing.T) {

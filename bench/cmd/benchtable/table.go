@@ -106,10 +106,9 @@ func (t *tables) push() {
 	if len(fs) == 0 {
 		return
 	}
-	fmt.Fprintln(t.w, "### Full push path: ConsumeLogs through exporterhelper to a loopback sink in another process")
-	fmt.Fprintln(t.w)
-	fmt.Fprintln(t.w, "| format | batch | events/s | ns/event | CPU ns/event | allocs/event | B/event | wire B/event | otlphttp CPU ns/event | **otlphttp ÷ webhook** (CPU) | raw wire ns/event | **raw wire ÷ webhook** (time) |")
-	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	t.head("Full push path: ConsumeLogs through exporterhelper to a loopback sink in another process",
+		"format", "batch", "events/s", "ns/event", "CPU ns/event", "allocs/event", "B/event", "wire B/event",
+		"otlphttp CPU ns/event", "**otlphttp ÷ webhook** (CPU)", "raw wire ns/event", "**raw wire ÷ webhook** (time)")
 	t.rows("Push", fs, func(f string, b int, ours key) {
 		otlp := key{"Push", otlphttp, "", b}
 		raw := key{"Push", rawwire, f, b}
@@ -119,6 +118,14 @@ func (t *tables) push() {
 			t.num(otlp, unitCPU), t.ratio(otlp, ours, unitCPU),
 			t.num(raw, unitNs), t.ratio(raw, ours, unitNs))
 	})
+}
+
+// head starts a table: its title, and a header row whose first column is
+// left-aligned and the others, numbers, right-aligned.
+func (t *tables) head(title string, columns ...string) {
+	fmt.Fprintf(t.w, "### %s\n\n", title)
+	fmt.Fprintf(t.w, "| %s |\n", strings.Join(columns, " | "))
+	fmt.Fprintf(t.w, "|---%s|\n", strings.Repeat("|---:", len(columns)-1))
 }
 
 // rows calls row for each of this exporter's results in group, by format
@@ -142,10 +149,9 @@ func (t *tables) paired() {
 	if len(fs) == 0 {
 		return
 	}
-	fmt.Fprintln(t.w, "### Full push path in paired turns (otlphttp, webhook and the raw wire take turns within one benchmark)")
-	fmt.Fprintln(t.w)
-	fmt.Fprintln(t.w, "| format | batch | ns/event | CPU ns/event | otlphttp CPU ns/event | **otlphttp ÷ webhook** (CPU) | raw wire ns/event | **raw wire ÷ webhook** (time) |")
-	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	t.head("Full push path in paired turns (otlphttp, webhook and the raw wire take turns within one benchmark)",
+		"format", "batch", "ns/event", "CPU ns/event", "otlphttp CPU ns/event", "**otlphttp ÷ webhook** (CPU)",
+		"raw wire ns/event", "**raw wire ÷ webhook** (time)")
 	t.rows(paired, fs, func(f string, b int, k key) {
 		fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %sx | %s | %sx |\n", f, b,
 			t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitOTLPCPU), t.num(k, unitXOTLPCPU),
@@ -158,9 +164,8 @@ func (t *tables) encode(group, title string) {
 	if len(fs) == 0 {
 		return
 	}
-	fmt.Fprintf(t.w, "### %s\n\n", title)
-	fmt.Fprintln(t.w, "| format | batch | events/s | ns/event | CPU ns/event | allocs/event | B/event | encoding/json ns/event | encoding/json allocs/event | **encoding/json ÷ webhook** (time) |")
-	fmt.Fprintln(t.w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	t.head(title, "format", "batch", "events/s", "ns/event", "CPU ns/event", "allocs/event", "B/event",
+		"encoding/json ns/event", "encoding/json allocs/event", "**encoding/json ÷ webhook** (time)")
 	t.rows(group, fs, func(f string, b int, ours key) {
 		base := key{group, encodingjson, "", b}
 		fmt.Fprintf(t.w, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", f, b,
