@@ -2,9 +2,7 @@ package formats
 
 import (
 	"encoding/base64"
-	"math"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -161,73 +159,6 @@ func hasHTMLSpecial8(x uint64) bool {
 // hasZeroByte has a lane's top bit set, under lanes80, exactly when some
 // byte of x is zero (a zero byte borrows into its top bit).
 func hasZeroByte(x uint64) uint64 { return (x - lanes01) &^ x }
-
-// AppendFloat appends f as a JSON number in the form encoding/json uses.
-// NaN and the infinities have no JSON form; they become null so that the
-// payload stays valid and the rest of the event is still delivered.
-func AppendFloat(dst []byte, f float64) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, "null"...)
-	}
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// Clean up e-09 to e-9, as encoding/json does.
-		n := len(dst)
-		if n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst
-}
-
-// AppendTime appends t as an RFC 3339 UTC JSON string ending in Z, with
-// the fraction of time.RFC3339Nano (trailing zeros dropped). Written by
-// hand because it runs once per event and AppendFormat costs several times
-// more; years outside 0-9999 take AppendFormat's path.
-func AppendTime(dst []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
-		dst = append(dst, '"')
-		dst = t.AppendFormat(dst, time.RFC3339Nano)
-		return append(dst, '"')
-	}
-	hour, minute, sec := t.Clock()
-	dst = append(dst, '"',
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
-		byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':',
-		byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10))
-	dst = appendFraction(dst, int64(t.Nanosecond()))
-	return append(dst, 'Z', '"')
-}
-
-// appendFraction appends ns nanoseconds as a decimal fraction of a second,
-// ".001375", trailing zeros dropped; nothing for 0.
-func appendFraction(dst []byte, ns int64) []byte {
-	if ns == 0 {
-		return dst
-	}
-	var frac [10]byte
-	frac[0] = '.'
-	for i := 9; i > 0; i-- {
-		frac[i] = byte('0' + ns%10)
-		ns /= 10
-	}
-	n := 10
-	for frac[n-1] == '0' {
-		n--
-	}
-	return append(dst, frac[:n]...)
-}
 
 // AppendValue appends a pdata value as JSON. Bytes become base64 strings, as
 // in OTLP/JSON.
