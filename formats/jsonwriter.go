@@ -2,6 +2,7 @@ package formats
 
 import (
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -16,49 +17,21 @@ const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so
 // hostile bytes can neither break the document nor end the string early.
+// Room for s and its quotes is made first, so that a plain s is checked
+// and copied in one pass; any other s is escaped over what that pass left.
 func AppendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	if isPlain(s) {
-		dst = append(dst, s...)
-	} else {
-		dst = appendEscaped(dst, s, false)
+	n := len(dst)
+	if cap(dst)-n < len(s)+2 {
+		dst = slices.Grow(dst, len(s)+2)
 	}
-	return append(dst, '"')
+	out := dst[:n+1+len(s)+1]
+	out[n] = '"'
+	if !copyPlain(out[n+1:n+1+len(s)], s) {
+		return append(appendEscaped(out[:n+1], s, false), '"')
+	}
+	out[len(out)-1] = '"'
+	return out
 }
-
-// isPlain says whether s goes into a JSON string as it is: most keys and
-// values of security events do, and a check of the whole string followed
-// by one copy costs half of escaping it piece by piece.
-func isPlain(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if needsEscape8(load64(s[i : i+8])) {
-			return false
-		}
-	}
-	if i == len(s) {
-		return true
-	}
-	if len(s) >= 8 {
-		// The last eight bytes, overlapping some already checked.
-		return !needsEscape8(load64(s[len(s)-8:]))
-	}
-	for ; i < len(s); i++ {
-		if !plainByte[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// plainByte is isPlain for one byte: printable ASCII other than the quote
-// and the backslash.
-var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 // appendEscaped appends s escaped for the inside of a JSON string. With
 // html, < > & and ' are escaped too, as Jinja's tojson does, so that text

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package formats
+
+func copyPlain(dst []byte, s string) bool { return copyPlainGo(dst, s) }
