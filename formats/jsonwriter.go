@@ -17,20 +17,25 @@ const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so
 // hostile bytes can neither break the document nor end the string early.
-// Room for s and its quotes is made first, so that a plain s is checked
-// and copied in one pass; any other s is escaped over what that pass left.
 func AppendString(dst []byte, s string) []byte {
-	n := len(dst)
-	if cap(dst)-n < len(s)+2 {
+	if out, ok := appendPlainString(dst, s); ok {
+		return out
+	}
+	return appendStringSlow(dst, s)
+}
+
+// appendStringSlow is AppendString for a dst without room for s, which it
+// makes before trying the plain path again, and for an s that needs
+// escaping.
+func appendStringSlow(dst []byte, s string) []byte {
+	if cap(dst)-len(dst) < len(s)+2 {
 		dst = slices.Grow(dst, len(s)+2)
+		if out, ok := appendPlainString(dst, s); ok {
+			return out
+		}
 	}
-	out := dst[:n+1+len(s)+1]
-	out[n] = '"'
-	if !copyPlain(out[n+1:n+1+len(s)], s) {
-		return append(appendEscaped(out[:n+1], s, false), '"')
-	}
-	out[len(out)-1] = '"'
-	return out
+	dst = append(dst, '"')
+	return append(appendEscaped(dst, s, false), '"')
 }
 
 // appendEscaped appends s escaped for the inside of a JSON string. With

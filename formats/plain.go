@@ -1,22 +1,25 @@
 package formats
 
-// copyPlainGo is copyPlain in Go, used on other architectures and with the
-// purego build tag. copyPlain copies s into dst, of the same length, when s
-// goes into a JSON string as it is, and reports whether it did; when it
-// did not, dst holds any bytes. Most keys and values of security events
-// go in as they are, and checking a whole string and then copying it
-// costs half of escaping it piece by piece. AppendString calls it some
-// twenty times per event, and in Go the check and the copy were a seventh
-// of the push path's CPU (isPlain 10%, the copy 5%). On amd64 copyPlain is
-// SSE2 assembly (plain_amd64.s) that checks and copies sixteen bytes at a
-// time, reading and writing nothing outside s and dst: 18% fewer
-// instructions for the json encoder.
-func copyPlainGo(dst []byte, s string) bool {
-	if !isPlain(s) {
-		return false
+// appendPlainStringGo is appendPlainString in Go, used on other
+// architectures and with the purego build tag. appendPlainString appends
+// s as a JSON string when s goes in as it is and dst has room for it and
+// its quotes, and reports whether it did; else it returns dst unchanged.
+// Most keys and values of security events go in as they are, and checking
+// a whole string and then copying it costs half of escaping it piece by
+// piece. AppendString runs some twenty times per event; in Go, its check
+// and copy were a seventh of the push path's CPU (isPlain 10%, the copy
+// 5%), and the slice bookkeeping around them as much again. On amd64,
+// appendPlainString is SSE2 assembly (plain_amd64.s) that checks and
+// copies sixteen bytes at a time, reading nothing outside s and writing
+// nothing outside dst's capacity: 30% fewer instructions for the json
+// encoder.
+func appendPlainStringGo(dst []byte, s string) ([]byte, bool) {
+	if cap(dst)-len(dst) < len(s)+2 || !isPlain(s) {
+		return dst, false
 	}
-	copy(dst, s)
-	return true
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"'), true
 }
 
 // isPlain says whether s goes into a JSON string as it is: printable ASCII

@@ -2,7 +2,7 @@
 
 package formats
 
-// copyPlain is copyPlainGo in assembly, in plain_amd64.s.
+// appendPlainString is appendPlainStringGo in assembly, in plain_amd64.s.
 //
 //go:noescape
-func copyPlain(dst []byte, s string) bool
+func appendPlainString(dst []byte, s string) (out []byte, ok bool)

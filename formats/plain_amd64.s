@@ -16,11 +16,28 @@
 	PANDN    X1, X2 \
 	PMOVMSKB X2, AX
 
-// func copyPlain(dst []byte, s string) bool
-TEXT ·copyPlain(SB), NOSPLIT, $0-41
+// func appendPlainString(dst []byte, s string) (out []byte, ok bool)
+TEXT ·appendPlainString(SB), NOSPLIT, $0-65
 	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), R12
+	MOVQ dst_cap+16(FP), R13
 	MOVQ s_base+24(FP), SI
 	MOVQ s_len+32(FP), CX
+	// out is dst until s is in.
+	MOVQ DI, out_base+40(FP)
+	MOVQ R12, out_len+48(FP)
+	MOVQ R13, out_cap+56(FP)
+	// Room for s and two quotes after len(dst)?
+	MOVQ R13, AX
+	SUBQ R12, AX
+	LEAQ 2(CX), BX
+	CMPQ AX, BX
+	JB   notplain
+	ADDQ R12, DI
+	MOVB $0x22, (DI)
+	INCQ DI
+	// DI is where s goes, R12 where the closing quote goes.
+	LEAQ (DI)(CX*1), R12
 	MOVOU plainConsts<>+0(SB), X5
 	MOVOU plainConsts<>+16(SB), X6
 	MOVOU plainConsts<>+32(SB), X7
@@ -104,11 +121,15 @@ under4:
 	MOVB R11, -1(DI)(CX*1)
 
 plain:
-	MOVB $1, ret+40(FP)
+	MOVB $0x22, (R12)
+	MOVQ s_len+32(FP), CX
+	LEAQ 2(CX), CX
+	ADDQ CX, out_len+48(FP)
+	MOVB $1, ok+64(FP)
 	RET
 
 notplain:
-	MOVB $0, ret+40(FP)
+	MOVB $0, ok+64(FP)
 	RET
 
 // 0x1f, '"' and '\\' in every byte of a 16-byte vector each.

@@ -2,4 +2,4 @@
 
 package formats
 
-func copyPlain(dst []byte, s string) bool { return copyPlainGo(dst, s) }
+func appendPlainString(dst []byte, s string) ([]byte, bool) { return appendPlainStringGo(dst, s) }
