@@ -148,12 +148,13 @@ func (e *ElasticEncoder) SetHeaders(h http.Header) {
 func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
 	indices := make([]int, len(events))
 	var titles sourceTitles
+	var stamps stampMemo
 	if !e.bulk {
 		batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
 		buf := e.bodies.get(len(events), 0)
 		for i := range events {
 			start := len(buf)
-			buf = e.appendDocument(buf, &events[i], &titles)
+			buf = e.appendDocument(buf, &events[i], &titles, &stamps)
 			indices[i] = i
 			batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
 		}
@@ -166,7 +167,7 @@ func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
 		buf = append(buf, e.action...)
 		buf = AppendString(buf, events[i].ID)
 		buf = append(buf, "}}\n"...)
-		buf = e.appendDocument(buf, &events[i], &titles)
+		buf = e.appendDocument(buf, &events[i], &titles, &stamps)
 		buf = append(buf, '\n')
 	}
 	batch := Batch{Requests: []Request{{Body: buf, Events: indices}}}
@@ -177,12 +178,12 @@ func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
 // AppendDocument appends one ECS document in the seed's key order.
 func (e *ElasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
-	return e.appendDocument(dst, ev, &titles)
+	return e.appendDocument(dst, ev, &titles, nil)
 }
 
-func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles) []byte {
+func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles, stamps *stampMemo) []byte {
 	dst = append(dst, `{"@timestamp":`...)
-	dst = AppendTime(dst, ev.Timestamp)
+	dst = stamps.appendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"event":{"kind":"alert","category":["security"],"type":[`...)
 	dst = AppendString(dst, ev.Type)
 	dst = append(dst, `],"severity":`...)

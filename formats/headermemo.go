@@ -8,6 +8,15 @@ package formats
 type headerMemo struct {
 	entries [headerMemoSize]headerEntry
 	next    int
+	second  stampMemo
+}
+
+// stamps is the memo of the events' timestamps; nil for a nil memo.
+func (m *headerMemo) stamps() *stampMemo {
+	if m == nil {
+		return nil
+	}
+	return &m.second
 }
 
 // headerMemoSize is how many headers a memo keeps: the event types of a

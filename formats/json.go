@@ -102,7 +102,7 @@ func (e *JSONEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"timestamp":`...)
-	dst = AppendTime(dst, ev.Timestamp)
+	dst = headers.stamps().appendTime(dst, ev.Timestamp)
 	dst = headers.append(dst, ev, appendJSONHeader)
 	dst = AppendFields(dst, ev.Data)
 	return append(dst, '}')

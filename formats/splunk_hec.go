@@ -118,9 +118,9 @@ func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 
 func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []byte {
 	dst = append(dst, `{"time":`...)
-	dst = AppendEpoch(dst, ev.Timestamp)
+	dst = headers.stamps().appendEpoch(dst, ev.Timestamp)
 	dst = headers.append(dst, ev, e.appendHeader)
-	dst = AppendTime(dst, ev.Timestamp)
+	dst = headers.stamps().appendTime(dst, ev.Timestamp)
 	for _, f := range ev.Data {
 		dst = append(dst, ',')
 		if isHECReserved(f.Key) {
