@@ -57,7 +57,9 @@ func BenchmarkEncode(b *testing.B) {
 // path does before it posts:
 //
 //	webhook/<format>/batch=N   the exporter's mapping (including the
-//	                           SHA-256 event id) and the format's encoder
+//	                           event id) and the format's encoder, a chunk
+//	                           at a time where the encoder takes parts, as
+//	                           the push path does
 //	encodingjson/batch=N       the same mapping, then the data turned into
 //	                           map[string]any (pcommon's AsRaw) and the
 //	                           document marshalled by encoding/json: only the
@@ -72,7 +74,12 @@ func BenchmarkMapEncode(b *testing.B) {
 				wire := encodedSize(b, enc, mp.events(ld, nil))
 				m := bench.StartMeter(b)
 				for range b.N {
-					encodeAndRelease(b, enc, mp.events(ld, make([]formats.Event, 0, ld.LogRecordCount())))
+					a := eventArrays{events: make([]formats.Event, 0, ld.LogRecordCount())}
+					batch, err := mapAndEncode(mp, enc, ld, &a)
+					if err != nil {
+						b.Fatal(err)
+					}
+					batch.Release()
 				}
 				m.Stop(b, n, wire)
 			})

@@ -127,22 +127,32 @@ func (e *webhookExporter) shutdown(context.Context) error {
 // to the retry sender alone; events the receiver refused for good are
 // logged and dropped.
 func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	arrays := e.arrays.get()
-	defer e.arrays.put(arrays)
-	e.mapper.mapInto(ld, arrays)
-	events := arrays.events
-	if len(events) == 0 {
+	if ld.LogRecordCount() == 0 {
 		return nil
 	}
-	arrays.results = append(arrays.results[:0], make([]formats.Result, len(events))...)
-	d := newDelivery(e, arrays)
-	batch, err := e.encoder.Encode(events)
+	arrays := e.arrays.get()
+	defer e.arrays.put(arrays)
+	batch, err := mapAndEncode(&e.mapper, e.encoder, ld, arrays)
 	if err != nil {
-		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(events), e.cfg.Format, err))
+		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err))
 	}
+	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
+	d := newDelivery(e, arrays)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
 	return d.result(ld)
+}
+
+// mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
+// time for an encoder that takes a batch in parts, else all at once.
+func mapAndEncode(m *mapper, enc formats.Encoder, ld plog.Logs, arrays *eventArrays) (formats.Batch, error) {
+	if s, ok := enc.(formats.StreamEncoder); ok {
+		stream := s.Stream(ld.LogRecordCount())
+		m.mapInto(ld, arrays, stream.Add)
+		return stream.Finish(), nil
+	}
+	m.mapInto(ld, arrays, nil)
+	return enc.Encode(arrays.events)
 }
 
 // resultError turns the outcome of a batch into what exporterhelper expects.

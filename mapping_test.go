@@ -211,11 +211,39 @@ func TestLazyIDsAreTheIDsTheMappingWouldGive(t *testing.T) {
 
 	lazy := mapper{source: "sentyr", now: time.Now, lazyIDs: true}
 	var a eventArrays
-	lazy.mapInto(ld, &a)
+	lazy.mapInto(ld, &a, nil)
 	require.Len(t, a.events, len(want))
 	for i := range want {
 		assert.Empty(t, a.events[i].ID, "event %d", i)
 		assert.Equal(t, want[i].ID, a.id(i), "event %d", i)
 		assert.Equal(t, want[i].ID, a.events[i].ID, "event %d keeps its id once computed", i)
+	}
+}
+
+// Mapping hands its events on in chunks, each as soon as it is mapped and
+// with its id: every event once, in order, as the whole batch maps them.
+func TestMappingHandsOnEveryEventOnceInChunks(t *testing.T) {
+	ld := bench.Logs(3*mappedChunk + 7)
+	// A second resource and scope, so that chunks cross them.
+	bench.Logs(mappedChunk / 2).ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
+	m := mapper{source: "sentyr", now: time.Now}
+	want := m.events(ld, nil)
+
+	var a eventArrays
+	var got []formats.Event
+	var sizes []int
+	m.mapInto(ld, &a, func(events []formats.Event) {
+		sizes = append(sizes, len(events))
+		for _, ev := range events {
+			require.NotEmpty(t, ev.ID, "an event is handed on with its id")
+		}
+		got = append(got, events...)
+	})
+	assert.Equal(t, []int{mappedChunk, mappedChunk, mappedChunk, 7 + mappedChunk/2}, sizes)
+	require.Len(t, got, len(want))
+	for i := range want {
+		assert.Equal(t, want[i].ID, got[i].ID, "event %d", i)
+		assert.Equal(t, want[i].Type, got[i].Type, "event %d", i)
+		assert.Equal(t, len(want[i].Data), len(got[i].Data), "event %d", i)
 	}
 }

@@ -144,35 +144,57 @@ func (e *ElasticEncoder) SetHeaders(h http.Header) {
 	}
 }
 
-// Encode implements Encoder.
+// Encode implements Encoder: one _bulk request, or a request per event
+// for _doc.
 func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
-	indices := make([]int, len(events))
-	var titles sourceTitles
-	var stamps stampMemo
+	return encodeStream(e, events), nil
+}
+
+// Stream implements StreamEncoder.
+func (e *ElasticEncoder) Stream(n int) EventStream {
+	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0)}
 	if !e.bulk {
-		batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
-		buf := e.bodies.get(len(events), 0)
-		for i := range events {
-			start := len(buf)
-			buf = e.appendDocument(buf, &events[i], &titles, &stamps)
-			indices[i] = i
-			batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
-		}
-		e.bodies.lend(&batch, buf, len(events))
-		return batch, nil
+		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
 	}
-	buf := e.bodies.get(len(events), 0)
+	return s
+}
+
+// elasticStream is one batch of the Elasticsearch format.
+type elasticStream struct {
+	e       *ElasticEncoder
+	indices []int
+	next    int
+	buf     []byte
+	batch   Batch
+	titles  sourceTitles
+	stamps  stampMemo
+}
+
+func (s *elasticStream) Add(events []Event) {
 	for i := range events {
-		indices[i] = i
-		buf = append(buf, e.action...)
-		buf = AppendString(buf, events[i].ID)
-		buf = append(buf, "}}\n"...)
-		buf = e.appendDocument(buf, &events[i], &titles, &stamps)
-		buf = append(buf, '\n')
+		at := s.next
+		s.next++
+		s.indices[at] = at
+		if !s.e.bulk {
+			start := len(s.buf)
+			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles, &s.stamps)
+			s.batch.Requests[at] = Request{Body: s.buf[start:len(s.buf):len(s.buf)], Events: s.indices[at : at+1 : at+1]}
+			continue
+		}
+		s.buf = append(s.buf, s.e.action...)
+		s.buf = AppendString(s.buf, events[i].ID)
+		s.buf = append(s.buf, "}}\n"...)
+		s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles, &s.stamps)
+		s.buf = append(s.buf, '\n')
 	}
-	batch := Batch{Requests: []Request{{Body: buf, Events: indices}}}
-	e.bodies.lend(&batch, buf, len(events))
-	return batch, nil
+}
+
+func (s *elasticStream) Finish() Batch {
+	if s.e.bulk {
+		s.batch = Batch{Requests: []Request{{Body: s.buf, Events: s.indices}}}
+	}
+	s.e.bodies.lend(&s.batch, s.buf, len(s.indices))
+	return s.batch
 }
 
 // AppendDocument appends one ECS document in the seed's key order.

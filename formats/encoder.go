@@ -16,6 +16,34 @@ type Encoder interface {
 	Encode(events []Event) (Batch, error)
 }
 
+// StreamEncoder is implemented by encoders that take a batch in parts, in
+// order. The exporter then maps a few events, encodes them, and maps the
+// next, so that each event is encoded while the pdata it was mapped from
+// is still in the CPU's caches: a batch of a thousand events is larger
+// than a core's L2, and mapping all of it first sent the encoder back to
+// memory for every value.
+type StreamEncoder interface {
+	Encoder
+	// Stream starts a batch of n events; Encode(events) is
+	// Stream(len(events)), one Add(events) and Finish.
+	Stream(n int) EventStream
+}
+
+// EventStream is one batch that a StreamEncoder takes in parts.
+type EventStream interface {
+	// Add encodes the batch's next events. It must not keep them.
+	Add(events []Event)
+	// Finish returns the batch, once all n events were added.
+	Finish() Batch
+}
+
+// encodeStream is Encode for a StreamEncoder.
+func encodeStream(e StreamEncoder, events []Event) Batch {
+	s := e.Stream(len(events))
+	s.Add(events)
+	return s.Finish()
+}
+
 // Batch is what an encoder made of a slice of events.
 type Batch struct {
 	Requests []Request

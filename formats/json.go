@@ -60,33 +60,66 @@ func (e *JSONEncoder) ContentType() string {
 // event is sent as an object, as the seed sends it; several as an array or
 // as NDJSON lines.
 func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
-	if e.perEvent {
-		return e.encodePerEvent(events), nil
+	return encodeStream(e, events), nil
+}
+
+// Stream implements StreamEncoder.
+func (e *JSONEncoder) Stream(n int) EventStream {
+	s := &jsonStream{e: e, indices: make([]int, n), body: e.bodies.get(n, 0)}
+	switch {
+	case e.perEvent:
+		// Every event is a request of its own. The bodies share one
+		// buffer and the index lists one array, so a batch costs two
+		// allocations however many events it has.
+		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
+	case !e.ndjson && n > 1:
+		s.array = true
+		s.body = append(s.body, '[')
 	}
-	req := Request{Events: make([]int, len(events))}
-	body := e.bodies.get(len(events), 0)
-	var headers headerMemo
-	array := !e.ndjson && len(events) > 1
-	if array {
-		body = append(body, '[')
-	}
+	return s
+}
+
+// jsonStream is one batch of the json format.
+type jsonStream struct {
+	e       *JSONEncoder
+	indices []int
+	next    int
+	body    []byte
+	array   bool
+	batch   Batch
+	headers headerMemo
+}
+
+func (s *jsonStream) Add(events []Event) {
 	for i := range events {
-		req.Events[i] = i
-		if array && i > 0 {
-			body = append(body, ',')
+		at := s.next
+		s.next++
+		s.indices[at] = at
+		if s.e.perEvent {
+			start := len(s.body)
+			s.body = s.e.appendEvent(s.body, &events[i], &s.headers)
+			s.batch.Requests[at] = Request{Body: s.body[start:len(s.body):len(s.body)], Events: s.indices[at : at+1 : at+1]}
+			continue
 		}
-		body = e.appendEvent(body, &events[i], &headers)
-		if e.ndjson {
-			body = append(body, '\n')
+		if s.array && at > 0 {
+			s.body = append(s.body, ',')
+		}
+		s.body = s.e.appendEvent(s.body, &events[i], &s.headers)
+		if s.e.ndjson {
+			s.body = append(s.body, '\n')
 		}
 	}
-	if array {
-		body = append(body, ']')
+}
+
+func (s *jsonStream) Finish() Batch {
+	if !s.e.perEvent {
+		if s.array {
+			s.body = append(s.body, ']')
+		}
+		s.batch = Batch{Requests: []Request{{Body: s.body, Events: s.indices}}}
 	}
-	req.Body = body
-	batch := Batch{Requests: []Request{req}}
-	e.bodies.lend(&batch, body, len(events))
-	return batch, nil
+	s.e.bodies.lend(&s.batch, s.body, len(s.indices))
+	return s.batch
 }
 
 // AppendEvent appends one event in the seed's key order.
@@ -117,22 +150,4 @@ func appendJSONHeader(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"severity":`...)
 	dst = AppendString(dst, ev.Severity)
 	return append(dst, `,"data":`...)
-}
-
-// encodePerEvent gives every event a request of its own. The bodies share
-// one buffer and the index lists one array, so a batch costs two
-// allocations however many events it has.
-func (e *JSONEncoder) encodePerEvent(events []Event) Batch {
-	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
-	indices := make([]int, len(events))
-	buf := e.bodies.get(len(events), 0)
-	var headers headerMemo
-	for i := range events {
-		start := len(buf)
-		buf = e.appendEvent(buf, &events[i], &headers)
-		indices[i] = i
-		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
-	}
-	e.bodies.lend(&batch, buf, len(events))
-	return batch
 }

@@ -88,27 +88,48 @@ func (e *SplunkHECEncoder) ReadsIDs() bool { return false }
 // in a request: the limit is ours, and only the receiver knows whether it
 // takes the event (a 413 then drops it with a log line).
 func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
-	var batch Batch
-	indices := make([]int, len(events))
-	buf := e.bodies.get(len(events), e.maxBytes)
-	var headers headerMemo
-	start, first := 0, 0
+	return encodeStream(e, events), nil
+}
+
+// Stream implements StreamEncoder.
+func (e *SplunkHECEncoder) Stream(n int) EventStream {
+	return &hecStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, e.maxBytes)}
+}
+
+// hecStream is one batch of the HEC format: the requests closed so far,
+// and the one being filled, from byte start and event first of buf.
+type hecStream struct {
+	e            *SplunkHECEncoder
+	indices      []int
+	next         int
+	buf          []byte
+	start, first int
+	batch        Batch
+	headers      headerMemo
+}
+
+func (s *hecStream) Add(events []Event) {
 	for i := range events {
-		indices[i] = i
-		before := len(buf)
-		buf = e.appendEvent(buf, &events[i], &headers)
-		if len(buf)-start > e.maxBytes && i > first {
+		at := s.next
+		s.next++
+		s.indices[at] = at
+		before := len(s.buf)
+		s.buf = s.e.appendEvent(s.buf, &events[i], &s.headers)
+		if len(s.buf)-s.start > s.e.maxBytes && at > s.first {
 			// This event overflows the current request: close it and
 			// start the next one with this event.
-			batch.Requests = append(batch.Requests, Request{Body: buf[start:before:before], Events: indices[first:i:i]})
-			start, first = before, i
+			s.batch.Requests = append(s.batch.Requests, Request{Body: s.buf[s.start:before:before], Events: s.indices[s.first:at:at]})
+			s.start, s.first = before, at
 		}
 	}
-	if len(events) > 0 {
-		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[first:]})
+}
+
+func (s *hecStream) Finish() Batch {
+	if len(s.indices) > 0 {
+		s.batch.Requests = append(s.batch.Requests, Request{Body: s.buf[s.start:len(s.buf):len(s.buf)], Events: s.indices[s.first:]})
 	}
-	e.bodies.lend(&batch, buf, len(events))
-	return batch, nil
+	s.e.bodies.lend(&s.batch, s.buf, len(s.indices))
+	return s.batch
 }
 
 // AppendEvent appends one HEC object in the seed's key order.
