@@ -56,9 +56,9 @@ func (e *JSONEncoder) ContentType() string {
 	return "application/json"
 }
 
-// Encode implements Encoder: one request for the whole batch. A single
-// event is sent as an object, as the seed sends it; several as an array or
-// as NDJSON lines.
+// Encode implements Encoder: one request for the whole batch, where a
+// single event is sent as an object, as the seed sends it, and several as
+// an array or as NDJSON lines; or, with batch: object, a request per event.
 func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
@@ -69,7 +69,7 @@ func (e *JSONEncoder) Stream(n int) EventStream {
 	switch {
 	case e.perEvent:
 		// Every event is a request of its own. The bodies share one
-		// buffer and the index lists one array, so a batch costs two
+		// buffer and the index lists one array, so a batch costs a few
 		// allocations however many events it has.
 		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
 	case !e.ndjson && n > 1:
