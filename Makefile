@@ -64,10 +64,13 @@ vet:
 	$(GO) vet ./...
 
 # dist before go test so the end-to-end tests (e2e/) find the distribution
-# built; they also run `make dist` themselves when used alone.
+# built; they also run `make dist` themselves when used alone. formats runs
+# once more with the purego tag: the Go string writer that other
+# architectures use instead of the amd64 assembly.
 test: vet
 	$(MAKE) dist
 	$(GO) test -race $(GOTESTFLAGS) ./...
+	$(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
 soak: $(DIST)
 	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e

@@ -69,7 +69,7 @@ func (e *BodyEncoder) Encode(events []Event) (Batch, error) {
 			batch.Rejected = append(batch.Rejected, Rejection{Index: i, Err: err})
 			continue
 		}
-		batch.Requests = append(batch.Requests, Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]})
+		batch.Requests = append(batch.Requests, eventRequest(buf, start, indices, i))
 	}
 	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil

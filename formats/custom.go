@@ -127,7 +127,7 @@ func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
 		if e.json {
 			body = bytes.TrimSpace(body)
 		}
-		batch.Requests = append(batch.Requests, Request{Body: body, Events: indices[i : i+1 : i+1]})
+		batch.Requests = append(batch.Requests, eventRequest(body, 0, indices, i))
 	}
 	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil

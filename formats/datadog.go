@@ -80,7 +80,7 @@ func (e *DatadogEncoder) Encode(events []Event) (Batch, error) {
 		start := len(buf)
 		buf, text = e.appendEvent(buf, text[:0], &events[i], &titles)
 		indices[i] = i
-		batch.Requests[i] = Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
+		batch.Requests[i] = eventRequest(buf, start, indices, i)
 	}
 	e.bodies.lend(&batch, buf, len(events))
 	return batch, nil

@@ -178,7 +178,7 @@ func (s *elasticStream) Add(events []Event) {
 		if !s.e.bulk {
 			start := len(s.buf)
 			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles, &s.stamps)
-			s.batch.Requests[at] = Request{Body: s.buf[start:len(s.buf):len(s.buf)], Events: s.indices[at : at+1 : at+1]}
+			s.batch.Requests[at] = eventRequest(s.buf, start, s.indices, at)
 			continue
 		}
 		s.buf = append(s.buf, s.e.action...)

@@ -64,6 +64,14 @@ type Request struct {
 	Events []int
 }
 
+// eventRequest is the request of event i alone, its body what buf holds
+// from start on: the layout of every format that sends an event per
+// request. Both slices are capped, so that appending to one cannot write
+// into the next request's bytes or indices.
+func eventRequest(buf []byte, start int, indices []int, i int) Request {
+	return Request{Body: buf[start:len(buf):len(buf)], Events: indices[i : i+1 : i+1]}
+}
+
 // Rejection is an event that an encoder could not turn into a payload.
 type Rejection struct {
 	Index int

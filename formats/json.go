@@ -98,7 +98,7 @@ func (s *jsonStream) Add(events []Event) {
 		if s.e.perEvent {
 			start := len(s.body)
 			s.body = s.e.appendEvent(s.body, &events[i], &s.headers)
-			s.batch.Requests[at] = Request{Body: s.body[start:len(s.body):len(s.body)], Events: s.indices[at : at+1 : at+1]}
+			s.batch.Requests[at] = eventRequest(s.body, start, s.indices, at)
 			continue
 		}
 		if s.array && at > 0 {

@@ -129,7 +129,7 @@ func (e *formatterEncoder) Encode(events []Event) (Batch, error) {
 			batch.Rejected = append(batch.Rejected, Rejection{Index: i, Err: err})
 			continue
 		}
-		batch.Requests = append(batch.Requests, Request{Body: body, Events: indices[i : i+1 : i+1]})
+		batch.Requests = append(batch.Requests, eventRequest(body, 0, indices, i))
 	}
 	return batch, nil
 }
