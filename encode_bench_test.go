@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/sentyr/webhookexporter/bench"
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
 // BenchmarkEncode is encoding alone: the events are mapped before the
@@ -23,8 +25,8 @@ func BenchmarkEncode(b *testing.B) {
 	for _, f := range bench.Formats {
 		for _, n := range bench.BatchSizes {
 			b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, n), func(b *testing.B) {
-				enc := benchEncoder(b, f)
-				events := benchMapper().events(bench.Logs(n), nil)
+				exp := benchExporter(b, f)
+				enc, events := exp.encoder, exp.mapper.events(bench.Logs(n), nil)
 				wire := encodedSize(b, enc, events)
 				m := bench.StartMeter(b)
 				for range b.N {
@@ -56,10 +58,11 @@ func BenchmarkEncode(b *testing.B) {
 // BenchmarkMapEncode is mapping and encoding from plog.Logs, what the push
 // path does before it posts:
 //
-//	webhook/<format>/batch=N   the exporter's mapping (including the
-//	                           event id) and the format's encoder, a chunk
-//	                           at a time where the encoder takes parts, as
-//	                           the push path does
+//	webhook/<format>/batch=N   the exporter's mapping (the event id only
+//	                           where the encoder reads it) and the format's
+//	                           encoder, a chunk at a time where the encoder
+//	                           takes parts, into pooled arrays: what the
+//	                           push path does
 //	encodingjson/batch=N       the same mapping, then the data turned into
 //	                           map[string]any (pcommon's AsRaw) and the
 //	                           document marshalled by encoding/json: only the
@@ -68,18 +71,18 @@ func BenchmarkMapEncode(b *testing.B) {
 	for _, f := range bench.Formats {
 		for _, n := range bench.BatchSizes {
 			b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, n), func(b *testing.B) {
-				enc := benchEncoder(b, f)
-				ld := bench.Logs(n)
-				mp := benchMapper()
+				exp := benchExporter(b, f)
+				enc, mp, ld := exp.encoder, &exp.mapper, bench.Logs(n)
 				wire := encodedSize(b, enc, mp.events(ld, nil))
 				m := bench.StartMeter(b)
 				for range b.N {
-					a := eventArrays{events: make([]formats.Event, 0, ld.LogRecordCount())}
-					batch, err := mapAndEncode(mp, enc, ld, &a)
+					a := exp.arrays.get()
+					batch, err := mapAndEncode(mp, enc, ld, a)
 					if err != nil {
 						b.Fatal(err)
 					}
 					batch.Release()
+					exp.arrays.put(a)
 				}
 				m.Stop(b, n, wire)
 			})
@@ -119,9 +122,10 @@ func benchMapper() *mapper {
 	return &mapper{source: defaultSource, now: time.Now}
 }
 
-// benchEncoder builds f's encoder from the exporter's default config with
-// f's settings, as the factory would.
-func benchEncoder(b *testing.B, f bench.Format) formats.Encoder {
+// benchExporter builds f's exporter (not started) from the default config
+// with f's settings, as the factory would: its encoder, and its mapper,
+// which leaves out the ids that the encoder does not read.
+func benchExporter(b *testing.B, f bench.Format) *webhookExporter {
 	b.Helper()
 	cfg := createDefaultConfig().(*Config)
 	if err := confmap.NewFromStringMap(f.ExporterSettings("http://127.0.0.1:1")).Unmarshal(cfg); err != nil {
@@ -130,11 +134,11 @@ func benchEncoder(b *testing.B, f bench.Format) formats.Encoder {
 	if err := cfg.Validate(); err != nil {
 		b.Skipf("format %s is not in this build yet: %v", f.Name, err)
 	}
-	enc, err := newEncoder(cfg)
+	exp, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	if err != nil {
 		b.Skipf("format %s is not in this build yet: %v", f.Name, err)
 	}
-	return enc
+	return exp
 }
 
 func encodedSize(b *testing.B, enc formats.Encoder, events []formats.Event) int {
