@@ -21,11 +21,15 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
 func ok(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
@@ -298,6 +302,73 @@ func TestRecordWithoutTimeKeepsItsTimestampAcrossRetries(t *testing.T) {
 	reqs := s.waitRequests(t, 2)
 	assert.Equal(t, string(reqs[0].body), string(reqs[1].body), "same timestamp and id on the retry")
 	assert.Equal(t, reqs[0].header.Get(headerIdempotencyKey), reqs[1].header.Get(headerIdempotencyKey))
+}
+
+// queueSettings are sending_queue settings in the collector's YAML terms.
+var queueSettings = []struct {
+	name     string
+	settings map[string]any
+	// batches: the queue moves records between batches, and says so.
+	batches bool
+}{
+	{name: "default queue"},
+	{name: "no queue", settings: map[string]any{"enabled": false}},
+	{name: "batching queue", settings: map[string]any{"batch": map[string]any{"flush_timeout": "10ms"}}, batches: true},
+}
+
+func withQueueSettings(t *testing.T, cfg *Config, settings map[string]any) *Config {
+	t.Helper()
+	if settings != nil {
+		require.NoError(t, confmap.NewFromStringMap(map[string]any{"sending_queue": settings}).Unmarshal(cfg))
+	}
+	require.NoError(t, cfg.Validate())
+	return cfg
+}
+
+// The pipeline gives a consumer that says it mutates data a copy of every
+// batch when another consumer shares the pipeline: the exporter says so
+// only when its queue batches.
+func TestExporterSaysItMutatesDataOnlyWhenItsQueueBatches(t *testing.T) {
+	for _, tt := range queueSettings {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := withQueueSettings(t, testCfg("http://127.0.0.1:1"), tt.settings)
+			exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+			require.NoError(t, err)
+			assert.Equal(t, tt.batches, exp.Capabilities().MutatesData)
+		})
+	}
+}
+
+// A record without any time gets one on a copy: the batch the exporter was
+// given is shared with the pipeline's other consumers (read-only here, as
+// the pipeline marks a batch that several consumers read).
+func TestUntimedRecordIsStampedWithoutChangingTheGivenBatch(t *testing.T) {
+	for _, tt := range queueSettings {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSink(t, ok)
+			exp := startExporter(t, withQueueSettings(t, testCfg(s.URL), tt.settings))
+			ld := plog.NewLogs()
+			lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+			lrs.AppendEmpty().Body().SetStr("timed")
+			lrs.At(0).SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
+			lrs.AppendEmpty().Body().SetStr("untimed")
+			ld.MarkReadOnly()
+
+			before := time.Now()
+			require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+			after := time.Now()
+
+			var events []struct {
+				Timestamp time.Time `json:"timestamp"`
+			}
+			require.NoError(t, json.Unmarshal(s.waitRequests(t, 1)[0].body, &events))
+			require.Len(t, events, 2)
+			assert.True(t, seedTime.Equal(events[0].Timestamp), "timed record keeps its time: %s", events[0].Timestamp)
+			assert.False(t, events[1].Timestamp.Before(before.Truncate(time.Microsecond)) || events[1].Timestamp.After(after),
+				"untimed record stamped with the time it was given: %s, not in [%s, %s]", events[1].Timestamp, before, after)
+			assert.Zero(t, lrs.At(1).ObservedTimestamp(), "the given batch is unchanged")
+		})
+	}
 }
 
 func TestObjectLayoutSendsEachEventAlone(t *testing.T) {

@@ -4,6 +4,7 @@ package webhookexporter // import "github.com/sentyr/webhookexporter"
 
 import (
 	"context"
+	"iter"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -95,27 +96,51 @@ type stampingLogs struct {
 	now func() time.Time
 }
 
+// Capabilities are the queue's: the exporter itself never changes a batch
+// it is given (stamping writes to a copy). Saying that it did would make
+// the collector copy every batch for it whenever another consumer shares
+// its pipeline, since the pipeline's fanout gives each consumer that
+// mutates data its own copy; a copy costs about as much as encoding the
+// batch. With sending_queue::batch the queue does change batches, and
+// says so.
 func (s *stampingLogs) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: true}
+	return s.Logs.Capabilities()
 }
 
 func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	var now pcommon.Timestamp
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		sls := rls.At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				lr := lrs.At(k)
-				if lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0 {
-					if now == 0 {
-						now = pcommon.NewTimestampFromTime(s.now())
+	if hasUntimedRecord(ld) {
+		if !s.Logs.Capabilities().MutatesData || ld.IsReadOnly() {
+			own := plog.NewLogs()
+			ld.CopyTo(own)
+			ld = own
+		}
+		now := pcommon.NewTimestampFromTime(s.now())
+		for lr := range untimedRecords(ld) {
+			lr.SetObservedTimestamp(now)
+		}
+	}
+	return s.Logs.ConsumeLogs(ctx, ld)
+}
+
+func hasUntimedRecord(ld plog.Logs) bool {
+	for range untimedRecords(ld) {
+		return true
+	}
+	return false
+}
+
+// untimedRecords yields the records of ld with neither a timestamp nor an
+// observed timestamp.
+func untimedRecords(ld plog.Logs) iter.Seq[plog.LogRecord] {
+	return func(yield func(plog.LogRecord) bool) {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					if lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0 && !yield(lr) {
+						return
 					}
-					lr.SetObservedTimestamp(now)
 				}
 			}
 		}
 	}
-	return s.Logs.ConsumeLogs(ctx, ld)
 }
