@@ -88,12 +88,14 @@ fuzz:
 # make bench: every benchmark with its baselines (otlphttpexporter,
 # encoding/json, the raw wire) in one run, then the table of README.md's
 # Performance section. make load: the distribution under a bounded
-# OTLP/HTTP load (LOAD_EVENTS events, at most LOAD_TIMEOUT), on loopback.
+# OTLP/HTTP load (LOAD_EVENTS events, at most LOAD_TIMEOUT), on loopback;
+# LOAD_FLAGS passes loadgen's other flags (e.g. -shared, -format splunk_hec).
 BENCH_COUNT ?= 3
 BENCH_TIME ?= 1s
 BENCH_OUT ?= _build/bench.txt
 LOAD_EVENTS ?= 200000
 LOAD_TIMEOUT ?= 3m
+LOAD_FLAGS ?=
 
 bench:
 	@mkdir -p $(dir $(BENCH_OUT))
@@ -101,7 +103,7 @@ bench:
 	$(GO) run ./bench/cmd/benchtable < $(BENCH_OUT)
 
 load: $(DIST)
-	$(GO) run ./bench/cmd/loadgen -collector $(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT)
+	$(GO) run ./bench/cmd/loadgen -collector $(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT) $(LOAD_FLAGS)
 
 clean:
 	rm -rf _build bin

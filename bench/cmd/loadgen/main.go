@@ -27,6 +27,9 @@ type options struct {
 	keepDir   bool
 	baseline  bool
 	rounds    int
+	// shared: the debug exporter is in the webhook exporter's pipeline too,
+	// as when events go to a SIEM and to an archive.
+	shared bool
 }
 
 func main() {
@@ -40,6 +43,7 @@ func main() {
 	flag.IntVar(&o.consumers, "num-consumers", 2, "the exporter's sending_queue::num_consumers")
 	flag.BoolVar(&o.keepDir, "keep", false, "keep the run's directory (config, collector log)")
 	flag.BoolVar(&o.baseline, "baseline", true, "also run the same load with the debug exporter, for the receiver's share")
+	flag.BoolVar(&o.shared, "shared", false, "the webhook exporter shares its pipeline with the debug exporter (the baseline's), as with a second destination")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the load (each with its baseline right after); medians are printed")
 	flag.Parse()
 	if err := o.check(); err != nil {

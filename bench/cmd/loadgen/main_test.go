@@ -35,6 +35,12 @@ func TestCollectorConfigs(t *testing.T) {
 	base := collectorConfig(o, "127.0.0.1:4318", "http://127.0.0.1:9/", true)
 	assert.Contains(t, base, "exporters: [debug]")
 	assert.NotContains(t, base, "webhook")
+
+	o.shared = true
+	shared := collectorConfig(o, "127.0.0.1:4318", "http://127.0.0.1:9/services/collector/event", false)
+	assert.Contains(t, shared, "num_consumers: 3\n  debug:\n    verbosity: basic\n")
+	assert.Contains(t, shared, "exporters: [webhook, debug]")
+	assert.Equal(t, base, collectorConfig(o, "127.0.0.1:4318", "http://127.0.0.1:9/", true), "the baseline is the shared pipeline without webhook")
 }
 
 func TestOptionsAreBounded(t *testing.T) {
@@ -67,4 +73,9 @@ func TestRoundsPrintMediansAndTheMedianShare(t *testing.T) {
 	assert.Contains(t, text, "CPU per million events:  13.00 s", "the median load")
 	assert.Contains(t, text, "CPU per million events:  10.00 s", "the median baseline")
 	assert.Contains(t, text, "webhook exporter's share:  4.00 CPU s per million events (median of 3 rounds' differences: 4.00, 5.00, 2.00)")
+	assert.NotContains(t, text, "shared")
+
+	out.Reset()
+	printRounds(&out, options{events: 1_000_000, batch: 1000, senders: 2, format: "json", consumers: 2, shared: true}, loads, bases)
+	assert.Contains(t, out.String(), "num_consumers 2, pipeline shared with the debug exporter)")
 }

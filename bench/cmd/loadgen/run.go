@@ -153,8 +153,12 @@ func formatAll(xs []float64) string {
 }
 
 func (r *result) print(w io.Writer, o options, base *result) {
-	fmt.Fprintf(w, "load: %d events in %d OTLP/HTTP requests of %d, %d senders -> otelcol-webhook (format %s, num_consumers %d) -> loopback sink\n",
-		r.events, (o.events+o.batch-1)/o.batch, o.batch, o.senders, o.format, o.consumers)
+	also := ""
+	if o.shared {
+		also = ", pipeline shared with the debug exporter"
+	}
+	fmt.Fprintf(w, "load: %d events in %d OTLP/HTTP requests of %d, %d senders -> otelcol-webhook (format %s, num_consumers %d%s) -> loopback sink\n",
+		r.events, (o.events+o.batch-1)/o.batch, o.batch, o.senders, o.format, o.consumers, also)
 	fmt.Fprintf(w, "  wall time:               %.2f s\n", r.elapsed.Seconds())
 	fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(r.events)/r.elapsed.Seconds())
 	fmt.Fprintf(w, "  collector CPU:           %.2f s (%.0f%% of one core)\n", r.cpu.Seconds(), 100*r.cpu.Seconds()/r.elapsed.Seconds())
@@ -257,7 +261,8 @@ func freeLoopbackAddr() (string, error) {
 }
 
 // collectorConfig is the run's collector config: OTLP/HTTP in, webhook
-// out, the collector's own telemetry off so that it measures the pipeline.
+// out (and debug, when shared), the collector's own telemetry off so that
+// it measures the pipeline.
 func collectorConfig(o options, otlpAddr, sinkURL string, baseline bool) string {
 	exporter := "webhook"
 	settings := fmt.Sprintf("    endpoint: %s\n    format: %s\n", sinkURL, o.format)
@@ -265,8 +270,14 @@ func collectorConfig(o options, otlpAddr, sinkURL string, baseline bool) string 
 		settings += "    splunk_hec:\n      token: 00000000-0000-0000-0000-000000000000\n"
 	}
 	settings += fmt.Sprintf("    sending_queue:\n      num_consumers: %d\n", o.consumers)
-	if baseline {
-		exporter, settings = "debug", "    verbosity: basic\n"
+	const debug = "  debug:\n    verbosity: basic\n"
+	pipeline := exporter
+	switch {
+	case baseline:
+		exporter, settings, pipeline = "debug", "    verbosity: basic\n", "debug"
+	case o.shared:
+		settings += debug
+		pipeline = "webhook, debug"
 	}
 	return fmt.Sprintf(`receivers:
   otlp:
@@ -285,7 +296,7 @@ exporters:
     logs:
       receivers: [otlp]
       exporters: [%s]
-`, otlpAddr, exporter, settings, exporter)
+`, otlpAddr, exporter, settings, pipeline)
 }
 
 // procCPU reads a process's user and system CPU time from
