@@ -41,22 +41,21 @@ func (l *bodyLease) reader(body []byte) io.ReadCloser {
 var errBodyClosed = errors.New("read of a request body after Close")
 
 // leasedReader reads a leased body. Close may come from another goroutine
-// while a read runs (the transport closes bodies on cancellation): the
-// lease is then let go by the read when it ends, so that no write of the
-// next batch meets a read of this one, and a read after Close gets an
-// error rather than the next batch's bytes. Close never waits for a read,
-// which may be blocked on a stalled connection.
+// while a Read runs (the transport closes bodies on cancellation). Read
+// copies under the lock, and a copy into memory does not block, so Close
+// waits at most for one copy; after it, no read sees the buffer, which the
+// next batch may own, and a read gets an error instead. There is no
+// WriteTo, which could block on a stalled connection while it holds the
+// buffer: net/http would not call it anyway, as it reads a body of known
+// length through an io.LimitedReader, and otelhttp wraps every body.
 type leasedReader struct {
-	mu      sync.Mutex
-	body    []byte // nil once closed
-	off     int
-	reading bool
-	// closedWhileReading: the read lets go of the lease when it ends.
-	closedWhileReading bool
-	lease              *bodyLease
+	mu    sync.Mutex
+	body  []byte // nil once closed
+	off   int
+	lease *bodyLease
 }
 
-// Read copies under the lock: a copy into memory does not block.
+// Read copies under the lock, which Close takes too.
 func (r *leasedReader) Read(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -71,42 +70,12 @@ func (r *leasedReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// WriteTo writes the rest of the body in one call, as bytes.Reader does:
-// without it the transport copies bodies through a new 32 KiB buffer per
-// request.
-func (r *leasedReader) WriteTo(w io.Writer) (int64, error) {
-	r.mu.Lock()
-	if r.body == nil {
-		r.mu.Unlock()
-		return 0, errBodyClosed
-	}
-	rest := r.body[r.off:]
-	r.off = len(r.body)
-	r.reading = true
-	r.mu.Unlock()
-
-	n, err := w.Write(rest)
-
-	r.mu.Lock()
-	r.reading = false
-	letGo := r.closedWhileReading
-	r.mu.Unlock()
-	if letGo {
-		r.lease.done()
-	}
-	return int64(n), err
-}
-
 func (r *leasedReader) Close() error {
 	r.mu.Lock()
 	held := r.body != nil
 	r.body = nil
-	letGo := held && !r.reading
-	if held && r.reading {
-		r.closedWhileReading = true
-	}
 	r.mu.Unlock()
-	if letGo {
+	if held {
 		r.lease.done()
 	}
 	return nil

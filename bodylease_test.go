@@ -65,47 +65,6 @@ func TestLeasedReaderReadsTheBodyAndNothingAfterClose(t *testing.T) {
 	assert.ErrorIs(t, err, errBodyClosed, "a read after Close must not see the buffer, which the next batch may own")
 }
 
-// blockingWriter blocks every Write until it is let go.
-type blockingWriter struct {
-	started, proceed chan struct{}
-	got              []byte
-}
-
-func (w *blockingWriter) Write(p []byte) (int, error) {
-	close(w.started)
-	<-w.proceed
-	w.got = append(w.got, p...)
-	return len(p), nil
-}
-
-// The transport may close a body while its write is blocked on a stalled
-// connection: Close must not wait for the write, and the buffer must stay
-// the body's until the write has ended.
-func TestLeasedReaderClosedDuringAWriteReleasesWhenTheWriteEnds(t *testing.T) {
-	released := make(chan struct{})
-	l := newBodyLease(func() { close(released) })
-	r := l.reader([]byte("payload"))
-	l.done()
-	w := &blockingWriter{started: make(chan struct{}), proceed: make(chan struct{})}
-	wrote := make(chan error)
-	go func() {
-		_, err := r.(io.WriterTo).WriteTo(w)
-		wrote <- err
-	}()
-	<-w.started
-	require.NoError(t, r.Close(), "Close returns while the write is blocked")
-	require.NoError(t, r.Close(), "a second Close changes nothing")
-	select {
-	case <-released:
-		t.Fatal("the buffer was released while a write still read it")
-	default:
-	}
-	close(w.proceed)
-	require.NoError(t, <-wrote)
-	<-released
-	assert.Equal(t, "payload", string(w.got))
-}
-
 // heldBodyTransport answers 200 at once and keeps every request body
 // unread, as a transport that closes bodies after RoundTrip returns may.
 type heldBodyTransport struct{ bodies []io.ReadCloser }
