@@ -1,16 +1,23 @@
 package webhookexporter
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
@@ -102,24 +109,81 @@ func TestABodyStillHeldByTheTransportIsNotReused(t *testing.T) {
 	}
 
 	// Closed, the buffers are the encoder's again: the next push writes
-	// into one of them instead of allocating a body. (No GC may empty the
-	// pool meanwhile.)
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// into one of them instead of allocating a body.
 	ld := seedLogs(t, first, first)
+	require.NoError(t, e.pushLogs(ctx, ld))
+	assertPushesReuseTheBuffer(t, bodySize, func() {
+		_ = transport.bodies[len(transport.bodies)-1].Close()
+		require.NoError(t, e.pushLogs(ctx, ld))
+	})
+}
+
+// Compressed, a body is read and closed by confighttp's compression before
+// the request goes out: its buffer goes back to the encoder all the same.
+func TestCompressedPushesReuseTheirBuffer(t *testing.T) {
+	ctx := context.Background()
+	cfg := withoutQueue(testCfg("http://127.0.0.1:1"))
+	cfg.ClientConfig.Compression = configcompression.TypeGzip
+	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	events := make([]seedEvent, 200)
+	for i := range events {
+		events[i] = seedEvent{"compressed_batch", "warning", map[string]any{"n": strings.Repeat("1", 4000)}}
+	}
+	ld := seedLogs(t, events...)
+	batch, err := e.encoder.Encode(e.mapper.events(ld, nil))
+	require.NoError(t, err)
+	require.Len(t, batch.Requests, 1)
+	want := sha256.Sum256(batch.Requests[0].Body)
+	bodySize := len(batch.Requests[0].Body)
+
+	// The server hashes the body as it streams, so that it allocates
+	// little next to the body.
+	var gzipped, intact atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			gzipped.Add(1)
+			h := sha256.New()
+			if zr, err := gzip.NewReader(r.Body); err == nil {
+				if _, err := io.Copy(h, zr); err == nil && bytes.Equal(h.Sum(nil), want[:]) {
+					intact.Add(1)
+				}
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	cfg.ClientConfig.Endpoint = srv.URL
+	require.NoError(t, e.start(ctx, componenttest.NewNopHost()))
+	defer func() { require.NoError(t, e.shutdown(ctx)) }()
+
 	push := func() { require.NoError(t, e.pushLogs(ctx, ld)) }
 	push()
+	assertPushesReuseTheBuffer(t, bodySize, push)
+	assert.Equal(t, int32(21), gzipped.Load(), "requests gzipped")
+	assert.Equal(t, gzipped.Load(), intact.Load(), "every request carries the batch")
+}
+
+// assertPushesReuseTheBuffer runs push, whose batch's body is at least
+// bodySize bytes, and checks that it writes into a buffer an earlier push
+// let go of rather than allocating one. No GC may empty the pool meanwhile.
+func assertPushesReuseTheBuffer(t *testing.T, bodySize int, push func()) {
+	t.Helper()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	const rounds = 20
 	reused := 0
 	for range rounds {
-		_ = transport.bodies[len(transport.bodies)-1].Close()
 		if bytesAllocated(push) < bodySize/2 {
 			reused++
 		}
 	}
-	if raceflag.Enabled { // sync.Pool drops some buffers on purpose
-		assert.Positive(t, reused, "no push reused a closed body's buffer")
+	// sync.Pool misses now and then: a buffer put back on one P is not
+	// seen from another while it is the P's private item, and under the
+	// race detector it drops a quarter of them on purpose.
+	if raceflag.Enabled {
+		assert.Positive(t, reused, "no push reused a buffer that an earlier one let go of")
 	} else {
-		assert.Equal(t, rounds, reused, "pushes that reused a closed body's buffer")
+		assert.GreaterOrEqual(t, reused, rounds/2, "pushes that reused a buffer an earlier one let go of")
 	}
 }
 
