@@ -60,8 +60,13 @@ run: $(DIST) $(RECEIVER)
 	wait -n; status=$$?; \
 	kill $$receiver $$collector 2>/dev/null; wait; exit $$status
 
+# Every Go file of the project, ocb's output and tools left out.
+FMT_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -name '*.go' -print)
+
 vet:
 	$(GO) vet ./...
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $(FMT_SOURCES)); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change these files; run gofmt -w on them:"; echo "$$unformatted"; exit 1; fi
 
 # dist before go test so the end-to-end tests (e2e/) find the distribution
 # built; they also run `make dist` themselves when used alone. formats runs
