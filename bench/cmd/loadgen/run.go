@@ -270,13 +270,13 @@ func collectorConfig(o options, otlpAddr, sinkURL string, baseline bool) string 
 		settings += "    splunk_hec:\n      token: 00000000-0000-0000-0000-000000000000\n"
 	}
 	settings += fmt.Sprintf("    sending_queue:\n      num_consumers: %d\n", o.consumers)
-	const debug = "  debug:\n    verbosity: basic\n"
+	const debugSettings = "    verbosity: basic\n"
 	pipeline := exporter
 	switch {
 	case baseline:
-		exporter, settings, pipeline = "debug", "    verbosity: basic\n", "debug"
+		exporter, settings, pipeline = "debug", debugSettings, "debug"
 	case o.shared:
-		settings += debug
+		settings += "  debug:\n" + debugSettings
 		pipeline = "webhook, debug"
 	}
 	return fmt.Sprintf(`receivers:
