@@ -158,8 +158,7 @@ func eventType(lr plog.LogRecord, attrs pcommon.Map) (string, string) {
 // severity returns the event severity and the attribute it came from, if any.
 func severity(lr plog.LogRecord, attrs pcommon.Map) (string, string) {
 	if v, ok := attrs.Get(attrSeverity); ok && v.Type() == pcommon.ValueTypeStr {
-		switch s := strings.ToLower(v.Str()); s {
-		case formats.SeverityInfo, formats.SeverityWarning, formats.SeverityError, formats.SeverityCritical:
+		if s, ok := knownSeverity(v.Str()); ok {
 			return s, attrSeverity
 		}
 	}
@@ -173,6 +172,22 @@ func severity(lr plog.LogRecord, attrs pcommon.Map) (string, string) {
 	default:
 		return formats.SeverityInfo, ""
 	}
+}
+
+// knownSeverity returns s in lower case if it names one of the four
+// severities. Senders mostly write them in lower case already, which the
+// first switch takes without lower-casing s (a scan of every event's
+// severity).
+func knownSeverity(s string) (string, bool) {
+	switch s {
+	case formats.SeverityInfo, formats.SeverityWarning, formats.SeverityError, formats.SeverityCritical:
+		return s, true
+	}
+	switch s = strings.ToLower(s); s {
+	case formats.SeverityInfo, formats.SeverityWarning, formats.SeverityError, formats.SeverityCritical:
+		return s, true
+	}
+	return "", false
 }
 
 func (m *mapper) timestamp(lr plog.LogRecord) time.Time {

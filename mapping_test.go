@@ -81,6 +81,19 @@ func TestMapping(t *testing.T) {
 			wantType: "log", wantSev: "critical", wantData: map[string]any{},
 		},
 		{
+			name: "severity attribute in lower case",
+			fill: func(lr plog.LogRecord, _ pcommon.Map) {
+				lr.SetSeverityNumber(plog.SeverityNumberError)
+				lr.Attributes().PutStr("severity", "warning")
+			},
+			wantType: "log", wantSev: "warning", wantData: map[string]any{},
+		},
+		{
+			name:     "severity attribute in mixed case",
+			fill:     func(lr plog.LogRecord, _ pcommon.Map) { lr.Attributes().PutStr("severity", "Error") },
+			wantType: "log", wantSev: "error", wantData: map[string]any{},
+		},
+		{
 			name: "unknown severity attribute stays in data",
 			fill: func(lr plog.LogRecord, _ pcommon.Map) {
 				lr.SetSeverityNumber(plog.SeverityNumberError2)
