@@ -21,7 +21,7 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
-.PHONY: run test dist vet clean soak fuzz bench load $(RECEIVER)
+.PHONY: run test dist vet clean soak fuzz bench bench-bounds load $(RECEIVER)
 
 # make soak: the fault-injection soak with SOAK_DURATION of streaming per
 # case (make test runs a short one). make fuzz: every fuzz target for
@@ -102,10 +102,18 @@ LOAD_EVENTS ?= 200000
 LOAD_TIMEOUT ?= 3m
 LOAD_FLAGS ?=
 
+# make bench-bounds: the paired push benchmark on this code and on copies
+# patched by bench/bounds/*.patch, BOUNDS_ROUNDS times in turns: how far
+# the push path could still go (bench/bounds.sh says how).
+BOUNDS_ROUNDS ?= 8
+
 bench:
 	@mkdir -p $(dir $(BENCH_OUT))
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . ./bench | tee $(BENCH_OUT)
 	$(GO) run ./bench/cmd/benchtable < $(BENCH_OUT)
+
+bench-bounds:
+	BOUNDS_ROUNDS=$(BOUNDS_ROUNDS) bash bench/bounds.sh
 
 load: $(DIST)
 	$(GO) run ./bench/cmd/loadgen -collector $(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT) $(LOAD_FLAGS)
