@@ -34,7 +34,19 @@ func TestTableShowsBaselinesAsRatiosOfMedians(t *testing.T) {
 	assert.Contains(t, text, "| push CPU: otlphttp ÷ webhook | json | 4.00 | ≥ 3.00 | met |")
 	assert.Contains(t, text, "| push time: raw wire ÷ webhook | json | 0.50 | ≥ 0.67 | **missed** |")
 	assert.Contains(t, text, "Missed: push time: raw wire ÷ webhook (json).")
+	assert.Contains(t, text, "`make bench-bounds`", "a missed push target points to the bounds")
 	assert.Contains(t, text, "| Push/webhook/json/batch=1000 |")
+}
+
+// With every target met there is nothing missed and nothing to point to.
+func TestAllTargetsMetPointsNowhere(t *testing.T) {
+	met := strings.ReplaceAll(sample, "551005 ns/op    37 B/event      0.05 allocs/event     332 cpu-ns/event    1814867 events/s  550 ns/event",
+		"551005 ns/op    37 B/event      0.05 allocs/event     332 cpu-ns/event    1814867 events/s  800 ns/event")
+	require.NotEqual(t, sample, met)
+	text := render(t, met)
+	assert.Contains(t, text, "| push time: raw wire ÷ webhook | json | 0.73 | ≥ 0.67 | met |")
+	assert.NotContains(t, text, "Missed")
+	assert.NotContains(t, text, "bench-bounds")
 }
 
 const pairedSample = `BenchmarkPush/otlphttp/batch=1000-2        249   5025166 ns/op   4800 cpu-ns/event   5025 ns/event
