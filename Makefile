@@ -113,7 +113,7 @@ bench:
 	$(GO) run ./bench/cmd/benchtable < $(BENCH_OUT)
 
 bench-bounds:
-	BOUNDS_ROUNDS=$(BOUNDS_ROUNDS) bash bench/bounds.sh
+	GO=$(GO) BOUNDS_ROUNDS=$(BOUNDS_ROUNDS) bash bench/bounds.sh
 
 load: $(DIST)
 	$(GO) run ./bench/cmd/loadgen -collector $(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT) $(LOAD_FLAGS)

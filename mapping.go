@@ -175,17 +175,15 @@ func severity(lr plog.LogRecord, attrs pcommon.Map) (string, string) {
 }
 
 // knownSeverity returns s in lower case if it names one of the four
-// severities. Senders mostly write them in lower case already, which the
-// first switch takes without lower-casing s (a scan of every event's
-// severity).
+// severities. Senders mostly write them in lower case already, which is
+// taken without lower-casing s (a scan of every event's severity).
 func knownSeverity(s string) (string, bool) {
 	switch s {
 	case formats.SeverityInfo, formats.SeverityWarning, formats.SeverityError, formats.SeverityCritical:
 		return s, true
 	}
-	switch s = strings.ToLower(s); s {
-	case formats.SeverityInfo, formats.SeverityWarning, formats.SeverityError, formats.SeverityCritical:
-		return s, true
+	if lower := strings.ToLower(s); lower != s {
+		return knownSeverity(lower)
 	}
 	return "", false
 }

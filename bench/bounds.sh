@@ -17,17 +17,18 @@
 set -euo pipefail
 
 rounds=${BOUNDS_ROUNDS:-8}
+go=${GO:-go}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 variants=(this identified required)
 echo "building the test binaries of this code and of the patched copies" >&2
-(cd "$root" && go test -c -o "$work/this.test" ./bench)
+(cd "$root" && "$go" test -c -o "$work/this.test" ./bench)
 for v in identified required; do
 	mkdir "$work/$v"
 	(cd "$root" && git ls-files -z | xargs -0 cp --parents -t "$work/$v")
-	(cd "$work/$v" && git apply "$root/bench/bounds/$v.patch" && go test -c -o "$work/$v.test" ./bench)
+	(cd "$work/$v" && git apply "$root/bench/bounds/$v.patch" && "$go" test -c -o "$work/$v.test" ./bench)
 done
 
 cd "$root/bench"

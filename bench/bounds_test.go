@@ -11,9 +11,8 @@ import (
 // TestBoundPatchesApply checks that every patch of make bench-bounds still
 // applies to this code as git apply would take it: each hunk's context and
 // removed lines stand in its file, in order (git apply allows the block to
-// have moved).
-// Without it a change to the push path would break make bench-bounds
-// unnoticed.
+// have moved). Without it a change to the push path would break make
+// bench-bounds unnoticed.
 func TestBoundPatchesApply(t *testing.T) {
 	patches, err := filepath.Glob("bounds/*.patch")
 	if err != nil || len(patches) == 0 {
