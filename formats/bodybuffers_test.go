@@ -103,15 +103,18 @@ func TestReleasedBodiesAreWrittenByTheNextBatch(t *testing.T) {
 	}
 }
 
-// assertReused checks that a released buffer was written again in every
-// round, or in some round under the race detector (see raceflag).
+// assertReused checks that a released buffer was written again in at
+// least half the rounds, or in some round under the race detector (see
+// raceflag). Not in every round: the goroutine may move to another P
+// between two rounds, and sync.Pool keeps a buffer put back for the P
+// that put it (a CI run saw 19 of 20).
 func assertReused(t *testing.T, reused, rounds int) {
 	t.Helper()
 	if raceflag.Enabled {
 		assert.Positive(t, reused, "no round reused the released buffer")
 		return
 	}
-	assert.Equal(t, rounds, reused, "rounds that reused the released buffer")
+	assert.GreaterOrEqual(t, reused, rounds/2, "rounds that reused the released buffer")
 }
 
 // bytesPerRun is what f allocates, averaged over a few runs.
