@@ -7,12 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
@@ -32,6 +31,16 @@ type webhookExporter struct {
 	endpoint  string // for log lines: no user info, no query
 	userAgent string
 	client    *http.Client
+
+	id          string // the component id
+	telemetry   *exporterTelemetry
+	deadLetters *deadLetterWriter // nil when dead_letter is off
+	drops       *dropLog
+	// stopping is closed when the collector begins to shut the exporter
+	// down, before the queue drains (see stampingLogs.Shutdown).
+	stopping      chan struct{}
+	stopOnce      sync.Once
+	keepOnRestart bool // a persistent queue keeps what shutdown interrupts
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
@@ -41,12 +50,28 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	}
 	reader, _ := enc.(formats.ResponseReader)
 	ids, readsIDs := enc.(formats.IDReader)
+	tel, err := newExporterTelemetry(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	var dl *deadLetterWriter
+	file := ""
+	if cfg.DeadLetter.Enabled {
+		dl = newDeadLetterWriter(cfg.DeadLetter, set.ID)
+		file = dl.path
+	}
 	return &webhookExporter{
-		cfg:      cfg,
-		settings: set.TelemetrySettings,
-		logger:   set.Logger,
-		encoder:  enc,
-		reader:   reader,
+		id:            set.ID.String(),
+		telemetry:     tel,
+		deadLetters:   dl,
+		drops:         newDropLog(set.Logger, set.ID.String(), file),
+		stopping:      make(chan struct{}),
+		keepOnRestart: cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil,
+		cfg:           cfg,
+		settings:      set.TelemetrySettings,
+		logger:        set.Logger,
+		encoder:       enc,
+		reader:        reader,
 		mapper: mapper{
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
@@ -105,41 +130,60 @@ func (e *webhookExporter) setHeaders(h http.Header) {
 // start builds the HTTP client here because only now are the auth
 // extensions known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
+	if e.deadLetters != nil {
+		if err := e.deadLetters.check(); err != nil {
+			return err
+		}
+	}
 	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), e.settings)
 	if err != nil {
 		return err
 	}
 	e.client = client
 	if e.cfg.ConnectionCheck.Enabled {
-		return e.checkConnection(ctx)
+		if err := e.checkConnection(ctx); err != nil {
+			return err
+		}
 	}
+	e.drops.startTicker()
 	return nil
 }
 
+// beginShutdown tells pushes that wait for a retry to give up.
+func (e *webhookExporter) beginShutdown() {
+	e.stopOnce.Do(func() { close(e.stopping) })
+}
+
+// shutdown runs after the queue has drained: the drop totals logged now
+// include what the shutdown gave up on.
 func (e *webhookExporter) shutdown(context.Context) error {
+	e.beginShutdown()
+	e.drops.stop()
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
 	return nil
 }
 
-// pushLogs delivers one batch. Events that failed in a retryable way go back
-// to the retry sender alone; events the receiver refused for good are
-// logged and dropped.
-func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	if ld.LogRecordCount() == 0 {
-		return nil
-	}
+// attempt sends ld once. Events that failed in a retryable way come back
+// in the result, alone; events dropped for good are dead-lettered,
+// counted and logged.
+func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResult {
 	arrays := e.arrays.get()
 	defer e.arrays.put(arrays)
 	batch, err := mapAndEncode(&e.mapper, e.encoder, ld, arrays)
 	if err != nil {
-		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err))
+		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err)
+		e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
+		return attemptResult{dropped: len(arrays.events), dropErr: err}
 	}
 	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
 	d := newDelivery(e, arrays)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
+	if d.dropped > 0 {
+		e.giveUp(ld, d.droppedAt)
+	}
 	return d.result(ld)
 }
 
@@ -155,25 +199,27 @@ func mapAndEncode(m *mapper, enc formats.Encoder, ld plog.Logs, arrays *eventArr
 	return enc.Encode(arrays.events)
 }
 
-// resultError turns the outcome of a batch into what exporterhelper expects.
-func resultError(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) error {
-	retry := 0
+// attemptResult is what became of one attempt at a batch.
+type attemptResult struct {
+	// retry holds the events to try again when retryErr is set.
+	retry    plog.Logs
+	retryErr error
+	throttle time.Duration // the receiver's Retry-After
+	dropped  int
+	dropErr  error // why the whole batch was dropped, if it was
+}
+
+// resultOf sums up an attempt from the outcome of each event.
+func resultOf(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
+	r := attemptResult{dropped: dropped}
 	for _, o := range outcomes {
 		if o.Outcome == formats.Retry {
-			retry++
+			r.retry = subsetLogs(ld, outcomes, formats.Retry)
+			r.retryErr, r.throttle = retryErr, throttle
+			break
 		}
 	}
-	switch {
-	case retry > 0:
-		var err error = consumererror.NewLogs(retryErr, subsetLogs(ld, outcomes, formats.Retry))
-		if throttle > 0 {
-			err = exporterhelper.NewThrottleRetry(err, throttle)
-		}
-		return err
-	case dropped > 0:
-		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were refused by the receiver and dropped", dropped, len(outcomes)))
-	}
-	return nil
+	return r
 }
 
 // subsetLogs copies the records whose outcome is want, keeping their
