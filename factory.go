@@ -5,6 +5,7 @@ package webhookexporter // import "github.com/sentyr/webhookexporter"
 import (
 	"context"
 	"iter"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -100,14 +101,20 @@ type stampingLogs struct {
 	// beginShutdown tells the exporter's retries to stop, before
 	// exporterhelper drains the queue.
 	beginShutdown func()
+	shutdownOnce  sync.Once
+	shutdownErr   error
 }
 
 // Shutdown stops the exporter's retries first, as exporterhelper does with
 // its own retry sender: the queue then drains with one attempt per batch,
 // and what fails is dead-lettered as shutdown.
 func (s *stampingLogs) Shutdown(ctx context.Context) error {
-	s.beginShutdown()
-	return s.Logs.Shutdown(ctx)
+	// Once: exporterhelper's retry sender panics when shut down twice.
+	s.shutdownOnce.Do(func() {
+		s.beginShutdown()
+		s.shutdownErr = s.Logs.Shutdown(ctx)
+	})
+	return s.shutdownErr
 }
 
 // Capabilities are the queue's: the exporter itself never changes a batch

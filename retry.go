@@ -56,6 +56,8 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		select {
 		case <-e.stopping:
 			reason, why = reasonShutdown, "the collector shut down before the events could be tried again"
+		case <-ctx.Done():
+			reason, why = reasonCancelled, "the caller gave up waiting ("+ctx.Err().Error()+")"
 		default:
 			switch {
 			case !rc.Enabled:
