@@ -25,6 +25,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/formats"
@@ -586,4 +587,45 @@ func TestDropLogSaysWhenDeadLettersAreOff(t *testing.T) {
 	l.stop()
 	require.Equal(t, 1, logs.Len())
 	assert.True(t, strings.Contains(toString(logs.All()[0].ContextMap()["dead_letters"]), "lost"))
+}
+
+// The collector samples its log (the first 10 lines of a message per
+// second, then 1 in 100): of 100 refused requests few lines remain, but
+// the total is logged whole.
+func TestDropTotalsSurviveLogSampling(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	core, logs := observer.New(zap.InfoLevel)
+	sampled := zapcore.NewSamplerWithOptions(core, time.Hour, 10, 100)
+	exp, _ := startExporterLogging(t, withoutQueue(testCfg(s.URL)), sampled)
+
+	for i := range 100 {
+		require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(10, i)))
+	}
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	assert.Less(t, logs.FilterMessageSnippet("refused the events").Len(), 20, "the per-request lines are sampled")
+	totals := logs.FilterMessageSnippet("dropped events: refused").All()
+	require.Len(t, totals, 1)
+	assert.EqualValues(t, 1000, totals[0].ContextMap()["events"])
+}
+
+// With a queue on disk, a batch that shutdown interrupts stays in the
+// queue for the next start: the push hands exporterhelper a retryable
+// error (which its retry sender, shut down, reports as a shutdown) and
+// writes no dead letter.
+func TestShutdownWithPersistentQueueKeepsTheBatch(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) })
+	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
+	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	e.keepOnRestart = true
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	e.beginShutdown()
+
+	err = e.pushLogs(context.Background(), numberedLogs(3, 0))
+
+	require.Error(t, err)
+	assert.False(t, consumererror.IsPermanent(err))
+	require.NoError(t, e.shutdown(context.Background()))
+	assert.Empty(t, readDeadLetters(t, cfg.DeadLetter.Directory))
 }
