@@ -60,18 +60,12 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		dl = newDeadLetterWriter(cfg.DeadLetter, set.ID)
 		file = dl.path
 	}
-	return &webhookExporter{
-		id:            set.ID.String(),
-		telemetry:     tel,
-		deadLetters:   dl,
-		drops:         newDropLog(set.Logger, set.ID.String(), file),
-		stopping:      make(chan struct{}),
-		keepOnRestart: cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil,
-		cfg:           cfg,
-		settings:      set.TelemetrySettings,
-		logger:        set.Logger,
-		encoder:       enc,
-		reader:        reader,
+	e := &webhookExporter{
+		cfg:      cfg,
+		settings: set.TelemetrySettings,
+		logger:   set.Logger,
+		encoder:  enc,
+		reader:   reader,
 		mapper: mapper{
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
@@ -80,7 +74,14 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		},
 		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
 		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
-	}, nil
+	}
+	e.id = set.ID.String()
+	e.telemetry = tel
+	e.deadLetters = dl
+	e.drops = newDropLog(set.Logger, e.id, file)
+	e.stopping = make(chan struct{})
+	e.keepOnRestart = cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
+	return e, nil
 }
 
 // newEncoder builds the encoder that the configured format names.
