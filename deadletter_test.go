@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
@@ -628,4 +629,24 @@ func TestShutdownWithPersistentQueueKeepsTheBatch(t *testing.T) {
 	assert.False(t, consumererror.IsPermanent(err))
 	require.NoError(t, e.shutdown(context.Background()))
 	assert.Empty(t, readDeadLetters(t, cfg.DeadLetter.Directory))
+}
+
+// BenchmarkDeadLetters writes a batch of 100 refused events as dead
+// letters: the cost of giving up on events, per event.
+func BenchmarkDeadLetters(b *testing.B) {
+	for _, sync := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sync=%t", sync), func(b *testing.B) {
+			cfg := testCfg("https://siem.example.com/webhook")
+			cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: b.TempDir(), MaxSizeMiB: 1 << 20, Sync: sync}
+			e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+			require.NoError(b, err)
+			ld := numberedLogs(100, 200)
+			why := allDropped(dropped{reason: reasonRefused, detail: "request answered 400 Bad Request", status: 400})
+			b.ReportAllocs()
+			for b.Loop() {
+				e.giveUp(ld, why)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
+		})
+	}
 }
