@@ -180,8 +180,11 @@ func (w *deadLetterWriter) write(lines [][]byte) (int, string, error) {
 		buf = append(buf, l...)
 		fit++
 	}
-	n, err := f.Write(buf)
-	if err == nil && w.sync {
+	var n int
+	if len(buf) > 0 {
+		n, err = f.Write(buf)
+	}
+	if err == nil && w.sync && n > 0 {
 		err = f.Sync()
 		if err != nil {
 			// Not known to be on disk: counted as not written.
