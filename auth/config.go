@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 )
 
-// Method names, as the seed and the config spell them.
+// Method names, as Sentyr's webhook guide and the config spell them.
 const (
 	methodAPIKey = "api_key"
 	methodBearer = "bearer_token"

@@ -104,13 +104,13 @@ func (a *authenticator) describe() []zap.Field {
 		fields = append(fields, zap.String("username", a.cfg.Basic.Get().Username))
 	case methodHMAC:
 		c := a.cfg.HMAC.Get()
-		fields = append(fields, zap.String("scheme", c.Scheme))
+		fields = append(fields, zap.String("scheme", c.scheme()))
 		if c.SecretFile != "" {
 			fields = append(fields, zap.String("secret_file", c.SecretFile))
 		} else {
 			fields = append(fields, zap.Int("secrets", len(c.inlineSecrets())))
 		}
-		if c.Scheme != SchemeStandardWebhooks {
+		if c.scheme() != SchemeStandardWebhooks {
 			fields = append(fields, zap.String("header", c.Header))
 		}
 	case methodOAuth2:

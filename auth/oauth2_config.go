@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	// The seed refreshes tokens one minute before they expire.
+	// Sentyr's webhook guide refreshes tokens one minute before they expire.
 	defaultExpiryBuffer = time.Minute
 	defaultTokenTimeout = 10 * time.Second
 )
