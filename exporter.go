@@ -110,6 +110,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	e.client = client
+	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {
 		return e.checkConnection(ctx)
 	}

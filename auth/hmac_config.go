@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/configcheck"
 )
 
 // HMAC signature schemes.
@@ -76,6 +78,11 @@ func (c *HMACConfig) Validate() error {
 	}
 	if c.scheme() != SchemeStandardWebhooks && strings.TrimSpace(c.Header) == "" {
 		errs = append(errs, errors.New("header: must not be empty; leave it out for X-Signature"))
+	} else if c.scheme() != SchemeStandardWebhooks {
+		errs = append(errs, configcheck.HeaderName("header", c.Header))
+	}
+	if c.TimestampHeader != "" {
+		errs = append(errs, configcheck.HeaderName("timestamp_header", c.TimestampHeader))
 	}
 	if c.scheme() != SchemeRaw {
 		if c.Prefix != "" {
