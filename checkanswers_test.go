@@ -2,6 +2,7 @@ package webhookexporter
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,6 +75,7 @@ func TestElasticConnectionCheckLogsWhatTheRootSays(t *testing.T) {
 			"cluster os, version opensearch 2.17.0"},
 		{"version only", `{"version":{"number":"8.0.0"}}`, "version 8.0.0"},
 		{"tagline only", `{"tagline":"Fluent Bit"}`, `tagline "Fluent Bit"`},
+		{"a long name is cut", `{"cluster_name":"` + strings.Repeat("c", 10000) + `"}`, "cluster " + strings.Repeat("c", logBodyBytes-len("cluster ")) + "..."},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {

@@ -242,7 +242,12 @@ func elasticRootDetail(body []byte) string {
 	if r.Tagline != "" {
 		parts = append(parts, fmt.Sprintf("tagline %q", r.Tagline))
 	}
-	return strings.Join(parts, ", ")
+	// The answer is the receiver's to choose: bound it as a body snippet.
+	d := strings.Join(parts, ", ")
+	if len(d) > logBodyBytes {
+		d = strings.ToValidUTF8(d[:logBodyBytes], "") + "..."
+	}
+	return d
 }
 
 // readDatadogValidate reads GET /api/v1/validate: 200 {"valid":true}, or
