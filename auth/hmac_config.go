@@ -84,6 +84,7 @@ func (c *HMACConfig) Validate() error {
 	if c.TimestampHeader != "" {
 		errs = append(errs, configcheck.HeaderName("timestamp_header", c.TimestampHeader))
 	}
+	errs = append(errs, configcheck.Value("prefix", c.Prefix))
 	if c.scheme() != SchemeRaw {
 		if c.Prefix != "" {
 			errs = append(errs, fmt.Errorf("prefix: only the raw scheme takes a prefix (scheme is %q)", c.Scheme))

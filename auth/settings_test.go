@@ -43,6 +43,9 @@ func TestConfigRefusesWhatCannotBeSent(t *testing.T) {
 		{"hmac timestamp_header", func(cfg *Config) {
 			cfg.HMAC = configoptional.Some(HMACConfig{Scheme: SchemeRaw, Secret: secretPart, Header: "X-Signature", TimestampHeader: "X Timestamp"})
 		}, `timestamp_header: "X Timestamp" is not a valid HTTP header name`},
+		{"hmac prefix", func(cfg *Config) {
+			cfg.HMAC = configoptional.Some(HMACConfig{Scheme: SchemeRaw, Secret: secretPart, Header: "X-Signature", Prefix: "sha256=\n"})
+		}, "prefix: contains a line break"},
 		{"oauth2 client_id", func(cfg *Config) {
 			cfg.OAuth2 = configoptional.Some(OAuth2Config{TokenURL: "https://auth.example.com/token", ClientID: "id\n" + secretPart, ClientSecret: secretPart})
 		}, "client_id: contains a line break"},
