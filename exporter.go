@@ -141,6 +141,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	e.client = client
+	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {
 		if err := e.checkConnection(ctx); err != nil {
 			return err
