@@ -182,3 +182,21 @@ func TestTemplateBudgetSettingsAreChecked(t *testing.T) {
 	}
 	require.NoError(t, (&CustomConfig{Template: tpl, RenderTimeout: 50 * time.Millisecond, MaxOutputSize: 1 << 20}).Check())
 }
+
+// BenchmarkCustomEngineTemplate renders a template that takes the engine
+// path (a loop, filters, an operator): what the budget's checks cost.
+func BenchmarkCustomEngineTemplate(b *testing.B) {
+	enc, err := NewCustom(CustomConfig{Template: `{"fields": [{% for k, v in event_data | dictsort %}{"k": "{{ k }}", "v": "{{ v | upper }}"}{% if not loop.last %},{% endif %}{% endfor %}], "n": "{{ event_type ~ "-" ~ severity }}"}`})
+	require.NoError(b, err)
+	events := make([]Event, 100)
+	for i := range events {
+		events[i] = customEvent(b, seedCustomData)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := enc.Encode(events); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+}
