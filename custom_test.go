@@ -193,7 +193,8 @@ func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
 		Template: `{"type": "{{ event_type }}"}
 {%- for a in event_data.l %}{% for b in event_data.l %}{% for c in event_data.l %}{% for d in event_data.l %}
 {%- endfor %}{% endfor %}{% endfor %}{% endfor %}`,
-		RenderTimeout: 10 * time.Millisecond,
+		// Far more than the ordinary event needs, even under the race detector.
+		RenderTimeout: 200 * time.Millisecond,
 		// Large enough that the deadline, not the size, stops the render.
 		MaxOutputSize: 256 << 20,
 	}
@@ -216,5 +217,5 @@ func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
 	require.Len(t, logged, 1)
 	fields := logged[0].ContextMap()
 	assert.Equal(t, "spinning", fields["event_type"])
-	assert.Contains(t, fields["reason"], "custom::template: the render went over its budget: the render took longer than custom::render_timeout (10ms)")
+	assert.Contains(t, fields["reason"], "custom::template: the render went over its budget: the render took longer than custom::render_timeout (200ms)")
 }
