@@ -278,6 +278,7 @@ const (
 )
 
 func appendTruncatedText(dst []byte, fields []Field) []byte {
+	fields = uniqueFields(fields)
 	budget := DatadogMaxTextChars - datadogTruncationReserve - 1 // 1: the opening brace
 	members := make([][]byte, len(fields))
 	// chars[i] is the length of members[i] in characters, or budget+1
@@ -405,13 +406,37 @@ func (w *boundedText) appendFields(fields []Field) {
 		return
 	}
 	w.buf = append(w.buf, '{')
-	for i, f := range fields {
+	var keys objectKeys
+	first := true
+	for _, f := range fields {
 		if w.full() {
 			return
 		}
-		w.appendMember(f.Key, f.Value, i > 0)
+		if !w.appendUniqueKey(&keys, f.Key, first, 0) {
+			continue
+		}
+		first = false
+		w.appendValue(f.Value, 1)
 	}
 	w.buf = append(w.buf, "\n}"...)
+}
+
+// appendUniqueKey starts the member key of an object whose keys sit at
+// depth+1, unless the object has key already (see objectKeys).
+func (w *boundedText) appendUniqueKey(keys *objectKeys, key string, first bool, depth int) bool {
+	mark := len(w.buf)
+	if !first {
+		w.buf = append(w.buf, ',')
+	}
+	w.appendIndent(depth + 1)
+	start := len(w.buf)
+	w.buf = appendKeyString(w.buf, key)
+	if !keys.add(w.buf, start) {
+		w.buf = w.buf[:mark]
+		return false
+	}
+	w.buf = append(w.buf, ": "...)
+	return true
 }
 
 // appendIndent starts a line indented for depth, with no more spaces than
@@ -434,18 +459,16 @@ func (w *boundedText) appendValue(v pcommon.Value, depth int) {
 			return
 		}
 		w.buf = append(w.buf, '{')
+		var keys objectKeys
 		first := true
 		for k, item := range m.All() {
 			if w.full() {
 				return
 			}
-			if !first {
-				w.buf = append(w.buf, ',')
+			if !w.appendUniqueKey(&keys, k, first, depth) {
+				continue
 			}
 			first = false
-			w.appendIndent(depth + 1)
-			w.buf = AppendString(w.buf, k)
-			w.buf = append(w.buf, ": "...)
 			w.appendValue(item, depth+1)
 		}
 		w.appendIndent(depth)

@@ -171,17 +171,18 @@ func AppendValue(dst []byte, v pcommon.Value) []byte {
 	}
 }
 
-// AppendMap appends a pdata map as a JSON object.
+// AppendMap appends a pdata map as a JSON object. Of keys written the
+// same, the first is kept (see objectKeys).
 func AppendMap(dst []byte, m pcommon.Map) []byte {
 	dst = append(dst, '{')
-	first := true
+	var keys objectKeys
+	comma := false
 	for k, v := range m.All() {
-		if !first {
-			dst = append(dst, ',')
+		var ok bool
+		if dst, ok = keys.appendKey(dst, k, comma); !ok {
+			continue
 		}
-		first = false
-		dst = AppendString(dst, k)
-		dst = append(dst, ':')
+		comma = true
 		dst = AppendValue(dst, v)
 	}
 	return append(dst, '}')
@@ -196,15 +197,15 @@ func AppendFields(dst []byte, fields []Field) []byte {
 
 // AppendFieldMembers appends fields as object members without braces, for
 // formats that merge the data into an object of their own. comma says that
-// members precede them.
+// members precede them. Of keys written the same, the first is kept.
 func AppendFieldMembers(dst []byte, fields []Field, comma bool) []byte {
+	var keys objectKeys
 	for _, f := range fields {
-		if comma {
-			dst = append(dst, ',')
+		var ok bool
+		if dst, ok = keys.appendKey(dst, f.Key, comma); !ok {
+			continue
 		}
 		comma = true
-		dst = AppendString(dst, f.Key)
-		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
 	}
 	return dst

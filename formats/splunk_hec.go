@@ -142,16 +142,21 @@ func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMem
 	dst = headers.stamps().appendEpoch(dst, ev.Timestamp)
 	dst = headers.append(dst, ev, e.appendHeader)
 	dst = headers.stamps().appendTime(dst, ev.Timestamp)
+	// The envelope's own members come first; data keys never equal them
+	// (reserved ones are renamed), but a renamed key may equal another
+	// data key: the first is kept.
+	var keys objectKeys
 	for _, f := range ev.Data {
-		dst = append(dst, ',')
-		if isHECReserved(f.Key) {
+		key := f.Key
+		if isHECReserved(key) {
 			// Data must not override the envelope's own members (a
 			// duplicate key is read as the last one by Splunk).
-			dst = AppendString(dst, "data."+f.Key)
-		} else {
-			dst = AppendString(dst, f.Key)
+			key = "data." + key
 		}
-		dst = append(dst, ':')
+		var ok bool
+		if dst, ok = keys.appendKey(dst, key, true); !ok {
+			continue
+		}
 		dst = AppendValue(dst, f.Value)
 	}
 	return append(dst, "}}"...)
