@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/sentyr/webhookexporter/bench"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -264,4 +265,25 @@ func clone(b []byte) []byte {
 		return nil
 	}
 	return append([]byte(nil), b...)
+}
+
+// BenchmarkHasDeepValue is the check every batch pays before it is
+// queued, next to the untimed-record check it already paid, on the
+// benchmark's events (batch of 100).
+func BenchmarkHasDeepValue(b *testing.B) {
+	ld := bench.Logs(100)
+	b.Run("hasUntimedRecord", func(b *testing.B) {
+		for range b.N {
+			if hasUntimedRecord(ld) {
+				b.Fatal("untimed")
+			}
+		}
+	})
+	b.Run("hasDeepValue", func(b *testing.B) {
+		for range b.N {
+			if hasDeepValue(ld) {
+				b.Fatal("deep")
+			}
+		}
+	})
 }

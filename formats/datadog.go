@@ -408,11 +408,11 @@ func (w *boundedText) appendFields(fields []Field) {
 	w.buf = append(w.buf, '{')
 	var keys objectKeys
 	first := true
-	for _, f := range fields {
+	for i, f := range fields {
 		if w.full() {
 			return
 		}
-		if !w.appendUniqueKey(&keys, f.Key, first, 0) {
+		if !w.appendUniqueKey(&keys, f.Key, first, 0, func(w []byte) bool { return keys.freshInFields(w, f.Key, fields[:i], nil) }) {
 			continue
 		}
 		first = false
@@ -423,15 +423,15 @@ func (w *boundedText) appendFields(fields []Field) {
 
 // appendUniqueKey starts the member key of an object whose keys sit at
 // depth+1, unless the object has key already (see objectKeys).
-func (w *boundedText) appendUniqueKey(keys *objectKeys, key string, first bool, depth int) bool {
+func (w *boundedText) appendUniqueKey(keys *objectKeys, key string, first bool, depth int, fresh func([]byte) bool) bool {
 	mark := len(w.buf)
 	if !first {
 		w.buf = append(w.buf, ',')
 	}
 	w.appendIndent(depth + 1)
 	start := len(w.buf)
-	w.buf = appendKeyString(w.buf, key)
-	if !keys.add(w.buf, start) {
+	w.buf = AppendString(w.buf, key)
+	if written := w.buf[start:]; !keys.quick(written, key) && !fresh(written) {
 		w.buf = w.buf[:mark]
 		return false
 	}
@@ -461,11 +461,13 @@ func (w *boundedText) appendValue(v pcommon.Value, depth int) {
 		w.buf = append(w.buf, '{')
 		var keys objectKeys
 		first := true
+		i := -1
 		for k, item := range m.All() {
+			i++
 			if w.full() {
 				return
 			}
-			if !w.appendUniqueKey(&keys, k, first, depth) {
+			if !w.appendUniqueKey(&keys, k, first, depth, func(w []byte) bool { return keys.freshInMap(w, k, m, i) }) {
 				continue
 			}
 			first = false

@@ -80,7 +80,10 @@ func appendEscaped(dst []byte, s string, html bool) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		if r == utf8.RuneError {
+			// Invalid UTF-8, one byte at a time, and U+FFFD itself are
+			// written the same, so that strings equal once sanitised are
+			// written the same (object keys are compared as written).
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
 			i += size
@@ -177,12 +180,21 @@ func AppendMap(dst []byte, m pcommon.Map) []byte {
 	dst = append(dst, '{')
 	var keys objectKeys
 	comma := false
+	i := -1
 	for k, v := range m.All() {
-		var ok bool
-		if dst, ok = keys.appendKey(dst, k, comma); !ok {
+		i++
+		mark := len(dst)
+		if comma {
+			dst = append(dst, ',')
+		}
+		start := len(dst)
+		dst = AppendString(dst, k)
+		if w := dst[start:]; !keys.quick(w, k) && !keys.freshInMap(w, k, m, i) {
+			dst = dst[:mark]
 			continue
 		}
 		comma = true
+		dst = append(dst, ':')
 		dst = AppendValue(dst, v)
 	}
 	return append(dst, '}')
@@ -200,12 +212,19 @@ func AppendFields(dst []byte, fields []Field) []byte {
 // members precede them. Of keys written the same, the first is kept.
 func AppendFieldMembers(dst []byte, fields []Field, comma bool) []byte {
 	var keys objectKeys
-	for _, f := range fields {
-		var ok bool
-		if dst, ok = keys.appendKey(dst, f.Key, comma); !ok {
+	for i, f := range fields {
+		mark := len(dst)
+		if comma {
+			dst = append(dst, ',')
+		}
+		start := len(dst)
+		dst = AppendString(dst, f.Key)
+		if w := dst[start:]; !keys.quick(w, f.Key) && !keys.freshInFields(w, f.Key, fields[:i], nil) {
+			dst = dst[:mark]
 			continue
 		}
 		comma = true
+		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
 	}
 	return dst

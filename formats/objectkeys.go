@@ -1,10 +1,11 @@
 package formats
 
 import (
-	"bytes"
-	"math"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 // Objects in payloads have unique keys. Of members whose keys are written
@@ -14,75 +15,136 @@ import (
 // event data whose body map had them, and when two keys differ only in
 // invalid UTF-8, which is written as U+FFFD.
 
-// inlineKeys is how many keys of an object objectKeys remembers without
-// allocating: more than security events' data usually has.
-const inlineKeys = 32
+// smallObject is how many keys an object may have before objectKeys
+// keeps them in a set rather than comparing a key with the earlier ones.
+const smallObject = 32
 
-// objectKeys is the keys written so far in one JSON object. It compares
-// keys as written, so keys that are equal once sanitised are equal. A
-// 64-bit filter of the keys' lengths and ends lets most keys pass
-// without comparing them to the others.
+// objectKeys is the keys written so far in one JSON object. Keys are
+// equal when they are written the same (AppendString writes strings that
+// are equal once sanitised the same way, others differently). A key
+// written as it is (plain ASCII, the common case) can only equal another
+// such key, and is new for sure when a 128-bit filter of the earlier ones'
+// lengths and ends says so: most keys cost a few instructions and no
+// memory. The others are compared with the earlier keys, which the caller
+// has (freshInMap, freshInFields), or kept in sets for large objects and
+// for keys that escaping or sanitising changed.
 type objectKeys struct {
-	filter uint64
-	n      int
-	// spans are where the first keys are in the buffer, quotes included.
-	spans [inlineKeys][2]uint32
-	rest  map[string]struct{}
+	filter [2]uint64
+	// n counts the keys that quick did not take; quick takes at most
+	// 128, one per bit of the filter.
+	n     int
+	plain map[string]struct{} // plain keys, once there are more than smallObject
+	other map[string]struct{} // other keys, as written
 }
 
-// appendKey appends a comma when comma, then key and a colon, and reports
-// true; or, when the object has key already, appends nothing and reports
-// false. dst must hold the object's earlier keys where they were written.
-func (o *objectKeys) appendKey(dst []byte, key string, comma bool) ([]byte, bool) {
-	mark := len(dst)
-	if comma {
-		dst = append(dst, ',')
-	}
-	start := len(dst)
-	dst = appendKeyString(dst, key)
-	if !o.add(dst, start) {
-		return dst[:mark], false
-	}
-	return append(dst, ':'), true
-}
-
-// add records the key written at dst[start:], and reports false when the
-// object had it.
-func (o *objectKeys) add(dst []byte, start int) bool {
-	w := dst[start:]
-	bit := keyFilterBit(w)
-	if o.filter&bit != 0 && o.has(dst, w) {
+// quick records key, just written as w, and reports true when it is new
+// for sure; false says to ask freshInMap or freshInFields. The filter's
+// bit is picked by the key's length and its first and last bytes.
+func (o *objectKeys) quick(w []byte, key string) bool {
+	if len(w) != len(key)+2 || key == "" {
 		return false
 	}
-	o.filter |= bit
-	if o.n < inlineKeys && uint64(len(dst)) <= math.MaxUint32 {
-		o.spans[o.n] = [2]uint32{uint32(start), uint32(len(dst))}
-		o.n++
-		return true
+	x := (uint64(len(key)) | uint64(key[0])<<8 | uint64(key[len(key)-1])<<16) * 0x9E3779B97F4A7C15
+	word, bit := &o.filter[x>>63], uint64(1)<<(x>>57&63)
+	if *word&bit != 0 {
+		return false
 	}
-	if o.rest == nil {
-		o.rest = make(map[string]struct{})
-	}
-	o.rest[string(w)] = struct{}{}
+	*word |= bit
 	return true
 }
 
-func (o *objectKeys) has(dst, w []byte) bool {
-	for _, s := range o.spans[:o.n] {
-		if bytes.Equal(dst[s[0]:s[1]], w) {
-			return true
-		}
-	}
-	_, ok := o.rest[string(w)]
-	return ok
+// count is how many keys the object has.
+func (o *objectKeys) count() int {
+	return bits.OnesCount64(o.filter[0]) + bits.OnesCount64(o.filter[1]) + o.n
 }
 
-// keyFilterBit is one of 64 bits picked by a written key's length and
-// its first and last characters ("" included, so w has two bytes at
-// least).
-func keyFilterBit(w []byte) uint64 {
-	x := uint64(len(w)) | uint64(w[1])<<16 | uint64(w[len(w)-2])<<24
-	return 1 << ((x * 0x9E3779B97F4A7C15) >> 58)
+// freshInMap is fresh for the i-th key of m.
+func (o *objectKeys) freshInMap(w []byte, key string, m pcommon.Map, i int) bool {
+	if fresh, done := o.settle(w, key); done {
+		return fresh
+	}
+	j, dup := 0, false
+	for k := range m.All() {
+		if j == i {
+			break
+		}
+		j++
+		if o.plain != nil {
+			o.plain[k] = struct{}{}
+		} else if k == key {
+			dup = true
+			break
+		}
+	}
+	return o.settled(key, dup)
+}
+
+// freshInFields is fresh for the key after fields, whose keys rename
+// gives when it is set.
+func (o *objectKeys) freshInFields(w []byte, key string, fields []Field, rename func(string) string) bool {
+	if fresh, done := o.settle(w, key); done {
+		return fresh
+	}
+	dup := false
+	for _, f := range fields {
+		k := f.Key
+		if rename != nil {
+			k = rename(k)
+		}
+		if o.plain != nil {
+			o.plain[k] = struct{}{}
+		} else if k == key {
+			dup = true
+			break
+		}
+	}
+	return o.settled(key, dup)
+}
+
+// settle decides what needs no earlier keys. A key that escaping or
+// sanitising changed is compared as written with the others of its kind
+// (a plain key is written with no backslash and no byte over 0x7f, so it
+// equals none of them). A plain key is looked up in the set of a large
+// object. Otherwise done is false, and the caller compares key with the
+// earlier keys, or fills the set when the object grew large.
+func (o *objectKeys) settle(w []byte, key string) (fresh, done bool) {
+	if len(w) != len(key)+2 {
+		if _, dup := o.other[string(w)]; dup {
+			return false, true
+		}
+		if o.other == nil {
+			o.other = make(map[string]struct{})
+		}
+		o.other[string(w)] = struct{}{}
+		return true, true
+	}
+	if o.plain != nil {
+		if _, dup := o.plain[key]; dup {
+			return false, true
+		}
+		o.plain[key] = struct{}{}
+		return true, true
+	}
+	if n := o.count(); n >= smallObject {
+		o.plain = make(map[string]struct{}, 2*n)
+	}
+	return false, false
+}
+
+// settled records a plain key once the earlier keys were looked at.
+func (o *objectKeys) settled(key string, dup bool) bool {
+	if o.plain != nil {
+		if _, dup := o.plain[key]; dup {
+			return false
+		}
+		o.plain[key] = struct{}{}
+		return true
+	}
+	if dup {
+		return false
+	}
+	o.n++
+	return true
 }
 
 // plainKey is key as it is written: invalid UTF-8 becomes U+FFFD, one per
@@ -112,43 +174,18 @@ func uniqueFields(fields []Field) []Field {
 	var written []byte
 	var out []Field
 	for i, f := range fields {
-		start := len(written)
-		written = appendKeyString(written, f.Key)
+		written = AppendString(written[:0], f.Key)
 		switch {
-		case !keys.add(written, start):
-			if out == nil {
-				out = append(make([]Field, 0, len(fields)-1), fields[:i]...)
+		case keys.quick(written, f.Key) || keys.freshInFields(written, f.Key, fields[:i], nil):
+			if out != nil {
+				out = append(out, f)
 			}
-		case out != nil:
-			out = append(out, f)
+		case out == nil:
+			out = append(make([]Field, 0, len(fields)-1), fields[:i]...)
 		}
 	}
 	if out == nil {
 		return fields
 	}
 	return out
-}
-
-// appendKeyString is AppendString for a key, written one way only: a
-// U+FFFD in it is written as the escape that invalid UTF-8 becomes, so
-// that keys equal once sanitised are written the same.
-func appendKeyString(dst []byte, key string) []byte {
-	if out, ok := appendPlainString(dst, key); ok {
-		return out
-	}
-	if !strings.Contains(key, "\uFFFD") {
-		return appendStringSlow(dst, key)
-	}
-	dst = append(dst, '"')
-	for {
-		i := strings.Index(key, "\uFFFD")
-		if i < 0 {
-			break
-		}
-		dst = appendEscaped(dst, key[:i], false)
-		dst = append(dst, `\ufffd`...)
-		key = key[i+len("\uFFFD"):]
-	}
-	dst = appendEscaped(dst, key, false)
-	return append(dst, '"')
 }

@@ -162,7 +162,7 @@ func TestTemplateDataKeysFirstValueWins(t *testing.T) {
 // A key is compared as written, and a large object falls back to a set.
 func TestObjectKeysManyKeys(t *testing.T) {
 	m := pcommon.NewMap()
-	for i := range 3 * inlineKeys {
+	for i := range 3 * smallObject {
 		m.PutInt(string(rune('a'+i%26))+string(rune('A'+i/26)), int64(i))
 	}
 	v := pcommon.NewValueMap()
@@ -170,6 +170,6 @@ func TestObjectKeysManyKeys(t *testing.T) {
 	out := AppendMap(nil, v.Map())
 	var got map[string]int
 	require.NoError(t, json.Unmarshal(out, &got))
-	assert.Len(t, got, 3*inlineKeys)
+	assert.Len(t, got, 3*smallObject)
 	assertUniqueKeys(t, out)
 }
