@@ -94,6 +94,9 @@ func TestDeepRecordsSurviveFileStorageAndARestart(t *testing.T) {
 			t.Fatalf("delivered after the restart: %v of depths %v", got, depths)
 		}
 	}
+	// Stopped once it is up: a SIGTERM before it handles signals ends it
+	// at once, which stop reports.
+	second.waitLog(t, "Everything is ready")
 	require.NoError(t, second.stop(t))
 }
 
