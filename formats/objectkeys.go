@@ -22,7 +22,7 @@ const smallObject = 32
 // objectKeys is the keys written so far in one JSON object. Keys are
 // equal when they are written the same (AppendString writes strings that
 // are equal once sanitised the same way, others differently). A key
-// written as it is (plain ASCII, the common case) can only equal another
+// written as it is (the common case; "plain" below) can only equal another
 // such key, and is new for sure when a 128-bit filter of the earlier ones'
 // lengths and ends says so: most keys cost a few instructions and no
 // memory. The others are compared with the earlier keys, which the caller
@@ -102,9 +102,8 @@ func (o *objectKeys) freshInFields(w []byte, key string, fields []Field, rename 
 }
 
 // settle decides what needs no earlier keys. A key that escaping or
-// sanitising changed is compared as written with the others of its kind
-// (a plain key is written with no backslash and no byte over 0x7f, so it
-// equals none of them). A plain key is looked up in the set of a large
+// sanitising changed is compared as written with the others of its kind:
+// it is written with a backslash, which a key written as it is never has. A plain key is looked up in the set of a large
 // object. Otherwise done is false, and the caller compares key with the
 // earlier keys, or fills the set when the object grew large.
 func (o *objectKeys) settle(w []byte, key string) (fresh, done bool) {
@@ -127,6 +126,8 @@ func (o *objectKeys) settle(w []byte, key string) (fresh, done bool) {
 	}
 	if n := o.count(); n >= smallObject {
 		o.plain = make(map[string]struct{}, 2*n)
+		// quick must not take keys past the set.
+		o.filter = [2]uint64{^uint64(0), ^uint64(0)}
 	}
 	return false, false
 }

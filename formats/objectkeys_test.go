@@ -172,4 +172,19 @@ func TestObjectKeysManyKeys(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &got))
 	assert.Len(t, got, 3*smallObject)
 	assertUniqueKeys(t, out)
+
+	// Every key again, from the wire, after the large object's set
+	// took over: each is left out.
+	fields := make([]Field, 0, 2*m.Len())
+	for k, v := range m.All() {
+		fields = append(fields, Field{Key: k, Value: v})
+	}
+	for k := range m.All() {
+		fields = append(fields, Field{Key: k, Value: pcommon.NewValueStr("again")})
+	}
+	out = AppendFields(nil, fields)
+	assertUniqueKeys(t, out)
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Len(t, got, 3*smallObject)
+	assert.Equal(t, 0, got["aA"], "the first value")
 }
