@@ -412,31 +412,30 @@ func (w *boundedText) appendFields(fields []Field) {
 		if w.full() {
 			return
 		}
-		if !w.appendUniqueKey(&keys, f.Key, first, 0, func(w []byte) bool { return keys.freshInFields(w, f.Key, fields[:i], nil) }) {
+		mark := w.startKey(first, 0)
+		start := len(w.buf)
+		w.buf = AppendString(w.buf, f.Key)
+		if key := w.buf[start:]; !keys.quick(key, f.Key) && !keys.freshInFields(key, f.Key, fields[:i], nil) {
+			w.buf = w.buf[:mark]
 			continue
 		}
+		w.buf = append(w.buf, ": "...)
 		first = false
 		w.appendValue(f.Value, 1)
 	}
 	w.buf = append(w.buf, "\n}"...)
 }
 
-// appendUniqueKey starts the member key of an object whose keys sit at
-// depth+1, unless the object has key already (see objectKeys).
-func (w *boundedText) appendUniqueKey(keys *objectKeys, key string, first bool, depth int, fresh func([]byte) bool) bool {
+// startKey starts a member of an object whose keys sit at depth+1, up to
+// its key, and returns where the member starts: a member whose key the
+// object has already (see objectKeys) is cut off there.
+func (w *boundedText) startKey(first bool, depth int) int {
 	mark := len(w.buf)
 	if !first {
 		w.buf = append(w.buf, ',')
 	}
 	w.appendIndent(depth + 1)
-	start := len(w.buf)
-	w.buf = AppendString(w.buf, key)
-	if written := w.buf[start:]; !keys.quick(written, key) && !fresh(written) {
-		w.buf = w.buf[:mark]
-		return false
-	}
-	w.buf = append(w.buf, ": "...)
-	return true
+	return mark
 }
 
 // appendIndent starts a line indented for depth, with no more spaces than
@@ -444,10 +443,14 @@ func (w *boundedText) appendUniqueKey(keys *objectKeys, key string, first bool, 
 func (w *boundedText) appendIndent(depth int) {
 	w.buf = append(w.buf, '\n')
 	n := min(2*depth, max(w.limit+1-len(w.buf), 0))
-	for range n {
-		w.buf = append(w.buf, ' ')
+	for n > 0 {
+		k := min(n, len(indentSpaces))
+		w.buf = append(w.buf, indentSpaces[:k]...)
+		n -= k
 	}
 }
+
+const indentSpaces = "                                                                "
 
 // appendValue writes v, whose key sits at depth.
 func (w *boundedText) appendValue(v pcommon.Value, depth int) {
@@ -467,9 +470,14 @@ func (w *boundedText) appendValue(v pcommon.Value, depth int) {
 			if w.full() {
 				return
 			}
-			if !w.appendUniqueKey(&keys, k, first, depth, func(w []byte) bool { return keys.freshInMap(w, k, m, i) }) {
+			mark := w.startKey(first, depth)
+			start := len(w.buf)
+			w.buf = AppendString(w.buf, k)
+			if key := w.buf[start:]; !keys.quick(key, k) && !keys.freshInMap(key, k, m, i) {
+				w.buf = w.buf[:mark]
 				continue
 			}
+			w.buf = append(w.buf, ": "...)
 			first = false
 			w.appendValue(item, depth+1)
 		}
