@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
@@ -89,15 +91,22 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return &stampingLogs{Logs: logs, now: time.Now, beginShutdown: exp.beginShutdown}, nil
+	flattened, err := newFlattenedCounter(set.MeterProvider)
+	if err != nil {
+		return nil, err
+	}
+	return &stampingLogs{Logs: logs, now: time.Now, logger: set.Logger, flattened: flattened, beginShutdown: exp.beginShutdown}, nil
 }
 
 // stampingLogs gives records that carry no time at all an observed time
 // before they are queued. Without it their timestamp, and with it their
-// event id, would change on every retry.
+// event id, would change on every retry. It also cuts values nested
+// deeper than a queue can read back (see maxNestedLevels).
 type stampingLogs struct {
 	exporter.Logs
-	now func() time.Time
+	now       func() time.Time
+	logger    *zap.Logger
+	flattened metric.Int64Counter
 	// beginShutdown tells the exporter's retries to stop, before
 	// exporterhelper drains the queue.
 	beginShutdown func()
@@ -129,16 +138,26 @@ func (s *stampingLogs) Capabilities() consumer.Capabilities {
 }
 
 func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	if hasUntimedRecord(ld) {
+	untimed, deep := hasUntimedRecord(ld), hasDeepValue(ld)
+	if untimed || deep {
 		if !s.Logs.Capabilities().MutatesData || ld.IsReadOnly() {
 			own := plog.NewLogs()
 			ld.CopyTo(own)
 			ld = own
 		}
+	}
+	if untimed {
 		now := pcommon.NewTimestampFromTime(s.now())
 		for lr := range untimedRecords(ld) {
 			lr.SetObservedTimestamp(now)
 		}
+	}
+	if deep {
+		n := flattenDeepValues(ld)
+		s.flattened.Add(ctx, int64(n))
+		// Once per batch: a sender that nests this deep does it in every batch.
+		s.logger.Warn("Records nested deeper than a queue can store: their maps and lists below that depth are sent as JSON text, in a string",
+			zap.Int("records", n), zap.Int("max_levels", maxNestedLevels))
 	}
 	return s.Logs.ConsumeLogs(ctx, ld)
 }

@@ -233,14 +233,34 @@ func runeCut(s string, n int) (int, bool) {
 // When there are so many fields that a share is too small to read, fields
 // are kept whole in order while they fit and the rest are left out. A last
 // member "_truncated" says how many fields were cut or left out.
+//
+// Nothing is written past what could fit: the indented layout of deeply
+// nested data grows with the square of its depth, and only its first 4000
+// characters can be sent.
 func AppendDatadogText(dst []byte, fields []Field) []byte {
 	start := len(dst)
-	dst = appendIndentedFields(dst, fields)
-	if text := dst[start:]; len(text) <= DatadogMaxTextChars || utf8.RuneCount(text) <= DatadogMaxTextChars {
-		return dst
+	w := boundedText{buf: dst, limit: start + maxTextBytes(DatadogMaxTextChars)}
+	w.appendFields(fields)
+	if text := w.buf[start:]; !w.full() && (len(text) <= DatadogMaxTextChars || utf8.RuneCount(text) <= DatadogMaxTextChars) {
+		return w.buf
 	}
-	return appendTruncatedText(dst[:start], fields)
+	return appendTruncatedText(w.buf[:start], fields)
 }
+
+// maxTextBytes is the most bytes a text of chars characters can take: a
+// text longer than that in bytes is longer than chars in characters.
+func maxTextBytes(chars int) int { return utf8.UTFMax * chars }
+
+// boundedText is indented JSON being written that stops growing once it
+// holds more than limit bytes (len(buf) counts): what is written past that
+// point could not be sent anyway. Once full, the text is cut anywhere and
+// must not be used as JSON.
+type boundedText struct {
+	buf   []byte
+	limit int
+}
+
+func (w *boundedText) full() bool { return len(w.buf) > w.limit }
 
 const (
 	// Room kept for the "_truncated" member and the closing brace.
@@ -258,11 +278,20 @@ const (
 )
 
 func appendTruncatedText(dst []byte, fields []Field) []byte {
+	fields = uniqueFields(fields)
 	budget := DatadogMaxTextChars - datadogTruncationReserve - 1 // 1: the opening brace
 	members := make([][]byte, len(fields))
+	// chars[i] is the length of members[i] in characters, or budget+1
+	// for a member written only up to where it could no longer fit.
+	chars := make([]int, len(fields))
 	plan := make([]int, len(fields))
 	for i, f := range fields {
-		members[i] = appendIndentedMember(nil, f.Key, f.Value, true)
+		w := boundedText{limit: maxTextBytes(budget)}
+		w.appendMember(f.Key, f.Value, true)
+		members[i], chars[i] = w.buf, budget+1
+		if !w.full() {
+			chars[i] = utf8.RuneCount(w.buf)
+		}
 	}
 	unresolved := len(fields)
 	// Max-min fairness: what fits an equal share is kept whole; lists and
@@ -271,8 +300,8 @@ func appendTruncatedText(dst []byte, fields []Field) []byte {
 		share := budget / unresolved
 		changed := false
 		for i := range fields {
-			if plan[i] == planUnresolved && utf8.RuneCount(members[i]) <= share {
-				plan[i], budget, changed = planWhole, budget-utf8.RuneCount(members[i]), true
+			if plan[i] == planUnresolved && chars[i] <= share {
+				plan[i], budget, changed = planWhole, budget-chars[i], true
 				unresolved--
 			}
 		}
@@ -301,7 +330,7 @@ func appendTruncatedText(dst []byte, fields []Field) []byte {
 			plan[i] = planOmit
 			if cutRoom >= datadogMinCutChars {
 				plan[i] = planCut
-			} else if n := utf8.RuneCount(members[i]); n <= budget {
+			} else if n := chars[i]; n <= budget {
 				// Too many fields to share the room: keep them in order.
 				plan[i], budget = planWhole, budget-n
 			}
@@ -364,69 +393,116 @@ func appendIndentedKey(dst []byte, key string, comma bool) []byte {
 	return append(dst, ": "...)
 }
 
-func appendIndentedMember(dst []byte, key string, v pcommon.Value, comma bool) []byte {
-	dst = appendIndentedKey(dst, key, comma)
-	return appendIndentedValue(dst, v, 1)
+func (w *boundedText) appendMember(key string, v pcommon.Value, comma bool) {
+	w.buf = appendIndentedKey(w.buf, key, comma)
+	w.appendValue(v, 1)
 }
 
-// appendIndentedFields writes fields as an object in Python's
+// appendFields writes fields as an object in Python's
 // json.dumps(indent=2) layout.
-func appendIndentedFields(dst []byte, fields []Field) []byte {
+func (w *boundedText) appendFields(fields []Field) {
 	if len(fields) == 0 {
-		return append(dst, "{}"...)
+		w.buf = append(w.buf, "{}"...)
+		return
 	}
-	dst = append(dst, '{')
+	w.buf = append(w.buf, '{')
+	var keys objectKeys
+	first := true
 	for i, f := range fields {
-		dst = appendIndentedMember(dst, f.Key, f.Value, i > 0)
+		if w.full() {
+			return
+		}
+		mark := w.startKey(first, 0)
+		start := len(w.buf)
+		w.buf = AppendString(w.buf, f.Key)
+		if key := w.buf[start:]; !keys.quick(key, f.Key) && !keys.freshInFields(key, f.Key, fields[:i], nil) {
+			w.buf = w.buf[:mark]
+			continue
+		}
+		w.buf = append(w.buf, ": "...)
+		first = false
+		w.appendValue(f.Value, 1)
 	}
-	return append(dst, "\n}"...)
+	w.buf = append(w.buf, "\n}"...)
 }
 
-func appendIndent(dst []byte, depth int) []byte {
-	dst = append(dst, '\n')
-	for range depth {
-		dst = append(dst, "  "...)
+// startKey starts a member of an object whose keys sit at depth+1, up to
+// its key, and returns where the member starts: a member whose key the
+// object has already (see objectKeys) is cut off there.
+func (w *boundedText) startKey(first bool, depth int) int {
+	mark := len(w.buf)
+	if !first {
+		w.buf = append(w.buf, ',')
 	}
-	return dst
+	w.appendIndent(depth + 1)
+	return mark
 }
 
-// appendIndentedValue writes v, whose key sits at depth.
-func appendIndentedValue(dst []byte, v pcommon.Value, depth int) []byte {
+// appendIndent starts a line indented for depth, with no more spaces than
+// the limit leaves room for: a line deep down is as long as its depth.
+func (w *boundedText) appendIndent(depth int) {
+	w.buf = append(w.buf, '\n')
+	n := min(2*depth, max(w.limit+1-len(w.buf), 0))
+	for n > 0 {
+		k := min(n, len(indentSpaces))
+		w.buf = append(w.buf, indentSpaces[:k]...)
+		n -= k
+	}
+}
+
+const indentSpaces = "                                                                "
+
+// appendValue writes v, whose key sits at depth.
+func (w *boundedText) appendValue(v pcommon.Value, depth int) {
 	switch v.Type() {
 	case pcommon.ValueTypeMap:
 		m := v.Map()
 		if m.Len() == 0 {
-			return append(dst, "{}"...)
+			w.buf = append(w.buf, "{}"...)
+			return
 		}
-		dst = append(dst, '{')
+		w.buf = append(w.buf, '{')
+		var keys objectKeys
 		first := true
+		i := -1
 		for k, item := range m.All() {
-			if !first {
-				dst = append(dst, ',')
+			i++
+			if w.full() {
+				return
 			}
+			mark := w.startKey(first, depth)
+			start := len(w.buf)
+			w.buf = AppendString(w.buf, k)
+			if key := w.buf[start:]; !keys.quick(key, k) && !keys.freshInMap(key, k, m, i) {
+				w.buf = w.buf[:mark]
+				continue
+			}
+			w.buf = append(w.buf, ": "...)
 			first = false
-			dst = appendIndent(dst, depth+1)
-			dst = AppendString(dst, k)
-			dst = append(dst, ": "...)
-			dst = appendIndentedValue(dst, item, depth+1)
+			w.appendValue(item, depth+1)
 		}
-		dst = appendIndent(dst, depth)
-		return append(dst, '}')
+		w.appendIndent(depth)
+		w.buf = append(w.buf, '}')
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
 		if s.Len() == 0 {
-			return append(dst, "[]"...)
+			w.buf = append(w.buf, "[]"...)
+			return
 		}
-		dst = append(dst, '[')
+		w.buf = append(w.buf, '[')
 		for i := 0; i < s.Len(); i++ {
-			if i > 0 {
-				dst = append(dst, ',')
+			if w.full() {
+				return
 			}
-			dst = appendIndent(dst, depth+1)
-			dst = appendIndentedValue(dst, s.At(i), depth+1)
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.appendIndent(depth + 1)
+			w.appendValue(s.At(i), depth+1)
 		}
-		dst = appendIndent(dst, depth)
-		return append(dst, ']')
+		w.appendIndent(depth)
+		w.buf = append(w.buf, ']')
+	default:
+		w.buf = AppendValue(w.buf, v)
 	}
-	return AppendValue(dst, v)
 }

@@ -41,11 +41,51 @@ type Field struct {
 }
 
 // DataMap returns the event's data as plain Go values, for formatters that
-// need a map (templates, registered Go formatters).
+// need a map (templates, registered Go formatters). Of keys that are the
+// same once invalid UTF-8 is replaced, the first is kept, in nested maps
+// too, as every format keeps it.
 func (e *Event) DataMap() map[string]any {
 	m := make(map[string]any, len(e.Data))
 	for _, f := range e.Data {
-		m[f.Key] = f.Value.AsRaw()
+		putFirstRaw(m, f.Key, f.Value)
 	}
 	return m
+}
+
+func putFirstRaw(m map[string]any, key string, v pcommon.Value) {
+	key = plainKey(key)
+	if _, dup := m[key]; dup {
+		return
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeMap:
+		inner := make(map[string]any, v.Map().Len())
+		for k, item := range v.Map().All() {
+			putFirstRaw(inner, k, item)
+		}
+		m[key] = inner
+	case pcommon.ValueTypeSlice:
+		m[key] = rawSlice(v.Slice())
+	default:
+		m[key] = v.AsRaw()
+	}
+}
+
+func rawSlice(s pcommon.Slice) []any {
+	out := make([]any, s.Len())
+	for i, item := range s.All() {
+		switch item.Type() {
+		case pcommon.ValueTypeMap:
+			inner := make(map[string]any, item.Map().Len())
+			for k, v := range item.Map().All() {
+				putFirstRaw(inner, k, v)
+			}
+			out[i] = inner
+		case pcommon.ValueTypeSlice:
+			out[i] = rawSlice(item.Slice())
+		default:
+			out[i] = item.AsRaw()
+		}
+	}
+	return out
 }

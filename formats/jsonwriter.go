@@ -80,7 +80,10 @@ func appendEscaped(dst []byte, s string, html bool) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
+		if r == utf8.RuneError {
+			// Invalid UTF-8, one byte at a time, and U+FFFD itself are
+			// written the same, so that strings equal once sanitised are
+			// written the same (object keys are compared as written).
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
 			i += size
@@ -171,16 +174,26 @@ func AppendValue(dst []byte, v pcommon.Value) []byte {
 	}
 }
 
-// AppendMap appends a pdata map as a JSON object.
+// AppendMap appends a pdata map as a JSON object. Of keys written the
+// same, the first is kept (see objectKeys).
 func AppendMap(dst []byte, m pcommon.Map) []byte {
 	dst = append(dst, '{')
-	first := true
+	var keys objectKeys
+	comma := false
+	i := -1
 	for k, v := range m.All() {
-		if !first {
+		i++
+		mark := len(dst)
+		if comma {
 			dst = append(dst, ',')
 		}
-		first = false
+		start := len(dst)
 		dst = AppendString(dst, k)
+		if w := dst[start:]; !keys.quick(w, k) && !keys.freshInMap(w, k, m, i) {
+			dst = dst[:mark]
+			continue
+		}
+		comma = true
 		dst = append(dst, ':')
 		dst = AppendValue(dst, v)
 	}
@@ -196,14 +209,21 @@ func AppendFields(dst []byte, fields []Field) []byte {
 
 // AppendFieldMembers appends fields as object members without braces, for
 // formats that merge the data into an object of their own. comma says that
-// members precede them.
+// members precede them. Of keys written the same, the first is kept.
 func AppendFieldMembers(dst []byte, fields []Field, comma bool) []byte {
-	for _, f := range fields {
+	var keys objectKeys
+	for i, f := range fields {
+		mark := len(dst)
 		if comma {
 			dst = append(dst, ',')
 		}
-		comma = true
+		start := len(dst)
 		dst = AppendString(dst, f.Key)
+		if w := dst[start:]; !keys.quick(w, f.Key) && !keys.freshInFields(w, f.Key, fields[:i], nil) {
+			dst = dst[:mark]
+			continue
+		}
+		comma = true
 		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
 	}

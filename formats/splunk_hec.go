@@ -142,14 +142,19 @@ func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMem
 	dst = headers.stamps().appendEpoch(dst, ev.Timestamp)
 	dst = headers.append(dst, ev, e.appendHeader)
 	dst = headers.stamps().appendTime(dst, ev.Timestamp)
-	for _, f := range ev.Data {
+	// The envelope's own members come first; data keys never equal them
+	// (reserved ones are renamed), but a renamed key may equal another
+	// data key: the first is kept.
+	var keys objectKeys
+	for i, f := range ev.Data {
+		key := hecDataKey(f.Key)
+		mark := len(dst)
 		dst = append(dst, ',')
-		if isHECReserved(f.Key) {
-			// Data must not override the envelope's own members (a
-			// duplicate key is read as the last one by Splunk).
-			dst = AppendString(dst, "data."+f.Key)
-		} else {
-			dst = AppendString(dst, f.Key)
+		start := len(dst)
+		dst = AppendString(dst, key)
+		if w := dst[start:]; !keys.quick(w, key) && !keys.freshInFields(w, key, ev.Data[:i], hecDataKey) {
+			dst = dst[:mark]
+			continue
 		}
 		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
@@ -194,6 +199,16 @@ func appendJoined(dst []byte, a string, sep byte, b string) []byte {
 	// Drop b's opening quote.
 	copy(dst[n:], dst[n+1:])
 	return dst[:len(dst)-1]
+}
+
+// hecDataKey is the key a data field is written under. Data must not
+// override the envelope's own members (a duplicate key is read as the
+// last one by Splunk).
+func hecDataKey(key string) string {
+	if isHECReserved(key) {
+		return "data." + key
+	}
+	return key
 }
 
 // isHECReserved says whether key is an event member the envelope writes

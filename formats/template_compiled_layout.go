@@ -26,6 +26,8 @@ type memberLayout struct {
 	order      []int32
 	prefix     []byte
 	prefixEnds []int32
+	// invalid says a key is not valid UTF-8.
+	invalid bool
 }
 
 func (l *memberLayout) matches(fields []Field) bool {
@@ -43,12 +45,14 @@ func (l *memberLayout) matches(fields []Field) bool {
 }
 
 // build makes l the layout of fields' keys, sorted as tojson sorts them.
-// Of repeated keys the last is kept: in templateContext's map, it
-// overwrote the others.
+// Of repeated keys the first is kept, as in templateContext's map. Keys
+// with invalid UTF-8 are left to gonja (see appendMembers).
 func (l *memberLayout) build(fields []Field) {
 	l.keys, l.ends = l.keys[:0], l.ends[:0]
 	l.order = l.order[:0]
+	l.invalid = false
 	for i := range fields {
+		l.invalid = l.invalid || !validKey(fields[i].Key)
 		l.keys = append(l.keys, fields[i].Key...)
 		l.ends = append(l.ends, int32(len(l.keys)))
 		l.order = append(l.order, int32(i))
@@ -61,7 +65,7 @@ func (l *memberLayout) build(fields []Field) {
 	})
 	kept := l.order[:0]
 	for i, m := range l.order {
-		if i+1 < len(l.order) && fields[l.order[i+1]].Key == fields[m].Key {
+		if i > 0 && fields[l.order[i-1]].Key == fields[m].Key {
 			continue
 		}
 		kept = append(kept, m)
@@ -103,6 +107,9 @@ func (c *layoutCache) layout(fields []Field) *memberLayout {
 // event_data map.
 func (w *valueWriter) appendFieldsJSON(dst []byte, fields []Field) ([]byte, bool) {
 	l := w.scratch.layouts.layout(fields)
+	if l.invalid {
+		return dst, false
+	}
 	dst = append(dst, '{')
 	start := int32(0)
 	for i, m := range l.order {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -182,14 +183,19 @@ func (w *valueWriter) appendMapJSON(dst []byte, m pcommon.Map, depth int) ([]byt
 }
 
 // appendMembers writes members as a JSON object, sorted by key as tojson
-// sorts them. Of repeated keys the last is written: in the plain map gonja
-// sees, it overwrote the others. The order is sorted as indices, which
+// sorts them. Of repeated keys the first is written, as templateContext's
+// plain map keeps it; keys with invalid UTF-8, which that map keeps as
+// written (plainKey) and so sorts otherwise, are left to gonja. The order is sorted as indices, which
 // move less than fields and hold no pointers for the garbage collector to
 // track.
 func (w *valueWriter) appendMembers(dst []byte, members []Field, depth int) ([]byte, bool) {
 	s := w.scratch
 	base := len(s.order)
 	for i := range members {
+		if !validKey(members[i].Key) {
+			s.order = s.order[:base]
+			return dst, false
+		}
 		s.order = append(s.order, int32(i))
 	}
 	order := s.order[base:len(s.order):len(s.order)]
@@ -202,7 +208,7 @@ func (w *valueWriter) appendMembers(dst []byte, members []Field, depth int) ([]b
 	dst = append(dst, '{')
 	comma := false
 	for i, m := range order {
-		if i+1 < len(order) && members[order[i+1]].Key == members[m].Key {
+		if i > 0 && members[order[i-1]].Key == members[m].Key {
 			continue
 		}
 		if comma {
@@ -220,25 +226,29 @@ func (w *valueWriter) appendMembers(dst []byte, members []Field, depth int) ([]b
 	return append(dst, '}'), true
 }
 
-// lookupMember finds event_data's or resource's key, the last one if the
-// key repeats, as templateContext's map keeps the last.
+// lookupMember finds event_data's or resource's key, the first one if the
+// key repeats, as templateContext's map keeps the first.
 func lookupMember(ev *Event, name contextName, key string) (pcommon.Value, bool) {
 	if name == nameEventData {
-		for i := len(ev.Data) - 1; i >= 0; i-- {
+		for i := range ev.Data {
 			if ev.Data[i].Key == key {
 				return ev.Data[i].Value, true
 			}
 		}
 		return pcommon.Value{}, false
 	}
-	var found pcommon.Value
-	ok := false
 	if ev.Resource != (pcommon.Map{}) {
 		for k, v := range ev.Resource.All() {
 			if k == key {
-				found, ok = v, true
+				return v, true
 			}
 		}
 	}
-	return found, ok
+	return pcommon.Value{}, false
+}
+
+// validKey says whether key is written as it is, bar escapes: valid
+// UTF-8. Most keys are plain ASCII, which is checked eight bytes at a time.
+func validKey(key string) bool {
+	return isPlain(key) || utf8.ValidString(key)
 }

@@ -13,7 +13,7 @@ import (
 func templateContext(ev *Event) map[string]any {
 	data := make(map[string]any, len(ev.Data))
 	for _, f := range ev.Data {
-		data[f.Key] = plainValue(f.Value)
+		putFirst(data, f.Key, f.Value)
 	}
 	var resource map[string]any
 	if ev.Resource != (pcommon.Map{}) {
@@ -62,7 +62,16 @@ func plainValue(v pcommon.Value) any {
 func plainMap(m pcommon.Map) map[string]any {
 	out := make(map[string]any, m.Len())
 	for k, v := range m.All() {
-		out[k] = plainValue(v)
+		putFirst(out, k, v)
 	}
 	return out
+}
+
+// putFirst puts v at key as it is written (plainKey) unless m has that
+// key already: the first value wins, as in the other formats.
+func putFirst(m map[string]any, key string, v pcommon.Value) {
+	key = plainKey(key)
+	if _, dup := m[key]; !dup {
+		m[key] = plainValue(v)
+	}
 }

@@ -1,0 +1,190 @@
+package formats
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// repeatedKeyMap is {"x": 1, "x": 2, "y": [{"z": "a", "z": "b"}]} as
+// pdata holds it when read from the wire: pcommon.Map checks nothing there.
+func repeatedKeyMap(t testing.TB) pcommon.Value {
+	t.Helper()
+	const otlp = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"kvlistValue":{"values":[
+		{"key":"x","value":{"intValue":"1"}},
+		{"key":"x","value":{"intValue":"2"}},
+		{"key":"y","value":{"arrayValue":{"values":[{"kvlistValue":{"values":[
+			{"key":"z","value":{"stringValue":"a"}},
+			{"key":"z","value":{"stringValue":"b"}}]}}]}}}]}}}]}]}]}`
+	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs([]byte(otlp))
+	require.NoError(t, err)
+	body := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body()
+	require.Equal(t, 3, body.Map().Len(), "the key is there twice")
+	return body
+}
+
+// repeatedKeyEvent has data keys that repeat once written: invalid UTF-8
+// that becomes U+FFFD, a map holding a key twice, and HEC's renamed
+// event_type next to a data.event_type.
+func repeatedKeyEvent(t testing.TB) Event {
+	ev := serviceEvent(t, "a\xff", "first", "a\xfe", "second", "a\uFFFD", "third",
+		"event_type", "first-type", "data.event_type", "second-type")
+	m := repeatedKeyMap(t)
+	ev.Data = append(ev.Data, Field{Key: "m", Value: m}, Field{Key: "m", Value: pcommon.NewValueStr("again")})
+	ev.Body = m
+	return ev
+}
+
+// assertUniqueKeys fails when an object anywhere in doc has a key twice.
+func assertUniqueKeys(t *testing.T, doc []byte) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		require.NoError(t, err, "%s", doc)
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch x := tok.(type) {
+		case json.Delim:
+			switch x {
+			case '{', '[':
+				if top != nil && top.object {
+					top.key = true
+				}
+				stack = append(stack, &frame{object: x == '{', keys: map[string]bool{}, key: x == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.key {
+				assert.False(t, top.keys[x], "key %q twice in %s", x, doc)
+				top.keys[x] = true
+				top.key = false
+				continue
+			}
+			if top != nil && top.object {
+				top.key = true
+			}
+		default:
+			if top != nil && top.object {
+				top.key = true
+			}
+		}
+	}
+}
+
+// Every format writes each key of an object once, the first value kept.
+func TestObjectKeysAreUniqueFirstValueWins(t *testing.T) {
+	for name, enc := range depthEncoders(t) {
+		t.Run(name, func(t *testing.T) {
+			batch, err := enc.Encode([]Event{repeatedKeyEvent(t)})
+			require.NoError(t, err)
+			require.Empty(t, batch.Rejected)
+			require.Len(t, batch.Requests, 1)
+			body := batch.Requests[0].Body
+			assertUniqueKeys(t, body)
+			var doc map[string]any
+			require.NoError(t, json.Unmarshal(body, &doc))
+			var data map[string]any
+			switch name {
+			case "json", "custom":
+				data = doc["data"].(map[string]any)
+			case "elastic":
+				data = doc[DefaultElasticDataKey].(map[string]any)
+			case "splunk_hec":
+				data = doc["event"].(map[string]any)
+				assert.Equal(t, "first-type", data["data.event_type"], "renamed event_type is first")
+			case "datadog":
+				text := []byte(doc["text"].(string))
+				assertUniqueKeys(t, text)
+				require.NoError(t, json.Unmarshal(text, &data))
+			case "body":
+				assert.Equal(t, map[string]any{"x": 1.0, "y": []any{map[string]any{"z": "a"}}}, doc)
+				return
+			}
+			assert.Equal(t, "first", data["a\uFFFD"])
+			assert.Equal(t, map[string]any{"x": 1.0, "y": []any{map[string]any{"z": "a"}}}, data["m"])
+			if name != "splunk_hec" {
+				assert.Equal(t, "first-type", data["event_type"])
+				assert.Equal(t, "second-type", data["data.event_type"])
+			}
+		})
+	}
+}
+
+// The custom format's templates that gonja renders see the same keys.
+func TestTemplateDataKeysFirstValueWins(t *testing.T) {
+	for _, tpl := range []string{
+		`{{ event_data | tojson }}`,
+		`{% set d = event_data %}{{ d | tojson }}`,
+		`{"m": {{ event_data.m | tojson }}, "t": {{ event_data["event_type"] | tojson }}}`,
+	} {
+		enc, err := NewCustom(CustomConfig{Template: tpl})
+		require.NoError(t, err)
+		batch, err := enc.Encode([]Event{repeatedKeyEvent(t)})
+		require.NoError(t, err)
+		require.Empty(t, batch.Rejected, tpl)
+		body := batch.Requests[0].Body
+		assertUniqueKeys(t, body)
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal(body, &doc), tpl)
+		assert.Equal(t, map[string]any{"x": 1.0, "y": []any{map[string]any{"z": "a"}}}, doc["m"], tpl)
+		if v, ok := doc["a\uFFFD"]; ok {
+			assert.Equal(t, "first", v, tpl)
+		}
+		if v, ok := doc["t"]; ok {
+			assert.Equal(t, "first-type", v, tpl)
+		}
+	}
+	ev := repeatedKeyEvent(t)
+	m := ev.DataMap()
+	assert.Equal(t, "first", m["a\uFFFD"])
+	assert.Equal(t, map[string]any{"x": int64(1), "y": []any{map[string]any{"z": "a"}}}, m["m"])
+}
+
+// A key is compared as written, and a large object falls back to a set.
+func TestObjectKeysManyKeys(t *testing.T) {
+	m := pcommon.NewMap()
+	for i := range 3 * smallObject {
+		m.PutInt(string(rune('a'+i%26))+string(rune('A'+i/26)), int64(i))
+	}
+	v := pcommon.NewValueMap()
+	m.CopyTo(v.Map())
+	out := AppendMap(nil, v.Map())
+	var got map[string]int
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Len(t, got, 3*smallObject)
+	assertUniqueKeys(t, out)
+
+	// Every key again, from the wire, after the large object's set
+	// took over: each is left out.
+	fields := make([]Field, 0, 2*m.Len())
+	for k, v := range m.All() {
+		fields = append(fields, Field{Key: k, Value: v})
+	}
+	for k := range m.All() {
+		fields = append(fields, Field{Key: k, Value: pcommon.NewValueStr("again")})
+	}
+	out = AppendFields(nil, fields)
+	assertUniqueKeys(t, out)
+	require.NoError(t, json.Unmarshal(out, &got))
+	assert.Len(t, got, 3*smallObject)
+	assert.Equal(t, 0, got["aA"], "the first value")
+}
