@@ -94,7 +94,7 @@ func TestReportDepthAllocations(t *testing.T) {
 		ev := deepEvent(t, depth)
 		for _, name := range []string{"json", "splunk_hec", "datadog", "elastic", "custom", "body"} {
 			enc := depthEncoders(t)[name]
-			t.Log(fmt.Sprintf("depth %d %-10s %12d bytes", depth, name, allocatedBytes(t, enc, []Event{ev})))
+			t.Logf("depth %d %-10s %12d bytes", depth, name, allocatedBytes(t, enc, []Event{ev}))
 		}
 	}
 }
