@@ -27,6 +27,10 @@ func attributeValue(ev *Event, key string) (string, bool) {
 			return routingString(ev.Data[i].Value)
 		}
 	}
+	// An event made outside the mapping may have no resource map at all.
+	if ev.Resource == (pcommon.Map{}) {
+		return "", false
+	}
 	if v, ok := ev.Resource.Get(key); ok {
 		return routingString(v)
 	}
