@@ -68,3 +68,50 @@ func appendAttributeTags(dst []byte, ev *Event, attrs []string) []byte {
 	}
 	return dst
 }
+
+// eventAttr reads one routing attribute of a batch's events, remembering
+// the last resource's value: the events of one resource share it.
+type eventAttr struct {
+	key      string
+	resource pcommon.Map
+	value    string
+	ok, set  bool
+}
+
+// get is attributeValue(ev, a.key) through the memo.
+func (a *eventAttr) get(ev *Event) (string, bool) {
+	for i := range ev.Data {
+		if ev.Data[i].Key == a.key {
+			return routingString(ev.Data[i].Value)
+		}
+	}
+	if !a.set || a.resource != ev.Resource {
+		a.resource, a.set, a.value, a.ok = ev.Resource, true, "", false
+		if ev.Resource != (pcommon.Map{}) {
+			if v, ok := ev.Resource.Get(a.key); ok {
+				a.value, a.ok = routingString(v)
+			}
+		}
+	}
+	return a.value, a.ok
+}
+
+// appendFieldsWithout is AppendFields leaving out the member key: an
+// attribute that routed the event and is not its data.
+func appendFieldsWithout(dst []byte, fields []Field, key string) []byte {
+	dst = append(dst, '{')
+	comma := false
+	for _, f := range fields {
+		if f.Key == key {
+			continue
+		}
+		if comma {
+			dst = append(dst, ',')
+		}
+		comma = true
+		dst = AppendString(dst, f.Key)
+		dst = append(dst, ':')
+		dst = AppendValue(dst, f.Value)
+	}
+	return append(dst, '}')
+}
