@@ -22,9 +22,14 @@ const minCutBytes = 64
 // character is looked at once, so the cost is linear in len(s).
 func appendStringWithin(dst []byte, s string, room int) ([]byte, bool) {
 	start := len(dst)
-	dst = AppendString(dst, s)
-	if len(dst)-start <= room {
-		return dst, false
+	// Escaping never shortens a string: one longer than room is cut
+	// without being written whole first.
+	if len(s)+2 <= room {
+		dst = AppendString(dst, s)
+		if len(dst)-start <= room {
+			return dst, false
+		}
+		dst = dst[:start]
 	}
 	budget := room - 2 - len(cutMarker)
 	used, cut := 0, 0
@@ -73,9 +78,8 @@ type fieldKey func(key string) (string, bool)
 // field is written at most twice: the cost is linear in the data's size.
 func appendMembersWithin(dst []byte, fields []Field, comma bool, limit int, what string, key fieldKey) []byte {
 	start := len(dst)
-	dst = appendMembers(dst, fields, comma, key)
-	if len(dst)-start <= limit {
-		return dst
+	if out, ok := appendMembersUpTo(dst, fields, comma, limit, key); ok {
+		return out
 	}
 	dst = dst[:start]
 	budget := limit - truncationReserve
@@ -96,17 +100,21 @@ func appendMembersWithin(dst []byte, fields []Field, comma bool, limit int, what
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
 		head := len(dst)
-		dst = AppendValue(dst, f.Value)
-		if len(dst)-start <= budget {
+		room := budget - (head - start)
+		if f.Value.Type() == pcommon.ValueTypeStr {
+			out, cut := appendStringWithin(dst, f.Value.Str(), room)
+			if !cut || room >= minCutBytes {
+				if cut {
+					changed++
+				}
+				dst, comma = out, true
+				continue
+			}
+		} else if dst = AppendValue(dst, f.Value); len(dst)-start <= budget {
 			comma = true
 			continue
 		}
 		changed++
-		if room := budget - (head - start); f.Value.Type() == pcommon.ValueTypeStr && room >= minCutBytes {
-			dst, _ = appendStringWithin(dst[:head], f.Value.Str(), room)
-			comma = true
-			continue
-		}
 		dst = dst[:at]
 	}
 	if comma {
@@ -116,13 +124,15 @@ func appendMembersWithin(dst []byte, fields []Field, comma bool, limit int, what
 	return AppendString(dst, fmt.Sprintf("%d of %d fields cut or left out to fit %s", changed, total, what))
 }
 
-// appendMembers is AppendFieldMembers through key.
-func appendMembers(dst []byte, fields []Field, comma bool, key fieldKey) []byte {
-	if key == nil {
-		return AppendFieldMembers(dst, fields, comma)
-	}
+// appendMembersUpTo is AppendFieldMembers through key, giving up (false)
+// as soon as the members pass limit bytes.
+func appendMembersUpTo(dst []byte, fields []Field, comma bool, limit int, key fieldKey) ([]byte, bool) {
+	start := len(dst)
 	for _, f := range fields {
-		k, ok := key(f.Key)
+		k, ok := f.Key, true
+		if key != nil {
+			k, ok = key(f.Key)
+		}
 		if !ok {
 			continue
 		}
@@ -133,6 +143,9 @@ func appendMembers(dst []byte, fields []Field, comma bool, key fieldKey) []byte 
 		dst = AppendString(dst, k)
 		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
+		if len(dst)-start > limit {
+			return dst, false
+		}
 	}
-	return dst
+	return dst, true
 }
