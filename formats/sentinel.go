@@ -87,7 +87,12 @@ func (e *SentinelEncoder) SetRequestHeaders(h http.Header, key string) {
 // RFC 9562 version 8 (custom) UUID. The same key gives the same GUID.
 func KeyGUID(key string) string {
 	var b [16]byte
-	if len(key) != 32 || func() bool { _, err := hex.Decode(b[:], []byte(key)); return err != nil }() {
+	ok := len(key) == 2*len(b)
+	if ok {
+		_, err := hex.Decode(b[:], []byte(key))
+		ok = err == nil
+	}
+	if !ok {
 		sum := sha256.Sum256([]byte(key))
 		copy(b[:], sum[:16])
 	}

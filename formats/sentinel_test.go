@@ -50,8 +50,9 @@ func TestKeyGUID(t *testing.T) {
 	assert.Equal(t, "01234567-89ab-8def-8123-456789abcdef", KeyGUID(key))
 	assert.Equal(t, KeyGUID(key), KeyGUID(key), "the same key gives the same GUID")
 	assert.NotEqual(t, KeyGUID(key), KeyGUID("1123456789abcdef0123456789abcdef"))
-	other := KeyGUID("not hex")
-	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, other)
+	for _, other := range []string{"not hex", strings.Repeat("ab", 40), "0123456789abcdef0123456789abcdeg"} {
+		assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, KeyGUID(other))
+	}
 }
 
 // A batch larger than 1 MB goes out in arrays of at most 1 MB, every event
