@@ -23,9 +23,12 @@ const (
 	FormatElastic   = "elastic"
 	FormatCustom    = "custom"
 	FormatBody      = "body"
+	FormatSentinel  = "sentinel"
+	// FormatDatadogLogs is Datadog's Logs intake; FormatDatadog its Events API.
+	FormatDatadogLogs = "datadog_logs"
 )
 
-var builtinFormats = []string{FormatJSON, FormatSplunkHEC, FormatDatadog, FormatElastic, FormatCustom, FormatBody}
+var builtinFormats = []string{FormatJSON, FormatSplunkHEC, FormatDatadog, FormatDatadogLogs, FormatElastic, FormatSentinel, FormatCustom, FormatBody}
 
 // Config is the webhook exporter's configuration.
 type Config struct {
@@ -44,14 +47,15 @@ type Config struct {
 	// a format sends one event per request (Datadog, Elasticsearch _doc).
 	MaxConcurrentRequests int `mapstructure:"max_concurrent_requests"`
 
-	JSON            formats.JSONConfig      `mapstructure:"json"`
-	SplunkHEC       formats.SplunkHECConfig `mapstructure:"splunk_hec"`
-	Datadog         formats.DatadogConfig   `mapstructure:"datadog"`
-	Elastic         formats.ElasticConfig   `mapstructure:"elastic"`
-	Custom          formats.CustomConfig    `mapstructure:"custom"`
-	Body            formats.BodyConfig      `mapstructure:"body"`
-	ConnectionCheck ConnectionCheckConfig   `mapstructure:"connection_check"`
-	DeadLetter      DeadLetterConfig        `mapstructure:"dead_letter"`
+	JSON            formats.JSONConfig        `mapstructure:"json"`
+	SplunkHEC       formats.SplunkHECConfig   `mapstructure:"splunk_hec"`
+	Datadog         formats.DatadogConfig     `mapstructure:"datadog"`
+	DatadogLogs     formats.DatadogLogsConfig `mapstructure:"datadog_logs"`
+	Elastic         formats.ElasticConfig     `mapstructure:"elastic"`
+	Custom          formats.CustomConfig      `mapstructure:"custom"`
+	Body            formats.BodyConfig        `mapstructure:"body"`
+	ConnectionCheck ConnectionCheckConfig     `mapstructure:"connection_check"`
+	DeadLetter      DeadLetterConfig          `mapstructure:"dead_letter"`
 
 	_ struct{}
 }
@@ -152,8 +156,12 @@ func (cfg *Config) validateFormat() error {
 		return cfg.SplunkHEC.Check()
 	case FormatDatadog:
 		return cfg.Datadog.Check()
+	case FormatDatadogLogs:
+		return cfg.DatadogLogs.Check()
 	case FormatElastic:
 		return cfg.Elastic.Check(cfg.ClientConfig.Endpoint)
+	case FormatSentinel:
+		return formats.CheckSentinelEndpoint(cfg.ClientConfig.Endpoint)
 	case FormatCustom:
 		return cfg.Custom.Check()
 	case FormatBody:

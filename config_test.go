@@ -87,7 +87,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"no host", map[string]any{"endpoint": "https:///webhook"}, []string{"has no host"}},
 		{"not a URL", map[string]any{"endpoint": "https://siem example.com:port"}, []string{"is not a valid URL"}},
 		{"unknown format", map[string]any{"endpoint": "https://x.example.com", "format": "xml"},
-			[]string{`format: "xml" is not a known format`, "json, splunk_hec, datadog, elastic, custom, body"}},
+			[]string{`format: "xml" is not a known format`, "json, splunk_hec, datadog, datadog_logs, elastic, sentinel, custom, body"}},
 		{"unknown json batch", map[string]any{"endpoint": "https://x.example.com", "json": map[string]any{"batch": "lines"}},
 			[]string{`json::batch: unknown layout "lines"`, `"ndjson"`}},
 		{"empty source", map[string]any{"endpoint": "https://x.example.com", "source": " "}, []string{"source: must not be empty"}},

@@ -30,6 +30,7 @@ func (cfg *Config) validateHeaders() error {
 	}{
 		{"splunk_hec::token", string(cfg.SplunkHEC.Token)},
 		{"datadog::api_key", string(cfg.Datadog.APIKey)},
+		{"datadog_logs::api_key", string(cfg.DatadogLogs.APIKey)},
 		{"elastic::api_key", string(cfg.Elastic.APIKey)},
 	} {
 		if err := configcheck.Value(c.field, c.value); err != nil {
@@ -52,6 +53,10 @@ func (cfg *Config) credentials() []string {
 	case FormatDatadog:
 		if cfg.Datadog.APIKey != "" {
 			got = append(got, "datadog::api_key")
+		}
+	case FormatDatadogLogs:
+		if cfg.DatadogLogs.APIKey != "" {
+			got = append(got, "datadog_logs::api_key")
 		}
 	case FormatElastic:
 		if cfg.Elastic.APIKey != "" {

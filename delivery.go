@@ -316,6 +316,9 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	req.Header.Set("Content-Type", e.encoder.ContentType())
 	req.Header.Set(headerIdempotencyKey, key)
 	e.setHeaders(req.Header)
+	if rh, ok := e.encoder.(formats.RequestHeaderSetter); ok {
+		rh.SetRequestHeaders(req.Header, key)
+	}
 	resp, err := e.client.Do(req)
 	if err != nil {
 		if urlErr, ok := errors.AsType[*url.Error](err); ok {

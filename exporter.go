@@ -93,8 +93,12 @@ func newEncoder(cfg *Config) (formats.Encoder, error) {
 		return formats.NewSplunkHEC(cfg.SplunkHEC), nil
 	case FormatDatadog:
 		return formats.NewDatadog(cfg.Datadog), nil
+	case FormatDatadogLogs:
+		return formats.NewDatadogLogs(cfg.DatadogLogs, cfg.Source), nil
 	case FormatElastic:
 		return formats.NewElastic(cfg.Elastic, cfg.ClientConfig.Endpoint)
+	case FormatSentinel:
+		return formats.NewSentinel(), nil
 	case FormatCustom:
 		return formats.NewCustom(cfg.Custom)
 	case FormatBody:

@@ -55,6 +55,10 @@ func TestConfigRefusesWhatCannotBeSent(t *testing.T) {
 			cfg.Format = FormatDatadog
 			cfg.Datadog.APIKey = secretPart + "\r"
 		}, "datadog::api_key: contains a line break"},
+		{"datadog_logs api_key", func(cfg *Config) {
+			cfg.Format = FormatDatadogLogs
+			cfg.DatadogLogs.APIKey = secretPart + "\n"
+		}, "datadog_logs::api_key: contains a line break"},
 		{"elastic api_key", func(cfg *Config) {
 			cfg.Format = FormatElastic
 			cfg.ClientConfig.Endpoint = "https://es.example.com:9200/sentyr/_bulk"
@@ -107,6 +111,8 @@ func startWarned(t *testing.T, cfg *Config) *observer.ObservedLogs {
 	return logs
 }
 
+const sentinelTestEndpoint = "https://dce.westeurope-1.ingest.monitor.azure.com/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents?api-version=2023-01-01"
+
 // TestStartWarnsAboutUnsafeSettings: settings that load but are unsafe, or
 // that the real service refuses, are each logged once at start with the
 // fix; safe ones log no warning.
@@ -157,6 +163,20 @@ func TestStartWarnsAboutUnsafeSettings(t *testing.T) {
 		{"datadog without a key", "https://api.datadoghq.com/api/v1/events", func(cfg *Config) {
 			cfg.Format = FormatDatadog
 		}, noCredHint, map[string]string{"format": FormatDatadog}},
+		{"datadog_logs without a key", "https://http-intake.logs.datadoghq.com/api/v2/logs", func(cfg *Config) {
+			cfg.Format = FormatDatadogLogs
+		}, noCredHint, map[string]string{"format": FormatDatadogLogs}},
+		{"datadog_logs key over http", "http://10.0.0.5/api/v2/logs", func(cfg *Config) {
+			cfg.Format = FormatDatadogLogs
+			cfg.DatadogLogs.APIKey = "secret-value"
+		}, clearText, map[string]string{"credentials": "datadog_logs::api_key"}},
+		{"sentinel without a token", sentinelTestEndpoint, func(cfg *Config) {
+			cfg.Format = FormatSentinel
+		}, noCredHint, map[string]string{"format": FormatSentinel}},
+		{"sentinel through the auth extension", sentinelTestEndpoint, func(cfg *Config) {
+			cfg.Format = FormatSentinel
+			withAuth(cfg)
+		}, "", nil},
 
 		{"credentials over http to loopback", "http://127.0.0.1:8080/hook", func(cfg *Config) {
 			cfg.ClientConfig.Headers.Set("Authorization", "Bearer secret-value")

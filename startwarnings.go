@@ -35,8 +35,8 @@ func (e *webhookExporter) warnSettings() {
 	}
 }
 
-// missingCredential says what to set when a Splunk HEC or Datadog exporter
-// carries no credential at all, else "".
+// missingCredential says what to set when a Splunk HEC, Datadog or
+// Sentinel exporter carries no credential at all, else "".
 func (cfg *Config) missingCredential() string {
 	if cfg.ClientConfig.Auth.HasValue() {
 		return ""
@@ -49,6 +49,14 @@ func (cfg *Config) missingCredential() string {
 	case FormatDatadog:
 		if cfg.Datadog.APIKey == "" && !cfg.hasHeader("DD-API-KEY") {
 			return "set datadog::api_key (or a DD-API-KEY header, or auth::authenticator)"
+		}
+	case FormatDatadogLogs:
+		if cfg.DatadogLogs.APIKey == "" && !cfg.hasHeader("DD-API-KEY") {
+			return "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)"
+		}
+	case FormatSentinel:
+		if !cfg.hasHeader("Authorization") {
+			return "set auth::authenticator to a webhookauth extension with oauth2 against Entra ID (see the README's Microsoft Sentinel section)"
 		}
 	}
 	return ""

@@ -24,7 +24,7 @@ import (
 // an extension the service enables. (${env:...} stays unresolved here,
 // which these sections accept as literal values.)
 func TestAuthExamplesLoad(t *testing.T) {
-	for _, name := range []string{"hmac.yaml", "datadog-oauth2.yaml"} {
+	for _, name := range []string{"hmac.yaml", "datadog-oauth2.yaml", "sentinel-oauth2.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			cm, err := confmaptest.LoadConf(filepath.Join("..", "examples", name))
 			require.NoError(t, err)

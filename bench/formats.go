@@ -20,7 +20,11 @@ var Formats = []Format{
 	{Name: "datadog", Path: "/api/v1/events", Settings: map[string]any{
 		"datadog": map[string]any{"api_key": "0123456789abcdef0123456789abcdef"},
 	}},
+	{Name: "datadog_logs", Path: "/api/v2/logs", Settings: map[string]any{
+		"datadog_logs": map[string]any{"api_key": "0123456789abcdef0123456789abcdef"},
+	}},
 	{Name: "elastic", Path: "/security-events/_bulk"},
+	{Name: "sentinel", Path: "/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents?api-version=2023-01-01"},
 	{Name: "custom", Path: "/alerts", Settings: map[string]any{
 		"custom": map[string]any{"template": `{"alert_type": "{{ event_type }}", "alert_severity": "{{ severity }}", "alert_timestamp": "{{ timestamp }}", "alert_data": {{ event_data | tojson }}, "alert_source": "{{ source }}"}`},
 	}},

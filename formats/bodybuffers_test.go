@@ -36,6 +36,8 @@ var bodyEncoders = map[string]Encoder{
 	"json object":         NewJSON(JSONConfig{Batch: JSONObject}),
 	"splunk_hec":          NewSplunkHEC(SplunkHECConfig{Token: "t", MaxRequestBytes: 100 << 20}),
 	"datadog":             NewDatadog(DatadogConfig{APIKey: "k"}),
+	"datadog_logs":        NewDatadogLogs(DatadogLogsConfig{APIKey: "k"}, "sentyr"),
+	"sentinel":            NewSentinel(),
 	"elastic _bulk":       mustElastic("http://es:9200/i/_bulk"),
 	"elastic _doc":        mustElastic("http://es:9200/i/_doc"),
 	"body (content type)": NewBody(BodyConfig{ContentType: "text/plain"}),

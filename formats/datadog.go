@@ -28,7 +28,10 @@ type DatadogConfig struct {
 	Site string `mapstructure:"site"`
 	// Tags are added to every event's tags, e.g. "env:prod".
 	Tags []string `mapstructure:"tags"`
-	_    struct{}
+	// TagAttributes name attributes of the record or its resource whose
+	// values become tags "<attribute>:<value>".
+	TagAttributes []string `mapstructure:"tag_attributes"`
+	_             struct{}
 }
 
 // Check checks the Datadog settings.
@@ -41,21 +44,22 @@ func (c *DatadogConfig) Check() error {
 			return fmt.Errorf("datadog::tags[%d]: empty tag; write key:value, e.g. env:prod, or remove it", i)
 		}
 	}
-	return nil
+	return checkTagAttributes("datadog::tag_attributes", c.TagAttributes)
 }
 
 // DatadogEncoder writes the seed's Datadog Events API payload. The Events
 // API takes one event per request, so every event gets a request of its
 // own and the requests may run concurrently.
 type DatadogEncoder struct {
-	apiKey string
-	tags   []string
-	bodies bodyBuffers
+	apiKey        string
+	tags          []string
+	tagAttributes []string
+	bodies        bodyBuffers
 }
 
 // NewDatadog returns the Datadog Events API encoder.
 func NewDatadog(cfg DatadogConfig) *DatadogEncoder {
-	return &DatadogEncoder{apiKey: string(cfg.APIKey), tags: cfg.Tags}
+	return &DatadogEncoder{apiKey: string(cfg.APIKey), tags: cfg.Tags, tagAttributes: cfg.TagAttributes}
 }
 
 // ContentType implements Encoder.
@@ -118,6 +122,7 @@ func (e *DatadogEncoder) appendEvent(dst, text []byte, ev *Event, titles *source
 		dst = append(dst, ',')
 		dst = AppendString(dst, tag)
 	}
+	dst = appendAttributeTags(dst, ev, e.tagAttributes)
 	dst = append(dst, `],"date_happened":`...)
 	dst = strconv.AppendInt(dst, ev.Timestamp.Unix(), 10)
 	return append(dst, '}'), text

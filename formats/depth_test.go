@@ -1,7 +1,6 @@
 package formats
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
 

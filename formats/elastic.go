@@ -17,8 +17,9 @@ const DefaultElasticDataKey = "sentyr"
 // ElasticConfig configures the Elasticsearch (ECS) format.
 type ElasticConfig struct {
 	// Index is the index or data stream of a /_bulk endpoint; it goes in
-	// every action line. A /<index>/_bulk or /<index>/_doc endpoint names
-	// it already.
+	// the action line of every event without an elasticsearch.index
+	// attribute. A /<index>/_bulk or /<index>/_doc endpoint names it
+	// already.
 	Index string `mapstructure:"index"`
 	// APIKey is sent as "Authorization: ApiKey <key>": the base64 "encoded"
 	// value that Elasticsearch's create-API-key call returns.
@@ -98,9 +99,11 @@ type ElasticEncoder struct {
 	bulk    bool
 	apiKey  string
 	dataKey string
-	// action is the start of every action line, up to the _id's value.
-	action []byte
-	bodies bodyBuffers
+	// action is the start of every action line, up to the _id's value;
+	// actionTail its part after the index, for events routed elsewhere.
+	action     []byte
+	actionTail []byte
+	bodies     bodyBuffers
 }
 
 // NewElastic returns the Elasticsearch encoder for endpoint.
@@ -126,6 +129,7 @@ func NewElastic(cfg ElasticConfig, endpoint string) (*ElasticEncoder, error) {
 		e.action = AppendString(e.action, cfg.Pipeline)
 	}
 	e.action = append(e.action, `,"_id":`...)
+	e.actionTail = e.action[len(`{"create":{"_index":`)+len(AppendString(nil, index)):]
 	return e, nil
 }
 
@@ -152,7 +156,7 @@ func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
 
 // Stream implements StreamEncoder.
 func (e *ElasticEncoder) Stream(n int) EventStream {
-	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0)}
+	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: AttrElasticIndex}}
 	if !e.bulk {
 		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
 	}
@@ -168,6 +172,7 @@ type elasticStream struct {
 	batch   Batch
 	titles  sourceTitles
 	stamps  stampMemo
+	index   eventAttr
 }
 
 func (s *elasticStream) Add(events []Event) {
@@ -181,7 +186,14 @@ func (s *elasticStream) Add(events []Event) {
 			s.batch.Requests[at] = eventRequest(s.buf, start, s.indices, at)
 			continue
 		}
-		s.buf = append(s.buf, s.e.action...)
+		if index, ok := s.index.get(&events[i]); ok {
+			// The event names its own index or data stream.
+			s.buf = append(s.buf, `{"create":{"_index":`...)
+			s.buf = AppendString(s.buf, index)
+			s.buf = append(s.buf, s.e.actionTail...)
+		} else {
+			s.buf = append(s.buf, s.e.action...)
+		}
 		s.buf = AppendString(s.buf, events[i].ID)
 		s.buf = append(s.buf, "}}\n"...)
 		s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles, &s.stamps)
@@ -217,7 +229,12 @@ func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTit
 	dst = append(dst, ',')
 	dst = AppendString(dst, e.dataKey)
 	dst = append(dst, ':')
-	dst = AppendFields(dst, ev.Data)
+	if e.bulk {
+		// The attribute is the document's _index, not its data.
+		dst = appendFieldsWithout(dst, ev.Data, AttrElasticIndex)
+	} else {
+		dst = AppendFields(dst, ev.Data)
+	}
 	return append(dst, '}')
 }
 

@@ -49,7 +49,8 @@ type Batch struct {
 	Requests []Request
 	Rejected []Rejection
 	// Concurrent says the requests may be sent in parallel: the receiver
-	// takes one event per request and does not depend on their order.
+	// does not depend on their order (one event per request, or batches
+	// of rows whose order does not matter).
 	Concurrent bool
 
 	// buffer holds the bodies when the encoder lent it from owner.
@@ -82,6 +83,13 @@ type Rejection struct {
 // its own (Splunk's token, Datadog's key).
 type HeaderSetter interface {
 	SetHeaders(h http.Header)
+}
+
+// RequestHeaderSetter is implemented by encoders whose service wants a
+// header that differs per request: Sentinel's x-ms-client-request-id
+// carries the request's idempotency key.
+type RequestHeaderSetter interface {
+	SetRequestHeaders(h http.Header, key string)
 }
 
 // Outcome is what became of one event inside an answered request.

@@ -28,7 +28,7 @@ func (f FormatterFunc) Format(ev *Event) ([]byte, error) { return f(ev) }
 
 // builtinNames are the formats the exporter implements itself; a formatter
 // cannot take their place.
-var builtinNames = []string{"json", "splunk_hec", "datadog", "elastic", "custom", "body"}
+var builtinNames = []string{"json", "splunk_hec", "datadog", "datadog_logs", "elastic", "sentinel", "custom", "body"}
 
 // registry maps names to formatters. The package keeps one, filled from
 // init functions of a custom build; it is the only global state here.

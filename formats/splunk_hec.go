@@ -1,6 +1,8 @@
 package formats
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -21,11 +23,14 @@ const minHECMaxRequestBytes = 1 << 10
 type SplunkHECConfig struct {
 	// Token is the HEC token, sent as "Authorization: Splunk <token>".
 	Token configopaque.String `mapstructure:"token"`
-	// Index, when set, names the index of every event; else the token's default index.
+	// Index, when set, names the index of every event without a
+	// com.splunk.index attribute; else the token's default index.
 	Index string `mapstructure:"index"`
-	// Host overrides the events' host, which is the source by default.
+	// Host overrides the host of events without a host.name attribute,
+	// which is the source by default.
 	Host string `mapstructure:"host"`
-	// Sourcetype overrides the events' sourcetype, "<source>:<event_type>" by default.
+	// Sourcetype overrides the sourcetype of events without a
+	// com.splunk.sourcetype attribute, "<source>:<event_type>" by default.
 	Sourcetype string `mapstructure:"sourcetype"`
 	// MaxRequestBytes bounds the body of one request (0: 1 MiB). A batch
 	// larger than that goes out in several requests, in order.
@@ -106,6 +111,7 @@ type hecStream struct {
 	start, first int
 	batch        Batch
 	headers      headerMemo
+	router       hecRouter
 }
 
 func (s *hecStream) Add(events []Event) {
@@ -114,7 +120,7 @@ func (s *hecStream) Add(events []Event) {
 		s.next++
 		s.indices[at] = at
 		before := len(s.buf)
-		s.buf = s.e.appendEvent(s.buf, &events[i], &s.headers)
+		s.buf = s.e.appendEvent(s.buf, &events[i], &s.headers, &s.router)
 		if len(s.buf)-s.start > s.e.maxBytes && at > s.first {
 			// This event overflows the current request: close it and
 			// start the next one with this event.
@@ -134,19 +140,27 @@ func (s *hecStream) Finish() Batch {
 
 // AppendEvent appends one HEC object in the seed's key order.
 func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
-	return e.appendEvent(dst, ev, nil)
+	return e.appendEvent(dst, ev, nil, nil)
 }
 
-func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []byte {
+func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo, router *hecRouter) []byte {
 	dst = append(dst, `{"time":`...)
 	dst = headers.stamps().appendEpoch(dst, ev.Timestamp)
-	dst = headers.append(dst, ev, e.appendHeader)
+	if route := router.route(ev); route.routed() {
+		// A routed header depends on more than the memo's key.
+		dst = e.appendRoutedHeader(dst, ev, &route)
+	} else {
+		dst = headers.append(dst, ev, e.appendHeader)
+	}
 	dst = headers.stamps().appendTime(dst, ev.Timestamp)
 	// The envelope's own members come first; data keys never equal them
 	// (reserved ones are renamed), but a renamed key may equal another
 	// data key: the first is kept.
 	var keys objectKeys
 	for i, f := range ev.Data {
+		if isHECRouting(f.Key) {
+			continue // in the envelope
+		}
 		key := hecDataKey(f.Key)
 		mark := len(dst)
 		dst = append(dst, ',')
@@ -165,23 +179,39 @@ func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMem
 // appendHeader writes the members between the time and the event's
 // timestamp: they depend on the event's source, type and severity only.
 func (e *SplunkHECEncoder) appendHeader(dst []byte, ev *Event) []byte {
+	return e.appendRoutedHeader(dst, ev, &hecRoute{})
+}
+
+// appendRoutedHeader is appendHeader with the event's own index,
+// sourcetype, source and host, where its attributes set them.
+func (e *SplunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute) []byte {
 	dst = append(dst, `,"host":`...)
-	if e.host != "" {
+	switch {
+	case r.host != "":
+		dst = AppendString(dst, r.host)
+	case e.host != "":
 		dst = AppendString(dst, e.host)
-	} else {
+	default:
 		dst = AppendString(dst, ev.Source)
 	}
 	dst = append(dst, `,"source":`...)
-	dst = AppendString(dst, ev.Source)
-	dst = append(dst, `,"sourcetype":`...)
-	if e.sourcetype != "" {
-		dst = AppendString(dst, e.sourcetype)
+	if r.source != "" {
+		dst = AppendString(dst, r.source)
 	} else {
+		dst = AppendString(dst, ev.Source)
+	}
+	dst = append(dst, `,"sourcetype":`...)
+	switch {
+	case r.sourcetype != "":
+		dst = AppendString(dst, r.sourcetype)
+	case e.sourcetype != "":
+		dst = AppendString(dst, e.sourcetype)
+	default:
 		dst = appendJoined(dst, ev.Source, ':', ev.Type)
 	}
-	if e.index != "" {
+	if index := cmp.Or(r.index, e.index); index != "" {
 		dst = append(dst, `,"index":`...)
-		dst = AppendString(dst, e.index)
+		dst = AppendString(dst, index)
 	}
 	dst = append(dst, `,"event":{"event_type":`...)
 	dst = AppendString(dst, ev.Type)
@@ -295,12 +325,42 @@ func (e *SplunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) + "; send the token with splunk_hec::token, not in the URL"})
 	}
 	if r.InvalidEventNumber != nil && *r.InvalidEventNumber >= 0 && *r.InvalidEventNumber < len(req.Events) {
-		return invalidEventResults(len(req.Events), *r.InvalidEventNumber, code, r.Text)
+		results := invalidEventResults(len(req.Events), *r.InvalidEventNumber, code, r.Text)
+		if code == hecCodeIncorrectIndex {
+			sendAgainOtherIndexes(req.Body, *r.InvalidEventNumber, results)
+		}
+		return results
 	}
 	if status >= 500 || status == http.StatusTooManyRequests {
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	}
 	return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text)})
+}
+
+// sendAgainOtherIndexes turns the drops after the refused event k back
+// into retries for events routed to another index than k's: only the
+// events of the refused index are refused for good. It reads the body
+// again, which happens only on this error.
+func sendAgainOtherIndexes(body []byte, k int, results []Result) {
+	var indexes []string
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for dec.More() {
+		var ev struct {
+			Index string `json:"index"`
+		}
+		if dec.Decode(&ev) != nil {
+			return
+		}
+		indexes = append(indexes, ev.Index)
+	}
+	if len(indexes) != len(results) {
+		return
+	}
+	for i := k + 1; i < len(results); i++ {
+		if indexes[i] != indexes[k] {
+			results[i] = Result{Outcome: Retry, Reason: fmt.Sprintf("not read by Splunk HEC after the refused event %d of the request", k)}
+		}
+	}
 }
 
 // invalidEventResults reads HEC's invalid-event-number K. Splunk parses a

@@ -30,6 +30,8 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 		"json include_id":    NewJSON(JSONConfig{IncludeID: true}),
 		"splunk_hec":         NewSplunkHEC(SplunkHECConfig{}),
 		"splunk_hec, splits": NewSplunkHEC(SplunkHECConfig{MaxRequestBytes: minHECMaxRequestBytes}),
+		"sentinel":           NewSentinel(),
+		"datadog_logs":       NewDatadogLogs(DatadogLogsConfig{}, "sentyr"),
 		"elastic _bulk":      elasticBulk,
 		"elastic _doc":       elasticDoc,
 	}

@@ -70,7 +70,7 @@ func (t *tables) formats(group string) []string {
 			seen[k.format] = true
 		}
 	}
-	order := []string{"json", "splunk_hec", "datadog", "elastic", "custom"}
+	order := []string{"json", "splunk_hec", "datadog", "datadog_logs", "elastic", "sentinel", "custom"}
 	var out []string
 	for _, f := range order {
 		if seen[f] {

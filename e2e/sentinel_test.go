@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/entraid"
+	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+)
+
+// TestEndToEndSentinelWithEntraID runs the distribution with format
+// sentinel and the webhookauth extension's oauth2 method: the token comes
+// from an Entra ID stand-in built on a real OAuth2 server library, and the
+// Logs Ingestion API stand-in refuses every request without one of its live
+// tokens. The seed's example event arrives as the golden row, and no line of
+// the collector's output holds the client secret or the token.
+func TestEndToEndSentinelWithEntraID(t *testing.T) {
+	idp := entraid.New(time.Hour)
+	t.Cleanup(idp.Close)
+	columns := map[string]string{}
+	for _, c := range formats.SentinelColumns {
+		columns[c.Name] = c.Type
+	}
+	var mu sync.Mutex
+	var tokens []string
+	sink := sentinelsink.New(columns, func(r *http.Request) bool {
+		mu.Lock()
+		tokens = append(tokens, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		mu.Unlock()
+		return idp.Valid(r)
+	})
+	t.Cleanup(sink.Close)
+
+	otlpAddr := freeAddr(t)
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(config, []byte(`
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: `+otlpAddr+`
+extensions:
+  webhookauth/entra:
+    oauth2:
+      token_url: `+idp.TokenURL()+`
+      client_id: ${env:AZURE_CLIENT_ID}
+      client_secret: ${env:AZURE_CLIENT_SECRET}
+      scopes: ["https://monitor.azure.com//.default"]
+exporters:
+  webhook/sentinel:
+    endpoint: `+sink.IngestionURL()+`
+    format: sentinel
+    compression: gzip
+    auth:
+      authenticator: webhookauth/entra
+service:
+  extensions: [webhookauth/entra]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [webhook/sentinel]
+`), 0o600))
+
+	col := startCollector(t, config, t.TempDir(), envFor("AZURE_CLIENT_ID", entraid.ClientID, "AZURE_CLIENT_SECRET", entraid.ClientSecret)...)
+	client := newOTLPClient(t, otlpAddr)
+	client.waitReady(t, col)
+	status, err := client.post(otlpLogs(`{"timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally",
+	  "severityNumber": 13, "body": ` + seedBody + `}`))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+
+	deadline := time.Now().Add(deliverTimeout)
+	for len(sink.Accepted()) == 0 {
+		col.running(t)
+		require.True(t, time.Now().Before(deadline), "no request accepted after %s; refused: %v", deliverTimeout, sink.Refused())
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := sink.Accepted()
+	require.Len(t, got, 1)
+	assert.Empty(t, sink.Refused())
+	assert.Equal(t, "gzip", got[0].Header.Get("Content-Encoding"))
+	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, got[0].Header.Get("x-ms-client-request-id"))
+
+	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "golden", "sentinel.json"))
+	require.NoError(t, err)
+	var want []map[string]any
+	require.NoError(t, json.Unmarshal(golden, &want))
+	require.Len(t, got[0].Rows, 1)
+	want[0]["EventId"] = got[0].Rows[0]["EventId"]
+	assert.Equal(t, want, got[0].Rows)
+
+	require.NoError(t, col.stop(t))
+	out := col.output.String()
+	assert.NotContains(t, out, entraid.ClientSecret)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, tok := range tokens {
+		if tok != "" {
+			assert.NotContains(t, out, tok)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package formats
+
+import "go.opentelemetry.io/collector/pdata/pcommon"
+
+// hecRoute is where one HEC event goes, from its attributes; an empty
+// member falls back to the settings.
+type hecRoute struct {
+	index, sourcetype, source, host string
+}
+
+func (r *hecRoute) routed() bool {
+	return r.index != "" || r.sourcetype != "" || r.source != "" || r.host != ""
+}
+
+// isHECRouting says whether key is an attribute that routes a HEC event:
+// it goes in the envelope, not in the event's data.
+func isHECRouting(key string) bool {
+	switch key {
+	case AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName:
+		return true
+	}
+	return false
+}
+
+// hecRouter finds the route of each event of a batch. The events of one
+// resource share its attributes, so the resource's route is read once per
+// resource, not once per event.
+type hecRouter struct {
+	resource pcommon.Map
+	fromRes  hecRoute
+	set      bool
+}
+
+// route reads ev's routing attributes: its data's (the record's
+// attributes) first, then its resource's. A nil router reads the resource
+// every time.
+func (h *hecRouter) route(ev *Event) hecRoute {
+	var r hecRoute
+	for i := range ev.Data {
+		f := &ev.Data[i]
+		if !isHECRouting(f.Key) {
+			continue
+		}
+		v, _ := routingString(f.Value)
+		r.set(f.Key, v)
+	}
+	res := h.resourceRoute(ev.Resource)
+	if r.index == "" {
+		r.index = res.index
+	}
+	if r.sourcetype == "" {
+		r.sourcetype = res.sourcetype
+	}
+	if r.source == "" {
+		r.source = res.source
+	}
+	if r.host == "" {
+		r.host = res.host
+	}
+	return r
+}
+
+func (r *hecRoute) set(key, v string) {
+	switch key {
+	case AttrSplunkIndex:
+		r.index = v
+	case AttrSplunkSourcetype:
+		r.sourcetype = v
+	case AttrSplunkSource:
+		r.source = v
+	case AttrHostName:
+		r.host = v
+	}
+}
+
+func (h *hecRouter) resourceRoute(res pcommon.Map) hecRoute {
+	if h != nil && h.set && h.resource == res {
+		return h.fromRes
+	}
+	var r hecRoute
+	if res != (pcommon.Map{}) {
+		for _, key := range []string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName} {
+			if v, ok := res.Get(key); ok {
+				s, _ := routingString(v)
+				r.set(key, s)
+			}
+		}
+	}
+	if h != nil {
+		h.resource, h.fromRes, h.set = res, r, true
+	}
+	return r
+}
