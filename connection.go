@@ -141,6 +141,9 @@ func (e *webhookExporter) probeGet(ctx context.Context, rawURL string, read read
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
 	p.status = resp.StatusCode
+	if probeRedirect(&p, resp.StatusCode, redirectLocation(resp)) {
+		return p
+	}
 	read(&p, body)
 	return p
 }
@@ -263,6 +266,9 @@ func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
 		return p
 	}
 	p.status = resp.status
+	if probeRedirect(&p, resp.status, resp.location) {
+		return p
+	}
 	switch {
 	case resp.status >= 200 && resp.status <= 299:
 		p.ok = true

@@ -102,6 +102,10 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.markRetry(req, err, 0)
 		return
 	}
+	if isRedirect(resp.status) {
+		d.redirected(req, resp)
+		return
+	}
 	if d.e.reader != nil {
 		if results := d.e.reader.ReadResponse(req, resp.status, resp.body); results != nil {
 			d.apply(req, resp, results)
@@ -264,6 +268,7 @@ type response struct {
 	status     int
 	body       []byte
 	retryAfter time.Duration
+	location   string // of a 3xx, for log lines: no user info, no query
 }
 
 func (r *response) err(endpoint string) error {
@@ -318,6 +323,9 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 		limit = maxResultBodyBytes
 	}
 	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	if isRedirect(resp.StatusCode) {
+		out.location = redirectLocation(resp)
+	}
 	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil, fmt.Errorf("reading the answer of %s: %w", e.endpoint, err)

@@ -109,6 +109,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	if err != nil {
 		return err
 	}
+	client.CheckRedirect = noRedirects
 	e.client = client
 	if e.cfg.ConnectionCheck.Enabled {
 		return e.checkConnection(ctx)

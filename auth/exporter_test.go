@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -218,4 +219,43 @@ func TestExporterSeedSchemeRefusesNDJSON(t *testing.T) {
 	assert.Contains(t, err.Error(), "use scheme raw")
 	assert.True(t, consumererror.IsPermanent(err), "not retried: the same body fails the same way")
 	assert.Empty(t, rec.Requests())
+}
+
+// TestExporterRedirectSendsNoCredentialElsewhere: with the extension as
+// authenticator (its RoundTripper would run again on each hop), a 307 or
+// 308 to another host sends it nothing, and the events are retried to the
+// endpoint.
+func TestExporterRedirectSendsNoCredentialElsewhere(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for name, conf := range map[string]map[string]any{
+			"api_key":      {"api_key": map[string]any{"value": "k-redirect"}},
+			"bearer_token": {"bearer_token": "tok-redirect"},
+			"basic":        {"basic": map[string]any{"username": "u", "password": "pw-redirect"}},
+		} {
+			t.Run(fmt.Sprintf("%d/%s", status, name), func(t *testing.T) {
+				other := auth.NewRecorder(t, nil)
+				rec := auth.NewRecorder(t, func(_ *http.Request, n int) int {
+					if n == 0 {
+						return status
+					}
+					return http.StatusOK
+				})
+				// Set before the first request, which comes from this goroutine.
+				rec.Config.Handler = redirectFirst(rec.Config.Handler, other.URL+"/moved")
+				send := exportThrough(t, rec.URL, conf, nil)
+				require.NoError(t, send(events(t, seedData)))
+				assert.Empty(t, other.Requests(), "nothing reaches the Location")
+				assert.Len(t, rec.Requests(), 2, "the redirect, then the retry to the endpoint")
+			})
+		}
+	}
+}
+
+// redirectFirst sets a Location on every answer of next.
+func redirectFirst(next http.Handler, location string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", location)
+		next.ServeHTTP(w, r)
+	})
 }
