@@ -127,6 +127,7 @@ type reader func(p *probe, body []byte)
 
 func (e *webhookExporter) probeGet(ctx context.Context, rawURL string, read reader) probe {
 	p := probe{method: http.MethodGet, url: redactedEndpoint(rawURL)}
+	ctx, sent := e.traceSent(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, http.NoBody)
 	if err != nil {
 		p.reason, p.fix = err.Error(), "check the endpoint"
@@ -136,10 +137,13 @@ func (e *webhookExporter) probeGet(ctx context.Context, rawURL string, read read
 	resp, err := e.client.Do(req)
 	if err != nil {
 		unreachable(&p, err)
+		p.reason = sent.secrets().String(p.reason, 0)
 		return p
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	// What the readers quote of the answer must hold no credential.
+	body = []byte(sent.secrets().String(string(body), 0))
 	p.status = resp.StatusCode
 	if probeRedirect(&p, resp.StatusCode, redirectLocation(resp)) {
 		return p

@@ -29,7 +29,8 @@ type webhookExporter struct {
 	reader    formats.ResponseReader
 	mapper    mapper
 	arrays    eventPool
-	endpoint  string // for log lines: no user info, no query
+	endpoint  string   // for log lines: no user info, no query
+	secrets   []string // of the config, for redacting what receivers echo
 	userAgent string
 	client    *http.Client
 }
@@ -54,6 +55,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 			lazyIDs:            readsIDs && !ids.ReadsIDs(),
 		},
 		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
+		secrets:   configSecrets(cfg),
 		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
 	}, nil
 }
