@@ -24,6 +24,8 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
@@ -39,6 +41,12 @@ func (h host) GetExtensions() map[component.ID]component.Component { return h.ex
 // exportThrough starts the extension configured by authConf (collector
 // YAML as a map) and a webhook exporter using it, delivering to endpoint.
 func exportThrough(t *testing.T, endpoint string, authConf map[string]any, tune func(*webhookexporter.Config)) func(plog.Logs) error {
+	t.Helper()
+	return exportThroughLogging(t, endpoint, authConf, tune, zapcore.NewNopCore())
+}
+
+// exportThroughLogging is exportThrough with the exporter logging to core.
+func exportThroughLogging(t *testing.T, endpoint string, authConf map[string]any, tune func(*webhookexporter.Config), core zapcore.Core) func(plog.Logs) error {
 	t.Helper()
 	id := component.MustNewIDWithName("webhookauth", "test")
 	af := auth.NewFactory()
@@ -61,7 +69,9 @@ func exportThrough(t *testing.T, endpoint string, authConf map[string]any, tune 
 		tune(cfg)
 	}
 	require.NoError(t, confmap.Validate(cfg))
-	exp, err := ef.CreateLogs(context.Background(), exportertest.NewNopSettings(ef.Type()), cfg)
+	set := exportertest.NewNopSettings(ef.Type())
+	set.Logger = zap.New(core)
+	exp, err := ef.CreateLogs(context.Background(), set, cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), host{exts: map[component.ID]component.Component{id: ext}}))
 	t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })

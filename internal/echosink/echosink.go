@@ -101,10 +101,19 @@ func New(t testing.TB, status int, encode func(string) string, shape Shape) *Ser
 		if u, p, ok := r.BasicAuth(); ok {
 			parts = append(parts, "user "+encode(u+":"+p), "password "+encode(p))
 		}
-		if len(body) > 64 {
-			body = body[:64]
+		if form, err := url.ParseQuery(string(body)); err == nil && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" {
+			// A form's values, each encoded once: the form itself is
+			// URL-encoded already.
+			for k := range form {
+				parts = append(parts, k+"="+encode(form.Get(k)))
+			}
+			parts = append(parts, "form "+string(body))
+		} else {
+			if len(body) > 64 {
+				body = body[:64]
+			}
+			parts = append(parts, "body "+encode(string(body)))
 		}
-		parts = append(parts, "body "+encode(string(body)))
 		w.WriteHeader(status)
 		_, _ = w.Write(shape(strings.Join(parts, "; ")))
 	}))
@@ -128,6 +137,11 @@ func Forms(secret string) map[string]string {
 		"path-escape":  url.PathEscape(secret),
 		"base64":       base64.RawStdEncoding.EncodeToString([]byte(secret)),
 		"json":         Encodings["json"](secret),
+		// Encoded once by the echo and once more by a JSON answer.
+		"json of query-escape": Encodings["json"](url.QueryEscape(secret)),
+		"json of json":         Encodings["json"](Encodings["json"](secret)),
+		// Half of it is a leak already.
+		"first half": secret[:len(secret)/2],
 	}
 }
 

@@ -5,7 +5,9 @@ package redact
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"html"
 	"net/url"
 	"slices"
 	"strconv"
@@ -80,7 +82,24 @@ func forms(v string) []string {
 	for _, f := range slices.Clone(out) {
 		out = append(out, base64.RawStdEncoding.EncodeToString([]byte(f)), base64.RawURLEncoding.EncodeToString([]byte(f)))
 	}
+	// Encoded once here, decoded once more while matching: an echo
+	// encoded twice (a JSON error whose text is a URL-encoded form, or
+	// JSON in JSON) is found too.
+	for _, f := range slices.Clone(out) {
+		out = append(out, jsonEscape(f, false), jsonEscape(f, true), url.QueryEscape(f), url.PathEscape(f), html.EscapeString(f))
+	}
 	return out
+}
+
+// jsonEscape is s as inside a JSON string, with or without the escapes
+// of <, > and & that encoding/json writes by default.
+func jsonEscape(s string, escapeHTML bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(escapeHTML)
+	_ = enc.Encode(s)
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
 }
 
 func isScheme(s string) bool {
@@ -183,27 +202,44 @@ func (s *Secrets) matchAt(text string, i int) (int, bool) {
 	return 0, false
 }
 
-// match compares text from i with v, decoding escapes in text. A text that
-// ends after MinLen or more bytes of v matches.
+// match compares text from i with v, decoding escapes in text; where a
+// character may be itself or the start of an escape, both are tried. A
+// text that ends after MinLen or more bytes of v matches.
 func match(text string, i int, v string) (int, bool) {
-	j := 0
+	budget := 16*len(v) + 64 // bounds the backtracking on hostile text
+	return matchFrom(text, i, v, 0, &budget)
+}
+
+func matchFrom(text string, i int, v string, j int, budget *int) (int, bool) {
 	for j < len(v) {
+		if *budget--; *budget < 0 {
+			return 0, false
+		}
 		if i >= len(text) {
 			return i, j >= MinLen
 		}
-		if text[i] == v[j] {
+		c := text[i]
+		if c != '%' && c != '\\' && c != '&' && c != '+' {
+			if c != v[j] {
+				return 0, false
+			}
 			i, j = i+1, j+1
 			continue
 		}
-		decoded, n := unescape(text[i:])
-		if n == 0 || !strings.HasPrefix(v[j:], decoded) {
-			if n == 0 && text[i] == '+' && v[j] == ' ' {
-				i, j = i+1, j+1
-				continue
+		if decoded, n := unescape(text[i:]); n > 0 && strings.HasPrefix(v[j:], decoded) {
+			if end, ok := matchFrom(text, i+n, v, j+len(decoded), budget); ok {
+				return end, true
 			}
+		}
+		if c == '+' && v[j] == ' ' {
+			if end, ok := matchFrom(text, i+1, v, j+1, budget); ok {
+				return end, true
+			}
+		}
+		if c != v[j] {
 			return 0, false
 		}
-		i, j = i+n, j+len(decoded)
+		i, j = i+1, j+1
 	}
 	return i, true
 }
