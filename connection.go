@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // connectionTestType is the event type of the seed's test event.
@@ -28,7 +29,7 @@ func (c *ConnectionCheckConfig) validate() error {
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
-			"e.g. https://splunk.example.com:8088/services/collector/health, or leave it out to derive it from the endpoint", c.Endpoint)
+			"e.g. https://splunk.example.com:8088/services/collector/health, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
 	}
 	return nil
 }

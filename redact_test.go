@@ -106,3 +106,31 @@ func TestEchoedCredentialsAreRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestValidationErrorsQuoteEndpointsWithoutSecrets: an endpoint refused at
+// load is quoted without its user info and query.
+func TestValidationErrorsQuoteEndpointsWithoutSecrets(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		tune  func(*Config)
+		field string
+	}{
+		{"no host", func(c *Config) { c.ClientConfig.Endpoint = "https://user:SECRET-1@/hook?token=SECRET-2" }, "endpoint:"},
+		{"unparsable", func(c *Config) { c.ClientConfig.Endpoint = "https://user:SECRET-1@siem example.com/hook?token=SECRET-2" }, "endpoint:"},
+		{"elastic", func(c *Config) {
+			c.Format = FormatElastic
+			c.ClientConfig.Endpoint = "https://user:SECRET-1@es example.com/_bulk?token=SECRET-2"
+		}, "endpoint:"},
+		{"connection check", func(c *Config) { c.ConnectionCheck.Endpoint = "user:SECRET-1@splunk.example.com/health?token=SECRET-2" },
+			"connection_check::endpoint:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testCfg("https://siem.example.com/hook")
+			tt.tune(cfg)
+			err := confmap.Validate(cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.field)
+			assert.NotContains(t, err.Error(), "SECRET")
+		})
+	}
+}

@@ -49,3 +49,15 @@ func TestTokenEndpointEchoIsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenURLErrorQuotesNoSecret: a refused token_url is quoted without
+// user info and query.
+func TestTokenURLErrorQuotesNoSecret(t *testing.T) {
+	for _, raw := range []string{"ftp://u:SECRET-1@auth.example.com/token?k=SECRET-2", "https://u:SECRET-1@auth example.com/token?k=SECRET-2"} {
+		err := oauthCfg(raw, "s").OAuth2.Get().Validate()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "token_url:")
+		assert.Contains(t, err.Error(), "auth")
+		assert.NotContains(t, err.Error(), "SECRET")
+	}
+}

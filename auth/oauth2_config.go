@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configtls"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 const (
@@ -62,14 +64,5 @@ func (c *OAuth2Config) Validate() error {
 // redactURL drops what may hold a credential (user info, query) from a
 // URL before it goes into a message.
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		u.RawQuery = "..."
-	}
-	u.Fragment = ""
-	return u.String()
+	return redact.URL(raw)
 }

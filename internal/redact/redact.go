@@ -308,7 +308,7 @@ func unescape(t string) (decoded string, n int) {
 // URL is raw without user info, query and fragment, for messages; a URL
 // that does not parse is cut the same way by hand.
 func URL(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
 		u.User = nil
 		u.RawQuery = ""
 		u.ForceQuery = false
@@ -325,6 +325,15 @@ func URL(raw string) string {
 		}
 		raw = scheme + "://" + host
 		if path != "" || strings.Contains(rest, "/") {
+			raw += "/" + path
+		}
+		return raw
+	}
+	// No scheme: user:pass@host/path parses as scheme "user".
+	host, path, hasPath := strings.Cut(raw, "/")
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		raw = host[at+1:]
+		if hasPath {
 			raw += "/" + path
 		}
 	}

@@ -79,6 +79,8 @@ func TestURL(t *testing.T) {
 		"https://u:SECRET@[::1/x?k=SECRET":                         "https://[::1/x",
 		"siem.example.com/hook?token=SECRET":                       "siem.example.com/hook",
 		"https://user:SE@CRET@host":                                "https://host",
+		"user:SECRET@splunk.example.com/health?x=SECRET":           "splunk.example.com/health",
+		"mailto:someone@example.com":                               "example.com",
 	} {
 		assert.Equal(t, want, URL(raw), raw)
 	}
