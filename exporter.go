@@ -107,7 +107,11 @@ func (e *webhookExporter) setHeaders(h http.Header) {
 // start builds the HTTP client here because only now are the auth
 // extensions known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
-	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), e.settings)
+	set := e.settings
+	if set.TracerProvider != nil {
+		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: e.secrets}
+	}
+	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), set)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -89,6 +93,7 @@ type sentHeaders struct {
 // writes, and where they are kept.
 func (e *webhookExporter) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
 	sent := &sentHeaders{static: e.secrets}
+	ctx = context.WithValue(ctx, sentKey{}, sent)
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaderField: func(name string, values []string) {
 			if isPublicHeader(name) {
@@ -109,4 +114,119 @@ func (s *sentHeaders) secrets() *redact.Secrets {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return redact.New(append(s.values, s.static...)...)
+}
+
+// sentKey carries a request's sentHeaders to the spans of its transport.
+type sentKey struct{}
+
+// Spans: confighttp wraps the client in otelhttp, whose span keeps the
+// URL with its query (url.full) and the transport's error text, which a
+// receiver can fill (a malformed answer is quoted). The exporter's client
+// is built with a tracer provider that redacts them like log lines.
+type redactingTracerProvider struct {
+	trace.TracerProvider
+	static []string
+}
+
+func (p redactingTracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return redactingTracer{Tracer: p.TracerProvider.Tracer(name, opts...), static: p.static}
+}
+
+type redactingTracer struct {
+	trace.Tracer
+	static []string
+}
+
+func (t redactingTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	cfg := trace.NewSpanStartConfig(opts...)
+	attrs := cfg.Attributes()
+	for i, kv := range attrs {
+		if kv.Key == "url.full" {
+			attrs[i] = attribute.String(string(kv.Key), redact.URL(kv.Value.AsString()))
+		}
+	}
+	opts = []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(cfg.SpanKind()), trace.WithLinks(cfg.Links()...)}
+	if !cfg.Timestamp().IsZero() {
+		opts = append(opts, trace.WithTimestamp(cfg.Timestamp()))
+	}
+	if cfg.NewRoot() {
+		opts = append(opts, trace.WithNewRoot())
+	}
+	ctx, span := t.Tracer.Start(ctx, name, opts...)
+	sent, _ := ctx.Value(sentKey{}).(*sentHeaders)
+	if sent == nil {
+		sent = &sentHeaders{static: t.static}
+	}
+	rs := &redactingSpan{Span: span, sent: sent}
+	return trace.ContextWithSpan(ctx, rs), rs
+}
+
+// redactingSpan redacts what is set on it after the request went out, when
+// its credentials are known. A span that records nothing costs nothing.
+type redactingSpan struct {
+	trace.Span
+	sent    *sentHeaders
+	secrets *redact.Secrets
+}
+
+func (s *redactingSpan) redactor() *redact.Secrets {
+	if s.secrets == nil {
+		s.secrets = s.sent.secrets()
+	}
+	return s.secrets
+}
+
+func (s *redactingSpan) attrs(kvs []attribute.KeyValue) []attribute.KeyValue {
+	out := make([]attribute.KeyValue, len(kvs))
+	for i, kv := range kvs {
+		switch kv.Value.Type() {
+		case attribute.STRING:
+			v := kv.Value.AsString()
+			if kv.Key == "url.full" {
+				v = redact.URL(v)
+			}
+			kv = attribute.String(string(kv.Key), s.redactor().String(v, 0))
+		case attribute.STRINGSLICE:
+			vs := kv.Value.AsStringSlice()
+			for j := range vs {
+				vs[j] = s.redactor().String(vs[j], 0)
+			}
+			kv = attribute.StringSlice(string(kv.Key), vs)
+		}
+		out[i] = kv
+	}
+	return out
+}
+
+func (s *redactingSpan) SetAttributes(kvs ...attribute.KeyValue) {
+	if s.IsRecording() {
+		s.Span.SetAttributes(s.attrs(kvs)...)
+	}
+}
+
+func (s *redactingSpan) SetStatus(code codes.Code, description string) {
+	if s.IsRecording() {
+		s.Span.SetStatus(code, s.redactor().String(description, 0))
+	}
+}
+
+func (s *redactingSpan) RecordError(err error, opts ...trace.EventOption) {
+	if s.IsRecording() {
+		s.Span.RecordError(s.redactor().Error(err), s.eventOpts(opts)...)
+	}
+}
+
+func (s *redactingSpan) AddEvent(name string, opts ...trace.EventOption) {
+	if s.IsRecording() {
+		s.Span.AddEvent(name, s.eventOpts(opts)...)
+	}
+}
+
+func (s *redactingSpan) eventOpts(opts []trace.EventOption) []trace.EventOption {
+	cfg := trace.NewEventConfig(opts...)
+	out := []trace.EventOption{trace.WithAttributes(s.attrs(cfg.Attributes())...), trace.WithStackTrace(cfg.StackTrace())}
+	if !cfg.Timestamp().IsZero() {
+		out = append(out, trace.WithTimestamp(cfg.Timestamp()))
+	}
+	return out
 }

@@ -1,12 +1,16 @@
 package webhookexporter
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,7 +120,9 @@ func TestValidationErrorsQuoteEndpointsWithoutSecrets(t *testing.T) {
 		field string
 	}{
 		{"no host", func(c *Config) { c.ClientConfig.Endpoint = "https://user:SECRET-1@/hook?token=SECRET-2" }, "endpoint:"},
-		{"unparsable", func(c *Config) { c.ClientConfig.Endpoint = "https://user:SECRET-1@siem example.com/hook?token=SECRET-2" }, "endpoint:"},
+		{"unparsable", func(c *Config) {
+			c.ClientConfig.Endpoint = "https://user:SECRET-1@siem example.com/hook?token=SECRET-2"
+		}, "endpoint:"},
 		{"elastic", func(c *Config) {
 			c.Format = FormatElastic
 			c.ClientConfig.Endpoint = "https://user:SECRET-1@es example.com/_bulk?token=SECRET-2"
@@ -131,6 +137,87 @@ func TestValidationErrorsQuoteEndpointsWithoutSecrets(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.field)
 			assert.NotContains(t, err.Error(), "SECRET")
+		})
+	}
+}
+
+// malformedEcho is a receiver that answers with a status line made of the
+// request's X-Api-Key, which Go's client quotes in its error.
+func malformedEcho(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			req, err := http.ReadRequest(bufio.NewReader(conn))
+			if err == nil {
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = fmt.Fprintf(conn, "HTTP/1.1 %s\r\n\r\n", req.Header.Get("X-Api-Key"))
+			}
+			_ = conn.Close()
+		}
+	})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		wg.Wait()
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// spanTexts is every string the exporter's spans hold: attributes, status
+// descriptions, events.
+func spanTexts(exp *testExporter) []string {
+	var out []string
+	for _, s := range exp.telemetry.SpanRecorder.Ended() {
+		out = append(out, s.Name()+" "+s.Status().Description)
+		for _, kv := range s.Attributes() {
+			out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+		}
+		for _, ev := range s.Events() {
+			for _, kv := range ev.Attributes {
+				out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+			}
+		}
+	}
+	return out
+}
+
+// TestTransportErrorsAndSpansHoldNoCredentials: a credential that a
+// receiver puts where Go's client quotes it (a malformed status line) is
+// redacted from the error, the log lines and the client's spans; the
+// spans' url.full has no query.
+func TestTransportErrorsAndSpansHoldNoCredentials(t *testing.T) {
+	const key = "HDR-s3cr/t+1@x&y"
+	for name, endpoint := range map[string]string{
+		"malformed answer": malformedEcho(t),
+		"echo":             echosink.New(t, http.StatusInternalServerError, url.QueryEscape, echosink.Plain).URL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := withoutQueue(testCfg(endpoint + "/hook?token=" + url.QueryEscape(echoQuery)))
+			cfg.RetryConfig.Enabled = false
+			cfg.ClientConfig.Headers.Set("X-Api-Key", configopaque.String(key))
+			exp := startExporter(t, cfg)
+
+			err := exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample))
+
+			require.Error(t, err)
+			outputs := []string{err.Error()}
+			for _, e := range exp.logs.All() {
+				outputs = append(outputs, e.Message+" "+fmt.Sprint(e.ContextMap()))
+			}
+			spans := spanTexts(exp)
+			require.NotEmpty(t, spans)
+			assert.Empty(t, echosink.Leaks(append(outputs, spans...), []string{key, echoQuery}))
+			assert.Contains(t, strings.Join(outputs, "\n"), "[redacted]", "the echo reached the outputs")
+			if name == "malformed answer" {
+				assert.Contains(t, err.Error(), `malformed HTTP status code "[redacted]"`)
+			}
+			assert.Contains(t, strings.Join(spans, "\n"), "url.full="+endpoint+"/hook", "the client's span")
 		})
 	}
 }

@@ -64,5 +64,14 @@ func (c *OAuth2Config) Validate() error {
 // redactURL drops what may hold a credential (user info, query) from a
 // URL before it goes into a message.
 func redactURL(raw string) string {
-	return redact.URL(raw)
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return redact.URL(raw)
+	}
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "..."
+	}
+	u.Fragment = ""
+	return u.String()
 }
