@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
@@ -31,6 +32,7 @@ type webhookExporter struct {
 	arrays    eventPool
 	endpoint  string   // for log lines: no user info, no query
 	secrets   []string // of the config, for redacting what receivers echo
+	tracing   bool     // the client's spans record, see redactingTracerProvider
 	userAgent string
 	client    *http.Client
 }
@@ -108,8 +110,9 @@ func (e *webhookExporter) setHeaders(h http.Header) {
 // extensions known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
 	set := e.settings
-	if set.TracerProvider != nil {
+	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
 		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: e.secrets}
+		e.tracing = true
 	}
 	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), set)
 	if err != nil {

@@ -87,13 +87,17 @@ type sentHeaders struct {
 
 	mu     sync.Mutex
 	values []string
+	buf    [4]string // values' first array: one allocation less
 }
 
 // traceSent returns ctx set to record the header values its request
 // writes, and where they are kept.
 func (e *webhookExporter) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
 	sent := &sentHeaders{static: e.secrets}
-	ctx = context.WithValue(ctx, sentKey{}, sent)
+	sent.values = sent.buf[:0]
+	if e.tracing {
+		ctx = context.WithValue(ctx, sentKey{}, sent)
+	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaderField: func(name string, values []string) {
 			if isPublicHeader(name) {
