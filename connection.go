@@ -146,7 +146,7 @@ func (e *webhookExporter) probeGet(ctx context.Context, rawURL string, read read
 	// What the readers quote of the answer must hold no credential.
 	body = []byte(sent.secrets().String(string(body), 0))
 	p.status = resp.StatusCode
-	if probeRedirect(&p, resp.StatusCode, redirectLocation(resp)) {
+	if probeRedirect(&p, resp.StatusCode, sent.secrets().String(redirectLocation(resp), 0)) {
 		return p
 	}
 	read(&p, body)

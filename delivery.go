@@ -338,7 +338,7 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	}
 	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
 	if isRedirect(resp.StatusCode) {
-		out.location = redirectLocation(resp)
+		out.location = out.redact(redirectLocation(resp))
 	}
 	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {

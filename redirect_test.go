@@ -27,6 +27,9 @@ func movedTo(t *testing.T) (*sink, string, string) {
 	u, err := url.Parse(other.URL + "/new/hook")
 	require.NoError(t, err)
 	shown := u.String()
+	// A hostile Location may also quote a credential of the request.
+	u.Path += "/HEADER-SECRET"
+	shown += "/[redacted]"
 	u.User = url.UserPassword("moved", "LOCATION-SECRET")
 	u.RawQuery = "sig=LOCATION-QUERY-SECRET"
 	return other, u.String(), shown
@@ -88,6 +91,7 @@ func TestRedirectIsNotDelivered(t *testing.T) {
 			})
 			cfg := withoutQueue(testCfg(s.URL))
 			cfg.RetryConfig.Enabled = false
+			cfg.ClientConfig.Headers.Set("X-Api-Key", configopaque.String("HEADER-SECRET"))
 			exp := startExporter(t, cfg)
 
 			err := exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample))
@@ -98,6 +102,7 @@ func TestRedirectIsNotDelivered(t *testing.T) {
 			assert.Contains(t, err.Error(), "set endpoint to that location")
 			assert.NotContains(t, err.Error(), "LOCATION-SECRET")
 			assert.NotContains(t, err.Error(), "LOCATION-QUERY-SECRET")
+			assert.NotContains(t, err.Error(), "HEADER-SECRET")
 			assert.Zero(t, sentRecords(t, exp))
 			assert.Zero(t, other.count(), "nothing reaches the Location")
 		})
@@ -120,6 +125,7 @@ func TestConnectionCheckDoesNotFollowRedirects(t *testing.T) {
 				cfg.Format = format
 				cfg.ConnectionCheck.Enabled = true
 				cfg.ConnectionCheck.FailOnError = true
+				cfg.ClientConfig.Headers.Set("X-Api-Key", configopaque.String("HEADER-SECRET"))
 				require.NoError(t, confmap.Validate(cfg))
 
 				logs, err := startChecked(t, cfg)
@@ -129,6 +135,7 @@ func TestConnectionCheckDoesNotFollowRedirects(t *testing.T) {
 				assert.Contains(t, err.Error(), "Location "+shown)
 				assert.Contains(t, err.Error(), "set endpoint")
 				assert.NotContains(t, err.Error(), "LOCATION-SECRET")
+				assert.NotContains(t, err.Error(), "HEADER-SECRET")
 				assert.Zero(t, other.count(), "nothing reaches the Location")
 				assert.Equal(t, 1, s.count())
 				require.Equal(t, 1, logs.FilterMessageSnippet("Connection check failed").Len())
