@@ -1,7 +1,11 @@
 # The two commands of README.md: `make run` (the quickstart) and `make test`
-# (everything CI runs, see .ci/run).
+# (everything CI runs, see .ci/run). `make` alone lists every target.
 SHELL := /bin/bash
 GO ?= go
+.DEFAULT_GOAL := help
+
+# Pinned; run through go run so nothing is installed globally.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 # ocb, pinned to the collector release that every module in go.mod and
 # builder-config.yaml uses.
@@ -11,6 +15,8 @@ BUILDER := bin/builder
 BUILDER_STAMP := bin/.builder-$(OCB_VERSION)
 
 DIST := _build/otelcol-webhook
+# How long the first `make dist` took, measured cold (see bench/README.md).
+FIRST_BUILD := about 4 minutes
 RECEIVER := bin/webhookreceiver
 # Where `make run`'s receiver listens; the quickstart's exporter posts there.
 RECEIVER_LISTEN ?= 127.0.0.1:8088
@@ -21,13 +27,16 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
-.PHONY: run test dist vet clean soak fuzz bench bench-bounds load $(RECEIVER)
+.PHONY: help run test dist vet lint clean soak fuzz bench load $(RECEIVER)
 
 # make soak: the fault-injection soak with SOAK_DURATION of streaming per
 # case (make test runs a short one). make fuzz: every fuzz target for
 # FUZZTIME (make test runs the committed corpora).
 SOAK_DURATION ?= 3m
 FUZZTIME ?= 30s
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(BUILDER_STAMP):
 	@mkdir -p bin
@@ -37,12 +46,19 @@ $(BUILDER_STAMP):
 
 $(BUILDER): $(BUILDER_STAMP)
 
-dist: $(DIST)
+dist: $(DIST) ## Build the collector distribution (ocb) into _build/
 
 # VCS stamping is off: ocb builds inside this checkout, and a checkout owned
-# by another user would otherwise fail the build.
+# by another user would otherwise fail the build. ocb writes the sources and
+# resolves the modules; go build -v then compiles them, and the count of
+# packages it prints is the progress of a build that is silent otherwise.
 $(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
-	GOFLAGS="$(GOFLAGS) -buildvcs=false" $(BUILDER) --config=builder-config.yaml
+	@echo "Building the collector distribution with ocb: the first build compiles a whole collector"
+	@echo "($(FIRST_BUILD) on a 2-core machine with an empty Go cache); later builds take seconds."
+	$(BUILDER) --config=builder-config.yaml --skip-compilation
+	@set -o pipefail; cd $(dir $(DIST)) && CGO_ENABLED=0 GOFLAGS="$(GOFLAGS) -buildvcs=false" \
+		$(GO) build -v -trimpath -ldflags="-s -w" -o $(notdir $(DIST)) . 2>&1 | \
+		awk '/\.go:[0-9]|^#|^go: / {print; next} {n++; if (n % 100 == 0) printf "  compiled %d packages...\n", n; fflush()}'
 	@# go build leaves an up-to-date binary untouched; make compares times.
 	@touch $@
 
@@ -53,7 +69,7 @@ $(RECEIVER):
 # The receiver prints every request; the collector tails
 # examples/events.jsonl and takes OTLP/HTTP on localhost:4318. Ctrl-C stops
 # both, and so does either of them exiting (e.g. a port in use).
-run: $(DIST) $(RECEIVER)
+run: $(DIST) $(RECEIVER) ## The quickstart: a receiver that prints what it gets, and the collector sending to it
 	@trap 'kill $$receiver $$collector 2>/dev/null; wait; exit 0' INT TERM; \
 	$(RECEIVER) -listen $(RECEIVER_LISTEN) & receiver=$$!; \
 	WEBHOOK_ENDPOINT=http://$(RECEIVER_LISTEN)/events $(DIST) --config=examples/quickstart.yaml & collector=$$!; \
@@ -63,7 +79,7 @@ run: $(DIST) $(RECEIVER)
 # Every Go file of the project, ocb's output and tools left out.
 FMT_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -name '*.go' -print)
 
-vet:
+vet: ## go vet and gofmt
 	$(GO) vet ./...
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $(FMT_SOURCES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change these files; run gofmt -w on them:"; echo "$$unformatted"; exit 1; fi
@@ -72,17 +88,20 @@ vet:
 # built; they also run `make dist` themselves when used alone. formats runs
 # once more with the purego tag: the Go string writer that other
 # architectures use instead of the amd64 assembly.
-test: vet
+lint: ## staticcheck (pinned), on every package
+	$(GO) run $(STATICCHECK) ./...
+
+test: vet lint ## Everything CI runs: vet, lint, the distribution, every test
 	$(MAKE) dist
 	$(GO) test -race $(GOTESTFLAGS) ./...
 	$(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
-soak: $(DIST)
+soak: $(DIST) ## The fault-injection soak, SOAK_DURATION per case
 	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e
 
 # go test fuzzes one target per run. New inputs are minimised for at most
 # 1000 runs, or minimising would eat the whole FUZZTIME.
-fuzz:
+fuzz: ## Every fuzz target for FUZZTIME
 	@set -e; for pkg in $$($(GO) list ./...); do \
 		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "== $$pkg $$target ($(FUZZTIME))"; \
@@ -91,10 +110,10 @@ fuzz:
 	done
 
 # make bench: every benchmark with its baselines (otlphttpexporter,
-# encoding/json, the raw wire) in one run, then the table of README.md's
-# Performance section. make load: the distribution under a bounded
-# OTLP/HTTP load (LOAD_EVENTS events, at most LOAD_TIMEOUT), on loopback;
-# LOAD_FLAGS passes loadgen's other flags (e.g. -shared, -format splunk_hec).
+# encoding/json, the raw wire) in one run, then the table of bench/README.md.
+# make load: the distribution under a bounded OTLP/HTTP load (LOAD_EVENTS
+# events, at most LOAD_TIMEOUT), on loopback; LOAD_FLAGS passes loadgen's
+# other flags (e.g. -shared, -format splunk_hec).
 BENCH_COUNT ?= 3
 BENCH_TIME ?= 1s
 BENCH_OUT ?= _build/bench.txt
@@ -102,21 +121,13 @@ LOAD_EVENTS ?= 200000
 LOAD_TIMEOUT ?= 3m
 LOAD_FLAGS ?=
 
-# make bench-bounds: the paired push benchmark on this code and on copies
-# patched by bench/bounds/*.patch, BOUNDS_ROUNDS times in turns: how far
-# the push path could still go (bench/bounds.sh says how).
-BOUNDS_ROUNDS ?= 8
-
-bench:
+bench: ## Every benchmark with its baselines, then the table of bench/README.md
 	@mkdir -p $(dir $(BENCH_OUT))
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . ./bench | tee $(BENCH_OUT)
 	$(GO) run ./bench/cmd/benchtable < $(BENCH_OUT)
 
-bench-bounds:
-	GO=$(GO) BOUNDS_ROUNDS=$(BOUNDS_ROUNDS) bash bench/bounds.sh
-
-load: $(DIST)
+load: $(DIST) ## The distribution under a bounded OTLP/HTTP load on loopback
 	$(GO) run ./bench/cmd/loadgen -collector $(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT) $(LOAD_FLAGS)
 
-clean:
+clean: ## Remove _build and bin
 	rm -rf _build bin

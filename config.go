@@ -84,6 +84,9 @@ func (cfg *Config) Validate() error {
 	if err := cfg.validateFormat(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := cfg.validateHeaders(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := cfg.ConnectionCheck.validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -21,6 +21,9 @@ import (
 // connectionTestType is the event type of the seed's test event.
 const connectionTestType = "connection_test"
 
+// hecCodeNoData is HEC's code 5, "No data": the token passed.
+const hecCodeNoData = 5
+
 // validate checks the connection check's own settings.
 func (c *ConnectionCheckConfig) validate() error {
 	if c.Endpoint == "" {
@@ -29,7 +32,7 @@ func (c *ConnectionCheckConfig) validate() error {
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
-			"e.g. https://splunk.example.com:8088/services/collector/health, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
+			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
 	}
 	return nil
 }
@@ -79,11 +82,11 @@ func (e *webhookExporter) checkConnection(ctx context.Context) error {
 func (e *webhookExporter) probe(ctx context.Context) probe {
 	switch e.cfg.Format {
 	case FormatSplunkHEC:
-		return e.probeGet(ctx, e.checkURL(hecHealthURL), readHECHealth)
+		return e.probeHTTP(ctx, http.MethodPost, e.checkURL(hecEventURL), readHECNoData)
 	case FormatElastic:
-		return e.probeGet(ctx, e.checkURL(elasticRootURL), readElasticRoot)
+		return e.probeHTTP(ctx, http.MethodGet, e.checkURL(elasticRootURL), readElasticRoot)
 	case FormatDatadog:
-		return e.probeGet(ctx, e.checkURL(e.datadogValidateURL), readDatadogValidate)
+		return e.probeHTTP(ctx, http.MethodGet, e.checkURL(e.datadogValidateURL), readDatadogValidate)
 	}
 	return e.probeTestEvent(ctx)
 }
@@ -101,13 +104,11 @@ func (e *webhookExporter) checkURL(derive func(*url.URL) string) string {
 	return derive(u)
 }
 
-// hecHealthURL keeps a proxy's path prefix in front of /services/collector.
-func hecHealthURL(u *url.URL) string {
-	prefix := ""
-	if i := strings.Index(u.Path, "/services/collector"); i >= 0 {
-		prefix = u.Path[:i]
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: prefix + "/services/collector/health"}).String()
+// hecEventURL is the endpoint itself: the check posts no events where
+// the events go. /services/collector/health would not do: it reads no
+// token, so it passes with a wrong one.
+func hecEventURL(u *url.URL) string {
+	return u.String()
 }
 
 func elasticRootURL(u *url.URL) string {
@@ -123,16 +124,21 @@ func (e *webhookExporter) datadogValidateURL(u *url.URL) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/api/v1/validate"}).String()
 }
 
-// reader judges a service's answer to the check's GET.
+// reader judges a service's answer to the check's request.
 type reader func(p *probe, body []byte)
 
-func (e *webhookExporter) probeGet(ctx context.Context, rawURL string, read reader) probe {
-	p := probe{method: http.MethodGet, url: redactedEndpoint(rawURL)}
+// probeHTTP sends one request with no body (a GET, or HEC's POST of no
+// events) and lets read judge the answer.
+func (e *webhookExporter) probeHTTP(ctx context.Context, method, rawURL string, read reader) probe {
+	p := probe{method: method, url: redactedEndpoint(rawURL)}
 	ctx, sent := e.traceSent(ctx)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, http.NoBody)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, http.NoBody)
 	if err != nil {
 		p.reason, p.fix = err.Error(), "check the endpoint"
 		return p
+	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", e.encoder.ContentType())
 	}
 	e.setHeaders(req.Header)
 	resp, err := e.client.Do(req)
@@ -158,6 +164,10 @@ func unreachable(p *probe, err error) {
 		// The URL may hold a secret in its user info or query.
 		urlErr.URL = p.url
 	}
+	if reason, ok := untrustedCertificate(err); ok {
+		p.reason, p.fix = "the request failed: "+reason, fixCertificate
+		return
+	}
 	p.reason = "the request failed: " + err.Error()
 	p.fix = "check the endpoint's host and port, DNS, proxies and tls settings, and that the service is up and reachable from the collector"
 }
@@ -167,18 +177,22 @@ func snippet(body []byte) string {
 	return strings.TrimSpace(r.snippet())
 }
 
-// readHECHealth reads /services/collector/health: 200 {"text":"HEC is
-// healthy","code":17}; token errors are codes 1-4 with 400, 401 or 403;
-// full queues are 503 with codes 18-20.
-func readHECHealth(p *probe, body []byte) {
+// readHECNoData reads HEC's answer to a POST of no events, which indexes
+// nothing: HEC checks the token first, so a good token gets 400 code 5
+// "No data" and a bad one codes 1-4 (403 disabled, 401 missing or not
+// "Splunk <token>", 403 unknown). A 200 comes from a compatible receiver
+// that takes an empty batch. Busy indexers are 503 (codes 9, 18-20).
+func readHECNoData(p *probe, body []byte) {
 	var r struct {
 		Text string `json:"text"`
 		Code *int   `json:"code"`
 	}
 	_ = json.Unmarshal(body, &r)
 	switch {
+	case r.Code != nil && *r.Code == hecCodeNoData:
+		p.ok, p.detail = true, "token accepted (HEC answered \"No data\" to a request with no events)"
 	case p.status == http.StatusOK:
-		p.ok, p.detail = true, r.Text
+		p.ok, p.detail = true, "the receiver accepted a request with no events"
 	case r.Code != nil && *r.Code >= 1 && *r.Code <= 4, p.status == http.StatusUnauthorized, p.status == http.StatusForbidden:
 		p.reason = fmt.Sprintf("Splunk HEC refused the token (%s)", snippet(body))
 		p.fix = "set splunk_hec::token to a valid, enabled HEC token"
@@ -186,7 +200,7 @@ func readHECHealth(p *probe, body []byte) {
 		p.reason = fmt.Sprintf("Splunk HEC is not healthy (%s)", snippet(body))
 		p.fix = "check the Splunk indexers' queues; events are retried until HEC takes them again"
 	case p.status == http.StatusNotFound:
-		p.reason = "no HEC health endpoint at this URL (404)"
+		p.reason = "no HEC event endpoint at this URL (404)"
 		p.fix = "point endpoint at https://<splunk>:8088/services/collector/event, or set connection_check::endpoint"
 	default:
 		p.reason = fmt.Sprintf("unexpected answer %d %s (%s)", p.status, http.StatusText(p.status), snippet(body))
@@ -194,21 +208,12 @@ func readHECHealth(p *probe, body []byte) {
 	}
 }
 
-// readElasticRoot reads GET /: 200 with the cluster's name and version.
+// readElasticRoot reads GET /: 200 with what the service says of itself.
 func readElasticRoot(p *probe, body []byte) {
 	switch p.status {
 	case http.StatusOK:
-		var r struct {
-			ClusterName string `json:"cluster_name"`
-			Version     struct {
-				Number string `json:"number"`
-			} `json:"version"`
-		}
-		_ = json.Unmarshal(body, &r)
 		p.ok = true
-		if r.ClusterName != "" {
-			p.detail = fmt.Sprintf("cluster %s, version %s", r.ClusterName, r.Version.Number)
-		}
+		p.detail = elasticRootDetail(body)
 	case http.StatusUnauthorized:
 		p.reason = fmt.Sprintf("Elasticsearch refused the credentials (%s)", snippet(body))
 		p.fix = "set elastic::api_key to the encoded value of a valid API key (or fix the auth extension)"
@@ -220,6 +225,37 @@ func readElasticRoot(p *probe, body []byte) {
 		p.reason = fmt.Sprintf("unexpected answer %d %s (%s)", p.status, http.StatusText(p.status), snippet(body))
 		p.fix = "check that the endpoint is an Elasticsearch cluster, or set connection_check::endpoint"
 	}
+}
+
+// elasticRootDetail names what the root answer has of cluster_name,
+// version.number (with version.distribution, as OpenSearch writes it) and
+// tagline: compatible services (OpenSearch, Fluent Bit) leave some out.
+func elasticRootDetail(body []byte) string {
+	var r struct {
+		ClusterName string `json:"cluster_name"`
+		Version     struct {
+			Number       string `json:"number"`
+			Distribution string `json:"distribution"`
+		} `json:"version"`
+		Tagline string `json:"tagline"`
+	}
+	_ = json.Unmarshal(body, &r)
+	var parts []string
+	if r.ClusterName != "" {
+		parts = append(parts, "cluster "+r.ClusterName)
+	}
+	if v := strings.TrimSpace(r.Version.Distribution + " " + r.Version.Number); v != "" {
+		parts = append(parts, "version "+v)
+	}
+	if r.Tagline != "" {
+		parts = append(parts, fmt.Sprintf("tagline %q", r.Tagline))
+	}
+	// The answer is the receiver's to choose: bound it as a body snippet.
+	d := strings.Join(parts, ", ")
+	if len(d) > logBodyBytes {
+		d = strings.ToValidUTF8(d[:logBodyBytes], "") + "..."
+	}
+	return d
 }
 
 // readDatadogValidate reads GET /api/v1/validate: 200 {"valid":true}, or

@@ -53,7 +53,7 @@ var checkCases = []checkCase{
 			cfg.SplunkHEC.Token = "wrong-hec-token"
 		}
 		return cfg
-	}, http.StatusOK, http.StatusForbidden, "Splunk HEC refused the token"},
+	}, http.StatusBadRequest, http.StatusForbidden, "Splunk HEC refused the token"}, // 400 "No data": the token passed
 	{FormatDatadog, func(t *testing.T, good bool) *Config {
 		s := newDDServer(t)
 		cfg := ddCfg(s, ddTestKey)
@@ -211,10 +211,10 @@ func TestConnectionCheckURLs(t *testing.T) {
 		override string
 		want     string
 	}{
-		{"HEC health", FormatSplunkHEC, "https://splunk.example.com:8088/services/collector/event?channel=x", "", "",
-			"https://splunk.example.com:8088/services/collector/health"},
+		{"HEC event endpoint", FormatSplunkHEC, "https://splunk.example.com:8088/services/collector/event?channel=x", "", "",
+			"https://splunk.example.com:8088/services/collector/event?channel=x"},
 		{"HEC behind a path prefix", FormatSplunkHEC, "https://proxy.example.com/splunk/services/collector", "", "",
-			"https://proxy.example.com/splunk/services/collector/health"},
+			"https://proxy.example.com/splunk/services/collector"},
 		{"Elasticsearch root", FormatElastic, "https://user:pw@es.example.com:9200/sentyr/_doc", "", "",
 			"https://es.example.com:9200/"},
 		{"Datadog from the endpoint", FormatDatadog, "https://api.datadoghq.com/api/v1/events", "", "",
@@ -233,7 +233,7 @@ func TestConnectionCheckURLs(t *testing.T) {
 			var got string
 			switch tt.format {
 			case FormatSplunkHEC:
-				got = e.checkURL(hecHealthURL)
+				got = e.checkURL(hecEventURL)
 			case FormatElastic:
 				got = e.checkURL(elasticRootURL)
 			case FormatDatadog:

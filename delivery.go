@@ -2,7 +2,6 @@ package webhookexporter
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -355,9 +354,8 @@ func (e *webhookExporter) requestError(ctx context.Context, err error) error {
 		// The configured URL may hold a secret in its user info or query.
 		urlErr.URL = e.endpoint
 	}
-	if certErr, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
-		return fmt.Errorf("request to %s failed: the receiver's certificate is not trusted (%v); "+
-			"set tls::ca_file to the CA that signed it (tls::insecure_skip_verify: true turns the check off and is for testing only)", e.endpoint, certErr.Err)
+	if reason, ok := untrustedCertificate(err); ok {
+		return fmt.Errorf("request to %s failed: %s; %s", e.endpoint, reason, fixCertificate)
 	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		return fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", e.endpoint, e.cfg.ClientConfig.Timeout, err)

@@ -120,6 +120,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	}
 	client.CheckRedirect = noRedirects
 	e.client = client
+	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {
 		return e.checkConnection(ctx)
 	}

@@ -8,9 +8,11 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
+
+	"github.com/sentyr/webhookexporter/internal/configcheck"
 )
 
-// Method names, as the seed and the config spell them.
+// Method names, as Sentyr's webhook guide and the config spell them.
 const (
 	methodAPIKey = "api_key"
 	methodBearer = "bearer_token"
@@ -93,7 +95,7 @@ func (cfg *Config) Validate() error {
 	if cfg.BearerToken != "" && cfg.BearerTokenFile != "" {
 		return errors.New("bearer_token and bearer_token_file are both set; set only one")
 	}
-	return nil
+	return configcheck.Value("bearer_token", string(cfg.BearerToken))
 }
 
 // Validate checks the API key settings.
@@ -104,7 +106,7 @@ func (c *APIKeyConfig) Validate() error {
 	if strings.TrimSpace(c.Header) == "" {
 		return errors.New("header: must not be empty; leave it out for X-API-Key")
 	}
-	return nil
+	return errors.Join(configcheck.HeaderName("header", c.Header), configcheck.Value("value", string(c.Value)))
 }
 
 // Validate checks the Basic settings.
@@ -116,7 +118,8 @@ func (c *BasicConfig) Validate() error {
 		// RFC 7617: a colon would end the user-id early on the server.
 		return errors.New("username: must not contain ':'")
 	}
-	return oneSecret("password", c.Password, c.PasswordFile)
+	return errors.Join(configcheck.Value("username", c.Username), oneSecret("password", c.Password, c.PasswordFile),
+		configcheck.Value("password", string(c.Password)))
 }
 
 // oneSecret checks that a secret is given either inline or as a file.

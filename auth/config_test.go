@@ -46,7 +46,7 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, BasicConfig{Username: "svc", Password: "pw-789"}, *cfg.Basic.Get())
 		}},
 		{"sign", func(t *testing.T, cfg *Config) {
-			assert.Equal(t, HMACConfig{Scheme: SchemeSeed, Secret: "your-secret-key", Header: "X-Signature"}, *cfg.HMAC.Get())
+			assert.Equal(t, HMACConfig{Scheme: SchemeSortedJSON, Secret: "your-secret-key", Header: "X-Signature"}, *cfg.HMAC.Get())
 		}},
 		{"github", func(t *testing.T, cfg *Config) {
 			assert.Equal(t, HMACConfig{Scheme: SchemeRaw, SecretFile: "/run/secrets/github", Header: "X-Hub-Signature-256", Prefix: "sha256="}, *cfg.HMAC.Get())
@@ -91,9 +91,9 @@ func TestInvalidConfig(t *testing.T) {
 		{"bearer_both", []string{"bearer_token and bearer_token_file are both set"}},
 		{"key_missing", []string{"api_key: value: required; set value or value_file"}},
 		{"basic_no_user", []string{"basic: username: required"}},
-		{"hmac_scheme", []string{`hmac: scheme: "sha1" is not known; write one of seed (default), raw, standard_webhooks`}},
+		{"hmac_scheme", []string{`hmac: scheme: "sha1" is not known; write one of sorted_json (default), raw, standard_webhooks`}},
 		{"hmac_two_secrets", []string{"hmac: set exactly one of secret, secrets (a list, for rotation) or secret_file"}},
-		{"hmac_prefix_seed", []string{`hmac: prefix: only the raw scheme takes a prefix (scheme is "seed")`}},
+		{"hmac_prefix_seed", []string{`hmac: prefix: only the raw scheme takes a prefix (scheme is "sorted_json")`}},
 		{"hmac_whsec", []string{"hmac: secret: not a Standard Webhooks secret; write whsec_ followed by the base64 key"}},
 		{"oauth_missing", []string{`oauth2: token_url: "ftp://auth.example.com/token" is not an http:// or https:// URL`,
 			"client_id: required", "client_secret: required; set client_secret or client_secret_file"}},

@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/extensionauth"
 	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/internal/configcheck"
 )
 
 // authenticator is the extension: it wraps the exporter's transport with
@@ -78,7 +80,26 @@ func (a *authenticator) Start(context.Context, component.Host) error {
 		return fmt.Errorf("webhookauth %s: %w", a.method, err)
 	}
 	a.logger.Info("Authenticating requests", a.describe()...)
+	a.warnSettings()
 	return nil
+}
+
+// warnSettings logs, once at start, OAuth2 settings that work but are
+// unsafe. The endpoint's own transport is the exporter's to warn about.
+func (a *authenticator) warnSettings() {
+	if a.method != methodOAuth2 {
+		return
+	}
+	c := a.cfg.OAuth2.Get()
+	tokenURL := zap.String("token_url", redactURL(c.TokenURL))
+	if c.TLS.InsecureSkipVerify {
+		a.logger.Warn("oauth2::tls::insecure_skip_verify is true: the token endpoint's certificate is not checked, so anyone on the path "+
+			"can read the client secret and the tokens; set oauth2::tls::ca_file to the CA that signed it instead", tokenURL)
+	}
+	if configcheck.ClearText(c.TokenURL) {
+		a.logger.Warn("oauth2::token_url is plain http:// to a host that is not this machine: the client secret and the tokens "+
+			"can be read by anyone on the path; use an https:// token_url", tokenURL)
+	}
 }
 
 func (a *authenticator) Shutdown(context.Context) error {
@@ -104,13 +125,13 @@ func (a *authenticator) describe() []zap.Field {
 		fields = append(fields, zap.String("username", a.cfg.Basic.Get().Username))
 	case methodHMAC:
 		c := a.cfg.HMAC.Get()
-		fields = append(fields, zap.String("scheme", c.Scheme))
+		fields = append(fields, zap.String("scheme", c.scheme()))
 		if c.SecretFile != "" {
 			fields = append(fields, zap.String("secret_file", c.SecretFile))
 		} else {
 			fields = append(fields, zap.Int("secrets", len(c.inlineSecrets())))
 		}
-		if c.Scheme != SchemeStandardWebhooks {
+		if c.scheme() != SchemeStandardWebhooks {
 			fields = append(fields, zap.String("header", c.Header))
 		}
 	case methodOAuth2:

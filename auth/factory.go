@@ -31,7 +31,7 @@ func createDefaultConfig() component.Config {
 		APIKey: configoptional.Default(APIKeyConfig{Header: defaultAPIKeyHeader}),
 		Basic:  configoptional.Default(BasicConfig{}),
 		HMAC: configoptional.Default(HMACConfig{
-			Scheme: SchemeSeed,
+			Scheme: SchemeSortedJSON,
 			Header: defaultSignatureHeader,
 		}),
 		OAuth2: configoptional.Default(OAuth2Config{

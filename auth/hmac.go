@@ -47,13 +47,13 @@ func (t *hmacTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch t.cfg.Scheme {
+	switch t.cfg.scheme() {
 	case SchemeRaw:
 		t.signRaw(out, body, keys)
 	case SchemeStandardWebhooks:
 		t.signStandardWebhooks(out, body, keys)
 	default:
-		if err := t.signSeed(out, body, keys); err != nil {
+		if err := t.signSortedJSON(out, body, keys); err != nil {
 			// The same body fails the same way on every retry.
 			return nil, consumererror.NewPermanent(err)
 		}
@@ -61,16 +61,16 @@ func (t *hmacTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(out)
 }
 
-// signSeed signs the payload as the seed's receiver re-serialises it,
+// signSortedJSON signs the payload as the guide's receiver re-serialises it,
 // after undoing any compression confighttp applied.
-func (t *hmacTransport) signSeed(req *http.Request, body []byte, keys [][]byte) error {
+func (t *hmacTransport) signSortedJSON(req *http.Request, body []byte, keys [][]byte) error {
 	payload, err := decodeContent(req.Header.Get("Content-Encoding"), body)
 	if err != nil {
-		return fmt.Errorf("hmac seed scheme: %w", err)
+		return fmt.Errorf("hmac sorted_json scheme: %w", err)
 	}
 	canonical, err := pythonJSON(payload)
 	if err != nil {
-		return fmt.Errorf("hmac seed scheme: %w", err)
+		return fmt.Errorf("hmac sorted_json scheme: %w", err)
 	}
 	sigs := make([]string, len(keys))
 	for i, k := range keys {
@@ -149,7 +149,7 @@ func decodeWebhookSecret(s string) ([]byte, error) {
 // changes, or fixed when written in the config.
 func hmacKeys(cfg *HMACConfig) func() ([][]byte, error) {
 	decode := func(s string) ([]byte, error) {
-		if cfg.Scheme == SchemeStandardWebhooks {
+		if cfg.scheme() == SchemeStandardWebhooks {
 			return decodeWebhookSecret(s)
 		}
 		return []byte(s), nil

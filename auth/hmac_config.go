@@ -6,17 +6,23 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/configcheck"
 )
 
 // HMAC signature schemes.
 const (
-	// SchemeSeed is what the seed's server-side verify_signature accepts:
-	// hex HMAC-SHA256 of Python's json.dumps(payload, sort_keys=True).
-	SchemeSeed = "seed"
+	// SchemeSortedJSON is what the verify_signature of Sentyr's webhook
+	// guide accepts: hex HMAC-SHA256 of Python's
+	// json.dumps(payload, sort_keys=True).
+	SchemeSortedJSON = "sorted_json"
 	// SchemeRaw is hex HMAC-SHA256 of the body bytes as sent.
 	SchemeRaw = "raw"
 	// SchemeStandardWebhooks follows https://www.standardwebhooks.com.
 	SchemeStandardWebhooks = "standard_webhooks"
+	// schemeSortedJSONAlias is sorted_json's name in earlier releases,
+	// still accepted.
+	schemeSortedJSONAlias = "seed"
 )
 
 const (
@@ -26,7 +32,8 @@ const (
 
 // HMACConfig signs every request body with HMAC-SHA256.
 type HMACConfig struct {
-	// Scheme is seed (default), raw or standard_webhooks.
+	// Scheme is sorted_json (default; seed is an alias), raw or
+	// standard_webhooks.
 	Scheme string `mapstructure:"scheme"`
 	// Secret is the shared key. For standard_webhooks it is whsec_<base64>.
 	Secret configopaque.String `mapstructure:"secret"`
@@ -36,7 +43,8 @@ type HMACConfig struct {
 	// SecretFile holds one secret per line (two lines during rotation); it
 	// is read again when it changes.
 	SecretFile string `mapstructure:"secret_file"`
-	// Header carries the hex signature (seed and raw); default X-Signature.
+	// Header carries the hex signature (sorted_json and raw); default
+	// X-Signature.
 	Header string `mapstructure:"header"`
 	// Prefix goes before the hex signature (raw only); "sha256=" gives
 	// GitHub's X-Hub-Signature-256 form.
@@ -48,22 +56,36 @@ type HMACConfig struct {
 	_ struct{}
 }
 
+// scheme is the configured scheme with the alias resolved.
+func (c *HMACConfig) scheme() string {
+	if c.Scheme == schemeSortedJSONAlias {
+		return SchemeSortedJSON
+	}
+	return c.Scheme
+}
+
 // Validate checks the HMAC settings without ever quoting a secret.
 func (c *HMACConfig) Validate() error {
 	var errs []error
-	switch c.Scheme {
-	case SchemeSeed, SchemeRaw, SchemeStandardWebhooks:
+	switch c.scheme() {
+	case SchemeSortedJSON, SchemeRaw, SchemeStandardWebhooks:
 	default:
 		errs = append(errs, fmt.Errorf("scheme: %q is not known; write one of %s (default), %s, %s",
-			c.Scheme, SchemeSeed, SchemeRaw, SchemeStandardWebhooks))
+			c.Scheme, SchemeSortedJSON, SchemeRaw, SchemeStandardWebhooks))
 	}
 	if err := c.validateSecrets(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Scheme != SchemeStandardWebhooks && strings.TrimSpace(c.Header) == "" {
+	if c.scheme() != SchemeStandardWebhooks && strings.TrimSpace(c.Header) == "" {
 		errs = append(errs, errors.New("header: must not be empty; leave it out for X-Signature"))
+	} else if c.scheme() != SchemeStandardWebhooks {
+		errs = append(errs, configcheck.HeaderName("header", c.Header))
 	}
-	if c.Scheme != SchemeRaw {
+	if c.TimestampHeader != "" {
+		errs = append(errs, configcheck.HeaderName("timestamp_header", c.TimestampHeader))
+	}
+	errs = append(errs, configcheck.Value("prefix", c.Prefix))
+	if c.scheme() != SchemeRaw {
 		if c.Prefix != "" {
 			errs = append(errs, fmt.Errorf("prefix: only the raw scheme takes a prefix (scheme is %q)", c.Scheme))
 		}

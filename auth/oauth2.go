@@ -32,6 +32,11 @@ type tokenSource struct {
 	mu  sync.Mutex
 	cc  clientcredentials.Config // keeps the detected auth style between fetches
 	tok *oauth2.Token
+	// renew is when tok is replaced; zero keeps it until a 401.
+	renew time.Time
+	// warnedShort: the warning about tokens that do not outlive the
+	// expiry buffer is logged once, not at every fetch.
+	warnedShort bool
 }
 
 func newTokenSource(cfg *OAuth2Config, client *http.Client, logger *zap.Logger) *tokenSource {
@@ -55,7 +60,7 @@ func newTokenSource(cfg *OAuth2Config, client *http.Client, logger *zap.Logger) 
 func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.tok != nil && s.fresh(s.tok) {
+	if s.tok != nil && (s.renew.IsZero() || s.now().Before(s.renew)) {
 		return s.tok, nil
 	}
 	secret, err := s.secret.get()
@@ -74,7 +79,7 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 		// clock the buffer is checked against.
 		tok.Expiry = s.now().Add(time.Until(tok.Expiry))
 	}
-	s.tok = tok
+	s.tok, s.renew = tok, s.renewal(tok)
 	s.logger.Debug("OAuth2 token fetched",
 		zap.String("token_url", redactURL(s.cfg.TokenURL)),
 		zap.Time("expiry", tok.Expiry))
@@ -93,11 +98,29 @@ func (s *tokenSource) sentSecrets(secret string) *redact.Secrets {
 	return rd
 }
 
-func (s *tokenSource) fresh(tok *oauth2.Token) bool {
+// renewal is when tok is to be replaced: expiry_buffer before it expires.
+// A token that does not outlive the buffer would be replaced at once, and
+// every request would fetch a new one; such a token is kept for the first
+// half of its lifetime instead, which is what a buffer is for (renewing
+// well before expiry), and the mismatch is logged once.
+func (s *tokenSource) renewal(tok *oauth2.Token) time.Time {
 	if tok.Expiry.IsZero() {
-		return true // the server gave no lifetime; keep it until a 401
+		return time.Time{} // the server gave no lifetime; keep it until a 401
 	}
-	return s.now().Add(s.cfg.ExpiryBuffer).Before(tok.Expiry)
+	now := s.now()
+	lifetime := tok.Expiry.Sub(now)
+	if lifetime > s.cfg.ExpiryBuffer {
+		return tok.Expiry.Add(-s.cfg.ExpiryBuffer)
+	}
+	if !s.warnedShort {
+		s.warnedShort = true
+		s.logger.Warn("OAuth2 tokens live no longer than oauth2::expiry_buffer; each token is kept for half its lifetime instead. "+
+			"Set expiry_buffer below the tokens' lifetime",
+			zap.String("token_url", redactURL(s.cfg.TokenURL)),
+			zap.Duration("lifetime", lifetime.Round(time.Second)),
+			zap.Duration("expiry_buffer", s.cfg.ExpiryBuffer))
+	}
+	return now.Add(lifetime / 2)
 }
 
 // invalidate drops tok if it is still the cached one. Requests that fail

@@ -3,17 +3,20 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configtls"
 
+	"github.com/sentyr/webhookexporter/internal/configcheck"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 const (
-	// The seed refreshes tokens one minute before they expire.
+	// Sentyr's webhook guide refreshes tokens one minute before they expire.
 	defaultExpiryBuffer = time.Minute
 	defaultTokenTimeout = 10 * time.Second
 )
@@ -51,6 +54,20 @@ func (c *OAuth2Config) Validate() error {
 	}
 	if err := oneSecret("client_secret", c.ClientSecret, c.ClientSecretFile); err != nil {
 		errs = append(errs, err)
+	}
+	// The token request would carry them intact, but a line break in a
+	// client id or secret is a pasting mistake that the token endpoint
+	// answers with a bare invalid_client.
+	errs = append(errs, configcheck.Value("client_id", c.ClientID), configcheck.Value("client_secret", string(c.ClientSecret)))
+	for _, k := range slices.Sorted(maps.Keys(c.EndpointParams)) {
+		field := "endpoint_params::" + k
+		if err := configcheck.Value("endpoint_params", k); err != nil {
+			errs = append(errs, err)
+			field = "endpoint_params"
+		}
+		for _, v := range c.EndpointParams[k] {
+			errs = append(errs, configcheck.Value(field, v))
+		}
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: %s is negative", c.Timeout))

@@ -7,7 +7,7 @@ import (
 )
 
 // pythonJSON returns what Python 3 prints for
-// json.dumps(json.loads(body), sort_keys=True): the text the seed's
+// json.dumps(json.loads(body), sort_keys=True): the text the guide's
 // server-side verify_signature signs. The payload is re-serialised, not
 // signed as sent, so every byte must match CPython's json module:
 //
@@ -33,7 +33,7 @@ func pythonJSON(body []byte) ([]byte, error) {
 	}
 	p.space()
 	if p.i != len(p.b) {
-		return nil, p.fail("extra data after the JSON document (the seed scheme signs one JSON document; use scheme raw for NDJSON or concatenated objects)")
+		return nil, p.fail("extra data after the JSON document (the sorted_json scheme signs one JSON document; use scheme raw for NDJSON or concatenated objects)")
 	}
 	return out.Bytes(), nil
 }

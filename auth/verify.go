@@ -24,12 +24,12 @@ var (
 	ErrTimestampTooNew   = errors.New("timestamp too far in the future")
 )
 
-// VerifySeed reports whether signature (the X-Signature value) is the
-// seed scheme's signature of body under one of the secrets. body is the
+// VerifySortedJSON reports whether signature (the X-Signature value) is the
+// sorted_json scheme's signature of body under one of the secrets. body is the
 // JSON as received, decompressed; signature may hold several
 // comma-separated signatures, as sent during a key rotation. Comparisons
 // take constant time.
-func VerifySeed(body []byte, signature string, secrets ...string) bool {
+func VerifySortedJSON(body []byte, signature string, secrets ...string) bool {
 	canonical, err := pythonJSON(body)
 	if err != nil {
 		return false

@@ -207,8 +207,12 @@ func isHECReserved(key string) bool {
 }
 
 // AppendEpoch appends t as epoch seconds: an integer when t has no fraction
-// of a second, else with the fraction's significant digits (1761739200.123).
+// of a second, else with the fraction's significant digits down to the
+// millisecond (1761739200.123), which is what Splunk documents for HEC's
+// time (<sec>.<ms>) and what Fluent Bit keeps. Finer digits are cut, not
+// rounded, so an event is never dated after it happened.
 func AppendEpoch(dst []byte, t time.Time) []byte {
+	t = t.Truncate(time.Millisecond)
 	sec, nsec := t.Unix(), int64(t.Nanosecond())
 	if nsec == 0 {
 		return strconv.AppendInt(dst, sec, 10)

@@ -63,11 +63,15 @@ func TestAppendEpoch(t *testing.T) {
 		{serviceSeedTime, "1761739200"},
 		{serviceSeedTime.Add(123 * time.Millisecond), "1761739200.123"},
 		{serviceSeedTime.Add(500 * time.Millisecond), "1761739200.5"},
-		{serviceSeedTime.Add(time.Nanosecond), "1761739200.000000001"},
-		{serviceSeedTime.Add(123456 * time.Microsecond), "1761739200.123456"},
+		// Milliseconds at most, cut rather than rounded: never later than the event.
+		{serviceSeedTime.Add(time.Nanosecond), "1761739200"},
+		{serviceSeedTime.Add(101 * time.Nanosecond), "1761739200"},
+		{serviceSeedTime.Add(123456 * time.Microsecond), "1761739200.123"},
+		{serviceSeedTime.Add(time.Second - time.Nanosecond), "1761739200.999"},
 		{time.Unix(0, 0), "0"},
 		{time.Unix(-5, 5e8), "-4.5"},
 		{time.Unix(-1, 5e8), "-0.5"},
+		{time.Unix(-5, 5e8-1), "-4.501"},
 	} {
 		got := string(AppendEpoch(nil, tt.t))
 		assert.Equal(t, tt.want, got, "%s", tt.t)

@@ -39,7 +39,9 @@ func (m *stampMemo) appendEpoch(dst []byte, t time.Time) []byte {
 		return AppendEpoch(dst, t)
 	}
 	dst = append(dst, m.epoch[:m.epochLen]...)
-	return appendFraction(dst, int64(t.Nanosecond()))
+	ns := int64(t.Nanosecond())
+	return appendFraction(dst, ns-ns%int64(time.Millisecond)) // as AppendEpoch: milliseconds, cut
+
 }
 
 // load makes the memo hold t's second and reports whether it does: not

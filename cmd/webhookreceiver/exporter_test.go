@@ -85,17 +85,17 @@ func TestVerifiesWhatTheExporterSigns(t *testing.T) {
 		want        string
 	}{
 		{
-			name:   "seed",
+			name:   "sorted_json",
 			hmac:   map[string]any{"secret": secret},
-			verify: verifier{scheme: schemeSeed, header: "X-Signature"},
-			want:   "verified (seed, X-Signature)",
+			verify: verifier{scheme: schemeSortedJSON, header: "X-Signature"},
+			want:   "verified (sorted_json, X-Signature)",
 		},
 		{
 			name:        "seed, gzip",
 			hmac:        map[string]any{"secret": secret},
 			compression: configcompression.TypeGzip,
-			verify:      verifier{scheme: schemeSeed, header: "X-Signature"},
-			want:        "verified (seed, X-Signature)",
+			verify:      verifier{scheme: schemeSortedJSON, header: "X-Signature"},
+			want:        "verified (sorted_json, X-Signature)",
 		},
 		{
 			name:   "raw, GitHub style",

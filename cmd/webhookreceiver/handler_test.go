@@ -52,7 +52,7 @@ func serve(t *testing.T, o options, body string, hdr map[string]string) (string,
 }
 
 func defaults() options {
-	return options{status: 200, verify: verifier{scheme: schemeSeed, header: "X-Signature"}}
+	return options{status: 200, verify: verifier{scheme: schemeSortedJSON, header: "X-Signature"}}
 }
 
 func TestHandlerPrintsRequest(t *testing.T) {
@@ -180,42 +180,42 @@ func TestHandlerVerifiesSignatures(t *testing.T) {
 	}{
 		{
 			name:   "no secret, no check",
-			verify: verifier{scheme: schemeSeed, header: "X-Signature"},
+			verify: verifier{scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   body,
 			hdr:    map[string]string{"X-Signature": hexMAC(secret, canonical)},
 			want:   "",
 		},
 		{
 			name:   "seed verified",
-			verify: verifier{secret: secret, scheme: schemeSeed, header: "X-Signature"},
+			verify: verifier{secret: secret, scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   body,
 			hdr:    map[string]string{"X-Signature": hexMAC(secret, canonical)},
-			want:   "verified (seed, X-Signature)",
+			want:   "verified (sorted_json, X-Signature)",
 		},
 		{
 			name:   "seed verified on a gzip body",
-			verify: verifier{secret: secret, scheme: schemeSeed, header: "X-Signature"},
+			verify: verifier{secret: secret, scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   gzipped(t, body),
 			hdr:    map[string]string{"X-Signature": hexMAC(secret, canonical), "Content-Encoding": "gzip"},
-			want:   "verified (seed, X-Signature)",
+			want:   "verified (sorted_json, X-Signature)",
 		},
 		{
 			name:   "seed over the raw bytes is not the seed scheme",
-			verify: verifier{secret: secret, scheme: schemeSeed, header: "X-Signature"},
+			verify: verifier{secret: secret, scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   body,
 			hdr:    map[string]string{"X-Signature": hexMAC(secret, body)},
-			want:   "NOT verified (seed, X-Signature: no signature matches)",
+			want:   "NOT verified (sorted_json, X-Signature: no signature matches)",
 		},
 		{
 			name:   "seed with another secret",
-			verify: verifier{secret: "other", scheme: schemeSeed, header: "X-Signature"},
+			verify: verifier{secret: "other", scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   body,
 			hdr:    map[string]string{"X-Signature": hexMAC(secret, canonical)},
-			want:   "NOT verified (seed, X-Signature: no signature matches)",
+			want:   "NOT verified (sorted_json, X-Signature: no signature matches)",
 		},
 		{
 			name:   "seed without the header",
-			verify: verifier{secret: secret, scheme: schemeSeed, header: "X-Signature"},
+			verify: verifier{secret: secret, scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   body,
 			want:   "NOT verified (no X-Signature header)",
 		},

@@ -55,8 +55,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.listen, "listen", env("WEBHOOK_RECEIVER_LISTEN", "127.0.0.1:8088"), "address to listen on (env WEBHOOK_RECEIVER_LISTEN)")
 	fs.IntVar(&o.status, "status", 200, "HTTP status to answer with, e.g. 503 to watch the exporter retry")
 	fs.StringVar(&secret, "secret", "", "HMAC secret to verify signatures with (env WEBHOOK_SECRET; no check without one)")
-	fs.StringVar(&o.verify.scheme, "scheme", env("WEBHOOK_SCHEME", schemeSeed), "signature scheme of the webhookauth hmac settings: seed, raw or standard_webhooks (env WEBHOOK_SCHEME)")
-	fs.StringVar(&o.verify.header, "header", env("WEBHOOK_SIGNATURE_HEADER", "X-Signature"), "signature header for seed and raw (env WEBHOOK_SIGNATURE_HEADER)")
+	fs.StringVar(&o.verify.scheme, "scheme", env("WEBHOOK_SCHEME", schemeSortedJSON), "signature scheme of the webhookauth hmac settings: sorted_json, raw or standard_webhooks (env WEBHOOK_SCHEME)")
+	fs.StringVar(&o.verify.header, "header", env("WEBHOOK_SIGNATURE_HEADER", "X-Signature"), "signature header for sorted_json and raw (env WEBHOOK_SIGNATURE_HEADER)")
 	fs.StringVar(&o.verify.prefix, "prefix", env("WEBHOOK_SIGNATURE_PREFIX", ""), `signature prefix for raw, e.g. "sha256=" (env WEBHOOK_SIGNATURE_PREFIX)`)
 	fs.StringVar(&o.verify.timestampHeader, "timestamp-header", env("WEBHOOK_TIMESTAMP_HEADER", ""), "timestamp header for raw, e.g. X-Timestamp (env WEBHOOK_TIMESTAMP_HEADER)")
 	if err := fs.Parse(args); err != nil {

@@ -22,7 +22,7 @@ func TestParseOptions(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: options{listen: "127.0.0.1:8088", status: 200, verify: verifier{scheme: "seed", header: "X-Signature"}},
+			want: options{listen: "127.0.0.1:8088", status: 200, verify: verifier{scheme: "sorted_json", header: "X-Signature"}},
 		},
 		{
 			name: "environment",

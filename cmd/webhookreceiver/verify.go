@@ -9,7 +9,7 @@ import (
 
 // Signature schemes of the webhookauth extension's hmac settings.
 const (
-	schemeSeed             = auth.SchemeSeed
+	schemeSortedJSON       = auth.SchemeSortedJSON
 	schemeRaw              = auth.SchemeRaw
 	schemeStandardWebhooks = auth.SchemeStandardWebhooks
 )
@@ -26,11 +26,14 @@ type verifier struct {
 
 func (v *verifier) check() error {
 	switch v.scheme {
-	case schemeSeed, schemeRaw, schemeStandardWebhooks:
+	case "seed": // sorted_json's name in earlier releases, as the extension accepts it
+		v.scheme = schemeSortedJSON
+		return nil
+	case schemeSortedJSON, schemeRaw, schemeStandardWebhooks:
 		return nil
 	}
 	return fmt.Errorf("-scheme %q is not known; write %s, %s or %s, as in the webhookauth hmac settings",
-		v.scheme, schemeSeed, schemeRaw, schemeStandardWebhooks)
+		v.scheme, schemeSortedJSON, schemeRaw, schemeStandardWebhooks)
 }
 
 // describe says what is checked, without the secret.
@@ -44,12 +47,12 @@ func (v *verifier) describe() string {
 	case schemeRaw:
 		return fmt.Sprintf("checked, scheme raw in %s", v.header)
 	}
-	return fmt.Sprintf("checked, scheme seed in %s", v.header)
+	return fmt.Sprintf("checked, scheme sorted_json in %s", v.header)
 }
 
 // verdict says whether a request's signature verifies; "" when no secret
 // is set. raw is the body as received, body after undoing its
-// Content-Encoding: the seed scheme signs the JSON, the others the bytes on
+// Content-Encoding: the sorted_json scheme signs the JSON, the others the bytes on
 // the wire.
 func (v *verifier) verdict(h http.Header, raw, body []byte, decoded bool) string {
 	if v.secret == "" {
@@ -82,10 +85,10 @@ func (v *verifier) verdict(h http.Header, raw, body []byte, decoded bool) string
 		return "NOT verified (no " + v.header + " header)"
 	}
 	if !decoded {
-		return "NOT verified (seed: the body's Content-Encoding could not be undone)"
+		return "NOT verified (sorted_json: the body's Content-Encoding could not be undone)"
 	}
-	if !auth.VerifySeed(body, sig, v.secret) {
-		return "NOT verified (seed, " + v.header + ": no signature matches)"
+	if !auth.VerifySortedJSON(body, sig, v.secret) {
+		return "NOT verified (sorted_json, " + v.header + ": no signature matches)"
 	}
-	return "verified (seed, " + v.header + ")"
+	return "verified (sorted_json, " + v.header + ")"
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -209,10 +208,6 @@ func (t *tables) targets() {
 	fmt.Fprintln(t.w)
 	if len(t.miss) > 0 {
 		fmt.Fprintf(t.w, "Missed: %s.\n\n", strings.Join(t.miss, "; "))
-	}
-	if slices.ContainsFunc(t.miss, func(m string) bool { return strings.HasPrefix(m, "push") }) {
-		fmt.Fprintln(t.w, "How far the push path could still go, with and without the work the design requires: `make bench-bounds`.")
-		fmt.Fprintln(t.w)
 	}
 }
 

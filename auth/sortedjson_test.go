@@ -52,11 +52,11 @@ type seedCase struct {
 	name      string
 }
 
-// TestSeedSchemeVerifiedByPython sends every payload through a confighttp
+// TestSortedJSONSchemeVerifiedByPython sends every payload through a confighttp
 // client with the extension, uncompressed and gzipped, and has the seed's
 // own Python verify_signature check what arrived. One byte changed in the
 // body or in the signature must be rejected.
-func TestSeedSchemeVerifiedByPython(t *testing.T) {
+func TestSortedJSONSchemeVerifiedByPython(t *testing.T) {
 	var cases []seedCase
 	for _, compression := range []configcompression.Type{"", configcompression.TypeGzip} {
 		rec := newRecorder(t, nil)
@@ -123,10 +123,10 @@ func flipHex(sig string) string {
 	return sig[:len(sig)-1] + repl
 }
 
-// TestSeedSchemeEveryCompression checks that the signature covers the
+// TestSortedJSONSchemeEveryCompression checks that the signature covers the
 // payload, not its compressed form, for every confighttp compression,
 // and that the compressed bytes go out unchanged.
-func TestSeedSchemeEveryCompression(t *testing.T) {
+func TestSortedJSONSchemeEveryCompression(t *testing.T) {
 	payload := []byte(seedPayloads["non-ASCII text"])
 	for _, compression := range []configcompression.Type{
 		"", configcompression.TypeGzip, configcompression.TypeZstd, configcompression.TypeDeflate,
@@ -145,14 +145,14 @@ func TestSeedSchemeEveryCompression(t *testing.T) {
 			plain, err := decodeContent(string(compression), got[0].body)
 			require.NoError(t, err)
 			assert.Equal(t, payload, plain, "the compressed bytes are the payload's")
-			assert.True(t, VerifySeed(payload, got[0].header.Get("X-Signature"), seedSecret))
+			assert.True(t, VerifySortedJSON(payload, got[0].header.Get("X-Signature"), seedSecret))
 		})
 	}
 }
 
-// TestSeedSchemeRotation signs with both secrets, comma-separated, and
+// TestSortedJSONSchemeRotation signs with both secrets, comma-separated, and
 // a receiver holding either secret accepts.
-func TestSeedSchemeRotation(t *testing.T) {
+func TestSortedJSONSchemeRotation(t *testing.T) {
 	rec := newRecorder(t, nil)
 	ext, _ := startExtension(t, hmacCfg(HMACConfig{Secrets: []configopaque.String{"old-key", "new-key"}}))
 	payload := []byte(seedPayloads["seed example"])
@@ -163,14 +163,14 @@ func TestSeedSchemeRotation(t *testing.T) {
 		secret string
 		want   bool
 	}{{"old-key", true}, {"new-key", true}, {"other-key", false}} {
-		assert.Equal(t, tt.want, VerifySeed(payload, sig, tt.secret), tt.secret)
+		assert.Equal(t, tt.want, VerifySortedJSON(payload, sig, tt.secret), tt.secret)
 	}
 }
 
-// TestSeedSchemeRefusesNonJSON: a body Python cannot load cannot be
+// TestSortedJSONSchemeRefusesNonJSON: a body Python cannot load cannot be
 // signed for the seed's receiver; the error is permanent and names the
 // way out, and nothing is sent.
-func TestSeedSchemeRefusesNonJSON(t *testing.T) {
+func TestSortedJSONSchemeRefusesNonJSON(t *testing.T) {
 	rec := newRecorder(t, nil)
 	ext, _ := startExtension(t, hmacCfg(HMACConfig{Secret: seedSecret}))
 	client := clientWith(t, ext, rec.URL, "")
@@ -180,4 +180,21 @@ func TestSeedSchemeRefusesNonJSON(t *testing.T) {
 	require.ErrorContains(t, err, "scheme raw")
 	assert.True(t, consumererror.IsPermanent(err), "retrying the same body cannot help")
 	assert.Empty(t, rec.requests())
+}
+
+// TestSortedJSONSchemeAlias: scheme seed, sorted_json's name in earlier
+// releases, validates and signs exactly as sorted_json does.
+func TestSortedJSONSchemeAlias(t *testing.T) {
+	payload := []byte(seedPayloads["seed example"])
+	sigs := map[string]string{}
+	for _, scheme := range []string{SchemeSortedJSON, "seed"} {
+		cfg := hmacCfg(HMACConfig{Scheme: scheme, Secret: seedSecret})
+		require.NoError(t, cfg.Validate(), scheme)
+		rec := newRecorder(t, nil)
+		ext, _ := startExtension(t, cfg)
+		post(t, clientWith(t, ext, rec.URL, ""), rec.URL, payload, nil, http.StatusOK)
+		sigs[scheme] = rec.requests()[0].header.Get("X-Signature")
+		assert.True(t, VerifySortedJSON(payload, sigs[scheme], seedSecret), scheme)
+	}
+	assert.Equal(t, sigs[SchemeSortedJSON], sigs["seed"])
 }

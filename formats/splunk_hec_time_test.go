@@ -1,0 +1,31 @@
+package formats
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestHECTimeHasMillisecondsAtMost: HEC's time is <sec>.<ms> in Splunk's
+// documentation, and Fluent Bit's HEC input keeps milliseconds only. Finer
+// digits are cut, never rounded up, for every event of a batch.
+func TestHECTimeHasMillisecondsAtMost(t *testing.T) {
+	stamps := []time.Duration{101 * time.Nanosecond, 123456789 * time.Nanosecond, time.Second - 1, 500 * time.Millisecond, 0}
+	events := make([]Event, len(stamps))
+	for i, d := range stamps {
+		events[i] = serviceEvent(t, "file_id", "abc123")
+		events[i].Timestamp = serviceSeedTime.Add(d)
+	}
+	batch, err := NewSplunkHEC(SplunkHECConfig{}).Encode(events)
+	require.NoError(t, err)
+	require.Len(t, batch.Requests, 1)
+	got := regexp.MustCompile(`"time":([0-9.]+)`).FindAllStringSubmatch(string(batch.Requests[0].Body), -1)
+	var times []string
+	for _, m := range got {
+		times = append(times, m[1])
+	}
+	assert.Equal(t, []string{"1761739200", "1761739200.123", "1761739200.999", "1761739200.5", "1761739200"}, times)
+}

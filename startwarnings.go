@@ -1,0 +1,55 @@
+package webhookexporter
+
+import (
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/internal/configcheck"
+)
+
+// warnSettings logs, once at start, settings that load fine but are unsafe
+// or will not work with the real service. None of them stops the exporter:
+// each has a legitimate use (a test receiver, a compatible service that
+// takes no credential).
+func (e *webhookExporter) warnSettings() {
+	cfg := e.cfg
+	if cfg.ClientConfig.TLS.InsecureSkipVerify {
+		e.logger.Warn("tls::insecure_skip_verify is true: the receiver's certificate is not checked, so anyone on the path "+
+			"can read and change the events and the credentials; set tls::ca_file to the CA that signed it instead",
+			zap.String("endpoint", e.endpoint))
+	}
+	if creds := cfg.credentials(); len(creds) > 0 {
+		for _, u := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
+			if u != "" && configcheck.ClearText(u) {
+				e.logger.Warn("Credentials go over plain http:// to a host that is not this machine; anyone on the path can read them. "+
+					"Use an https:// endpoint",
+					zap.String("url", redactedEndpoint(u)), zap.String("credentials", strings.Join(creds, ", ")))
+			}
+		}
+	}
+	if missing := cfg.missingCredential(); missing != "" {
+		e.logger.Warn("No credential configured: "+missing+
+			"; the real service refuses every request without one (some compatible receivers accept them)",
+			zap.String("format", cfg.Format), zap.String("endpoint", e.endpoint))
+	}
+}
+
+// missingCredential says what to set when a Splunk HEC or Datadog exporter
+// carries no credential at all, else "".
+func (cfg *Config) missingCredential() string {
+	if cfg.ClientConfig.Auth.HasValue() {
+		return ""
+	}
+	switch cfg.Format {
+	case FormatSplunkHEC:
+		if cfg.SplunkHEC.Token == "" && !cfg.hasHeader("Authorization") {
+			return "set splunk_hec::token (or an Authorization header, or auth::authenticator)"
+		}
+	case FormatDatadog:
+		if cfg.Datadog.APIKey == "" && !cfg.hasHeader("DD-API-KEY") {
+			return "set datadog::api_key (or a DD-API-KEY header, or auth::authenticator)"
+		}
+	}
+	return ""
+}
