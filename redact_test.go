@@ -176,11 +176,11 @@ func spanTexts(exp *testExporter) []string {
 	for _, s := range exp.telemetry.SpanRecorder.Ended() {
 		out = append(out, s.Name()+" "+s.Status().Description)
 		for _, kv := range s.Attributes() {
-			out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+			out = append(out, string(kv.Key)+"="+kv.Value.String())
 		}
 		for _, ev := range s.Events() {
 			for _, kv := range ev.Attributes {
-				out = append(out, string(kv.Key)+"="+kv.Value.Emit())
+				out = append(out, string(kv.Key)+"="+kv.Value.String())
 			}
 		}
 	}
