@@ -52,8 +52,24 @@ type Config struct {
 	Custom          formats.CustomConfig    `mapstructure:"custom"`
 	Body            formats.BodyConfig      `mapstructure:"body"`
 	ConnectionCheck ConnectionCheckConfig   `mapstructure:"connection_check"`
+	DeadLetter      DeadLetterConfig        `mapstructure:"dead_letter"`
 
 	_ struct{}
+}
+
+// DeadLetterConfig keeps every event the exporter gives up on in a file,
+// one line each, with the reason (see deadletter.go).
+type DeadLetterConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	// Directory holds one file per exporter, named after its component id,
+	// so that several exporters can share it.
+	Directory string `mapstructure:"directory"`
+	// MaxSizeMiB caps the file. A full file takes no more dead letters:
+	// they are refused and counted, nothing in the file is overwritten.
+	MaxSizeMiB int64 `mapstructure:"max_size_mib"`
+	// Sync makes each write reach the disk before the push returns.
+	Sync bool `mapstructure:"sync"`
+	_    struct{}
 }
 
 // ConnectionCheckConfig is the seed's test_connection, run at start.
@@ -89,6 +105,23 @@ func (cfg *Config) Validate() error {
 	}
 	if err := cfg.ConnectionCheck.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if err := cfg.DeadLetter.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *DeadLetterConfig) validate() error {
+	if !c.Enabled {
+		return nil
+	}
+	var errs []error
+	if strings.TrimSpace(c.Directory) == "" {
+		errs = append(errs, errors.New("dead_letter::directory: required when dead_letter::enabled is true; write a directory the collector may write to, e.g. /var/lib/otelcol/deadletter"))
+	}
+	if c.MaxSizeMiB < 1 {
+		errs = append(errs, fmt.Errorf("dead_letter::max_size_mib: %d is not allowed; write a size of 1 or more (default %d)", c.MaxSizeMiB, defaultDeadLetterMaxSizeMiB))
 	}
 	return errors.Join(errs...)
 }

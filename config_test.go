@@ -72,6 +72,7 @@ func TestLoadAllSettings(t *testing.T) {
 	want.JSON.IncludeID = true
 	want.ConnectionCheck.Enabled = true
 	want.ConnectionCheck.FailOnError = true
+	want.DeadLetter = DeadLetterConfig{Enabled: true, Directory: "/var/lib/otelcol/deadletter", MaxSizeMiB: 64, Sync: true}
 	assert.Equal(t, want, cfg)
 }
 
@@ -92,6 +93,8 @@ func TestInvalidConfig(t *testing.T) {
 		{"empty source", map[string]any{"endpoint": "https://x.example.com", "source": " "}, []string{"source: must not be empty"}},
 		{"no concurrency", map[string]any{"endpoint": "https://x.example.com", "max_concurrent_requests": 0},
 			[]string{"max_concurrent_requests: 0 is not allowed", "1 or more"}},
+		{"dead letters without a directory", map[string]any{"endpoint": "https://x.example.com", "dead_letter": map[string]any{"enabled": true}},
+			[]string{"dead_letter::directory: required", "e.g. /var/lib/otelcol/deadletter"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := NewFactory().CreateDefaultConfig()

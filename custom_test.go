@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -164,7 +165,9 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 			s := newSink(t, nil)
 			cfg := withoutQueue(testCfg(s.URL))
 			cfg.Format = FormatCustom
-			cfg.Custom = formats.CustomConfig{Template: template, Batch: formats.CustomArray}
+			// The 10 MiB record renders to about 60 MiB, past the default
+			// custom::max_output_size; this test is about escaping.
+			cfg.Custom = formats.CustomConfig{Template: template, Batch: formats.CustomArray, MaxOutputSize: 256 << 20}
 			exp := startExporter(t, cfg)
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
@@ -176,4 +179,43 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 			assert.Equal(t, "intact", events[1]["neighbour"], "the other event is untouched")
 		})
 	}
+}
+
+// A render that would run for ever (nested loops kept Shutdown waiting for
+// over a minute) stops at custom::render_timeout: its event is dropped and
+// logged with the template and the budget, the others are delivered, and
+// ConsumeLogs returns.
+func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
+	s := newSink(t, nil)
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.Format = FormatCustom
+	cfg.Custom = formats.CustomConfig{
+		Template: `{"type": "{{ event_type }}"}
+{%- for a in event_data.l %}{% for b in event_data.l %}{% for c in event_data.l %}{% for d in event_data.l %}
+{%- endfor %}{% endfor %}{% endfor %}{% endfor %}`,
+		// Far more than the ordinary event needs, even under the race detector.
+		RenderTimeout: 200 * time.Millisecond,
+		// Large enough that the deadline, not the size, stops the render.
+		MaxOutputSize: 256 << 20,
+	}
+	exp := startExporter(t, cfg)
+	spin := make([]any, 1000)
+	for i := range spin {
+		spin[i] = i
+	}
+	err := exp.ConsumeLogs(context.Background(), seedLogs(t,
+		seedEvent{"spinning", "info", map[string]any{"l": spin}},
+		seedEvent{"ordinary", "info", map[string]any{"l": []any{1, 2}}},
+	))
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err))
+	reqs := s.waitRequests(t, 1)
+	require.Len(t, reqs, 1)
+	assert.JSONEq(t, `{"type": "ordinary"}`, string(reqs[0].body))
+
+	logged := exp.logs.FilterMessageSnippet("could not be encoded").All()
+	require.Len(t, logged, 1)
+	fields := logged[0].ContextMap()
+	assert.Equal(t, "spinning", fields["event_type"])
+	assert.Contains(t, fields["reason"], "custom::template: the render went over its budget: the render took longer than custom::render_timeout (200ms)")
 }

@@ -45,6 +45,8 @@ type delivery struct {
 	retryErr error
 	throttle time.Duration
 	dropped  int
+	// why[i] is why events[i] was dropped; nil until one is.
+	why []dropped
 }
 
 // newDelivery delivers a's events and records their results in a.results,
@@ -124,7 +126,7 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 			zap.String("endpoint", d.e.endpoint),
 			zap.String("response", resp.snippet()),
 			zap.Int("events", len(req.Events)))
-		d.markDrop(req, fmt.Sprintf("status %d", resp.status))
+		d.markDrop(req, dropped{reason: reasonRefused, detail: resp.err(d.e.endpoint).Error(), status: resp.status})
 	}
 }
 
@@ -151,7 +153,7 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.e.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case formats.Drop:
-			d.dropped++
+			d.noteDrop(idx, dropped{reason: reasonRefusedPerEvent, detail: r.Reason, status: resp.status})
 			drops = addDrop(drops, idx, r.Reason)
 		}
 		d.results[req.Events[i]] = r
@@ -196,7 +198,8 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 			zap.String("endpoint", d.e.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
-		d.markDrop(&formats.Request{Events: events}, "413 Payload Too Large")
+		d.markDrop(&formats.Request{Events: events}, dropped{reason: reasonTooLarge, status: http.StatusRequestEntityTooLarge,
+			detail: fmt.Sprintf("413 Payload Too Large for a request of this event alone (%d bytes)", size)})
 		return
 	}
 	half := len(events) / 2
@@ -207,7 +210,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 		}
 		batch, err := d.e.encoder.Encode(sub)
 		if err != nil {
-			d.markDrop(&formats.Request{Events: part}, err.Error())
+			d.markDrop(&formats.Request{Events: part}, dropped{reason: reasonEncodingFailed, detail: err.Error()})
 			continue
 		}
 		d.reject(batch.Rejected, part)
@@ -233,18 +236,36 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		}
 		reason := r.Err.Error()
 		groups = addDrop(groups, idx, reason)
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason})
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, dropped{reason: reasonEncodingFailed, detail: reason})
 	}
 	d.logDrops("An event could not be encoded; it is dropped", groups, zap.String("format", d.e.cfg.Format))
 }
 
-func (d *delivery) set(idx int, r formats.Result) {
+// set records r for events[idx]; why is the reason when r drops it.
+func (d *delivery) set(idx int, r formats.Result, why dropped) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if r.Outcome == formats.Drop {
-		d.dropped++
+		d.noteDrop(idx, why)
 	}
 	d.results[idx] = r
+}
+
+// noteDrop counts a dropped event and keeps why; d.mu is held.
+func (d *delivery) noteDrop(idx int, why dropped) {
+	d.dropped++
+	if d.why == nil {
+		d.why = make([]dropped, len(d.events))
+	}
+	d.why[idx] = why
+}
+
+// droppedAt says whether events[i] was dropped, and why.
+func (d *delivery) droppedAt(i int) (dropped, bool) {
+	if d.why == nil || d.results[i].Outcome != formats.Drop {
+		return dropped{}, false
+	}
+	return d.why[i], true
 }
 
 func (d *delivery) markRetry(req *formats.Request, err error, throttle time.Duration) {
@@ -257,14 +278,14 @@ func (d *delivery) markRetry(req *formats.Request, err error, throttle time.Dura
 	d.throttle = max(d.throttle, throttle)
 }
 
-func (d *delivery) markDrop(req *formats.Request, reason string) {
+func (d *delivery) markDrop(req *formats.Request, why dropped) {
 	for _, idx := range req.Events {
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason})
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: why.detail}, why)
 	}
 }
 
-func (d *delivery) result(ld plog.Logs) error {
-	return resultError(ld, d.results, d.retryErr, d.throttle, d.dropped)
+func (d *delivery) result(ld plog.Logs) attemptResult {
+	return resultOf(ld, d.results, d.retryErr, d.throttle, d.dropped)
 }
 
 // retryableStatus says whether the receiver may accept the same request later.

@@ -58,6 +58,12 @@ func eventID(input []byte) string {
 	return id.String()
 }
 
+func idString(d idDigest) string {
+	var id strings.Builder
+	writeID(&id, d)
+	return id.String()
+}
+
 func writeID(dst *strings.Builder, d idDigest) {
 	b := d.Bytes()
 	var id [idLen]byte

@@ -7,12 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
@@ -35,6 +34,16 @@ type webhookExporter struct {
 	tracing   bool     // the client's spans record, see redactingTracerProvider
 	userAgent string
 	client    *http.Client
+
+	id          string // the component id
+	telemetry   *exporterTelemetry
+	deadLetters *deadLetterWriter // nil when dead_letter is off
+	drops       *dropLog
+	// stopping is closed when the collector begins to shut the exporter
+	// down, before the queue drains (see stampingLogs.Shutdown).
+	stopping      chan struct{}
+	stopOnce      sync.Once
+	keepOnRestart bool // a persistent queue keeps what shutdown interrupts
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
@@ -44,7 +53,17 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	}
 	reader, _ := enc.(formats.ResponseReader)
 	ids, readsIDs := enc.(formats.IDReader)
-	return &webhookExporter{
+	tel, err := newExporterTelemetry(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	var dl *deadLetterWriter
+	file := ""
+	if cfg.DeadLetter.Enabled {
+		dl = newDeadLetterWriter(cfg.DeadLetter, set.ID)
+		file = dl.path
+	}
+	e := &webhookExporter{
 		cfg:      cfg,
 		settings: set.TelemetrySettings,
 		logger:   set.Logger,
@@ -59,7 +78,14 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
 		secrets:   configSecrets(cfg),
 		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
-	}, nil
+	}
+	e.id = set.ID.String()
+	e.telemetry = tel
+	e.deadLetters = dl
+	e.drops = newDropLog(set.Logger, e.id, file)
+	e.stopping = make(chan struct{})
+	e.keepOnRestart = cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
+	return e, nil
 }
 
 // newEncoder builds the encoder that the configured format names.
@@ -109,6 +135,11 @@ func (e *webhookExporter) setHeaders(h http.Header) {
 // start builds the HTTP client here because only now are the auth
 // extensions known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
+	if e.deadLetters != nil {
+		if err := e.deadLetters.check(); err != nil {
+			return err
+		}
+	}
 	set := e.settings
 	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
 		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: e.secrets}
@@ -122,35 +153,49 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	e.client = client
 	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {
-		return e.checkConnection(ctx)
+		if err := e.checkConnection(ctx); err != nil {
+			return err
+		}
 	}
+	e.drops.startTicker()
 	return nil
 }
 
+// beginShutdown tells pushes that wait for a retry to give up.
+func (e *webhookExporter) beginShutdown() {
+	e.stopOnce.Do(func() { close(e.stopping) })
+}
+
+// shutdown runs after the queue has drained: the drop totals logged now
+// include what the shutdown gave up on.
 func (e *webhookExporter) shutdown(context.Context) error {
+	e.beginShutdown()
+	e.drops.stop()
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
 	return nil
 }
 
-// pushLogs delivers one batch. Events that failed in a retryable way go back
-// to the retry sender alone; events the receiver refused for good are
-// logged and dropped.
-func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	if ld.LogRecordCount() == 0 {
-		return nil
-	}
+// attempt sends ld once. Events that failed in a retryable way come back
+// in the result, alone; events dropped for good are dead-lettered,
+// counted and logged.
+func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResult {
 	arrays := e.arrays.get()
 	defer e.arrays.put(arrays)
 	batch, err := mapAndEncode(&e.mapper, e.encoder, ld, arrays)
 	if err != nil {
-		return consumererror.NewPermanent(fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err))
+		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err)
+		e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
+		return attemptResult{dropped: len(arrays.events), dropErr: err}
 	}
 	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
 	d := newDelivery(e, arrays)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
+	if d.dropped > 0 {
+		e.giveUp(ld, d.droppedAt)
+	}
 	return d.result(ld)
 }
 
@@ -166,25 +211,27 @@ func mapAndEncode(m *mapper, enc formats.Encoder, ld plog.Logs, arrays *eventArr
 	return enc.Encode(arrays.events)
 }
 
-// resultError turns the outcome of a batch into what exporterhelper expects.
-func resultError(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) error {
-	retry := 0
+// attemptResult is what became of one attempt at a batch.
+type attemptResult struct {
+	// retry holds the events to try again when retryErr is set.
+	retry    plog.Logs
+	retryErr error
+	throttle time.Duration // the receiver's Retry-After
+	dropped  int
+	dropErr  error // why the whole batch was dropped, if it was
+}
+
+// resultOf sums up an attempt from the outcome of each event.
+func resultOf(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
+	r := attemptResult{dropped: dropped}
 	for _, o := range outcomes {
 		if o.Outcome == formats.Retry {
-			retry++
+			r.retry = subsetLogs(ld, outcomes, formats.Retry)
+			r.retryErr, r.throttle = retryErr, throttle
+			break
 		}
 	}
-	switch {
-	case retry > 0:
-		var err error = consumererror.NewLogs(retryErr, subsetLogs(ld, outcomes, formats.Retry))
-		if throttle > 0 {
-			err = exporterhelper.NewThrottleRetry(err, throttle)
-		}
-		return err
-	case dropped > 0:
-		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were refused by the receiver and dropped", dropped, len(outcomes)))
-	}
-	return nil
+	return r
 }
 
 // subsetLogs copies the records whose outcome is want, keeping their

@@ -247,14 +247,13 @@ func TestPartialFailureRetriesOnlyFailedEvents(t *testing.T) {
 	ld := seedLogs(t, seedBatch...)
 	results := []formats.Result{{}, {Outcome: formats.Retry, Reason: "busy"}, {Outcome: formats.Drop, Reason: "invalid"}}
 
-	err := resultError(ld, results, errors.New("busy"), 3*time.Second, 1)
+	r := resultOf(ld, results, errors.New("busy"), 3*time.Second, 1)
 
-	assert.False(t, consumererror.IsPermanent(err))
-	assert.Contains(t, err.Error(), "Throttle (3s)", "Retry-After reaches the retry sender")
-	logsErr, isLogs := errors.AsType[consumererror.Logs](err)
-	require.True(t, isLogs, "only the failed part is handed back for retry")
-	retried := logsErr.Data()
-	require.Equal(t, 1, retried.LogRecordCount())
+	require.Error(t, r.retryErr)
+	assert.Equal(t, 3*time.Second, r.throttle, "Retry-After reaches the retry loop")
+	assert.Equal(t, 1, r.dropped)
+	retried := r.retry
+	require.Equal(t, 1, retried.LogRecordCount(), "only the failed part is tried again")
 	assert.Equal(t, "def456", retried.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().Map().AsRaw()["file_id"])
 }
 
@@ -262,11 +261,11 @@ func TestOnlyDroppedEventsArePermanent(t *testing.T) {
 	ld := seedLogs(t, seedBatch...)
 	results := []formats.Result{{}, {Outcome: formats.Drop}, {}}
 
-	err := resultError(ld, results, nil, 0, 1)
+	r := resultOf(ld, results, nil, 0, 1)
 
-	assert.True(t, consumererror.IsPermanent(err))
-	assert.Contains(t, err.Error(), "1 of 3 events")
-	assert.NoError(t, resultError(ld, make([]formats.Result, 3), nil, 0, 0))
+	assert.NoError(t, r.retryErr)
+	assert.Equal(t, 1, r.dropped)
+	assert.Zero(t, resultOf(ld, make([]formats.Result, 3), nil, 0, 0).retryErr)
 }
 
 // sentRecords reads the exporter's own count of delivered records.

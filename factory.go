@@ -5,6 +5,7 @@ package webhookexporter // import "github.com/sentyr/webhookexporter"
 import (
 	"context"
 	"iter"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -24,7 +25,8 @@ const (
 	defaultTimeout               = 30 * time.Second
 	defaultMaxConcurrentRequests = 8
 	// As many as keepalive::max_idle_conns: the exporter talks to one host.
-	defaultMaxIdleConnsPerHost = 100
+	defaultMaxIdleConnsPerHost  = 100
+	defaultDeadLetterMaxSizeMiB = 1024
 )
 
 // NewFactory returns the factory of the webhook exporter.
@@ -64,6 +66,7 @@ func createDefaultConfig() component.Config {
 		Format:                FormatJSON,
 		Source:                defaultSource,
 		MaxConcurrentRequests: defaultMaxConcurrentRequests,
+		DeadLetter:            DeadLetterConfig{MaxSizeMiB: defaultDeadLetterMaxSizeMiB},
 	}
 }
 
@@ -79,13 +82,14 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// The HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		exporterhelper.WithRetry(c.RetryConfig),
+		// retry_on_failure runs in pushLogs (see retry.go).
+		exporterhelper.WithRetry(relayRetryConfig()),
 		exporterhelper.WithQueue(c.QueueConfig),
 	)
 	if err != nil {
 		return nil, err
 	}
-	return &stampingLogs{Logs: logs, now: time.Now}, nil
+	return &stampingLogs{Logs: logs, now: time.Now, beginShutdown: exp.beginShutdown}, nil
 }
 
 // stampingLogs gives records that carry no time at all an observed time
@@ -94,6 +98,23 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 type stampingLogs struct {
 	exporter.Logs
 	now func() time.Time
+	// beginShutdown tells the exporter's retries to stop, before
+	// exporterhelper drains the queue.
+	beginShutdown func()
+	shutdownOnce  sync.Once
+	shutdownErr   error
+}
+
+// Shutdown stops the exporter's retries first, as exporterhelper does with
+// its own retry sender: the queue then drains with one attempt per batch,
+// and what fails is dead-lettered as shutdown.
+func (s *stampingLogs) Shutdown(ctx context.Context) error {
+	// Once: exporterhelper's retry sender panics when shut down twice.
+	s.shutdownOnce.Do(func() {
+		s.beginShutdown()
+		s.shutdownErr = s.Logs.Shutdown(ctx)
+	})
+	return s.shutdownErr
 }
 
 // Capabilities are the queue's: the exporter itself never changes a batch

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 // Custom batch layouts.
@@ -17,6 +18,17 @@ const (
 )
 
 const defaultCustomContentType = "application/json"
+
+// The render budget's defaults: a template renders an event in
+// microseconds, so these only stop a template that loops or builds without
+// bound. workPerOutput is how much more than its output a render may build
+// on the way (strings, lists, loop items).
+const (
+	defaultRenderTimeout = time.Second
+	defaultMaxOutputSize = 4 << 20
+	maxMaxOutputSize     = 256 << 20
+	workPerOutput        = 8
+)
 
 // CustomConfig configures the custom format: a Jinja template, in the
 // seed's syntax and with its context names, rendered per event.
@@ -31,7 +43,14 @@ type CustomConfig struct {
 	// Batch is how several events are sent: event (default, one request
 	// per event) or array (one request whose body is a JSON array).
 	Batch string `mapstructure:"batch"`
-	_     struct{}
+	// RenderTimeout is how long one event's render may take (default
+	// 1s); a render past it is stopped and its event dropped.
+	RenderTimeout time.Duration `mapstructure:"render_timeout"`
+	// MaxOutputSize is the most bytes one event's payload may have, and
+	// the largest value a template may build (default 4 MiB). What a render
+	// builds on the way may reach workPerOutput times it.
+	MaxOutputSize int `mapstructure:"max_output_size"`
+	_             struct{}
 }
 
 // Check checks the settings and parses the template, so that a template
@@ -51,10 +70,31 @@ func (c *CustomConfig) Check() error {
 	default:
 		errs = append(errs, fmt.Errorf("custom::batch: unknown layout %q; write \"event\" (one request per event, the default) or \"array\"", c.Batch))
 	}
-	if _, err := c.parse(); err != nil {
-		errs = append(errs, err)
+	if c.RenderTimeout < 0 {
+		errs = append(errs, fmt.Errorf("custom::render_timeout: %s is negative; write a duration such as 1s (the default), or leave it out", c.RenderTimeout))
+	}
+	if c.MaxOutputSize < 0 || c.MaxOutputSize > maxMaxOutputSize {
+		errs = append(errs, fmt.Errorf("custom::max_output_size: %d is not between 1 and %d bytes; leave it out for the default of %d (4 MiB)", c.MaxOutputSize, maxMaxOutputSize, defaultMaxOutputSize))
+	}
+	if len(errs) == 0 {
+		if _, err := c.parse(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// limits are the render budget's settings, defaults filled in.
+func (c *CustomConfig) limits() *renderLimits {
+	l := &renderLimits{timeout: c.RenderTimeout, maxOutput: c.MaxOutputSize, now: time.Now}
+	if l.timeout <= 0 {
+		l.timeout = defaultRenderTimeout
+	}
+	if l.maxOutput <= 0 {
+		l.maxOutput = defaultMaxOutputSize
+	}
+	l.maxWork = l.maxOutput * workPerOutput
+	return l
 }
 
 func (c *CustomConfig) contentType() string {
@@ -71,13 +111,13 @@ func (c *CustomConfig) parse() (*jinjaTemplate, error) {
 	case c.Template != "" && c.TemplateFile != "":
 		return nil, errors.New("custom: set either custom::template or custom::template_file, not both")
 	case c.Template != "":
-		return parseTemplate("custom::template", c.Template, jsonSafe)
+		return parseTemplate("custom::template", c.Template, jsonSafe, c.limits())
 	case c.TemplateFile != "":
 		src, err := os.ReadFile(c.TemplateFile)
 		if err != nil {
 			return nil, fmt.Errorf("custom::template_file: cannot read the template: %v; check the path (relative paths start at the collector's working directory)", err)
 		}
-		return parseTemplate(c.TemplateFile, string(src), jsonSafe)
+		return parseTemplate(c.TemplateFile, string(src), jsonSafe, c.limits())
 	}
 	return nil, errors.New("custom::template: required with format: custom; write a Jinja template inline under custom::template or point custom::template_file at a file")
 }

@@ -35,6 +35,8 @@ type jinjaTemplate struct {
 	// or the template file's path.
 	name string
 	tpl  *exec.Template
+	// limits is the render budget's settings.
+	limits *renderLimits
 	// fast renders the template without gonja when it has only text and
 	// simple outputs; nil otherwise.
 	fast *compiledTemplate
@@ -42,12 +44,12 @@ type jinjaTemplate struct {
 
 // parseTemplate parses source once. With jsonSafe every {{ output }} is
 // JSON-escaped unless it ends in tojson or safe.
-func parseTemplate(name, source string, jsonSafe bool) (*jinjaTemplate, error) {
+func parseTemplate(name, source string, jsonSafe bool, limits *renderLimits) (*jinjaTemplate, error) {
 	loader, err := loaders.NewMemoryLoader(map[string]string{templateID: source})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	tpl, err := exec.NewTemplate(templateID, config.New(), loader, newTemplateEnvironment(jsonSafe))
+	tpl, err := exec.NewTemplate(templateID, config.New(), loader, newTemplateEnvironment(jsonSafe, limits))
 	if err != nil {
 		return nil, parseError(name, source, err)
 	}
@@ -56,7 +58,11 @@ func parseTemplate(name, source string, jsonSafe bool) (*jinjaTemplate, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return &jinjaTemplate{name: name, tpl: tpl, fast: compileTemplate(tpl.Root(), jsonSafe)}, nil
+	fast := compileTemplate(tpl.Root(), jsonSafe)
+	if err := boundTemplate(tpl.Root()); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &jinjaTemplate{name: name, tpl: tpl, limits: limits, fast: fast}, nil
 }
 
 // parseError keeps the engine's message and line and drops its wrapper,
@@ -124,15 +130,17 @@ func withLine(parse parser.ControlStructureParser) parser.ControlStructureParser
 }
 
 // newTemplateEnvironment is gonja's default environment with the allowed
-// statements only, our tojson and the JSON escape filter. It is built per
-// template so that nothing global is changed.
-func newTemplateEnvironment(jsonSafe bool) *exec.Environment {
+// statements only, our tojson and the JSON escape filter, and every filter,
+// method and function that can build values bounded by the render budget.
+// It is built per template so that nothing global is changed.
+func newTemplateEnvironment(jsonSafe bool, limits *renderLimits) *exec.Environment {
 	statements := make(map[string]parser.ControlStructureParser, len(allowedStatements))
 	for _, name := range allowedStatements {
 		if p, ok := controlStructures.All.Get(name); ok {
 			statements[name] = withLine(p)
 		}
 	}
+	statements["set"] = withLine(setParser)
 	filters := exec.NewFilterSet(map[string]exec.FilterFunction{}).Update(builtins.Filters)
 	// gonja's tojson goes through encoding/json, which fails on NaN and
 	// leaves < > & as they are; ours always writes valid JSON.
@@ -140,12 +148,19 @@ func newTemplateEnvironment(jsonSafe bool) *exec.Environment {
 	if jsonSafe {
 		_ = filters.Register(jsonEscapeFilter, filterJSONEscape)
 	}
+	boundFilters(filters)
+	for name, fn := range hiddenFilters() {
+		_ = filters.Register(name, fn)
+	}
+	globals := exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables)
+	globals.Set("range", boundedRange)
+	globals.Set("lipsum", boundedLipsum)
 	return &exec.Environment{
-		Context:           exec.EmptyContext().Update(builtins.GlobalFunctions).Update(builtins.GlobalVariables),
+		Context:           globals,
 		Filters:           filters,
 		Tests:             builtins.Tests,
 		ControlStructures: exec.NewControlStructureSet(statements),
-		Methods:           builtins.Methods,
+		Methods:           boundedMethods(limits.maxOutput),
 	}
 }
 
@@ -184,7 +199,7 @@ func escapeOutputs(node nodes.Node) error {
 				return err
 			}
 			return escapeOutputs(cs.EmptyWrapper)
-		case *controlStructures.SetControlStructure:
+		case *setStatement:
 			// A block set captures its output in a variable, which is
 			// escaped where it is written.
 			return nil
@@ -219,26 +234,14 @@ func escapeExpression(e nodes.Expression) nodes.Expression {
 	}
 }
 
-// appendWriter lets the engine render straight into a batch's buffer.
-type appendWriter struct{ buf []byte }
-
-func (w *appendWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	return len(p), nil
-}
-
-func (w *appendWriter) WriteString(s string) (int, error) {
-	w.buf = append(w.buf, s...)
-	return len(s), nil
-}
-
 // maxRenderErrorBytes bounds an engine error in a log line: the message can
 // quote event content.
 const maxRenderErrorBytes = 300
 
-// render appends the template's output for ctx to dst. On error dst comes
-// back as it was.
+// render appends the template's output for ctx to dst, within the render
+// budget. On error dst comes back as it was.
 func (t *jinjaTemplate) render(dst []byte, ctx map[string]any) (out []byte, err error) {
+	b := newRenderBudget(t.limits)
 	// The engine is reflection-heavy third-party code: a panic on some
 	// unforeseen value must cost one event, not the collector.
 	defer func() {
@@ -246,11 +249,24 @@ func (t *jinjaTemplate) render(dst []byte, ctx map[string]any) (out []byte, err 
 			out, err = dst, fmt.Errorf("%s: the template engine failed: %s", t.name, clip(fmt.Sprint(r)))
 		}
 	}()
-	w := appendWriter{buf: dst}
-	if err := t.tpl.Execute(&w, exec.NewContext(ctx)); err != nil {
+	ctx[budgetKey] = b
+	w := budgetWriter{b: b, buf: dst}
+	err = t.tpl.Execute(&w, exec.NewContext(ctx))
+	if b.err != nil {
+		return dst, t.overBudget(b.err)
+	}
+	if err != nil {
+		if be, ok := errors.AsType[*budgetError](err); ok {
+			return dst, t.overBudget(be)
+		}
 		return dst, fmt.Errorf("%s: rendering failed%s", t.name, renderErrorDetail(err.Error()))
 	}
 	return w.buf, nil
+}
+
+// overBudget is the reason an event over the render budget is dropped.
+func (t *jinjaTemplate) overBudget(be *budgetError) error {
+	return fmt.Errorf("%s: the render went over its budget: %s; make the template do less per event or raise the setting", t.name, be)
 }
 
 // renderErrorDetail cuts the engine's render error down to its line and

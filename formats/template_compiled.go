@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 
@@ -247,6 +248,11 @@ func (c *compiledTemplate) render(dst []byte, ev *Event) (out []byte, ok bool) {
 func (t *jinjaTemplate) renderEvent(dst []byte, ev *Event) (out []byte, proven bool, err error) {
 	if t.fast != nil {
 		if out, ok := t.fast.render(dst, ev); ok {
+			// The steps write each value once, so the output is about the
+			// event's size; it is held to the same limit as the engine's.
+			if len(out)-len(dst) > t.limits.maxOutput {
+				return dst, false, t.overBudget(&budgetError{limit: fmt.Sprintf("the output is larger than custom::max_output_size (%d bytes)", t.limits.maxOutput)})
+			}
 			return out, t.fast.provenJSON, nil
 		}
 	}

@@ -47,7 +47,7 @@ func FuzzCustomFastPath(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, lit0, lit1, lit2 string, out0, out1, mode uint8, data []byte) {
 		src := lit0 + fuzzOutput(out0) + lit1 + fuzzOutput(out1) + lit2
-		tpl, err := parseTemplate("custom::template", src, mode&1 == 0)
+		tpl, err := parseTemplate("custom::template", src, mode&1 == 0, differentialLimits)
 		if err != nil || tpl.fast == nil {
 			return
 		}

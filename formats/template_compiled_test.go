@@ -22,7 +22,7 @@ const benchTemplate = `{"alert_type": "{{ event_type }}", "alert_severity": "{{ 
 // compiled parses src and requires that it compiles.
 func compiled(t testing.TB, src string, jsonSafe bool) *jinjaTemplate {
 	t.Helper()
-	tpl, err := parseTemplate("custom::template", src, jsonSafe)
+	tpl, err := parseTemplate("custom::template", src, jsonSafe, differentialLimits)
 	require.NoError(t, err)
 	require.NotNil(t, tpl.fast, "the template should take the compiled path: %q", src)
 	return tpl
@@ -201,7 +201,7 @@ func TestCompiledTemplateFallsBackToGonja(t *testing.T) {
 		`{% raw %}{"a": "{{ event_type }}"}{% endraw %}`,
 	} {
 		t.Run(src, func(t *testing.T) {
-			tpl, err := parseTemplate("custom::template", src, true)
+			tpl, err := parseTemplate("custom::template", src, true, differentialLimits)
 			require.NoError(t, err)
 			assert.Nil(t, tpl.fast, "only gonja renders this template")
 			ev := customEvent(t, map[string]any{"n": int64(1), "file_name": "x"})
@@ -282,3 +282,7 @@ func TestProveJSON(t *testing.T) {
 	text := compiled(t, `{"a": "{{ event_type }}"}`, false)
 	assert.False(t, text.fast.provenJSON, "outputs of a text template are not escaped")
 }
+
+// differentialLimits let the differential tests' largest events render:
+// they compare outputs, not budgets.
+var differentialLimits = (&CustomConfig{RenderTimeout: time.Hour, MaxOutputSize: maxMaxOutputSize}).limits()

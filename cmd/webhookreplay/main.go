@@ -1,0 +1,194 @@
+// Command webhookreplay sends the webhook exporter's dead letters again.
+// Each line of a dead-letter file is an OTLP/JSON logs request holding one
+// record; the command posts each line as it is to a collector's OTLP/HTTP
+// receiver, whose pipeline delivers it through the same webhook exporter
+// configuration. The record is the one the exporter gave up on, so its
+// event id is the same as on the first attempt. Move the file away before
+// replaying it: the exporter starts a new one for what fails again.
+//
+//	mv /var/lib/otelcol/deadletter/webhook%2Fsiem.deadletter.jsonl replay.jsonl
+//	go run ./cmd/webhookreplay -endpoint http://127.0.0.1:4319/v1/logs replay.jsonl
+//
+// It prints one line per event the receiver refused, then how many were
+// sent and refused; lines it could not send are written to -failed, ready
+// to be replayed again. It exits with 1 when any line was not accepted.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+)
+
+func main() {
+	code, err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "webhookreplay:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+type options struct {
+	endpoint string
+	headers  http.Header
+	failed   string
+	timeout  time.Duration
+	files    []string
+}
+
+type headerFlag http.Header
+
+func (h headerFlag) String() string { return "" }
+
+func (h headerFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("%q: write a header as Name: value", v)
+	}
+	http.Header(h).Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	return nil
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	o := options{headers: http.Header{}}
+	fs := flag.NewFlagSet("webhookreplay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.endpoint, "endpoint", "http://127.0.0.1:4318/v1/logs", "the OTLP/HTTP logs URL of a collector whose pipeline exports to the webhook exporter")
+	fs.Var(headerFlag(o.headers), "header", `a header for every request, as "Name: value" (repeatable), e.g. for the receiver's auth`)
+	fs.StringVar(&o.failed, "failed", "", "file to write the lines that were not accepted to (appended), to replay them again")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of each request")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.files = fs.Args()
+	if len(o.files) == 0 {
+		return o, errors.New("name one or more dead-letter files to replay")
+	}
+	return o, nil
+}
+
+// run replays the files and returns the exit code: 0 when every line was
+// accepted, 1 when some were not.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return 2, err
+	}
+	r := &replayer{opts: o, client: &http.Client{Timeout: o.timeout}, out: stdout}
+	if o.failed != "" {
+		f, err := os.OpenFile(o.failed, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return 2, err
+		}
+		defer f.Close()
+		r.failed = f
+	}
+	for _, name := range o.files {
+		if err := r.replayFile(ctx, name); err != nil {
+			return 2, err
+		}
+	}
+	fmt.Fprintf(stdout, "sent %d, refused %d, not valid %d\n", r.sent, r.refused, r.invalid)
+	if r.refused+r.invalid > 0 {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+type replayer struct {
+	opts                   options
+	client                 *http.Client
+	out                    io.Writer
+	failed                 io.Writer
+	sent, refused, invalid int
+}
+
+// deadLetterMember is what the command reads of a line's deadLetter member.
+type deadLetterMember struct {
+	DeadLetter struct {
+		EventID string `json:"eventId"`
+		Reason  string `json:"reason"`
+	} `json:"deadLetter"`
+}
+
+func (r *replayer) replayFile(ctx context.Context, name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	// A line is one record; records of several MiB are allowed.
+	sc.Buffer(nil, 64<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := sc.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var m deadLetterMember
+		if err := json.Unmarshal(line, &m); err != nil {
+			r.invalid++
+			fmt.Fprintf(r.out, "%s:%d: not a dead letter (%v)\n", name, n, err)
+			r.keep(line)
+			continue
+		}
+		if err := r.post(ctx, line); err != nil {
+			r.refused++
+			fmt.Fprintf(r.out, "%s:%d: event %s (was %s): %v\n", name, n, m.DeadLetter.EventID, m.DeadLetter.Reason, err)
+			r.keep(line)
+			continue
+		}
+		r.sent++
+	}
+	return sc.Err()
+}
+
+func (r *replayer) keep(line []byte) {
+	if r.failed != nil {
+		_, _ = r.failed.Write(append(append([]byte(nil), line...), '\n'))
+	}
+}
+
+// post sends one line and reads the OTLP answer, partial success included.
+func (r *replayer) post(ctx context.Context, line []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.opts.endpoint, bytes.NewReader(line))
+	if err != nil {
+		return err
+	}
+	for k, v := range r.opts.headers {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("answered %d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), strings.TrimSpace(string(body)))
+	}
+	answer := plogotlp.NewExportResponse()
+	if len(body) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := answer.UnmarshalJSON(body); err == nil {
+			if ps := answer.PartialSuccess(); ps.RejectedLogRecords() > 0 {
+				return fmt.Errorf("rejected: %s", ps.ErrorMessage())
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,652 @@
+package webhookexporter
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/metadata"
+)
+
+// withDeadLetters turns dead letters on, into a fresh directory.
+func withDeadLetters(t *testing.T, cfg *Config) *Config {
+	t.Helper()
+	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: t.TempDir(), MaxSizeMiB: 1}
+	require.NoError(t, cfg.Validate())
+	return cfg
+}
+
+// deadLetter is one line of a dead-letter file, read back.
+type deadLetter struct {
+	info   deadLetterInfo
+	logs   plog.Logs // the OTLP/JSON request it is
+	record plog.LogRecord
+	raw    string
+}
+
+// readDeadLetters reads the one dead-letter file in dir (test exporters
+// have random names).
+func readDeadLetters(t *testing.T, dir string) []deadLetter {
+	t.Helper()
+	return readDeadLetterFile(t, onlyFile(t, dir))
+}
+
+func onlyFile(t *testing.T, dir string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.deadletter.jsonl"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	return files[0]
+}
+
+// readDeadLetterFile reads a dead-letter file, checking that each line is
+// an OTLP/JSON logs request as an OTLP receiver reads it.
+func readDeadLetterFile(t *testing.T, path string) []deadLetter {
+	t.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	require.NoError(t, err)
+	defer f.Close()
+	var out []deadLetter
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		req := plogotlp.NewExportRequest()
+		require.NoError(t, req.UnmarshalJSON(line), "an OTLP/HTTP receiver takes the line as it is")
+		require.Equal(t, 1, req.Logs().LogRecordCount(), "one record per line")
+		var member struct {
+			DeadLetter deadLetterInfo `json:"deadLetter"`
+		}
+		require.NoError(t, json.Unmarshal(line, &member))
+		out = append(out, deadLetter{
+			info: member.DeadLetter, logs: req.Logs(), raw: string(line),
+			record: req.Logs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0),
+		})
+	}
+	require.NoError(t, sc.Err())
+	return out
+}
+
+// eventIDs are the ids that the exporter gives the events of ld.
+func eventIDs(ld plog.Logs) []string {
+	var ids []string
+	for _, ev := range (&mapper{now: time.Now}).events(ld, nil) {
+		ids = append(ids, ev.ID)
+	}
+	return ids
+}
+
+// requireDeadLetters checks one dead letter per event of want, in order,
+// each for reason, whose record maps to the same event id as the original.
+func requireDeadLetters(t *testing.T, got []deadLetter, want plog.Logs, reason string) {
+	t.Helper()
+	ids := eventIDs(want)
+	require.Len(t, got, len(ids), "one dead letter per event lost")
+	for i, dl := range got {
+		assert.Equal(t, reason, dl.info.Reason)
+		assert.Equal(t, ids[i], dl.info.EventID)
+		assert.Equal(t, []string{ids[i]}, eventIDs(dl.logs), "the stored record maps to the same event")
+		assert.NotEmpty(t, dl.info.Detail)
+		assert.True(t, strings.HasPrefix(dl.info.Exporter, "webhook/"), dl.info.Exporter)
+		assert.False(t, dl.info.Time.IsZero())
+	}
+}
+
+// droppedByReason reads otelcol_exporter_webhook_dropped_log_records.
+func metricByReason(t *testing.T, tel *componenttest.Telemetry, name string) map[string]int64 {
+	t.Helper()
+	m, err := tel.GetMetric(name)
+	if err != nil {
+		return map[string]int64{}
+	}
+	out := map[string]int64{}
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		r, _ := dp.Attributes.Value("reason")
+		key := r.AsString()
+		if c, ok := dp.Attributes.Value("cause"); ok {
+			key += "/" + c.AsString()
+		}
+		out[key] += dp.Value
+	}
+	return out
+}
+
+func TestDeadLetterRefused(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"schema mismatch"}`))
+	})
+	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL+"/hook?token=secret")))
+	exp := startExporter(t, cfg)
+	ld := seedLogs(t, seedBatch...)
+
+	err := exp.ConsumeLogs(context.Background(), ld)
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err))
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, ld, reasonRefused)
+	for _, dl := range got {
+		assert.Equal(t, http.StatusBadRequest, dl.info.Status)
+		assert.Contains(t, dl.info.Detail, "schema mismatch", "the receiver's own reason")
+		assert.Equal(t, s.URL+"/hook", dl.info.Endpoint, "no query: it may hold a secret")
+		assert.Equal(t, FormatJSON, dl.info.Format)
+		assert.NotContains(t, dl.raw, "secret")
+	}
+	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDropped))
+	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDeadLetters))
+}
+
+func TestDeadLetterRefusedPerEvent(t *testing.T) {
+	s := newHECServer(t)
+	s.invalid = func(ev map[string]any) bool { return ev["seq"] == json.Number("4") }
+	cfg := withDeadLetters(t, hecCfg(s, hecTestToken))
+	exp := startExporter(t, cfg)
+	ld := numberedLogs(10, 0)
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, subsetOf(ld, 4), reasonRefusedPerEvent)
+	assert.Contains(t, got[0].info.Detail, "code 6")
+	assert.Equal(t, http.StatusBadRequest, got[0].info.Status)
+	assert.Equal(t, map[string]int64{reasonRefusedPerEvent: 1}, metricByReason(t, exp.telemetry, metricDropped))
+}
+
+func TestDeadLetterTooLarge(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	})
+	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
+	exp := startExporter(t, cfg)
+	ld := numberedLogs(2, 0)
+
+	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, ld, reasonTooLarge)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, got[0].info.Status)
+	assert.Contains(t, got[0].info.Detail, "alone")
+}
+
+func TestDeadLetterEncodingFailed(t *testing.T) {
+	s := newSink(t, nil)
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.Format = FormatCustom
+	cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: formats.CustomEvent}
+	cfg = withDeadLetters(t, cfg)
+	exp := startExporter(t, cfg)
+	ld := seedLogs(t,
+		seedEvent{"first", "info", map[string]any{"count": 1}},
+		seedEvent{"broken", "info", map[string]any{"count": `1, "admin": true`}},
+	)
+
+	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, subsetOf(ld, 1), reasonEncodingFailed)
+	assert.Equal(t, FormatCustom, got[0].info.Format)
+	assert.Zero(t, got[0].info.Status)
+}
+
+func TestDeadLetterRetriesExhausted(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.RetryConfig.MaxElapsedTime = 100 * time.Millisecond
+	cfg = withDeadLetters(t, cfg)
+	exp := startExporter(t, cfg)
+	ld := seedLogs(t, seedBatch...)
+
+	err := exp.ConsumeLogs(context.Background(), ld)
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err), "kept as dead letters: not to be retried by the caller too")
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
+	assert.Contains(t, got[0].info.Detail, "max_elapsed_time")
+	assert.Contains(t, got[0].info.Detail, "503")
+	assert.Greater(t, s.count(), 1, "retried before giving up")
+}
+
+// A Retry-After beyond what is left of max_elapsed_time ends the retries
+// at once; the events are dead letters, not silently gone.
+func TestDeadLetterRetryAfterBeyondMaxElapsedTime(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.RetryConfig.MaxElapsedTime = time.Minute
+	cfg = withDeadLetters(t, cfg)
+	exp := startExporter(t, cfg)
+	ld := seedLogs(t, seedExample)
+
+	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+
+	assert.Equal(t, 1, s.count())
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
+	assert.Contains(t, got[0].info.Detail, "Retry-After")
+}
+
+func TestDeadLetterRetriesOff(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusBadGateway)
+	})
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.RetryConfig.Enabled = false
+	cfg = withDeadLetters(t, cfg)
+	exp := startExporter(t, cfg)
+	ld := seedLogs(t, seedExample)
+
+	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
+	assert.Contains(t, got[0].info.Detail, "retry_on_failure::enabled is false")
+}
+
+// Shutdown with batches in the in-memory queue and one waiting for a
+// retry: the queue drains with one attempt each, and every event that
+// fails is a dead letter of reason shutdown, once.
+func TestDeadLetterShutdownWithQueuedBatches(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	cfg := testCfg(s.URL)
+	cfg.RetryConfig.InitialInterval = time.Hour
+	cfg.RetryConfig.MaxInterval = time.Hour
+	cfg.RetryConfig.MaxElapsedTime = 0
+	cfg.QueueConfig.Get().NumConsumers = 1
+	cfg = withDeadLetters(t, cfg)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	batches := []plog.Logs{numberedLogs(3, 0), numberedLogs(2, 100), numberedLogs(4, 200)}
+	for _, ld := range batches {
+		require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	}
+	s.waitRequests(t, 1) // the first batch now waits an hour for its retry
+
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	all := plog.NewLogs()
+	for _, ld := range batches {
+		ld.ResourceLogs().MoveAndAppendTo(all.ResourceLogs())
+	}
+	requireDeadLetters(t, got, all, reasonShutdown)
+	assert.Equal(t, 3, s.count(), "one attempt per batch, none after")
+	assert.Equal(t, map[string]int64{reasonShutdown: 9}, metricByReason(t, tel, metricDropped))
+}
+
+func TestDeadLetterCancelled(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.RetryConfig.InitialInterval = time.Hour
+	cfg.RetryConfig.MaxInterval = time.Hour
+	cfg.RetryConfig.MaxElapsedTime = 0
+	cfg = withDeadLetters(t, cfg)
+	exp := startExporter(t, cfg)
+	ld := seedLogs(t, seedExample)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.waitRequests(t, 1)
+		cancel()
+	}()
+
+	require.Error(t, exp.ConsumeLogs(ctx, ld))
+	<-done
+
+	got := readDeadLetters(t, cfg.DeadLetter.Directory)
+	requireDeadLetters(t, got, ld, reasonCancelled)
+}
+
+// subsetOf copies the records of ld at the given indices.
+func subsetOf(ld plog.Logs, indices ...int) plog.Logs {
+	outcomes := make([]formats.Result, ld.LogRecordCount())
+	for _, i := range indices {
+		outcomes[i].Outcome = formats.Drop
+	}
+	return subsetLogs(ld, outcomes, formats.Drop)
+}
+
+// richLogs is a record using every part of OTLP that the event id reads.
+func richLogs(t *testing.T) plog.Logs {
+	t.Helper()
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.SetSchemaUrl("https://opentelemetry.io/schemas/1.30.0")
+	rl.Resource().Attributes().PutStr("service.name", "gateway")
+	rl.Resource().Attributes().PutInt("pid", 4242)
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("audit")
+	sl.Scope().SetVersion("2")
+	sl.Scope().Attributes().PutBool("scoped", true)
+	lr := sl.LogRecords().AppendEmpty()
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(seedTime.Add(123456789)))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(seedTime.Add(time.Second)))
+	lr.SetSeverityNumber(plog.SeverityNumberWarn2)
+	lr.SetSeverityText("WARN")
+	lr.SetEventName("login_failed")
+	lr.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	lr.SetSpanID(pcommon.SpanID{8, 7, 6, 5, 4, 3, 2, 1})
+	lr.SetFlags(plog.DefaultLogRecordFlags.WithIsSampled(true))
+	body := lr.Body().SetEmptyMap()
+	body.PutStr("user", "ünïcode \u2028 \"quoted\" <tag>")
+	body.PutInt("big", math.MaxInt64)
+	body.PutDouble("ratio", 0.1)
+	body.PutDouble("tiny", 5e-324)
+	body.PutEmptyBytes("raw").FromRaw([]byte{0, 0xff, 0x10})
+	body.PutEmpty("nothing")
+	s := body.PutEmptySlice("list")
+	s.AppendEmpty().SetStr("a")
+	s.AppendEmpty().SetEmptyMap().PutBool("deep", false)
+	lr.Attributes().PutStr("severity", "warning")
+	lr.Attributes().PutDouble("score", -2.5)
+	return ld
+}
+
+// A dead letter keeps everything of the record: read back, it is the same
+// record and maps to the same event id.
+func TestDeadLetterLineKeepsTheRecord(t *testing.T) {
+	ld := richLogs(t)
+	rl := ld.ResourceLogs().At(0)
+	sl := rl.ScopeLogs().At(0)
+	info := deadLetterInfo{Reason: reasonRefused, Detail: "d", EventID: eventIDs(ld)[0]}
+
+	line, err := deadLetterLine(rl, sl, sl.LogRecords().At(0), &info)
+	require.NoError(t, err)
+
+	require.True(t, bytes.HasSuffix(line, []byte("}\n")))
+	assert.Equal(t, 1, bytes.Count(line, []byte("\n")), "one line")
+	req := plogotlp.NewExportRequest()
+	require.NoError(t, req.UnmarshalJSON(line))
+	assert.Equal(t, ld, req.Logs(), "nothing of the record, its resource or scope is lost")
+	assert.Equal(t, eventIDs(ld), eventIDs(req.Logs()))
+}
+
+func TestDeadLetterFileNames(t *testing.T) {
+	assert.Equal(t, "webhook.deadletter.jsonl", deadLetterFileName(component.NewID(metadata.Type)))
+	assert.Equal(t, "webhook%2Fsiem.deadletter.jsonl", deadLetterFileName(component.MustNewIDWithName("webhook", "siem")))
+	assert.NotEqual(t,
+		deadLetterFileName(component.MustNewIDWithName("webhook", "a_b")),
+		deadLetterFileName(component.MustNewIDWithName("webhook", "a/b")))
+}
+
+// Two exporters sharing a directory write files of their own.
+func TestDeadLetterExportersShareADirectory(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusForbidden) })
+	dir := t.TempDir()
+	ids := []component.ID{component.MustNewIDWithName("webhook", "siem"), component.MustNewIDWithName("webhook", "backup")}
+	for i, id := range ids {
+		cfg := withoutQueue(testCfg(s.URL))
+		cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: dir, MaxSizeMiB: 1}
+		set := exportertest.NewNopSettings(metadata.Type)
+		set.ID = id
+		exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+		require.NoError(t, err)
+		require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+		require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(i+1, 0)))
+		require.NoError(t, exp.Shutdown(context.Background()))
+	}
+	for i, id := range ids {
+		got := readDeadLetterFile(t, filepath.Join(dir, deadLetterFileName(id)))
+		require.Len(t, got, i+1)
+		assert.Equal(t, id.String(), got[0].info.Exporter)
+	}
+}
+
+// A full file refuses more dead letters, whole lines only, and keeps what
+// it holds.
+func TestDeadLetterFullFileRefusesAndKeeps(t *testing.T) {
+	dir := t.TempDir()
+	w := newDeadLetterWriter(DeadLetterConfig{Directory: dir, MaxSizeMiB: 1}, component.NewID(metadata.Type))
+	w.maxBytes = 25
+	require.NoError(t, w.check())
+
+	n, cause, err := w.write([][]byte{[]byte("0123456789\n"), []byte("abcdefghij\n"), []byte("ABCDEFGHIJ\n")})
+	assert.Equal(t, 2, n)
+	assert.Equal(t, writeFailedFull, cause)
+	require.ErrorContains(t, err, "max_size_mib")
+	n, cause, _ = w.write([][]byte{[]byte("x\n"), []byte("y\n"), []byte("z\n")})
+	assert.Equal(t, 1, n, "what still fits is written")
+	assert.Equal(t, writeFailedFull, cause)
+	n, _, _ = w.write([][]byte{[]byte("more\n")})
+	assert.Zero(t, n)
+
+	b, err := os.ReadFile(w.path)
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789\nabcdefghij\nx\n", string(b), "never overwritten")
+}
+
+// Dead letters that cannot be written are counted and logged with the
+// drop totals; the events are still counted as dropped.
+func TestDeadLetterUnwritableIsCountedAndLogged(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
+	exp := startExporter(t, cfg)
+	// In the file's place a directory, which no one may append to (root
+	// included, unlike a read-only mode).
+	path := onlyFile(t, cfg.DeadLetter.Directory)
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.Mkdir(path, 0o700))
+
+	require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(3, 0)))
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDropped))
+	assert.Equal(t, map[string]int64{reasonRefused + "/" + writeFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
+	assert.Empty(t, metricByReason(t, exp.telemetry, metricDeadLetters))
+	lines := exp.logs.FilterMessageSnippet("dropped events: refused").All()
+	require.Len(t, lines, 1)
+	ctx := lines[0].ContextMap()
+	assert.EqualValues(t, 3, ctx["events"])
+	assert.EqualValues(t, 3, ctx["dead_letters_not_written"])
+	assert.Contains(t, ctx["dead_letter_error"], "is a directory")
+}
+
+func TestDeadLetterStartFailsWhenThePathCannotBeCreated(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "a-file")
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	cfg := testCfg("https://siem.example.com/webhook")
+	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: filepath.Join(file, "deadletter"), MaxSizeMiB: 1}
+	exp, err := NewFactory().CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+
+	err = exp.Start(context.Background(), componenttest.NewNopHost())
+	require.ErrorContains(t, err, "dead_letter::directory")
+	assert.ErrorContains(t, err, "a-file")
+	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+func TestDeadLetterConfigValidation(t *testing.T) {
+	cfg := testCfg("https://siem.example.com/webhook")
+	cfg.DeadLetter = DeadLetterConfig{Enabled: true}
+	err := cfg.Validate()
+	require.ErrorContains(t, err, "dead_letter::directory: required")
+	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: "/tmp/x", MaxSizeMiB: 0}
+	require.ErrorContains(t, cfg.Validate(), "dead_letter::max_size_mib")
+	cfg.DeadLetter = DeadLetterConfig{MaxSizeMiB: 0}
+	require.NoError(t, cfg.Validate(), "off: nothing to check")
+}
+
+// Replay: a dead letter posted to an OTLP receiver in front of the same
+// exporter configuration is delivered with the same event id as the first
+// attempt, here the Idempotency-Key of a request of one event.
+func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
+	healthy := false
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		if !healthy {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.Format = FormatDatadog // one event per request: the key is the event id
+	cfg.Datadog.APIKey = configopaque.String("k")
+	cfg = withDeadLetters(t, cfg)
+	exp := startExporter(t, cfg)
+	// Records without a time get one before the queue: the dead letter
+	// keeps it, and with it the id.
+	ld := richLogs(t)
+	untimed := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
+	untimed.Body().SetStr("no time")
+	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	first := s.waitRequests(t, 2)
+	dls := readDeadLetters(t, cfg.DeadLetter.Directory)
+	require.Len(t, dls, 2)
+
+	healthy = true
+	for _, dl := range dls {
+		// What an OTLP/HTTP receiver hands the pipeline for the line.
+		req := plogotlp.NewExportRequest()
+		require.NoError(t, req.UnmarshalJSON([]byte(dl.raw)))
+		require.NoError(t, exp.ConsumeLogs(context.Background(), req.Logs()))
+	}
+
+	reqs := s.waitRequests(t, 4)
+	firstKeys := []string{first[0].header.Get(headerIdempotencyKey), first[1].header.Get(headerIdempotencyKey)}
+	replayKeys := []string{reqs[2].header.Get(headerIdempotencyKey), reqs[3].header.Get(headerIdempotencyKey)}
+	assert.ElementsMatch(t, firstKeys, replayKeys)
+	assert.ElementsMatch(t, firstKeys, []string{dls[0].info.EventID, dls[1].info.EventID})
+}
+
+func TestDropLogOneLinePerReasonAndInterval(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	l := newDropLog(zap.New(core), "webhook/siem", "/var/lib/dl/webhook%2Fsiem.deadletter.jsonl")
+	tick := make(chan time.Time)
+	l.start(tick, func() {})
+	for range 1000 {
+		l.add(reasonRefusedPerEvent, "code 6", 1, 1, 0, nil)
+	}
+	l.add(reasonRefused, "status 400", 50, 50, 0, nil)
+
+	tick <- time.Time{}
+	tick <- time.Time{} // taken once the first flush is done
+	require.Equal(t, 2, logs.Len(), "one line per reason")
+	refused := logs.FilterMessage("webhook/siem dropped events: refused").All()
+	require.Len(t, refused, 1)
+	assert.EqualValues(t, 50, refused[0].ContextMap()["events"])
+	perEvent := logs.FilterMessage("webhook/siem dropped events: refused_per_event").All()
+	require.Len(t, perEvent, 1)
+	assert.EqualValues(t, 1000, perEvent[0].ContextMap()["events"])
+	assert.EqualValues(t, 1000, perEvent[0].ContextMap()["dead_letters_written"])
+	assert.Equal(t, "/var/lib/dl/webhook%2Fsiem.deadletter.jsonl", perEvent[0].ContextMap()["dead_letter_file"])
+
+	l.add(reasonShutdown, "queue", 7, 7, 0, nil)
+	l.stop()
+	shut := logs.FilterMessage("webhook/siem dropped events: shutdown").All()
+	require.Len(t, shut, 1, "what is left is logged at stop")
+	assert.EqualValues(t, 7, shut[0].ContextMap()["events"])
+	assert.Equal(t, 3, logs.Len(), "an interval without drops logs nothing")
+}
+
+func TestDropLogSaysWhenDeadLettersAreOff(t *testing.T) {
+	core, logs := observer.New(zap.InfoLevel)
+	l := newDropLog(zap.New(core), "webhook", "")
+	l.add(reasonRefused, "status 400", 2, 0, 0, nil)
+	l.stop()
+	require.Equal(t, 1, logs.Len())
+	assert.True(t, strings.Contains(toString(logs.All()[0].ContextMap()["dead_letters"]), "lost"))
+}
+
+// The collector samples its log (the first 10 lines of a message per
+// second, then 1 in 100): of 100 refused requests few lines remain, but
+// the total is logged whole.
+func TestDropTotalsSurviveLogSampling(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	core, logs := observer.New(zap.InfoLevel)
+	sampled := zapcore.NewSamplerWithOptions(core, time.Hour, 10, 100)
+	exp, _ := startExporterLogging(t, withoutQueue(testCfg(s.URL)), sampled)
+
+	for i := range 100 {
+		require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(10, i)))
+	}
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	assert.Less(t, logs.FilterMessageSnippet("refused the events").Len(), 20, "the per-request lines are sampled")
+	totals := logs.FilterMessageSnippet("dropped events: refused").All()
+	require.Len(t, totals, 1)
+	assert.EqualValues(t, 1000, totals[0].ContextMap()["events"])
+}
+
+// With a queue on disk, a batch that shutdown interrupts stays in the
+// queue for the next start: the push hands exporterhelper a retryable
+// error (which its retry sender, shut down, reports as a shutdown) and
+// writes no dead letter.
+func TestShutdownWithPersistentQueueKeepsTheBatch(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) })
+	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
+	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	e.keepOnRestart = true
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	e.beginShutdown()
+
+	err = e.pushLogs(context.Background(), numberedLogs(3, 0))
+
+	require.Error(t, err)
+	assert.False(t, consumererror.IsPermanent(err))
+	require.NoError(t, e.shutdown(context.Background()))
+	assert.Empty(t, readDeadLetters(t, cfg.DeadLetter.Directory))
+}
+
+// BenchmarkDeadLetters writes a batch of 100 refused events as dead
+// letters: the cost of giving up on events, per event.
+func BenchmarkDeadLetters(b *testing.B) {
+	for _, sync := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sync=%t", sync), func(b *testing.B) {
+			cfg := testCfg("https://siem.example.com/webhook")
+			cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: b.TempDir(), MaxSizeMiB: 1 << 20, Sync: sync}
+			e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+			require.NoError(b, err)
+			ld := numberedLogs(100, 200)
+			why := allDropped(dropped{reason: reasonRefused, detail: "request answered 400 Bad Request", status: 400})
+			b.ReportAllocs()
+			for b.Loop() {
+				e.giveUp(ld, why)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package webhookexporter
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// dropLogInterval is how often the drop totals are logged.
+const dropLogInterval = 10 * time.Second
+
+// dropLog sums the events dropped per reason and logs one line per reason
+// and interval, and at shutdown, with the total and where their dead
+// letters went. The collector's log sampler (the first lines of a
+// message per second, then 1 in 100) drops most of the per-request drop
+// lines in a burst; a total per interval always reaches the log. Each
+// line's message names the exporter and the reason because the sampler
+// counts lines per message: totals of several exporters or reasons
+// flushed in the same second are not sampled against each other.
+type dropLog struct {
+	logger   *zap.Logger
+	exporter string
+	file     string // the dead-letter file, "" when dead letters are off
+
+	mu     sync.Mutex
+	totals map[string]*dropTotal
+
+	tick    <-chan time.Time
+	stopT   func()
+	done    chan struct{}
+	stopped chan struct{}
+}
+
+type dropTotal struct {
+	events, written, notWritten int
+	detail                      string // the latest one
+	notWrittenErr               string
+}
+
+func newDropLog(logger *zap.Logger, exporter, file string) *dropLog {
+	return &dropLog{logger: logger, exporter: exporter, file: file, totals: map[string]*dropTotal{}}
+}
+
+// add counts events dropped for reason: written of them were written to
+// the dead-letter file, notWritten could not be (writeErr says why).
+func (l *dropLog) add(reason, detail string, events, written, notWritten int, writeErr error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.totals[reason]
+	if t == nil {
+		t = &dropTotal{}
+		l.totals[reason] = t
+	}
+	t.events += events
+	t.written += written
+	t.notWritten += notWritten
+	t.detail = detail
+	if writeErr != nil {
+		t.notWrittenErr = writeErr.Error()
+	}
+}
+
+// flush logs and resets the totals, one line per reason in name order.
+func (l *dropLog) flush() {
+	l.mu.Lock()
+	totals := l.totals
+	l.totals = map[string]*dropTotal{}
+	l.mu.Unlock()
+	reasons := make([]string, 0, len(totals))
+	for r := range totals {
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	for _, r := range reasons {
+		t := totals[r]
+		fields := []zap.Field{
+			zap.String("reason", r),
+			zap.Int("events", t.events),
+			zap.String("last_detail", t.detail),
+		}
+		if l.file == "" {
+			fields = append(fields, zap.String("dead_letters", "off (dead_letter::enabled is false): the events are lost"))
+		} else {
+			fields = append(fields, zap.String("dead_letter_file", l.file), zap.Int("dead_letters_written", t.written))
+		}
+		if t.notWritten > 0 {
+			fields = append(fields, zap.Int("dead_letters_not_written", t.notWritten), zap.String("dead_letter_error", t.notWrittenErr))
+		}
+		l.logger.Error(l.exporter+" dropped events: "+r, fields...)
+	}
+}
+
+// start flushes on every tick until stop.
+func (l *dropLog) start(tick <-chan time.Time, stopTick func()) {
+	l.tick, l.stopT = tick, stopTick
+	l.done, l.stopped = make(chan struct{}), make(chan struct{})
+	go l.run()
+}
+
+func (l *dropLog) startTicker() {
+	t := time.NewTicker(dropLogInterval)
+	l.start(t.C, t.Stop)
+}
+
+func (l *dropLog) run() {
+	defer close(l.stopped)
+	for {
+		select {
+		case <-l.tick:
+			l.flush()
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// stop ends the ticking and logs what is left.
+func (l *dropLog) stop() {
+	if l.done != nil {
+		close(l.done)
+		<-l.stopped
+		l.stopT()
+		l.done = nil
+	}
+	l.flush()
+}

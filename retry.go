@@ -1,0 +1,143 @@
+package webhookexporter
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+)
+
+// The exporter runs the retry_on_failure loop itself, as contrib's
+// Elasticsearch exporter does, rather than leaving it to exporterhelper:
+// exporterhelper's retry sender gives up on a batch (max_elapsed_time, a
+// Retry-After beyond it, shutdown) inside its own code and only logs it,
+// so the exporter could neither dead-letter nor count those events.
+// exporterhelper's retry sender is kept as a relay that never retries on
+// its own (see relayRetryConfig).
+
+// pushLogs delivers one batch, trying the events that failed in a
+// retryable way again as retry_on_failure says, and gives up on them with
+// a reason: retries_exhausted, shutdown or cancelled. Every event given up
+// on is dead-lettered, counted and logged; the error returned is then
+// permanent, since trying the batch again would deliver those events
+// twice once the dead letters are replayed.
+func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	total := ld.LogRecordCount()
+	if total == 0 {
+		return nil
+	}
+	rc := e.cfg.RetryConfig
+	b := newBackoff(rc)
+	var deadline time.Time
+	if rc.Enabled && rc.MaxElapsedTime > 0 {
+		deadline = time.Now().Add(rc.MaxElapsedTime)
+	}
+	for attempt := 1; ; attempt++ {
+		r := e.attempt(ctx, ld)
+		if r.retryErr == nil {
+			switch {
+			case r.dropErr != nil:
+				return consumererror.NewPermanent(r.dropErr)
+			case r.dropped > 0:
+				// As before retries ran here: the last attempt's drops
+				// decide, those of earlier attempts are accounted for.
+				return consumererror.NewPermanent(fmt.Errorf("%d of %d events were refused by the receiver and dropped", r.dropped, ld.LogRecordCount()))
+			}
+			return nil
+		}
+		ld = r.retry
+		var reason, why string
+		var delay time.Duration
+		select {
+		case <-e.stopping:
+			reason, why = reasonShutdown, "the collector shut down before the events could be tried again"
+		case <-ctx.Done():
+			reason, why = reasonCancelled, "the caller gave up waiting ("+ctx.Err().Error()+")"
+		default:
+			switch {
+			case !rc.Enabled:
+				reason, why = reasonRetriesExhausted, "retry_on_failure::enabled is false"
+			default:
+				delay = b.next()
+				if r.throttle > delay {
+					delay = r.throttle
+				}
+				if !deadline.IsZero() && time.Now().Add(delay).After(deadline) {
+					reason = reasonRetriesExhausted
+					why = fmt.Sprintf("the next try, in %s, would come after retry_on_failure::max_elapsed_time (%s)", delay.Round(time.Millisecond), rc.MaxElapsedTime)
+					if r.throttle > 0 {
+						why += fmt.Sprintf("; the receiver asked to wait %s (Retry-After)", r.throttle)
+					}
+				}
+			}
+		}
+		if reason == "" {
+			e.logger.Info("Exporting failed. Will retry the request after interval.",
+				zap.Error(r.retryErr), zap.String("interval", delay.String()))
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				reason, why = reasonCancelled, "the caller gave up waiting ("+ctx.Err().Error()+")"
+			case <-e.stopping:
+				reason, why = reasonShutdown, "the collector shut down while the events waited for a retry"
+			}
+			t.Stop()
+		}
+		if reason == reasonShutdown && e.keepOnRestart {
+			// A persistent queue keeps a batch that shutdown interrupted for
+			// the next start; exporterhelper's retry sender, told of the
+			// shutdown, says so to the queue.
+			return r.retryErr
+		}
+		n := ld.LogRecordCount()
+		detail := fmt.Sprintf("%s, after %d attempts; the last error: %v", why, attempt, r.retryErr)
+		e.giveUp(ld, allDropped(dropped{reason: reason, detail: detail}))
+		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
+	}
+}
+
+// relayRetryConfig is exporterhelper's retry sender's: it never gives up
+// on its own and is handed a retryable error only at shutdown with a
+// persistent queue, which it turns into the shutdown error that makes the
+// queue keep the batch. Being enabled, it is also shut down before the
+// queue drains, as exporterhelper does with retries on.
+func relayRetryConfig() configretry.BackOffConfig {
+	return configretry.BackOffConfig{
+		Enabled:         true,
+		InitialInterval: time.Second,
+		MaxInterval:     time.Second,
+		Multiplier:      1,
+	}
+}
+
+// backoff is retry_on_failure's exponential delay with jitter, as
+// exporterhelper computes it.
+type backoff struct {
+	cfg configretry.BackOffConfig
+	cur time.Duration
+}
+
+func newBackoff(cfg configretry.BackOffConfig) *backoff {
+	return &backoff{cfg: cfg, cur: cfg.InitialInterval}
+}
+
+func (b *backoff) next() time.Duration {
+	d := b.cur
+	if f := b.cfg.RandomizationFactor; f > 0 {
+		delta := f * float64(d)
+		d = time.Duration(float64(d) - delta + rand.Float64()*(2*delta))
+	}
+	if next := time.Duration(float64(b.cur) * b.cfg.Multiplier); next > b.cfg.MaxInterval {
+		b.cur = b.cfg.MaxInterval
+	} else {
+		b.cur = next
+	}
+	return d
+}
