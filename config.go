@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // Names of the built-in formats.
@@ -133,15 +134,16 @@ func validateEndpoint(endpoint string) error {
 	if endpoint == "" {
 		return errors.New("endpoint: required; write the receiver's URL, e.g. endpoint: https://siem.example.com/webhook")
 	}
+	// The endpoint is quoted without user info and query, which may hold secrets.
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return fmt.Errorf("endpoint: %q is not a valid URL (%v); write e.g. https://siem.example.com/webhook", endpoint, err)
+		return fmt.Errorf("endpoint: %q is not a valid URL (%v); write e.g. https://siem.example.com/webhook", redact.URL(endpoint), redact.ParseError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("endpoint: scheme %q is not supported; write an http:// or https:// URL", u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("endpoint: %q has no host; write e.g. https://siem.example.com/webhook", endpoint)
+		return fmt.Errorf("endpoint: %q has no host; write e.g. https://siem.example.com/webhook", redact.URL(endpoint))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // connectionTestType is the event type of the seed's test event.
@@ -31,7 +32,7 @@ func (c *ConnectionCheckConfig) validate() error {
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
-			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", c.Endpoint)
+			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
 	}
 	return nil
 }
@@ -130,6 +131,7 @@ type reader func(p *probe, body []byte)
 // events) and lets read judge the answer.
 func (e *webhookExporter) probeHTTP(ctx context.Context, method, rawURL string, read reader) probe {
 	p := probe{method: method, url: redactedEndpoint(rawURL)}
+	ctx, sent := e.traceSent(ctx)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, http.NoBody)
 	if err != nil {
 		p.reason, p.fix = err.Error(), "check the endpoint"
@@ -142,11 +144,17 @@ func (e *webhookExporter) probeHTTP(ctx context.Context, method, rawURL string, 
 	resp, err := e.client.Do(req)
 	if err != nil {
 		unreachable(&p, err)
+		p.reason = sent.secrets().String(p.reason, 0)
 		return p
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	// What the readers quote of the answer must hold no credential.
+	body = []byte(sent.secrets().String(string(body), 0))
 	p.status = resp.StatusCode
+	if probeRedirect(&p, resp.StatusCode, sent.secrets().String(redirectLocation(resp), 0)) {
+		return p
+	}
 	read(&p, body)
 	return p
 }
@@ -299,6 +307,9 @@ func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
 		return p
 	}
 	p.status = resp.status
+	if probeRedirect(&p, resp.status, resp.location) {
+		return p
+	}
 	switch {
 	case resp.status >= 200 && resp.status <= 299:
 		p.ok = true

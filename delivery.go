@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 const (
@@ -103,6 +104,10 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.markRetry(req, err, 0)
 		return
 	}
+	if isRedirect(resp.status) {
+		d.redirected(req, resp)
+		return
+	}
 	if d.e.reader != nil {
 		if results := d.e.reader.ReadResponse(req, resp.status, resp.body); results != nil {
 			d.apply(req, resp, results)
@@ -132,7 +137,16 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var drops []droppedGroup
+	redacted := map[string]string{} // a reason is often the same for all events
 	for i, r := range results {
+		if r.Reason != "" {
+			reason, ok := redacted[r.Reason]
+			if !ok {
+				reason = resp.redact(r.Reason)
+				redacted[r.Reason] = reason
+			}
+			r.Reason = reason
+		}
 		idx := req.Events[i]
 		switch r.Outcome {
 		case formats.Retry:
@@ -284,19 +298,34 @@ type response struct {
 	status     int
 	body       []byte
 	retryAfter time.Duration
+	location   string // of a 3xx, for log lines: no user info, no query
+	// sent is what the request carried, to be taken out of texts made of
+	// the answer; secrets is built from it on first use.
+	sent    *sentHeaders
+	secrets *redact.Secrets
+}
+
+// redact takes the request's credentials out of text made of the answer.
+func (r *response) redact(text string) string {
+	return r.redactor().String(text, 0)
+}
+
+func (r *response) redactor() *redact.Secrets {
+	if r.secrets == nil {
+		r.secrets = r.sent.secrets()
+	}
+	return r.secrets
 }
 
 func (r *response) err(endpoint string) error {
 	return fmt.Errorf("request to %s answered %d %s: %s", endpoint, r.status, http.StatusText(r.status), r.snippet())
 }
 
-// snippet is the start of the body, safe to put in one log line.
+// snippet is the start of the body, safe to put in one log line: the
+// credentials are taken out before it is cut, so none is cut in half.
 func (r *response) snippet() string {
-	b := r.body
-	if len(b) > logBodyBytes {
-		b = b[:logBodyBytes]
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	b := r.body[:min(len(r.body), maxErrorBodyBytes)]
+	return strings.ToValidUTF8(r.redactor().String(string(b), logBodyBytes), "\uFFFD")
 }
 
 // post sends one body, held by lease, and reads the answer.
@@ -304,6 +333,7 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	if e.client == nil {
 		return nil, errNoClient
 	}
+	ctx, sent := e.traceSent(ctx)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, http.NoBody)
 	if err != nil {
 		return nil, err
@@ -321,17 +351,7 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		if urlErr, ok := errors.AsType[*url.Error](err); ok {
-			// The configured URL may hold a secret in its user info or query.
-			urlErr.URL = e.endpoint
-		}
-		if reason, ok := untrustedCertificate(err); ok {
-			return nil, fmt.Errorf("request to %s failed: %s; %s", e.endpoint, reason, fixCertificate)
-		}
-		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			return nil, fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", e.endpoint, e.cfg.ClientConfig.Timeout, err)
-		}
-		return nil, fmt.Errorf("request to %s failed: %w", e.endpoint, err)
+		return nil, sent.secrets().Error(e.requestError(ctx, err))
 	}
 	defer resp.Body.Close()
 
@@ -339,7 +359,10 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	if e.reader != nil {
 		limit = maxResultBodyBytes
 	}
-	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
+	if isRedirect(resp.StatusCode) {
+		out.location = out.redact(redirectLocation(resp))
+	}
 	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil, fmt.Errorf("reading the answer of %s: %w", e.endpoint, err)
@@ -347,6 +370,21 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	// Drain what is left so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
 	return out, nil
+}
+
+// requestError says why a request got no answer.
+func (e *webhookExporter) requestError(ctx context.Context, err error) error {
+	if urlErr, ok := errors.AsType[*url.Error](err); ok {
+		// The configured URL may hold a secret in its user info or query.
+		urlErr.URL = e.endpoint
+	}
+	if reason, ok := untrustedCertificate(err); ok {
+		return fmt.Errorf("request to %s failed: %s; %s", e.endpoint, reason, fixCertificate)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", e.endpoint, e.cfg.ClientConfig.Timeout, err)
+	}
+	return fmt.Errorf("request to %s failed: %w", e.endpoint, err)
 }
 
 // retryAfter reads Retry-After in both its forms: seconds or an HTTP date.

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
@@ -28,7 +29,9 @@ type webhookExporter struct {
 	reader    formats.ResponseReader
 	mapper    mapper
 	arrays    eventPool
-	endpoint  string // for log lines: no user info, no query
+	endpoint  string   // for log lines: no user info, no query
+	secrets   []string // of the config, for redacting what receivers echo
+	tracing   bool     // the client's spans record, see redactingTracerProvider
 	userAgent string
 	client    *http.Client
 
@@ -73,6 +76,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 			lazyIDs:            readsIDs && !ids.ReadsIDs(),
 		},
 		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
+		secrets:   configSecrets(cfg),
 		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
 	}
 	e.id = set.ID.String()
@@ -140,10 +144,16 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 			return err
 		}
 	}
-	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), e.settings)
+	set := e.settings
+	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
+		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: e.secrets}
+		e.tracing = true
+	}
+	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), set)
 	if err != nil {
 		return err
 	}
+	client.CheckRedirect = noRedirects
 	e.client = client
 	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {

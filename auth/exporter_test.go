@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,6 +24,8 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
@@ -38,6 +41,12 @@ func (h host) GetExtensions() map[component.ID]component.Component { return h.ex
 // exportThrough starts the extension configured by authConf (collector
 // YAML as a map) and a webhook exporter using it, delivering to endpoint.
 func exportThrough(t *testing.T, endpoint string, authConf map[string]any, tune func(*webhookexporter.Config)) func(plog.Logs) error {
+	t.Helper()
+	return exportThroughLogging(t, endpoint, authConf, tune, zapcore.NewNopCore())
+}
+
+// exportThroughLogging is exportThrough with the exporter logging to core.
+func exportThroughLogging(t *testing.T, endpoint string, authConf map[string]any, tune func(*webhookexporter.Config), core zapcore.Core) func(plog.Logs) error {
 	t.Helper()
 	id := component.MustNewIDWithName("webhookauth", "test")
 	af := auth.NewFactory()
@@ -60,7 +69,9 @@ func exportThrough(t *testing.T, endpoint string, authConf map[string]any, tune 
 		tune(cfg)
 	}
 	require.NoError(t, confmap.Validate(cfg))
-	exp, err := ef.CreateLogs(context.Background(), exportertest.NewNopSettings(ef.Type()), cfg)
+	set := exportertest.NewNopSettings(ef.Type())
+	set.Logger = zap.New(core)
+	exp, err := ef.CreateLogs(context.Background(), set, cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), host{exts: map[component.ID]component.Component{id: ext}}))
 	t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })
@@ -218,4 +229,43 @@ func TestExporterSeedSchemeRefusesNDJSON(t *testing.T) {
 	assert.Contains(t, err.Error(), "use scheme raw")
 	assert.True(t, consumererror.IsPermanent(err), "not retried: the same body fails the same way")
 	assert.Empty(t, rec.Requests())
+}
+
+// TestExporterRedirectSendsNoCredentialElsewhere: with the extension as
+// authenticator (its RoundTripper would run again on each hop), a 307 or
+// 308 to another host sends it nothing, and the events are retried to the
+// endpoint.
+func TestExporterRedirectSendsNoCredentialElsewhere(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for name, conf := range map[string]map[string]any{
+			"api_key":      {"api_key": map[string]any{"value": "k-redirect"}},
+			"bearer_token": {"bearer_token": "tok-redirect"},
+			"basic":        {"basic": map[string]any{"username": "u", "password": "pw-redirect"}},
+		} {
+			t.Run(fmt.Sprintf("%d/%s", status, name), func(t *testing.T) {
+				other := auth.NewRecorder(t, nil)
+				rec := auth.NewRecorder(t, func(_ *http.Request, n int) int {
+					if n == 0 {
+						return status
+					}
+					return http.StatusOK
+				})
+				// Set before the first request, which comes from this goroutine.
+				rec.Config.Handler = redirectFirst(rec.Config.Handler, other.URL+"/moved")
+				send := exportThrough(t, rec.URL, conf, nil)
+				require.NoError(t, send(events(t, seedData)))
+				assert.Empty(t, other.Requests(), "nothing reaches the Location")
+				assert.Len(t, rec.Requests(), 2, "the redirect, then the retry to the endpoint")
+			})
+		}
+	}
+}
+
+// redirectFirst sets a Location on every answer of next.
+func redirectFirst(next http.Handler, location string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", location)
+		next.ServeHTTP(w, r)
+	})
 }

@@ -161,5 +161,7 @@ func tokenClient(ctx context.Context, c *OAuth2Config) (*http.Client, error) {
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsCfg
-	return &http.Client{Transport: transport, Timeout: c.Timeout}, nil
+	// A redirect would re-POST client_secret to wherever Location points.
+	noRedirects := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &http.Client{Transport: transport, Timeout: c.Timeout, CheckRedirect: noRedirects}, nil
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // tokenSource caches one client-credentials token for all requests.
@@ -67,7 +70,7 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 	s.cc.ClientSecret = secret
 	tok, err := s.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
 	if err != nil {
-		err = tokenError(s.cfg.TokenURL, err, secret)
+		err = tokenError(s.cfg.TokenURL, err, s.sentSecrets(secret))
 		s.logger.Warn("OAuth2 token request failed", zap.Error(err))
 		return nil, err
 	}
@@ -81,6 +84,18 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 		zap.String("token_url", redactURL(s.cfg.TokenURL)),
 		zap.Time("expiry", tok.Expiry))
 	return tok, nil
+}
+
+// sentSecrets is what a token request carried and what a token server
+// may echo: the secret as a form field and inside Basic (where x/oauth2
+// URL-encodes id and secret), and the tokens held so far.
+func (s *tokenSource) sentSecrets(secret string) *redact.Secrets {
+	id := s.cfg.ClientID
+	rd := redact.New(secret, id+":"+secret, url.QueryEscape(id)+":"+url.QueryEscape(secret))
+	if s.tok != nil {
+		rd.Add(s.tok.AccessToken, s.tok.RefreshToken)
+	}
+	return rd
 }
 
 // renewal is when tok is to be replaced: expiry_buffer before it expires.

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configtls"
 
 	"github.com/sentyr/webhookexporter/internal/configcheck"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 const (
@@ -81,8 +82,8 @@ func (c *OAuth2Config) Validate() error {
 // URL before it goes into a message.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
+	if err != nil || u.Opaque != "" {
+		return redact.URL(raw)
 	}
 	u.User = nil
 	if u.RawQuery != "" {

@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -186,4 +187,25 @@ func TestOAuth2ClientSecretFile(t *testing.T) {
 
 	writeSecret(t, path, testClientSecret+"\n", time.Now())
 	post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
+}
+
+// TestOAuth2TokenRedirectIsNotFollowed: a token endpoint that answers 307
+// does not get client_secret sent on to its Location.
+func TestOAuth2TokenRedirectIsNotFollowed(t *testing.T) {
+	ts := newTokenServer(t, time.Hour)
+	moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, ts.tokenURL(), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(moved.Close)
+	rec := newRecorder(t, ts.protected)
+	ext, _ := startExtension(t, oauthCfg(moved.URL+"/oauth/token", testClientSecret))
+	client := clientWith(t, ext, rec.URL, "")
+
+	req, err := http.NewRequest(http.MethodPost, rec.URL, strings.NewReader(`{}`))
+	require.NoError(t, err)
+	_, err = client.Do(req)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "307")
+	assert.Zero(t, ts.fetches.Load(), "nothing reaches the Location")
+	assert.Empty(t, rec.requests())
 }

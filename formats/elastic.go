@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // DefaultElasticDataKey is where the seed's ECS document keeps the data.
@@ -42,7 +44,7 @@ type elasticTarget struct {
 func parseElasticEndpoint(endpoint string) (elasticTarget, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return elasticTarget{}, fmt.Errorf("endpoint: %q is not a valid URL", endpoint)
+		return elasticTarget{}, fmt.Errorf("endpoint: %q is not a valid URL", redact.URL(endpoint))
 	}
 	path := strings.TrimSuffix(u.Path, "/")
 	var t elasticTarget
