@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zeebo/xxh3"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
@@ -101,6 +102,15 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
 	resp, err := d.e.post(ctx, d.key(req), req.Body, lease)
 	if err != nil {
+		if consumererror.IsPermanent(err) {
+			// The transport refused the request itself (an authenticator
+			// that cannot sign this body): the same body fails the same
+			// way on every retry.
+			d.e.logger.Error("The request could not be sent; its events are dropped",
+				zap.String("endpoint", d.e.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
+			d.markDrop(req, dropped{reason: reasonEncodingFailed, detail: err.Error()})
+			return
+		}
 		d.markRetry(req, err, 0)
 		return
 	}

@@ -223,16 +223,22 @@ type attemptResult struct {
 	throttle time.Duration // the receiver's Retry-After
 	dropped  int
 	dropErr  error // why the whole batch was dropped, if it was
+	// firstDrop is the reason of the first event dropped, for the error.
+	firstDrop string
 }
 
 // resultOf sums up an attempt from the outcome of each event.
 func resultOf(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
 	r := attemptResult{dropped: dropped}
+	retrying := false
 	for _, o := range outcomes {
-		if o.Outcome == formats.Retry {
+		if o.Outcome == formats.Drop && r.firstDrop == "" {
+			r.firstDrop = o.Reason
+		}
+		if o.Outcome == formats.Retry && !retrying {
+			retrying = true
 			r.retry = subsetLogs(ld, outcomes, formats.Retry)
 			r.retryErr, r.throttle = retryErr, throttle
-			break
 		}
 	}
 	return r

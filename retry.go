@@ -46,7 +46,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			case r.dropped > 0:
 				// As before retries ran here: the last attempt's drops
 				// decide, those of earlier attempts are accounted for.
-				return consumererror.NewPermanent(fmt.Errorf("%d of %d events were refused by the receiver and dropped", r.dropped, ld.LogRecordCount()))
+				return consumererror.NewPermanent(fmt.Errorf("%d of %d events were dropped; the first: %s", r.dropped, ld.LogRecordCount(), r.firstDrop))
 			}
 			return nil
 		}

@@ -1,7 +1,7 @@
 package e2e
 
 // TestExamplesValidate checks every collector config that users copy: each
-// ```yaml block of README.md and each examples/*.yaml, with the
+// ```yaml block of README.md and docs/*.md and each examples/*.yaml, with the
 // distribution's own `validate` command, so a config that names a missing
 // component, a misspelt field or a value the exporter refuses fails here.
 //
@@ -69,8 +69,8 @@ func readmeExamples(t *testing.T, path string) []example {
 		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
 			block = append(block, lines[i])
 		}
-		require.Less(t, i, len(lines), "README.md:%d: the yaml block is not closed", start+1)
-		ex := example{name: fmt.Sprintf("README.md:%d", start+1), text: strings.Join(block, "\n") + "\n"}
+		require.Less(t, i, len(lines), "%s:%d: the yaml block is not closed", filepath.Base(path), start+1)
+		ex := example{name: fmt.Sprintf("%s:%d", filepath.Base(path), start+1), text: strings.Join(block, "\n") + "\n"}
 		for j := start - 1; j >= 0; j-- {
 			prev := strings.TrimSpace(lines[j])
 			if prev == "" {
@@ -174,6 +174,12 @@ func TestExamplesValidate(t *testing.T) {
 	bin := distribution(t)
 
 	readme := readmeExamples(t, filepath.Join(root, "README.md"))
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	require.NotEmpty(t, docs, "docs/ has pages")
+	for _, doc := range docs {
+		readme = append(readme, readmeExamples(t, doc)...)
+	}
 	files := fileExamples(t, root)
 	// Guards against a parser that silently finds nothing.
 	require.NotEmpty(t, readme, "README.md has yaml blocks")
