@@ -182,18 +182,28 @@ var (
 	typeOfReflectValue = reflect.TypeFor[reflect.Value]()
 )
 
-// shallowSize is what a value costs without what it shares: a string's
-// bytes, a container's items.
-func shallowSize(v *exec.Value) int {
+// underlying is the value v holds, through interfaces and pointers; false
+// for nothing or nil.
+func underlying(v *exec.Value) (reflect.Value, bool) {
 	if v == nil || !v.Val.IsValid() {
-		return 0
+		return reflect.Value{}, false
 	}
 	rv := v.Val
 	for rv.Kind() == reflect.Interface || rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
-			return 0
+			return reflect.Value{}, false
 		}
 		rv = rv.Elem()
+	}
+	return rv, true
+}
+
+// shallowSize is what a value costs without what it shares: a string's
+// bytes, a container's items.
+func shallowSize(v *exec.Value) int {
+	rv, ok := underlying(v)
+	if !ok {
+		return 0
 	}
 	switch rv.Kind() {
 	case reflect.String:
@@ -267,15 +277,9 @@ func addDeepSize(rv reflect.Value, n *int, limit int) {
 // itemCount is how many items iterating v yields: runes of a string,
 // entries of a container.
 func itemCount(v *exec.Value) int {
-	if v == nil || !v.Val.IsValid() {
+	rv, ok := underlying(v)
+	if !ok {
 		return 0
-	}
-	rv := v.Val
-	for rv.Kind() == reflect.Interface || rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return 0
-		}
-		rv = rv.Elem()
 	}
 	switch rv.Kind() {
 	case reflect.String:
