@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	webhookexporter "github.com/sentyr/webhookexporter"
+	"github.com/sentyr/webhookexporter/auth"
+)
+
+// host offers the started extension to the exporter, as the collector does.
+type host map[component.ID]component.Component
+
+func (h host) GetExtensions() map[component.ID]component.Component { return h }
+
+type previewer struct {
+	id       string
+	endpoint string
+	redact   map[string]bool // header names whose values are credentials
+	exp      exporter.Logs
+	ext      extension.Extension
+	recs     []*recorder
+	logs     *observer.ObservedLogs
+
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+// build loads, validates and starts the exporter id (or the only one) and
+// the webhookauth extension it names, pointed at local recorders.
+func build(ctx context.Context, conf *confmap.Conf, id string) (*previewer, error) {
+	id, expConf, err := pickExporter(conf, id)
+	if err != nil {
+		return nil, configError{err}
+	}
+	cid := component.ID{}
+	if err := cid.UnmarshalText([]byte(id)); err != nil {
+		return nil, configError{err}
+	}
+	ef := webhookexporter.NewFactory()
+	cfg := ef.CreateDefaultConfig().(*webhookexporter.Config)
+	if err := expConf.Unmarshal(cfg); err != nil {
+		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	if err := confmap.Validate(cfg); err != nil {
+		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	p := &previewer{id: id, endpoint: cfg.ClientConfig.Endpoint, redact: map[string]bool{
+		"Authorization": true, "Proxy-Authorization": true, "Dd-Api-Key": true, "X-Api-Key": true, "Cookie": true,
+	}}
+	for _, pair := range cfg.ClientConfig.Headers {
+		p.redact[textprotoKey(pair.Name)] = true
+	}
+	h := host{}
+	if a := cfg.ClientConfig.Auth; a.HasValue() {
+		aid := a.Get().AuthenticatorID
+		ext, err := p.startExtension(ctx, conf, aid)
+		if err != nil {
+			return nil, err
+		}
+		h[aid] = ext
+	}
+
+	target, err := url.Parse(cfg.ClientConfig.Endpoint)
+	if err != nil {
+		p.close(ctx)
+		return nil, configError{err}
+	}
+	rec := newRecorder(target, &p.reqs, &p.mu, successAnswer(cfg.Format))
+	p.recs = append(p.recs, rec)
+	cfg.ClientConfig.Endpoint = rec.localURL()
+	// The preview is one synchronous export: no queue, no retries, and no
+	// dead-letter file written by a preview.
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	cfg.RetryConfig.Enabled = false
+	cfg.DeadLetter.Enabled = false
+
+	core, logs := observer.New(zapcore.WarnLevel)
+	p.logs = logs
+	set := exportertest.NewNopSettings(ef.Type())
+	set.ID = cid
+	set.Logger = zap.New(core)
+	exp, err := ef.CreateLogs(ctx, set, cfg)
+	if err != nil {
+		p.close(ctx)
+		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	if err := exp.Start(ctx, h); err != nil {
+		p.close(ctx)
+		return nil, fmt.Errorf("exporters::%s: start: %w", id, err)
+	}
+	p.exp = exp
+	return p, nil
+}
+
+func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid component.ID) (extension.Extension, error) {
+	key := "extensions" + confmap.KeyDelimiter + aid.String()
+	if aid.Type() != auth.NewFactory().Type() || !conf.IsSet(key) {
+		return nil, configError{fmt.Errorf("exporters::%s: auth: authenticator %q is not a webhookauth extension of the configuration", p.id, aid)}
+	}
+	extConf, err := conf.Sub(key)
+	if err != nil {
+		return nil, configError{err}
+	}
+	af := auth.NewFactory()
+	acfg := af.CreateDefaultConfig().(*auth.Config)
+	if err := extConf.Unmarshal(acfg); err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	if err := confmap.Validate(acfg); err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	// The token request goes to a recorder that answers with a made-up
+	// token: it is shown, not made.
+	if acfg.OAuth2.HasValue() {
+		o := acfg.OAuth2.Get()
+		target, err := url.Parse(o.TokenURL)
+		if err != nil {
+			return nil, configError{err}
+		}
+		rec := newRecorder(target, &p.reqs, &p.mu, tokenAnswer)
+		p.recs = append(p.recs, rec)
+		o.TokenURL = rec.localURL()
+	}
+	ext, err := af.Create(ctx, extensiontest.NewNopSettings(af.Type()), acfg)
+	if err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	if err := ext.Start(ctx, host{}); err != nil {
+		return nil, fmt.Errorf("%s: start: %w", key, err)
+	}
+	p.ext = ext
+	return ext, nil
+}
+
+func (p *previewer) export(ctx context.Context, ld plog.Logs) error {
+	return p.exp.ConsumeLogs(ctx, ld)
+}
+
+func (p *previewer) close(ctx context.Context) {
+	if p.exp != nil {
+		_ = p.exp.Shutdown(ctx)
+	}
+	if p.ext != nil {
+		_ = p.ext.Shutdown(ctx)
+	}
+	for _, r := range p.recs {
+		r.srv.Close()
+	}
+}
+
+// print writes each recorded request and each event the exporter dropped.
+func (p *previewer) print(out io.Writer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, r := range p.reqs {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		fmt.Fprintf(out, "%s %s\n", r.method, r.url)
+		names := make([]string, 0, len(r.header))
+		for k := range r.header {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			for _, v := range r.header[k] {
+				fmt.Fprintf(out, "%s: %s\n", k, p.headerValue(k, v))
+			}
+		}
+		fmt.Fprintln(out)
+		body := r.body
+		if strings.HasPrefix(r.header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			body = redactForm(body)
+		}
+		fmt.Fprintln(out, string(body))
+		if pb := pretty(body); pb != string(body) {
+			fmt.Fprintln(out, "\nindented:")
+			fmt.Fprintln(out, strings.TrimRight(pb, "\n"))
+		}
+	}
+	for _, e := range p.logs.All() {
+		if e.Level < zapcore.ErrorLevel {
+			continue
+		}
+		fmt.Fprintf(out, "\ndropped: %s", e.Message)
+		for _, f := range e.Context {
+			enc := zapcore.NewMapObjectEncoder()
+			f.AddTo(enc)
+			for k, v := range enc.Fields {
+				fmt.Fprintf(out, " %s=%v", k, v)
+			}
+		}
+		fmt.Fprintln(out)
+	}
+}
+
+func (p *previewer) headerValue(name, v string) string {
+	if !p.redact[name] {
+		return v
+	}
+	if scheme, _, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Splunk")) {
+		return scheme + " " + string(configopaque.String("x").String()[:len("[REDACTED]")])
+	}
+	return configopaque.String(v).String()
+}
+
+// pretty indents a JSON or NDJSON body; any other body is shown as sent.
+func pretty(body []byte) string {
+	if json.Valid(body) {
+		var b bytes.Buffer
+		if json.Indent(&b, body, "", "  ") == nil {
+			return b.String()
+		}
+	}
+	lines := bytes.Split(bytes.TrimRight(body, "\n"), []byte("\n"))
+	if len(lines) > 1 {
+		var b bytes.Buffer
+		for _, l := range lines {
+			if !json.Valid(l) {
+				return string(body)
+			}
+			_ = json.Indent(&b, l, "", "  ")
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	return string(body)
+}
+
+func textprotoKey(s string) string {
+	return http.CanonicalHeaderKey(s)
+}
