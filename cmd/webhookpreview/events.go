@@ -21,11 +21,11 @@ var fixedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 
 // jsonlEvent is one line of examples/events.jsonl.
 type jsonlEvent struct {
-	Type      string         `json:"type"`
-	EventType string         `json:"event_type"`
-	Severity  string         `json:"severity"`
-	Timestamp string         `json:"timestamp"`
-	Data      map[string]any `json:"data"`
+	Type      string          `json:"type"`
+	EventType string          `json:"event_type"`
+	Severity  string          `json:"severity"`
+	Timestamp string          `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
 }
 
 // eventsFromJSONL maps each line as examples/quickstart.yaml's filelog
@@ -65,7 +65,10 @@ func eventsFromJSONL(b []byte) (plog.Logs, error) {
 		if e.Severity != "" {
 			lr.Attributes().PutStr("severity", e.Severity)
 		}
-		if err := lr.Body().SetEmptyMap().FromRaw(e.Data); err != nil {
+		if len(e.Data) == 0 {
+			e.Data = json.RawMessage("{}")
+		}
+		if err := setJSON(lr.Body(), e.Data); err != nil {
 			return ld, fmt.Errorf("line %d: data: %w", n, err)
 		}
 	}

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
 )
 
 func main() {
@@ -81,4 +80,3 @@ func preview(ctx context.Context, o options, out io.Writer) error {
 	p.print(out)
 	return nil
 }
-

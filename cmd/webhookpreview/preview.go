@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -192,6 +194,12 @@ func (p *previewer) print(out io.Writer) {
 		}
 		fmt.Fprintln(out)
 		body := r.body
+		if enc := r.header.Get("Content-Encoding"); enc != "" {
+			if plain, err := decompress(enc, body); err == nil {
+				fmt.Fprintf(out, "(%d bytes sent %s-compressed; decompressed:)\n", len(body), enc)
+				body = plain
+			}
+		}
 		if strings.HasPrefix(r.header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 			body = redactForm(body)
 		}
@@ -248,6 +256,25 @@ func pretty(body []byte) string {
 		return b.String()
 	}
 	return string(body)
+}
+
+// decompress undoes gzip or zlib for display; other encodings are shown
+// as sent.
+func decompress(enc string, body []byte) ([]byte, error) {
+	var r io.Reader
+	var err error
+	switch enc {
+	case "gzip":
+		r, err = gzip.NewReader(bytes.NewReader(body))
+	case "deflate", "zlib":
+		r, err = zlib.NewReader(bytes.NewReader(body))
+	default:
+		return nil, fmt.Errorf("%s: not shown decompressed", enc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }
 
 func textprotoKey(s string) string {
