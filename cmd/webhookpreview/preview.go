@@ -90,7 +90,7 @@ func build(ctx context.Context, conf *confmap.Conf, id string) (*previewer, erro
 		p.close(ctx)
 		return nil, configError{err}
 	}
-	rec := newRecorder(target, &p.reqs, &p.mu, successAnswer(cfg.Format))
+	rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, successAnswer(cfg.Format))
 	p.recs = append(p.recs, rec)
 	cfg.ClientConfig.Endpoint = rec.localURL()
 	// The preview is one synchronous export: no queue, no retries, and no
@@ -142,7 +142,7 @@ func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid 
 		if err != nil {
 			return nil, configError{err}
 		}
-		rec := newRecorder(target, &p.reqs, &p.mu, tokenAnswer)
+		rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, tokenAnswer)
 		p.recs = append(p.recs, rec)
 		o.TokenURL = rec.localURL()
 	}
@@ -177,6 +177,15 @@ func (p *previewer) close(ctx context.Context) {
 func (p *previewer) print(out io.Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Requests may go out concurrently; the preview shows them in a stable
+	// order: token requests first, then by body.
+	sort.SliceStable(p.reqs, func(i, j int) bool {
+		a, b := p.reqs[i], p.reqs[j]
+		if a.seq != b.seq {
+			return a.seq < b.seq
+		}
+		return bytes.Compare(a.body, b.body) < 0
+	})
 	for i, r := range p.reqs {
 		if i > 0 {
 			fmt.Fprintln(out)

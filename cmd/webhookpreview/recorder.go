@@ -13,6 +13,7 @@ import (
 
 // recorded is one request as the recorder received it.
 type recorded struct {
+	seq         int // the recorder's place: token requests come first
 	method, url string
 	header      http.Header
 	body        []byte
@@ -30,7 +31,7 @@ type recorder struct {
 	reqs *[]recorded
 }
 
-func newRecorder(target *url.URL, reqs *[]recorded, mu *sync.Mutex, answer func(*http.Request, []byte) (int, string)) *recorder {
+func newRecorder(seq int, target *url.URL, reqs *[]recorded, mu *sync.Mutex, answer func(*http.Request, []byte) (int, string)) *recorder {
 	rec := &recorder{target: target, answer: answer, reqs: reqs}
 	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -39,7 +40,7 @@ func newRecorder(target *url.URL, reqs *[]recorded, mu *sync.Mutex, answer func(
 		h := r.Header.Clone()
 		h.Set("Host", target.Host)
 		mu.Lock()
-		*reqs = append(*reqs, recorded{method: r.Method, url: u.String(), header: h, body: body})
+		*reqs = append(*reqs, recorded{seq: seq, method: r.Method, url: u.String(), header: h, body: body})
 		mu.Unlock()
 		status, text := answer(r, body)
 		if text != "" {
