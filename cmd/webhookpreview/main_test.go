@@ -181,3 +181,16 @@ func TestPrintedSignatureVerifiesWithTheGuide(t *testing.T) {
 		assert.Equal(t, want, strings.TrimSpace(string(res)), "secret %q", secret)
 	}
 }
+
+// TestShowsWhatIsDropped: a template that renders invalid JSON sends
+// nothing, and the command prints the exporter's reason for the drop.
+func TestShowsWhatIsDropped(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "bad-template.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("exporters:\n  webhook:\n    endpoint: https://api.example.com/alerts\n    format: custom\n    custom:\n      template: '{\"type\": {{ event_type }}}'\n      batch: event\n"), 0o600))
+	out, errOut, code := previewOut(t, "-config", cfg)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "no request would be sent\n")
+	assert.Contains(t, out, "dropped: An event could not be encoded; it is dropped")
+	assert.Contains(t, out, "reason=custom::template: the rendered payload is not valid JSON")
+	assert.NotContains(t, out, "Exporting failed")
+}

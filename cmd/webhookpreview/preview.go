@@ -177,6 +177,9 @@ func (p *previewer) close(ctx context.Context) {
 func (p *previewer) print(out io.Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.reqs) == 0 {
+		fmt.Fprintln(out, "no request would be sent")
+	}
 	// Requests may go out concurrently; the preview shows them in a stable
 	// order: token requests first, then by body.
 	sort.SliceStable(p.reqs, func(i, j int) bool {
@@ -219,16 +222,24 @@ func (p *previewer) print(out io.Writer) {
 		}
 	}
 	for _, e := range p.logs.All() {
-		if e.Level < zapcore.ErrorLevel {
+		// exporterhelper's line about the missing queue is about the
+		// preview's own settings (it exports without a queue), not the
+		// configuration's.
+		if e.Level < zapcore.ErrorLevel || strings.HasPrefix(e.Message, "Exporting failed") {
 			continue
 		}
 		fmt.Fprintf(out, "\ndropped: %s", e.Message)
+		enc := zapcore.NewMapObjectEncoder()
 		for _, f := range e.Context {
-			enc := zapcore.NewMapObjectEncoder()
 			f.AddTo(enc)
-			for k, v := range enc.Fields {
-				fmt.Fprintf(out, " %s=%v", k, v)
-			}
+		}
+		keys := make([]string, 0, len(enc.Fields))
+		for k := range enc.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(out, " %s=%v", k, enc.Fields[k])
 		}
 		fmt.Fprintln(out)
 	}
