@@ -194,3 +194,38 @@ func TestShowsWhatIsDropped(t *testing.T) {
 	assert.Contains(t, out, "reason=custom::template: the rendered payload is not valid JSON")
 	assert.NotContains(t, out, "Exporting failed")
 }
+
+// TestTokenRequestShownNotMade: with OAuth2 the token request is printed
+// first, addressed to the configured token URL, and neither the client
+// secret nor the made-up token is printed.
+func TestTokenRequestShownNotMade(t *testing.T) {
+	const clientSecret = "s3cr3t-client-value"
+	cfg := filepath.Join(t.TempDir(), "oauth2.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(`extensions:
+  webhookauth/oauth:
+    oauth2:
+      token_url: https://auth.example.com/oauth/token
+      client_id: sentyr
+      client_secret: `+clientSecret+`
+exporters:
+  webhook:
+    endpoint: https://siem.example.com/in
+    auth:
+      authenticator: webhookauth/oauth
+`), 0o600))
+	out, errOut, code := previewOut(t, "-config", cfg)
+	require.Equal(t, 0, code, errOut)
+	assert.True(t, strings.HasPrefix(out, "POST https://auth.example.com/oauth/token\n"), out)
+	assert.Contains(t, out, "\n\nPOST https://siem.example.com/in\n")
+	assert.Contains(t, out, "Authorization: Bearer [REDACTED]\n")
+	assert.NotContains(t, out, clientSecret)
+	assert.NotContains(t, out, "preview-access-token")
+}
+
+// TestOTLPEvents: -otlp reads OTLP/JSON logs, here the README's example.
+func TestOTLPEvents(t *testing.T) {
+	out, errOut, code := previewOut(t, "-config", "../../examples/quickstart.yaml", "-otlp", "../../examples/event.otlp.json")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "POST http://127.0.0.1:8088/events\n")
+	assert.Contains(t, out, `"event_type": "file_shared_externally"`)
+}
