@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -102,7 +103,7 @@ func TestSameRequestAsTheExporter(t *testing.T) {
 	conf, err := loadConfig(ctx, "../../examples/hmac.yaml")
 	require.NoError(t, err)
 
-	p, err := build(ctx, conf, "")
+	p, err := build(ctx, conf, "", nil)
 	require.NoError(t, err)
 	ld, err := loadEvents("", "")
 	require.NoError(t, err)
@@ -228,4 +229,31 @@ func TestOTLPEvents(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "POST http://127.0.0.1:8088/events\n")
 	assert.Contains(t, out, `"event_type": "file_shared_externally"`)
+}
+
+// TestSendVerdicts: with -send the request reaches the configured
+// endpoint, its answer is printed, and the verdict is the exporter's.
+func TestSendVerdicts(t *testing.T) {
+	for status, want := range map[int]string{
+		http.StatusOK:                 "verdict: delivered\n",
+		http.StatusServiceUnavailable: "verdict: retried",
+		http.StatusBadRequest:         "verdict: dropped",
+	} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			var got []byte
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got, _ = io.ReadAll(r.Body)
+				w.WriteHeader(status)
+				_, _ = io.WriteString(w, "answer from the endpoint")
+			}))
+			defer srv.Close()
+			cfg := filepath.Join(t.TempDir(), "send.yaml")
+			require.NoError(t, os.WriteFile(cfg, []byte("exporters:\n  webhook:\n    endpoint: "+srv.URL+"/in\n"), 0o600))
+			out, errOut, code := previewOut(t, "-config", cfg, "-send")
+			require.Equal(t, 0, code, errOut)
+			assert.Contains(t, string(got), `"event_type":"file_shared_externally"`)
+			assert.Contains(t, out, "answered: "+strconv.Itoa(status)+" "+http.StatusText(status)+" answer from the endpoint\n")
+			assert.Contains(t, out, want)
+		})
+	}
 }

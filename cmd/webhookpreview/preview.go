@@ -45,6 +45,7 @@ type previewer struct {
 	ext      extension.Extension
 	recs     []*recorder
 	logs     *observer.ObservedLogs
+	forward  forwarder // with -send
 
 	mu   sync.Mutex
 	reqs []recorded
@@ -52,7 +53,7 @@ type previewer struct {
 
 // build loads, validates and starts the exporter id (or the only one) and
 // the webhookauth extension it names, pointed at local recorders.
-func build(ctx context.Context, conf *confmap.Conf, id string) (*previewer, error) {
+func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder) (*previewer, error) {
 	id, expConf, err := pickExporter(conf, id)
 	if err != nil {
 		return nil, configError{err}
@@ -69,7 +70,7 @@ func build(ctx context.Context, conf *confmap.Conf, id string) (*previewer, erro
 	if err := confmap.Validate(cfg); err != nil {
 		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
 	}
-	p := &previewer{id: id, endpoint: cfg.ClientConfig.Endpoint, redact: map[string]bool{
+	p := &previewer{id: id, endpoint: cfg.ClientConfig.Endpoint, forward: forward, redact: map[string]bool{
 		"Authorization": true, "Proxy-Authorization": true, "Dd-Api-Key": true, "X-Api-Key": true, "Cookie": true,
 	}}
 	for _, pair := range cfg.ClientConfig.Headers {
@@ -90,7 +91,7 @@ func build(ctx context.Context, conf *confmap.Conf, id string) (*previewer, erro
 		p.close(ctx)
 		return nil, configError{err}
 	}
-	rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, successAnswer(cfg.Format))
+	rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, successAnswer(cfg.Format), p.forward)
 	p.recs = append(p.recs, rec)
 	cfg.ClientConfig.Endpoint = rec.localURL()
 	// The preview is one synchronous export: no queue, no retries, and no
@@ -142,7 +143,7 @@ func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid 
 		if err != nil {
 			return nil, configError{err}
 		}
-		rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, tokenAnswer)
+		rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, tokenAnswer, p.forward.statusOnly())
 		p.recs = append(p.recs, rec)
 		o.TokenURL = rec.localURL()
 	}
@@ -220,6 +221,9 @@ func (p *previewer) print(out io.Writer) {
 			fmt.Fprintln(out, "\nindented:")
 			fmt.Fprintln(out, strings.TrimRight(pb, "\n"))
 		}
+		if r.answer != "" {
+			fmt.Fprintf(out, "\nanswered: %s\n", r.answer)
+		}
 	}
 	for _, e := range p.logs.All() {
 		// exporterhelper's line about the missing queue is about the
@@ -228,7 +232,7 @@ func (p *previewer) print(out io.Writer) {
 		if e.Level < zapcore.ErrorLevel || strings.HasPrefix(e.Message, "Exporting failed") {
 			continue
 		}
-		fmt.Fprintf(out, "\ndropped: %s", e.Message)
+		fmt.Fprintf(out, "\ndropped: %s", p.configured(e.Message))
 		enc := zapcore.NewMapObjectEncoder()
 		for _, f := range e.Context {
 			f.AddTo(enc)
@@ -239,10 +243,21 @@ func (p *previewer) print(out io.Writer) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(out, " %s=%v", k, enc.Fields[k])
+			fmt.Fprintf(out, " %s=%s", k, p.configured(fmt.Sprint(enc.Fields[k])))
 		}
 		fmt.Fprintln(out)
 	}
+}
+
+// configured replaces the recorders' local URLs in s with the configured
+// ones, so a message reads as it would in the collector.
+func (p *previewer) configured(s string) string {
+	for _, r := range p.recs {
+		t := *r.target
+		t.Path, t.RawPath, t.RawQuery = "", "", ""
+		s = strings.ReplaceAll(s, r.srv.URL, t.String())
+	}
+	return s
 }
 
 func (p *previewer) headerValue(name, v string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ type recorded struct {
 	method, url string
 	header      http.Header
 	body        []byte
+	answer      string // with -send: the endpoint's status line and body
 }
 
 // recorder is a local server standing in for one configured URL: the
@@ -31,7 +33,11 @@ type recorder struct {
 	reqs *[]recorded
 }
 
-func newRecorder(seq int, target *url.URL, reqs *[]recorded, mu *sync.Mutex, answer func(*http.Request, []byte) (int, string)) *recorder {
+// forwarder sends a recorded request on to its configured URL (-send) and
+// returns the answer for the exporter and as shown.
+type forwarder func(r *http.Request, url string, body []byte) (status int, text, shown string)
+
+func newRecorder(seq int, target *url.URL, reqs *[]recorded, mu *sync.Mutex, answer func(*http.Request, []byte) (int, string), forward forwarder) *recorder {
 	rec := &recorder{target: target, answer: answer, reqs: reqs}
 	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -39,10 +45,14 @@ func newRecorder(seq int, target *url.URL, reqs *[]recorded, mu *sync.Mutex, ans
 		u.Path, u.RawPath, u.RawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
 		h := r.Header.Clone()
 		h.Set("Host", target.Host)
-		mu.Lock()
-		*reqs = append(*reqs, recorded{seq: seq, method: r.Method, url: u.String(), header: h, body: body})
-		mu.Unlock()
 		status, text := answer(r, body)
+		var shown string
+		if forward != nil {
+			status, text, shown = forward(r, u.String(), body)
+		}
+		mu.Lock()
+		*reqs = append(*reqs, recorded{seq: seq, method: r.Method, url: u.String(), header: h, body: body, answer: shown})
+		mu.Unlock()
 		if text != "" {
 			w.Header().Set("Content-Type", "application/json")
 		}
@@ -110,4 +120,35 @@ func redactForm(body []byte) []byte {
 		}
 	}
 	return []byte(v.Encode())
+}
+
+// sendOn forwards the request as the exporter made it to the configured
+// URL, with Go's default TLS settings, and passes the answer back.
+func sendOn(client *http.Client) forwarder {
+	return func(r *http.Request, target string, body []byte) (int, string, string) {
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, target, bytes.NewReader(body))
+		if err != nil {
+			return http.StatusBadGateway, "", "not sent: " + err.Error()
+		}
+		req.Header = r.Header.Clone()
+		req.Header.Del("Accept-Encoding")
+		resp, err := client.Do(req)
+		if err != nil {
+			return http.StatusBadGateway, "", "not sent: " + err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return resp.StatusCode, string(b), resp.Status + " " + strings.TrimSpace(string(b))
+	}
+}
+
+// statusOnly keeps the answer's body (a token) out of the preview.
+func (f forwarder) statusOnly() forwarder {
+	if f == nil {
+		return nil
+	}
+	return func(r *http.Request, target string, body []byte) (int, string, string) {
+		status, text, _ := f(r, target, body)
+		return status, text, fmt.Sprintf("%d %s (body not shown: it holds the token)", status, http.StatusText(status))
+	}
 }
