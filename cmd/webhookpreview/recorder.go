@@ -53,6 +53,11 @@ func newRecorder(seq int, target *url.URL, reqs *[]recorded, mu *sync.Mutex, ans
 		mu.Lock()
 		*reqs = append(*reqs, recorded{seq: seq, method: r.Method, url: u.String(), header: h, body: body, answer: shown})
 		mu.Unlock()
+		if status < 0 {
+			// Not sent: the exporter sees a broken connection, as it
+			// would if it could not reach the endpoint itself.
+			panic(http.ErrAbortHandler)
+		}
 		if text != "" {
 			w.Header().Set("Content-Type", "application/json")
 		}
@@ -128,13 +133,13 @@ func sendOn(client *http.Client) forwarder {
 	return func(r *http.Request, target string, body []byte) (int, string, string) {
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, target, bytes.NewReader(body))
 		if err != nil {
-			return http.StatusBadGateway, "", "not sent: " + err.Error()
+			return -1, "", "not sent: " + err.Error()
 		}
 		req.Header = r.Header.Clone()
 		req.Header.Del("Accept-Encoding")
 		resp, err := client.Do(req)
 		if err != nil {
-			return http.StatusBadGateway, "", "not sent: " + err.Error()
+			return -1, "", "not sent: " + err.Error()
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
