@@ -1,0 +1,317 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	webhookexporter "github.com/sentyr/webhookexporter"
+	"github.com/sentyr/webhookexporter/auth"
+)
+
+// host offers the started extension to the exporter, as the collector does.
+type host map[component.ID]component.Component
+
+func (h host) GetExtensions() map[component.ID]component.Component { return h }
+
+type previewer struct {
+	id       string
+	endpoint string
+	redact   map[string]bool // header names whose values are credentials
+	exp      exporter.Logs
+	ext      extension.Extension
+	recs     []*recorder
+	logs     *observer.ObservedLogs
+	forward  forwarder // with -send
+
+	mu   sync.Mutex
+	reqs []recorded
+}
+
+// build loads, validates and starts the exporter id (or the only one) and
+// the webhookauth extension it names, pointed at local recorders.
+func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder) (*previewer, error) {
+	id, expConf, err := pickExporter(conf, id)
+	if err != nil {
+		return nil, configError{err}
+	}
+	cid := component.ID{}
+	if err := cid.UnmarshalText([]byte(id)); err != nil {
+		return nil, configError{err}
+	}
+	ef := webhookexporter.NewFactory()
+	cfg := ef.CreateDefaultConfig().(*webhookexporter.Config)
+	if err := expConf.Unmarshal(cfg); err != nil {
+		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	if err := confmap.Validate(cfg); err != nil {
+		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	p := &previewer{id: id, endpoint: cfg.ClientConfig.Endpoint, forward: forward, redact: map[string]bool{
+		"Authorization": true, "Proxy-Authorization": true, "Dd-Api-Key": true, "X-Api-Key": true, "Cookie": true,
+	}}
+	for _, pair := range cfg.ClientConfig.Headers {
+		p.redact[textprotoKey(pair.Name)] = true
+	}
+	h := host{}
+	if a := cfg.ClientConfig.Auth; a.HasValue() {
+		aid := a.Get().AuthenticatorID
+		ext, err := p.startExtension(ctx, conf, aid)
+		if err != nil {
+			return nil, err
+		}
+		h[aid] = ext
+	}
+
+	target, err := url.Parse(cfg.ClientConfig.Endpoint)
+	if err != nil {
+		p.close(ctx)
+		return nil, configError{err}
+	}
+	rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, successAnswer(cfg.Format), p.forward)
+	p.recs = append(p.recs, rec)
+	cfg.ClientConfig.Endpoint = rec.localURL()
+	// The preview is one synchronous export: no queue, no retries, and no
+	// dead-letter file written by a preview.
+	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+	cfg.RetryConfig.Enabled = false
+	cfg.DeadLetter.Enabled = false
+
+	core, logs := observer.New(zapcore.WarnLevel)
+	p.logs = logs
+	set := exportertest.NewNopSettings(ef.Type())
+	set.ID = cid
+	set.Logger = zap.New(core)
+	exp, err := ef.CreateLogs(ctx, set, cfg)
+	if err != nil {
+		p.close(ctx)
+		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	if err := exp.Start(ctx, h); err != nil {
+		p.close(ctx)
+		return nil, fmt.Errorf("exporters::%s: start: %w", id, err)
+	}
+	p.exp = exp
+	return p, nil
+}
+
+func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid component.ID) (extension.Extension, error) {
+	key := "extensions" + confmap.KeyDelimiter + aid.String()
+	if aid.Type() != auth.NewFactory().Type() || !conf.IsSet(key) {
+		return nil, configError{fmt.Errorf("exporters::%s: auth: authenticator %q is not a webhookauth extension of the configuration", p.id, aid)}
+	}
+	extConf, err := conf.Sub(key)
+	if err != nil {
+		return nil, configError{err}
+	}
+	af := auth.NewFactory()
+	acfg := af.CreateDefaultConfig().(*auth.Config)
+	if err := extConf.Unmarshal(acfg); err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	if err := confmap.Validate(acfg); err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	// The token request goes to a recorder that answers with a made-up
+	// token: it is shown, not made.
+	if acfg.OAuth2.HasValue() {
+		o := acfg.OAuth2.Get()
+		target, err := url.Parse(o.TokenURL)
+		if err != nil {
+			return nil, configError{err}
+		}
+		rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, tokenAnswer, p.forward.statusOnly())
+		p.recs = append(p.recs, rec)
+		o.TokenURL = rec.localURL()
+	}
+	ext, err := af.Create(ctx, extensiontest.NewNopSettings(af.Type()), acfg)
+	if err != nil {
+		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	if err := ext.Start(ctx, host{}); err != nil {
+		return nil, fmt.Errorf("%s: start: %w", key, err)
+	}
+	p.ext = ext
+	return ext, nil
+}
+
+func (p *previewer) export(ctx context.Context, ld plog.Logs) error {
+	return p.exp.ConsumeLogs(ctx, ld)
+}
+
+func (p *previewer) close(ctx context.Context) {
+	if p.exp != nil {
+		_ = p.exp.Shutdown(ctx)
+	}
+	if p.ext != nil {
+		_ = p.ext.Shutdown(ctx)
+	}
+	for _, r := range p.recs {
+		r.srv.Close()
+	}
+}
+
+// print writes each recorded request and each event the exporter dropped.
+func (p *previewer) print(out io.Writer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.reqs) == 0 {
+		fmt.Fprintln(out, "no request would be sent")
+	}
+	// Requests may go out concurrently; the preview shows them in a stable
+	// order: token requests first, then by body.
+	sort.SliceStable(p.reqs, func(i, j int) bool {
+		a, b := p.reqs[i], p.reqs[j]
+		if a.seq != b.seq {
+			return a.seq < b.seq
+		}
+		return bytes.Compare(a.body, b.body) < 0
+	})
+	for i, r := range p.reqs {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		fmt.Fprintf(out, "%s %s\n", r.method, r.url)
+		names := make([]string, 0, len(r.header))
+		for k := range r.header {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			for _, v := range r.header[k] {
+				fmt.Fprintf(out, "%s: %s\n", k, p.headerValue(k, v))
+			}
+		}
+		fmt.Fprintln(out)
+		body := r.body
+		if enc := r.header.Get("Content-Encoding"); enc != "" {
+			if plain, err := decompress(enc, body); err == nil {
+				fmt.Fprintf(out, "(%d bytes sent %s-compressed; decompressed:)\n", len(body), enc)
+				body = plain
+			}
+		}
+		if strings.HasPrefix(r.header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			body = redactForm(body)
+		}
+		fmt.Fprintln(out, string(body))
+		if pb := pretty(body); pb != string(body) {
+			fmt.Fprintln(out, "\nindented:")
+			fmt.Fprintln(out, strings.TrimRight(pb, "\n"))
+		}
+		if r.answer != "" {
+			fmt.Fprintf(out, "\nanswered: %s\n", r.answer)
+		}
+	}
+	for _, e := range p.logs.All() {
+		// exporterhelper's line about the missing queue is about the
+		// preview's own settings (it exports without a queue), not the
+		// configuration's.
+		if e.Level < zapcore.ErrorLevel || strings.HasPrefix(e.Message, "Exporting failed") {
+			continue
+		}
+		fmt.Fprintf(out, "\ndropped: %s", p.configured(e.Message))
+		enc := zapcore.NewMapObjectEncoder()
+		for _, f := range e.Context {
+			f.AddTo(enc)
+		}
+		keys := make([]string, 0, len(enc.Fields))
+		for k := range enc.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(out, " %s=%s", k, p.configured(fmt.Sprint(enc.Fields[k])))
+		}
+		fmt.Fprintln(out)
+	}
+}
+
+// configured replaces the recorders' local URLs in s with the configured
+// ones, so a message reads as it would in the collector.
+func (p *previewer) configured(s string) string {
+	for _, r := range p.recs {
+		t := *r.target
+		t.Path, t.RawPath, t.RawQuery = "", "", ""
+		s = strings.ReplaceAll(s, r.srv.URL, t.String())
+	}
+	return s
+}
+
+func (p *previewer) headerValue(name, v string) string {
+	if !p.redact[name] {
+		return v
+	}
+	if scheme, _, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Splunk")) {
+		return scheme + " " + string(configopaque.String("x").String()[:len("[REDACTED]")])
+	}
+	return configopaque.String(v).String()
+}
+
+// pretty indents a JSON or NDJSON body; any other body is shown as sent.
+func pretty(body []byte) string {
+	if json.Valid(body) {
+		var b bytes.Buffer
+		if json.Indent(&b, body, "", "  ") == nil {
+			return b.String()
+		}
+	}
+	lines := bytes.Split(bytes.TrimRight(body, "\n"), []byte("\n"))
+	if len(lines) > 1 {
+		var b bytes.Buffer
+		for _, l := range lines {
+			if !json.Valid(l) {
+				return string(body)
+			}
+			_ = json.Indent(&b, l, "", "  ")
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	return string(body)
+}
+
+// decompress undoes gzip or zlib for display; other encodings are shown
+// as sent.
+func decompress(enc string, body []byte) ([]byte, error) {
+	var r io.Reader
+	var err error
+	switch enc {
+	case "gzip":
+		r, err = gzip.NewReader(bytes.NewReader(body))
+	case "deflate", "zlib":
+		r, err = zlib.NewReader(bytes.NewReader(body))
+	default:
+		return nil, fmt.Errorf("%s: not shown decompressed", enc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
+}
+
+func textprotoKey(s string) string {
+	return http.CanonicalHeaderKey(s)
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+)
+
+// recorded is one request as the recorder received it.
+type recorded struct {
+	seq         int // the recorder's place: token requests come first
+	method, url string
+	header      http.Header
+	body        []byte
+	answer      string // with -send: the endpoint's status line and body
+}
+
+// recorder is a local server standing in for one configured URL: the
+// exporter's own client, encoder, signer and authenticator run unchanged,
+// and what reaches the recorder is what the real endpoint would receive.
+type recorder struct {
+	srv    *httptest.Server
+	target *url.URL // the configured URL the requests are for
+	answer func(r *http.Request, body []byte) (int, string)
+
+	mu   sync.Mutex
+	reqs *[]recorded
+}
+
+// forwarder sends a recorded request on to its configured URL (-send) and
+// returns the answer for the exporter and as shown.
+type forwarder func(r *http.Request, url string, body []byte) (status int, text, shown string)
+
+func newRecorder(seq int, target *url.URL, reqs *[]recorded, mu *sync.Mutex, answer func(*http.Request, []byte) (int, string), forward forwarder) *recorder {
+	rec := &recorder{target: target, answer: answer, reqs: reqs}
+	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		u := *target
+		u.Path, u.RawPath, u.RawQuery = r.URL.Path, r.URL.RawPath, r.URL.RawQuery
+		h := r.Header.Clone()
+		h.Set("Host", target.Host)
+		status, text := answer(r, body)
+		var shown string
+		if forward != nil {
+			status, text, shown = forward(r, u.String(), body)
+		}
+		mu.Lock()
+		*reqs = append(*reqs, recorded{seq: seq, method: r.Method, url: u.String(), header: h, body: body, answer: shown})
+		mu.Unlock()
+		if status < 0 {
+			// Not sent: the exporter sees a broken connection, as it
+			// would if it could not reach the endpoint itself.
+			panic(http.ErrAbortHandler)
+		}
+		if text != "" {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, text)
+	}))
+	return rec
+}
+
+// localURL is target with its scheme and host replaced by the recorder's.
+func (rec *recorder) localURL() string {
+	u := *rec.target
+	local, _ := url.Parse(rec.srv.URL)
+	u.Scheme, u.Host = local.Scheme, local.Host
+	return u.String()
+}
+
+// successAnswer is what a receiver of format answers when it takes
+// everything, so the exporter reports the events delivered.
+func successAnswer(format string) func(*http.Request, []byte) (int, string) {
+	return func(_ *http.Request, body []byte) (int, string) {
+		switch format {
+		case "splunk_hec":
+			return http.StatusOK, `{"text":"Success","code":0}`
+		case "elastic":
+			return http.StatusOK, bulkSuccess(body)
+		case "sentinel":
+			return http.StatusNoContent, ""
+		case "datadog_logs":
+			return http.StatusAccepted, "{}"
+		}
+		return http.StatusOK, ""
+	}
+}
+
+// bulkSuccess answers a _bulk request with one successful item per action.
+func bulkSuccess(body []byte) string {
+	var items []map[string]any
+	lines := bytes.Split(bytes.TrimSpace(body), []byte("\n"))
+	for i := 0; i < len(lines); i += 2 {
+		var action map[string]any
+		_ = json.Unmarshal(lines[i], &action)
+		for k := range action {
+			items = append(items, map[string]any{k: map[string]any{"status": 201, "result": "created"}})
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"took": 1, "errors": false, "items": items})
+	return string(b)
+}
+
+// tokenAnswer stands in for an OAuth2 token endpoint.
+func tokenAnswer(*http.Request, []byte) (int, string) {
+	return http.StatusOK, `{"access_token":"preview-access-token","token_type":"Bearer","expires_in":3600}`
+}
+
+// redactForm hides client_secret (and other secrets) in a token request.
+func redactForm(body []byte) []byte {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return body
+	}
+	for k := range v {
+		if strings.Contains(k, "secret") || k == "password" || k == "client_assertion" {
+			v[k] = []string{"REDACTED"}
+		}
+	}
+	return []byte(v.Encode())
+}
+
+// sendOn forwards the request as the exporter made it to the configured
+// URL, with Go's default TLS settings, and passes the answer back.
+func sendOn(client *http.Client) forwarder {
+	return func(r *http.Request, target string, body []byte) (int, string, string) {
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, target, bytes.NewReader(body))
+		if err != nil {
+			return -1, "", "not sent: " + err.Error()
+		}
+		req.Header = r.Header.Clone()
+		req.Header.Del("Accept-Encoding")
+		resp, err := client.Do(req)
+		if err != nil {
+			return -1, "", "not sent: " + err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return resp.StatusCode, string(b), resp.Status + " " + strings.TrimSpace(string(b))
+	}
+}
+
+// statusOnly keeps the answer's body (a token) out of the preview.
+func (f forwarder) statusOnly() forwarder {
+	if f == nil {
+		return nil
+	}
+	return func(r *http.Request, target string, body []byte) (int, string, string) {
+		status, text, _ := f(r, target, body)
+		return status, text, fmt.Sprintf("%d %s (body not shown: it holds the token)", status, http.StatusText(status))
+	}
+}
