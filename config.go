@@ -29,7 +29,7 @@ const (
 	FormatDatadogLogs = "datadog_logs"
 )
 
-var builtinFormats = []string{FormatJSON, FormatSplunkHEC, FormatDatadog, FormatDatadogLogs, FormatElastic, FormatSentinel, FormatCustom, FormatBody}
+var builtinFormats = formats.BuiltinNames()
 
 // Config is the webhook exporter's configuration.
 type Config struct {
@@ -151,27 +151,27 @@ func validateEndpoint(endpoint string) error {
 // validateFormat checks that the format is known and that the settings it
 // requires are there.
 func (cfg *Config) validateFormat() error {
-	switch cfg.Format {
-	case FormatJSON:
-		return cfg.JSON.Check()
-	case FormatSplunkHEC:
-		return cfg.SplunkHEC.Check()
-	case FormatDatadog:
-		return cfg.Datadog.Check()
-	case FormatDatadogLogs:
-		return cfg.DatadogLogs.Check()
-	case FormatElastic:
-		return cfg.Elastic.Check(cfg.ClientConfig.Endpoint)
-	case FormatSentinel:
-		return formats.CheckSentinelEndpoint(cfg.ClientConfig.Endpoint)
-	case FormatCustom:
-		return cfg.Custom.Check()
-	case FormatBody:
-		return cfg.Body.Check()
+	if b, ok := formats.LookupBuiltin(cfg.Format); ok {
+		return b.Check(cfg.formatSettings())
 	}
 	if _, ok := formats.Lookup(cfg.Format); ok {
 		return nil
 	}
 	return fmt.Errorf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build (registered: %s)",
 		cfg.Format, strings.Join(builtinFormats, ", "), strings.Join(formats.Registered(), ", "))
+}
+
+// formatSettings hands the built-in formats their sections of the config.
+func (cfg *Config) formatSettings() *formats.Settings {
+	return &formats.Settings{
+		Endpoint:    cfg.ClientConfig.Endpoint,
+		Source:      cfg.Source,
+		JSON:        cfg.JSON,
+		SplunkHEC:   cfg.SplunkHEC,
+		Datadog:     cfg.Datadog,
+		DatadogLogs: cfg.DatadogLogs,
+		Elastic:     cfg.Elastic,
+		Custom:      cfg.Custom,
+		Body:        cfg.Body,
+	}
 }

@@ -2,7 +2,6 @@ package webhookexporter
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -54,24 +52,6 @@ type delivery struct {
 // one per event, all zero (delivered).
 func newDelivery(e *webhookExporter, a *eventArrays) *delivery {
 	return &delivery{e: e, arrays: a, events: a.events, results: a.results}
-}
-
-// id is the id of events[i].
-func (d *delivery) id(i int) string {
-	d.idMu.Lock()
-	defer d.idMu.Unlock()
-	return d.arrays.id(i)
-}
-
-// key is the idempotency key of req: the event's id for a request of one
-// event, else a digest of the body, which the same events encode to on
-// every retry.
-func (d *delivery) key(req *formats.Request) string {
-	if len(req.Events) == 1 {
-		return d.id(req.Events[0])
-	}
-	sum := xxh3.Hash128(req.Body).Bytes()
-	return hex.EncodeToString(sum[:])
 }
 
 // sendAll sends the requests of batch and, once the transport has let go

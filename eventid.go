@@ -9,6 +9,8 @@ import (
 	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/formats"
 )
 
 // Event ids are XXH3-128 digests of what tells one record from another,
@@ -119,4 +121,34 @@ func appendDigestValue(dst []byte, v pcommon.Value) []byte {
 		return append(dst, b.AsRaw()...)
 	}
 	return dst
+}
+
+// id returns the id of events[i], computing it if the mapping did not.
+func (a *eventArrays) id(i int) string {
+	if a.events[i].ID == "" {
+		r := a.records[i]
+		_, d := recordDigest(nil, r.scope, r.record)
+		var id strings.Builder
+		writeID(&id, d)
+		a.events[i].ID = id.String()
+	}
+	return a.events[i].ID
+}
+
+// id is the id of events[i].
+func (d *delivery) id(i int) string {
+	d.idMu.Lock()
+	defer d.idMu.Unlock()
+	return d.arrays.id(i)
+}
+
+// key is the idempotency key of req: the event's id for a request of one
+// event, else a digest of the body, which the same events encode to on
+// every retry.
+func (d *delivery) key(req *formats.Request) string {
+	if len(req.Events) == 1 {
+		return d.id(req.Events[0])
+	}
+	sum := xxh3.Hash128(req.Body).Bytes()
+	return hex.EncodeToString(sum[:])
 }

@@ -1,7 +1,6 @@
 package webhookexporter
 
 import (
-	"strings"
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -23,18 +22,6 @@ type eventArrays struct {
 type recordRef struct {
 	record plog.LogRecord
 	scope  idDigest
-}
-
-// id returns the id of events[i], computing it if the mapping did not.
-func (a *eventArrays) id(i int) string {
-	if a.events[i].ID == "" {
-		r := a.records[i]
-		_, d := recordDigest(nil, r.scope, r.record)
-		var id strings.Builder
-		writeID(&id, d)
-		a.events[i].ID = id.String()
-	}
-	return a.events[i].ID
 }
 
 // eventPool lets pushes reuse their event arrays. They are half of what a

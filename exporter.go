@@ -90,23 +90,8 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 
 // newEncoder builds the encoder that the configured format names.
 func newEncoder(cfg *Config) (formats.Encoder, error) {
-	switch cfg.Format {
-	case FormatJSON:
-		return formats.NewJSON(cfg.JSON), nil
-	case FormatSplunkHEC:
-		return formats.NewSplunkHEC(cfg.SplunkHEC), nil
-	case FormatDatadog:
-		return formats.NewDatadog(cfg.Datadog), nil
-	case FormatDatadogLogs:
-		return formats.NewDatadogLogs(cfg.DatadogLogs, cfg.Source), nil
-	case FormatElastic:
-		return formats.NewElastic(cfg.Elastic, cfg.ClientConfig.Endpoint)
-	case FormatSentinel:
-		return formats.NewSentinel(), nil
-	case FormatCustom:
-		return formats.NewCustom(cfg.Custom)
-	case FormatBody:
-		return formats.NewBody(cfg.Body), nil
+	if b, ok := formats.LookupBuiltin(cfg.Format); ok {
+		return b.New(cfg.formatSettings())
 	}
 	if enc, ok := formats.Lookup(cfg.Format); ok {
 		return enc, nil

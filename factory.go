@@ -4,8 +4,6 @@ package webhookexporter // import "github.com/sentyr/webhookexporter"
 
 import (
 	"context"
-	"iter"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -14,10 +12,6 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/otel/metric"
-	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
@@ -96,91 +90,4 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		return nil, err
 	}
 	return &stampingLogs{Logs: logs, now: time.Now, logger: set.Logger, flattened: flattened, beginShutdown: exp.beginShutdown}, nil
-}
-
-// stampingLogs gives records that carry no time at all an observed time
-// before they are queued. Without it their timestamp, and with it their
-// event id, would change on every retry. It also cuts values nested
-// deeper than a queue can read back (see maxNestedLevels).
-type stampingLogs struct {
-	exporter.Logs
-	now       func() time.Time
-	logger    *zap.Logger
-	flattened metric.Int64Counter
-	// beginShutdown tells the exporter's retries to stop, before
-	// exporterhelper drains the queue.
-	beginShutdown func()
-	shutdownOnce  sync.Once
-	shutdownErr   error
-}
-
-// Shutdown stops the exporter's retries first, as exporterhelper does with
-// its own retry sender: the queue then drains with one attempt per batch,
-// and what fails is dead-lettered as shutdown.
-func (s *stampingLogs) Shutdown(ctx context.Context) error {
-	// Once: exporterhelper's retry sender panics when shut down twice.
-	s.shutdownOnce.Do(func() {
-		s.beginShutdown()
-		s.shutdownErr = s.Logs.Shutdown(ctx)
-	})
-	return s.shutdownErr
-}
-
-// Capabilities are the queue's: the exporter itself never changes a batch
-// it is given (stamping writes to a copy). Saying that it did would make
-// the collector copy every batch for it whenever another consumer shares
-// its pipeline, since the pipeline's fanout gives each consumer that
-// mutates data its own copy; a copy costs about as much as encoding the
-// batch. With sending_queue::batch the queue does change batches, and
-// says so.
-func (s *stampingLogs) Capabilities() consumer.Capabilities {
-	return s.Logs.Capabilities()
-}
-
-func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	untimed, deep := hasUntimedRecord(ld), hasDeepValue(ld)
-	if untimed || deep {
-		if !s.Logs.Capabilities().MutatesData || ld.IsReadOnly() {
-			own := plog.NewLogs()
-			ld.CopyTo(own)
-			ld = own
-		}
-	}
-	if untimed {
-		now := pcommon.NewTimestampFromTime(s.now())
-		for lr := range untimedRecords(ld) {
-			lr.SetObservedTimestamp(now)
-		}
-	}
-	if deep {
-		n := flattenDeepValues(ld)
-		s.flattened.Add(ctx, int64(n))
-		// Once per batch: a sender that nests this deep does it in every batch.
-		s.logger.Warn("Records nested deeper than a queue can store: their maps and lists below that depth are sent as JSON text, in a string",
-			zap.Int("records", n), zap.Int("max_levels", maxNestedLevels))
-	}
-	return s.Logs.ConsumeLogs(ctx, ld)
-}
-
-func hasUntimedRecord(ld plog.Logs) bool {
-	for range untimedRecords(ld) {
-		return true
-	}
-	return false
-}
-
-// untimedRecords yields the records of ld with neither a timestamp nor an
-// observed timestamp.
-func untimedRecords(ld plog.Logs) iter.Seq[plog.LogRecord] {
-	return func(yield func(plog.LogRecord) bool) {
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					if lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0 && !yield(lr) {
-						return
-					}
-				}
-			}
-		}
-	}
 }

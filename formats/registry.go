@@ -26,10 +26,6 @@ type FormatterFunc func(ev *Event) ([]byte, error)
 // Format implements Formatter.
 func (f FormatterFunc) Format(ev *Event) ([]byte, error) { return f(ev) }
 
-// builtinNames are the formats the exporter implements itself; a formatter
-// cannot take their place.
-var builtinNames = []string{"json", "splunk_hec", "datadog", "datadog_logs", "elastic", "sentinel", "custom", "body"}
-
 // registry maps names to formatters. The package keeps one, filled from
 // init functions of a custom build; it is the only global state here.
 type registry struct {
@@ -51,6 +47,13 @@ func Lookup(name string) (Encoder, bool) { return formatters.lookup(name) }
 
 // Registered lists the names of registered formatters, sorted.
 func Registered() []string { return formatters.names() }
+
+// isBuiltin reports whether name is a format the exporter implements
+// itself; a formatter cannot take its place.
+func isBuiltin(name string) bool {
+	_, ok := LookupBuiltin(name)
+	return ok
+}
 
 func (r *registry) register(name string, f Formatter) {
 	if err := checkFormatterName(name); err != nil {
@@ -74,7 +77,7 @@ func (r *registry) register(name string, f Formatter) {
 }
 
 func checkFormatterName(name string) error {
-	if slices.Contains(builtinNames, name) {
+	if isBuiltin(name) {
 		return fmt.Errorf("formats.Register(%q): that is a built-in format; choose another name", name)
 	}
 	if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != "" {
