@@ -29,7 +29,6 @@ type recorder struct {
 	target *url.URL // the configured URL the requests are for
 	answer func(r *http.Request, body []byte) (int, string)
 
-	mu   sync.Mutex
 	reqs *[]recorded
 }
 
