@@ -85,6 +85,8 @@ func TestInvalidConfig(t *testing.T) {
 		{"missing endpoint", map[string]any{}, []string{"endpoint: required", "https://siem.example.com/webhook"}},
 		{"not http", map[string]any{"endpoint": "ftp://siem.example.com/x"}, []string{`endpoint: scheme "ftp" is not supported`, "http:// or https://"}},
 		{"no host", map[string]any{"endpoint": "https:///webhook"}, []string{"has no host"}},
+		{"no scheme", map[string]any{"endpoint": "siem.example.com/x"}, []string{`endpoint: missing scheme in "siem.example.com/x"; write https://siem.example.com/x`}},
+		{"no scheme with port", map[string]any{"endpoint": "localhost:8088/x"}, []string{`endpoint: missing scheme in "localhost:8088/x"; write https://localhost:8088/x`}},
 		{"not a URL", map[string]any{"endpoint": "https://siem example.com:port"}, []string{"is not a valid URL"}},
 		{"unknown format", map[string]any{"endpoint": "https://x.example.com", "format": "xml"},
 			[]string{`format: "xml" is not a known format`, "json, splunk_hec, datadog, datadog_logs, elastic, sentinel, custom, body"}},
