@@ -177,6 +177,10 @@ func (cfg *Config) validateFormat() error {
 	if _, ok := formats.Lookup(cfg.Format); ok {
 		return nil
 	}
-	return fmt.Errorf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build (registered: %s)",
-		cfg.Format, strings.Join(builtinFormats, ", "), strings.Join(formats.Registered(), ", "))
+	msg := fmt.Sprintf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build",
+		cfg.Format, strings.Join(builtinFormats, ", "))
+	if registered := formats.Registered(); len(registered) > 0 {
+		msg += fmt.Sprintf(" (registered: %s)", strings.Join(registered, ", "))
+	}
+	return errors.New(msg)
 }

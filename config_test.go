@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -108,4 +109,16 @@ func TestInvalidConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnknownFormatWithoutRegisteredFormatters: a build without Go
+// formatters does not print an empty list of them.
+func TestUnknownFormatWithoutRegisteredFormatters(t *testing.T) {
+	require.Empty(t, formats.Registered(), "this package's tests register no formatter")
+	cfg := testCfg("https://siem.example.com/hook")
+	cfg.Format = "xml"
+	err := confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "or the name of a formatter registered in your build")
+	assert.NotContains(t, err.Error(), "registered:")
 }
