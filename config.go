@@ -135,6 +135,11 @@ func validateEndpoint(endpoint string) error {
 		return errors.New("endpoint: required; write the receiver's URL, e.g. endpoint: https://siem.example.com/webhook")
 	}
 	// The endpoint is quoted without user info and query, which may hold secrets.
+	if !strings.Contains(endpoint, "://") {
+		// Checked before parsing: host:port/path parses as scheme "host".
+		bare := redact.URL(endpoint)
+		return fmt.Errorf("endpoint: missing scheme in %q; write https://%s", bare, bare)
+	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return fmt.Errorf("endpoint: %q is not a valid URL (%v); write e.g. https://siem.example.com/webhook", redact.URL(endpoint), redact.ParseError(err))
@@ -157,8 +162,12 @@ func (cfg *Config) validateFormat() error {
 	if _, ok := formats.Lookup(cfg.Format); ok {
 		return nil
 	}
-	return fmt.Errorf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build (registered: %s)",
-		cfg.Format, strings.Join(builtinFormats, ", "), strings.Join(formats.Registered(), ", "))
+	msg := fmt.Sprintf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build",
+		cfg.Format, strings.Join(builtinFormats, ", "))
+	if registered := formats.Registered(); len(registered) > 0 {
+		msg += fmt.Sprintf(" (registered: %s)", strings.Join(registered, ", "))
+	}
+	return errors.New(msg)
 }
 
 // formatSettings hands the built-in formats their sections of the config.

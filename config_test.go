@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -85,6 +86,8 @@ func TestInvalidConfig(t *testing.T) {
 		{"missing endpoint", map[string]any{}, []string{"endpoint: required", "https://siem.example.com/webhook"}},
 		{"not http", map[string]any{"endpoint": "ftp://siem.example.com/x"}, []string{`endpoint: scheme "ftp" is not supported`, "http:// or https://"}},
 		{"no host", map[string]any{"endpoint": "https:///webhook"}, []string{"has no host"}},
+		{"no scheme", map[string]any{"endpoint": "siem.example.com/x"}, []string{`endpoint: missing scheme in "siem.example.com/x"; write https://siem.example.com/x`}},
+		{"no scheme with port", map[string]any{"endpoint": "localhost:8088/x"}, []string{`endpoint: missing scheme in "localhost:8088/x"; write https://localhost:8088/x`}},
 		{"not a URL", map[string]any{"endpoint": "https://siem example.com:port"}, []string{"is not a valid URL"}},
 		{"unknown format", map[string]any{"endpoint": "https://x.example.com", "format": "xml"},
 			[]string{`format: "xml" is not a known format`, "json, splunk_hec, datadog, datadog_logs, elastic, sentinel, custom, body"}},
@@ -106,4 +109,16 @@ func TestInvalidConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUnknownFormatWithoutRegisteredFormatters: a build without Go
+// formatters does not print an empty list of them.
+func TestUnknownFormatWithoutRegisteredFormatters(t *testing.T) {
+	require.Empty(t, formats.Registered(), "this package's tests register no formatter")
+	cfg := testCfg("https://siem.example.com/hook")
+	cfg.Format = "xml"
+	err := confmap.Validate(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "or the name of a formatter registered in your build")
+	assert.NotContains(t, err.Error(), "registered:")
 }

@@ -19,8 +19,8 @@ import (
 //
 // Why not SHA-256: the id is an idempotency key for receivers that
 // deduplicate, not a signature, and on CPUs without SHA extensions
-// SHA-256 (~250 MB/s) costs more per event than all the rest of the push
-// path together. A 128-bit XXH3 makes accidental collisions as unlikely
+// SHA-256 costs more per event than all the rest of the push path
+// together. A 128-bit XXH3 makes accidental collisions as unlikely
 // as random UUIDs; forging one would need the full content of a future
 // record, timestamps to the nanosecond included.
 const idLen = 32

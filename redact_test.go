@@ -127,6 +127,7 @@ func TestValidationErrorsQuoteEndpointsWithoutSecrets(t *testing.T) {
 			c.Format = FormatElastic
 			c.ClientConfig.Endpoint = "https://user:SECRET-1@es example.com/_bulk?token=SECRET-2"
 		}, "endpoint:"},
+		{"no scheme", func(c *Config) { c.ClientConfig.Endpoint = "user:SECRET-1@siem.example.com/hook?token=SECRET-2" }, "endpoint: missing scheme"},
 		{"connection check", func(c *Config) { c.ConnectionCheck.Endpoint = "user:SECRET-1@splunk.example.com/health?token=SECRET-2" },
 			"connection_check::endpoint:"},
 	} {

@@ -87,7 +87,9 @@ func (cfg *Config) Validate() error {
 	switch len(got) {
 	case 1:
 	case 0:
-		return fmt.Errorf("no authentication method configured; configure exactly one of %s", methodChoices)
+		// A secret from an unset variable resolves to "", which reads as
+		// no method at all.
+		return fmt.Errorf("no authentication method configured; configure exactly one of %s (a secret written as ${env:NAME} counts as not set when that variable is unset or empty)", methodChoices)
 	default:
 		return fmt.Errorf("%d authentication methods configured (%s); configure exactly one of %s, and use one webhookauth instance per method",
 			len(got), strings.Join(got, ", "), methodChoices)
@@ -122,11 +124,15 @@ func (c *BasicConfig) Validate() error {
 		configcheck.Value("password", string(c.Password)))
 }
 
+// envHint says why a secret that the user did write can be empty: the
+// name of the variable is gone once the collector has resolved it.
+const envHint = "if it is written as ${env:NAME}, that variable is unset or empty"
+
 // oneSecret checks that a secret is given either inline or as a file.
 func oneSecret(name string, value configopaque.String, file string) error {
 	switch {
 	case value == "" && file == "":
-		return fmt.Errorf("%s: required; set %s or %s_file", name, name, name)
+		return fmt.Errorf("%s: required; set %s or %s_file (%s)", name, name, name, envHint)
 	case value != "" && file != "":
 		return fmt.Errorf("%s and %s_file are both set; set only one", name, name)
 	}

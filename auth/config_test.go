@@ -86,17 +86,18 @@ func TestInvalidConfig(t *testing.T) {
 		name string
 		want []string
 	}{
-		{"none", []string{"no authentication method configured; configure exactly one of api_key, bearer_token, basic, hmac or oauth2"}},
+		{"none", []string{"no authentication method configured; configure exactly one of api_key, bearer_token, basic, hmac or oauth2",
+			"a secret written as ${env:NAME} counts as not set when that variable is unset or empty"}},
 		{"two", []string{"2 authentication methods configured (bearer_token, basic); configure exactly one of api_key, bearer_token, basic, hmac or oauth2"}},
 		{"bearer_both", []string{"bearer_token and bearer_token_file are both set"}},
-		{"key_missing", []string{"api_key: value: required; set value or value_file"}},
+		{"key_missing", []string{"api_key: value: required; set value or value_file (if it is written as ${env:NAME}, that variable is unset or empty)"}},
 		{"basic_no_user", []string{"basic: username: required"}},
 		{"hmac_scheme", []string{`hmac: scheme: "sha1" is not known; write one of sorted_json (default), raw, standard_webhooks`}},
 		{"hmac_two_secrets", []string{"hmac: set exactly one of secret, secrets (a list, for rotation) or secret_file"}},
 		{"hmac_prefix_seed", []string{`hmac: prefix: only the raw scheme takes a prefix (scheme is "sorted_json")`}},
 		{"hmac_whsec", []string{"hmac: secret: not a Standard Webhooks secret; write whsec_ followed by the base64 key"}},
 		{"oauth_missing", []string{`oauth2: token_url: "ftp://auth.example.com/token" is not an http:// or https:// URL`,
-			"client_id: required", "client_secret: required; set client_secret or client_secret_file"}},
+			"client_id: required", "client_secret: required; set client_secret or client_secret_file (if it is written as ${env:NAME}"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := confmap.Validate(loadConfig(t, tt.name))
@@ -117,4 +118,19 @@ func TestFactory(t *testing.T) {
 	assert.Error(t, confmap.Validate(cfg), "no method until the user picks one")
 	_, err := f.Create(t.Context(), extensionSettings(), cfg)
 	assert.Error(t, err)
+}
+
+// TestEmptySecretNamesEnvVariable: a secret that resolved to nothing says
+// that the variable behind it may be unset, since its name is gone by now.
+func TestEmptySecretNamesEnvVariable(t *testing.T) {
+	for name, cfg := range map[string]*HMACConfig{
+		"none":          {Header: "X-Signature"},
+		"empty in list": {Header: "X-Signature", Secrets: []configopaque.String{"k", ""}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := cfg.Validate()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "if it is written as ${env:NAME}, that variable is unset or empty")
+		})
+	}
 }

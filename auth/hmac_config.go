@@ -103,6 +103,9 @@ func (c *HMACConfig) validateSecrets() error {
 			set++
 		}
 	}
+	if set == 0 {
+		return fmt.Errorf("set exactly one of secret, secrets (a list, for rotation) or secret_file (%s)", envHint)
+	}
 	if set != 1 {
 		return errors.New("set exactly one of secret, secrets (a list, for rotation) or secret_file")
 	}
@@ -112,7 +115,7 @@ func (c *HMACConfig) validateSecrets() error {
 			name = fmt.Sprintf("secrets[%d]", i)
 		}
 		if s == "" {
-			return fmt.Errorf("%s: must not be empty", name)
+			return fmt.Errorf("%s: must not be empty (%s)", name, envHint)
 		}
 		if c.Scheme == SchemeStandardWebhooks {
 			if _, err := decodeWebhookSecret(string(s)); err != nil {

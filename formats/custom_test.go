@@ -358,12 +358,15 @@ func TestCustomCheck(t *testing.T) {
 		{"no template", CustomConfig{}, []string{"custom::template: required", "custom::template_file"}},
 		{"both", CustomConfig{Template: "{}", TemplateFile: "x.j2"}, []string{"custom::template or custom::template_file, not both"}},
 		{"missing file", CustomConfig{TemplateFile: missing}, []string{"custom::template_file: cannot read", missing}},
-		{"unclosed output", CustomConfig{Template: "{\n  \"a\": \"{{ event_type\"\n}"}, []string{"custom::template: the template does not parse", "'}}' expected", "line 2"}},
+		{"unclosed output", CustomConfig{Template: "{\n  \"a\": \"{{ event_type\"\n}"}, []string{"custom::template: the template does not parse", "'}}' expected", "(Line: 2 Col: 22,"}},
 		{"malformed if", CustomConfig{Template: "{\n\n{% if %}{% endif %}}"}, []string{"custom::template: the template does not parse", `"if"`, "Line: 3"}},
 		{"unclosed for", CustomConfig{Template: "[\n{% for x in event_data %}{{ x }}]"}, []string{"does not parse", "endfor", "Line: 2"}},
 		{"unknown statement", CustomConfig{Template: "{% frobnicate %}"}, []string{"does not parse", "frobnicate", "Line: 1"}},
 		{"include reads files", CustomConfig{Template: `{% include "/etc/passwd" %}`}, []string{"does not parse", "'include' not found", "statements a template may use: if, for, set"}},
 		{"macro", CustomConfig{Template: `{% macro m() %}{% endmacro %}`}, []string{"does not parse", "'macro' not found"}},
+		{"unterminated string", CustomConfig{Template: "{\n  \"a\": {{ 'abc }}\n}"}, []string{"does not parse", "(Line: 2 Col: 11,"}},
+		{"unclosed comment", CustomConfig{Template: "{\n\n  {# note\n}"}, []string{"does not parse", "unclosed comment", "(Line: 3 Col: 5,"}},
+		{"unclosed raw", CustomConfig{Template: "{\n{% raw %}\n}"}, []string{"does not parse", "endraw", "(Line: 2 Col: 10,"}},
 		{"bad content type", CustomConfig{Template: "{}", ContentType: "json"}, []string{"custom::content_type", `"json" is not a media type`}},
 		{"unknown batch", CustomConfig{Template: "{}", Batch: "ndjson"}, []string{"custom::batch", `"ndjson"`, `"array"`}},
 		{"array of text", CustomConfig{Template: "x", Batch: CustomArray, ContentType: "text/plain"}, []string{"custom::batch: array", "text/plain"}},
@@ -376,6 +379,7 @@ func TestCustomCheck(t *testing.T) {
 				assert.Contains(t, err.Error(), w)
 			}
 			assert.NotContains(t, err.Error(), "failed to parse template '", "the message does not quote the whole template")
+			assert.NotContains(t, err.Error(), "Line: 0", "the message gives a real position")
 			_, err = NewCustom(tt.cfg)
 			if tt.name != "bad content type" && tt.name != "unknown batch" && tt.name != "array of text" {
 				assert.Error(t, err, "the encoder refuses what Check refuses")

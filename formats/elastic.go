@@ -173,7 +173,6 @@ type elasticStream struct {
 	buf     []byte
 	batch   Batch
 	titles  sourceTitles
-	stamps  stampMemo
 	index   eventAttr
 }
 
@@ -184,7 +183,7 @@ func (s *elasticStream) Add(events []Event) {
 		s.indices[at] = at
 		if !s.e.bulk {
 			start := len(s.buf)
-			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles, &s.stamps)
+			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles)
 			s.batch.Requests[at] = eventRequest(s.buf, start, s.indices, at)
 			continue
 		}
@@ -198,7 +197,7 @@ func (s *elasticStream) Add(events []Event) {
 		}
 		s.buf = AppendString(s.buf, events[i].ID)
 		s.buf = append(s.buf, "}}\n"...)
-		s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles, &s.stamps)
+		s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles)
 		s.buf = append(s.buf, '\n')
 	}
 }
@@ -214,12 +213,12 @@ func (s *elasticStream) Finish() Batch {
 // AppendDocument appends one ECS document in the seed's key order.
 func (e *ElasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
-	return e.appendDocument(dst, ev, &titles, nil)
+	return e.appendDocument(dst, ev, &titles)
 }
 
-func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles, stamps *stampMemo) []byte {
+func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles) []byte {
 	dst = append(dst, `{"@timestamp":`...)
-	dst = stamps.appendTime(dst, ev.Timestamp)
+	dst = AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"event":{"kind":"alert","category":["security"],"type":[`...)
 	dst = AppendString(dst, ev.Type)
 	dst = append(dst, `],"severity":`...)

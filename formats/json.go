@@ -87,7 +87,6 @@ type jsonStream struct {
 	body    []byte
 	array   bool
 	batch   Batch
-	headers headerMemo
 }
 
 func (s *jsonStream) Add(events []Event) {
@@ -97,14 +96,14 @@ func (s *jsonStream) Add(events []Event) {
 		s.indices[at] = at
 		if s.e.perEvent {
 			start := len(s.body)
-			s.body = s.e.appendEvent(s.body, &events[i], &s.headers)
+			s.body = s.e.appendEvent(s.body, &events[i])
 			s.batch.Requests[at] = eventRequest(s.body, start, s.indices, at)
 			continue
 		}
 		if s.array && at > 0 {
 			s.body = append(s.body, ',')
 		}
-		s.body = s.e.appendEvent(s.body, &events[i], &s.headers)
+		s.body = s.e.appendEvent(s.body, &events[i])
 		if s.e.ndjson {
 			s.body = append(s.body, '\n')
 		}
@@ -124,10 +123,10 @@ func (s *jsonStream) Finish() Batch {
 
 // AppendEvent appends one event in the seed's key order.
 func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
-	return e.appendEvent(dst, ev, nil)
+	return e.appendEvent(dst, ev)
 }
 
-func (e *JSONEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []byte {
+func (e *JSONEncoder) appendEvent(dst []byte, ev *Event) []byte {
 	dst = append(dst, '{')
 	if e.includeID {
 		dst = append(dst, `"id":`...)
@@ -135,8 +134,8 @@ func (e *JSONEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo) []
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"timestamp":`...)
-	dst = headers.stamps().appendTime(dst, ev.Timestamp)
-	dst = headers.append(dst, ev, appendJSONHeader)
+	dst = AppendTime(dst, ev.Timestamp)
+	dst = appendJSONHeader(dst, ev)
 	dst = AppendFields(dst, ev.Data)
 	return append(dst, '}')
 }

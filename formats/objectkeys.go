@@ -24,8 +24,8 @@ const smallObject = 32
 // are equal once sanitised the same way, others differently). A key
 // written as it is (the common case; "plain" below) can only equal another
 // such key, and is new for sure when a 128-bit filter of the earlier ones'
-// lengths and ends says so: most keys cost a few instructions and no
-// memory. The others are compared with the earlier keys, which the caller
+// lengths and ends says so: most keys are settled without a comparison
+// and without memory. The others are compared with the earlier keys, which the caller
 // has (freshInMap, freshInFields), or kept in sets for large objects and
 // for keys that escaping or sanitising changed.
 type objectKeys struct {

@@ -5,14 +5,12 @@ package formats
 // s as a JSON string when s goes in as it is and dst has room for it and
 // its quotes, and reports whether it did; else it returns dst unchanged.
 // Most keys and values of security events go in as they are, and checking
-// a whole string and then copying it costs half of escaping it piece by
-// piece. AppendString runs some twenty times per event; in Go, its check
-// and copy were a seventh of the push path's CPU (isPlain 10%, the copy
-// 5%), and the slice bookkeeping around them as much again. On amd64,
-// appendPlainString is SSE2 assembly (plain_amd64.s) that checks and
-// copies sixteen bytes at a time, reading nothing outside s and writing
-// nothing outside dst's capacity: a quarter fewer instructions for the json
-// encoder.
+// a whole string and then copying it is cheaper than escaping it piece
+// by piece. AppendString runs many times per event, so its check and copy
+// weigh on the push path. On amd64, appendPlainString is SSE2 assembly
+// (plain_amd64.s) that checks and copies sixteen bytes at a time, reading
+// nothing outside s and writing nothing outside dst's capacity; what it
+// buys is measured in bench/README.md.
 func appendPlainStringGo(dst []byte, s string) ([]byte, bool) {
 	if cap(dst)-len(dst) < len(s)+2 || !isPlain(s) {
 		return dst, false

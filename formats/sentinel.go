@@ -126,12 +126,11 @@ type sentinelStream struct {
 	e      *SentinelEncoder
 	packer arrayPacker
 	row    []byte
-	stamps stampMemo
 }
 
 func (s *sentinelStream) Add(events []Event) {
 	for i := range events {
-		s.row = appendSentinelRow(s.row[:0], &events[i], &s.stamps)
+		s.row = appendSentinelRow(s.row[:0], &events[i])
 		s.packer.add(s.row)
 	}
 }
@@ -144,15 +143,15 @@ func (s *sentinelStream) Finish() Batch {
 
 // AppendRow appends one event's row, as the README documents it.
 func (e *SentinelEncoder) AppendRow(dst []byte, ev *Event) []byte {
-	return appendSentinelRow(dst, ev, nil)
+	return appendSentinelRow(dst, ev)
 }
 
 // sentinelFieldNote is what a cut says it made room for.
 const sentinelFieldNote = "Sentinel's 64 KB per field"
 
-func appendSentinelRow(dst []byte, ev *Event, stamps *stampMemo) []byte {
+func appendSentinelRow(dst []byte, ev *Event) []byte {
 	dst = append(dst, `{"TimeGenerated":`...)
-	dst = stamps.appendTime(dst, ev.Timestamp)
+	dst = AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"EventId":`...)
 	dst = AppendString(dst, ev.ID)
 	dst = append(dst, `,"EventType":`...)

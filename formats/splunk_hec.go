@@ -110,7 +110,6 @@ type hecStream struct {
 	buf          []byte
 	start, first int
 	batch        Batch
-	headers      headerMemo
 	router       hecRouter
 }
 
@@ -120,7 +119,7 @@ func (s *hecStream) Add(events []Event) {
 		s.next++
 		s.indices[at] = at
 		before := len(s.buf)
-		s.buf = s.e.appendEvent(s.buf, &events[i], &s.headers, &s.router)
+		s.buf = s.e.appendEvent(s.buf, &events[i], &s.router)
 		if len(s.buf)-s.start > s.e.maxBytes && at > s.first {
 			// This event overflows the current request: close it and
 			// start the next one with this event.
@@ -140,19 +139,19 @@ func (s *hecStream) Finish() Batch {
 
 // AppendEvent appends one HEC object in the seed's key order.
 func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
-	return e.appendEvent(dst, ev, nil, nil)
+	return e.appendEvent(dst, ev, nil)
 }
 
-func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, headers *headerMemo, router *hecRouter) []byte {
+func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter) []byte {
 	dst = append(dst, `{"time":`...)
-	dst = headers.stamps().appendEpoch(dst, ev.Timestamp)
+	dst = AppendEpoch(dst, ev.Timestamp)
 	if route := router.route(ev); route.routed() {
 		// A routed header depends on more than the memo's key.
 		dst = e.appendRoutedHeader(dst, ev, &route)
 	} else {
-		dst = headers.append(dst, ev, e.appendHeader)
+		dst = e.appendHeader(dst, ev)
 	}
-	dst = headers.stamps().appendTime(dst, ev.Timestamp)
+	dst = AppendTime(dst, ev.Timestamp)
 	// The envelope's own members come first; data keys never equal them
 	// (reserved ones are renamed), but a renamed key may equal another
 	// data key: the first is kept.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	controlStructures "github.com/nikolalohinski/gonja/v2/builtins/control_structures"
@@ -72,6 +73,12 @@ func parseError(name, source string, err error) error {
 	if inner := errors.Unwrap(err); inner != nil {
 		msg = inner.Error()
 	}
+	if strings.Contains(msg, "(Line: 0 Col: 0,") {
+		// The lexer's error tokens carry an offset but no line or column.
+		if line, col, found := lexerErrorPosition(source); found {
+			msg = strings.Replace(msg, "(Line: 0 Col: 0,", fmt.Sprintf("(Line: %d Col: %d,", line, col), 1)
+		}
+	}
 	if !strings.Contains(msg, "(Line: ") || strings.Contains(msg, "(Line: 0 ") {
 		// The parser lost the position (it does at the end of the input);
 		// the lexer knows where it stopped.
@@ -81,6 +88,33 @@ func parseError(name, source string, err error) error {
 		msg += fmt.Sprintf("; statements a template may use: %s", strings.Join(allowedStatements, ", "))
 	}
 	return fmt.Errorf("%s: the template does not parse: %s", name, strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg))
+}
+
+// lexerErrorPosition returns the line and column (both from 1) where the
+// lexer's first error begins: just after the last token it read, since the
+// error token's own offset is where the lexer gave up (for an unterminated
+// string, the end of the input).
+func lexerErrorPosition(source string) (line, col int, found bool) {
+	s := tokens.LexAll(source, config.New())
+	end := 0
+	for ; !s.EOF(); s.Next() {
+		t := s.Current()
+		if t == nil {
+			continue
+		}
+		if t.Type != tokens.Error {
+			end = t.Pos + len(t.Val)
+			continue
+		}
+		pos := min(max(end, 0), t.Pos, len(source))
+		for pos < t.Pos && pos < len(source) && strings.IndexByte(" \t\r\n", source[pos]) >= 0 {
+			pos++
+		}
+		before := source[:pos]
+		lineStart := strings.LastIndexByte(before, '\n') + 1
+		return strings.Count(before, "\n") + 1, utf8.RuneCountInString(before[lineStart:]) + 1, true
+	}
+	return 0, 0, false
 }
 
 // lexerLine returns the line of the last token the lexer read from
