@@ -9,8 +9,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
-	"github.com/sentyr/webhookexporter/bench"
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/bench"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 

@@ -9,8 +9,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/bench"
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
 var testNow = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)

@@ -19,7 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/bench"
+	"github.com/sentyr/webhookexporter/internal/bench"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 

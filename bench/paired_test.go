@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentyr/webhookexporter/bench"
+	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
 // Paired turns: blocks of this many pushes of the batch size, per turn.

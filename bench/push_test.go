@@ -22,7 +22,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
-	"github.com/sentyr/webhookexporter/bench"
+	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
 // BenchmarkPush is the full push path: ConsumeLogs on a factory-built

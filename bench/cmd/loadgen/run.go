@@ -19,7 +19,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
-	"github.com/sentyr/webhookexporter/bench"
+	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
 type result struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
-	"github.com/sentyr/webhookexporter/bench"
+	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
 // The benchmarks are only as honest as their events: realistic, 6-12 data
