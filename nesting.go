@@ -26,27 +26,6 @@ import (
 // in one 100 deep, which the queue would store and then drop.
 const maxNestedLevels = 32
 
-// hasDeepValue says whether any body or attribute of ld nests deeper than
-// maxNestedLevels. It looks no deeper than that.
-func hasDeepValue(ld plog.Logs) bool {
-	for _, rl := range ld.ResourceLogs().All() {
-		if deepMap(rl.Resource().Attributes(), 0) {
-			return true
-		}
-		for _, sl := range rl.ScopeLogs().All() {
-			if deepMap(sl.Scope().Attributes(), 0) {
-				return true
-			}
-			for _, lr := range sl.LogRecords().All() {
-				if deepValue(lr.Body(), 0) || deepMap(lr.Attributes(), 0) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 // deepValue says whether v, inside level maps and lists, nests deeper
 // than maxNestedLevels.
 func deepValue(v pcommon.Value, level int) bool {

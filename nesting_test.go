@@ -77,16 +77,16 @@ var deepPlaces = []string{"body", "attribute", "scope", "resource"}
 func TestMaxNestedLevelsIsWhatAQueueReadsBack(t *testing.T) {
 	for _, where := range deepPlaces {
 		ld := deepLogs(maxNestedLevels, where)
-		assert.False(t, hasDeepValue(ld), where)
+		assert.False(t, deepOf(ld), where)
 		assert.NoError(t, protoRoundTrip(ld), "%s %d levels deep", where, maxNestedLevels)
 		deeper := deepLogs(maxNestedLevels+1, where)
-		assert.True(t, hasDeepValue(deeper), where)
+		assert.True(t, deepOf(deeper), where)
 		if where != "body" {
 			assert.Error(t, protoRoundTrip(deeper), "%s %d levels deep", where, maxNestedLevels+1)
 		}
 		require.Equal(t, 1, flattenDeepValues(deeper))
 		assert.NoError(t, protoRoundTrip(deeper), "%s cut", where)
-		assert.False(t, hasDeepValue(deeper), where)
+		assert.False(t, deepOf(deeper), where)
 	}
 	assert.Error(t, protoRoundTrip(deepLogs(maxNestedLevels+2, "body")), "a body 2 levels deeper")
 }
@@ -134,7 +134,7 @@ func TestFlattenLeavesTheGivenBatchAlone(t *testing.T) {
 	ld.MarkReadOnly()
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	s.waitRequests(t, 1)
-	assert.True(t, hasDeepValue(ld), "the given batch keeps its depth")
+	assert.True(t, deepOf(ld), "the given batch keeps its depth")
 	assert.EqualValues(t, 1, metricTotal(t, exp.telemetry, flattenedRecordsMetric))
 	assert.Equal(t, 1, exp.logs.FilterMessageSnippet("nested deeper than a queue can store").Len())
 }
@@ -267,23 +267,52 @@ func clone(b []byte) []byte {
 	return append([]byte(nil), b...)
 }
 
-// BenchmarkHasDeepValue is the check every batch pays before it is
-// queued, next to the untimed-record check it already paid, on the
-// benchmark's events (batch of 100).
-func BenchmarkHasDeepValue(b *testing.B) {
+// deepOf is scanBatch's answer on depth.
+func deepOf(ld plog.Logs) bool {
+	_, deep := scanBatch(ld)
+	return deep
+}
+
+// BenchmarkScanBatch is the walk every batch pays before it is queued, on
+// the benchmark's events (batch of 100).
+func BenchmarkScanBatch(b *testing.B) {
 	ld := bench.Logs(100)
-	b.Run("hasUntimedRecord", func(b *testing.B) {
-		for range b.N {
-			if hasUntimedRecord(ld) {
-				b.Fatal("untimed")
+	for range b.N {
+		if untimed, deep := scanBatch(ld); untimed || deep {
+			b.Fatal("the benchmark's events are timed and shallow")
+		}
+	}
+}
+
+// scanBatch reports each finding wherever in the batch its record is:
+// an untimed record before or after a deep one, or either alone.
+func TestScanBatchFindsBothInOneWalk(t *testing.T) {
+	batch := func(records ...string) plog.Logs {
+		ld := plog.NewLogs()
+		sl := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+		for _, r := range records {
+			lr := sl.LogRecords().AppendEmpty()
+			if r != "untimed" {
+				lr.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
+			}
+			if r == "deep" {
+				nestedMaps(lr.Body(), maxNestedLevels+2)
 			}
 		}
-	})
-	b.Run("hasDeepValue", func(b *testing.B) {
-		for range b.N {
-			if hasDeepValue(ld) {
-				b.Fatal("deep")
-			}
-		}
-	})
+		return ld
+	}
+	for _, tt := range []struct {
+		records       []string
+		untimed, deep bool
+	}{
+		{[]string{"plain", "plain"}, false, false},
+		{[]string{"plain", "untimed"}, true, false},
+		{[]string{"deep", "plain"}, false, true},
+		{[]string{"deep", "untimed"}, true, true},
+		{[]string{"untimed", "plain", "deep"}, true, true},
+	} {
+		untimed, deep := scanBatch(batch(tt.records...))
+		assert.Equal(t, tt.untimed, untimed, "untimed in %v", tt.records)
+		assert.Equal(t, tt.deep, deep, "deep in %v", tt.records)
+	}
 }

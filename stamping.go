@@ -54,7 +54,7 @@ func (s *stampingLogs) Capabilities() consumer.Capabilities {
 }
 
 func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	untimed, deep := hasUntimedRecord(ld), hasDeepValue(ld)
+	untimed, deep := scanBatch(ld)
 	if untimed || deep {
 		if !s.Logs.Capabilities().MutatesData || ld.IsReadOnly() {
 			own := plog.NewLogs()
@@ -78,11 +78,24 @@ func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return s.Logs.ConsumeLogs(ctx, ld)
 }
 
-func hasUntimedRecord(ld plog.Logs) bool {
-	for range untimedRecords(ld) {
-		return true
+// scanBatch walks ld once for what must change before it is queued:
+// records with no time at all, and values nested deeper than
+// maxNestedLevels. It stops as soon as it has found both.
+func scanBatch(ld plog.Logs) (untimed, deep bool) {
+	for _, rl := range ld.ResourceLogs().All() {
+		deep = deep || deepMap(rl.Resource().Attributes(), 0)
+		for _, sl := range rl.ScopeLogs().All() {
+			deep = deep || deepMap(sl.Scope().Attributes(), 0)
+			for _, lr := range sl.LogRecords().All() {
+				untimed = untimed || (lr.Timestamp() == 0 && lr.ObservedTimestamp() == 0)
+				deep = deep || deepValue(lr.Body(), 0) || deepMap(lr.Attributes(), 0)
+				if untimed && deep {
+					return untimed, deep
+				}
+			}
+		}
 	}
-	return false
+	return untimed, deep
 }
 
 // untimedRecords yields the records of ld with neither a timestamp nor an
