@@ -130,8 +130,8 @@ func TestReadmePayloads(t *testing.T) {
 			checked++
 		})
 	}
-	// A payload in a block the split above does not see (another fence,
-	// before the first section) is not a checked payload.
+	// A payload under a fence the split above does not take (```jsonc,
+	// ```json5, ...) would go unchecked: count every ```json.
 	assert.Equal(t, strings.Count(string(readme), "```json"), checked, "every ```json block of README.md is checked")
 	assert.NotZero(t, checked)
 }
