@@ -46,7 +46,7 @@ type checkCase struct {
 }
 
 var checkCases = []checkCase{
-	{FormatSplunkHEC, func(t *testing.T, good bool) *Config {
+	{"splunk_hec", func(t *testing.T, good bool) *Config {
 		s := newHECServer(t)
 		cfg := hecCfg(s, hecTestToken)
 		if !good {
@@ -54,7 +54,7 @@ var checkCases = []checkCase{
 		}
 		return cfg
 	}, http.StatusBadRequest, http.StatusForbidden, "Splunk HEC refused the token"}, // 400 "No data": the token passed
-	{FormatDatadog, func(t *testing.T, good bool) *Config {
+	{"datadog", func(t *testing.T, good bool) *Config {
 		s := newDDServer(t)
 		cfg := ddCfg(s, ddTestKey)
 		if !good {
@@ -62,7 +62,7 @@ var checkCases = []checkCase{
 		}
 		return cfg
 	}, http.StatusOK, http.StatusForbidden, "Datadog refused the API key"},
-	{FormatElastic, func(t *testing.T, good bool) *Config {
+	{"elastic", func(t *testing.T, good bool) *Config {
 		s := newESServer(t)
 		cfg := esCfg(s, "/sentyr/_bulk")
 		if !good {
@@ -70,7 +70,7 @@ var checkCases = []checkCase{
 		}
 		return cfg
 	}, http.StatusOK, http.StatusUnauthorized, "Elasticsearch refused the credentials"},
-	{FormatJSON, func(t *testing.T, good bool) *Config {
+	{"json", func(t *testing.T, good bool) *Config {
 		s := webhookServer(t)
 		cfg := withoutQueue(testCfg(s.URL + "/hook"))
 		token := webhookTestToken
@@ -211,17 +211,17 @@ func TestConnectionCheckURLs(t *testing.T) {
 		override string
 		want     string
 	}{
-		{"HEC event endpoint", FormatSplunkHEC, "https://splunk.example.com:8088/services/collector/event?channel=x", "", "",
+		{"HEC event endpoint", "splunk_hec", "https://splunk.example.com:8088/services/collector/event?channel=x", "", "",
 			"https://splunk.example.com:8088/services/collector/event?channel=x"},
-		{"HEC behind a path prefix", FormatSplunkHEC, "https://proxy.example.com/splunk/services/collector", "", "",
+		{"HEC behind a path prefix", "splunk_hec", "https://proxy.example.com/splunk/services/collector", "", "",
 			"https://proxy.example.com/splunk/services/collector"},
-		{"Elasticsearch root", FormatElastic, "https://user:pw@es.example.com:9200/sentyr/_doc", "", "",
+		{"Elasticsearch root", "elastic", "https://user:pw@es.example.com:9200/sentyr/_doc", "", "",
 			"https://es.example.com:9200/"},
-		{"Datadog from the endpoint", FormatDatadog, "https://api.datadoghq.com/api/v1/events", "", "",
+		{"Datadog from the endpoint", "datadog", "https://api.datadoghq.com/api/v1/events", "", "",
 			"https://api.datadoghq.com/api/v1/validate"},
-		{"Datadog from the site", FormatDatadog, "https://dd-proxy.internal/api/v1/events", "datadoghq.eu", "",
+		{"Datadog from the site", "datadog", "https://dd-proxy.internal/api/v1/events", "datadoghq.eu", "",
 			"https://api.datadoghq.eu/api/v1/validate"},
-		{"override", FormatSplunkHEC, "https://splunk.example.com:8088/services/collector/event", "", "https://splunk-health.example.com/ping",
+		{"override", "splunk_hec", "https://splunk.example.com:8088/services/collector/event", "", "https://splunk-health.example.com/ping",
 			"https://splunk-health.example.com/ping"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,16 +229,7 @@ func TestConnectionCheckURLs(t *testing.T) {
 			cfg.Format = tt.format
 			cfg.Datadog.Site = tt.site
 			cfg.ConnectionCheck.Endpoint = tt.override
-			e := &webhookExporter{cfg: cfg}
-			var got string
-			switch tt.format {
-			case FormatSplunkHEC:
-				got = e.checkURL(hecEventURL)
-			case FormatElastic:
-				got = e.checkURL(elasticRootURL)
-			case FormatDatadog:
-				got = e.checkURL(e.datadogValidateURL)
-			}
+			got := cfg.checkURL(connectionCheckOf(tt.format))
 			assert.Equal(t, tt.want, got)
 		})
 	}

@@ -41,7 +41,7 @@ func TestBodyEncoder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := BodyConfig{ContentType: tt.contentType}
 			require.NoError(t, cfg.Check())
-			enc := NewBody(cfg)
+			enc := newBody(cfg)
 			if tt.contentType == "" {
 				assert.Equal(t, "application/json", enc.ContentType())
 			} else {

@@ -13,7 +13,7 @@ import (
 
 // rejectedFor encodes ev alone and returns the reason it was rejected,
 // failing when it was not.
-func rejectedFor(t *testing.T, enc *CustomEncoder, ev Event) string {
+func rejectedFor(t *testing.T, enc *customEncoder, ev Event) string {
 	t.Helper()
 	batch, err := enc.Encode([]Event{ev})
 	require.NoError(t, err)
@@ -186,7 +186,7 @@ func TestTemplateBudgetSettingsAreChecked(t *testing.T) {
 // BenchmarkCustomEngineTemplate renders a template that takes the engine
 // path (a loop, filters, an operator): what the budget's checks cost.
 func BenchmarkCustomEngineTemplate(b *testing.B) {
-	enc, err := NewCustom(CustomConfig{Template: `{"fields": [{% for k, v in event_data | dictsort %}{"k": "{{ k }}", "v": "{{ v | upper }}"}{% if not loop.last %},{% endif %}{% endfor %}], "n": "{{ event_type ~ "-" ~ severity }}"}`})
+	enc, err := newCustom(CustomConfig{Template: `{"fields": [{% for k, v in event_data | dictsort %}{"k": "{{ k }}", "v": "{{ v | upper }}"}{% if not loop.last %},{% endif %}{% endfor %}], "n": "{{ event_type ~ "-" ~ severity }}"}`})
 	require.NoError(b, err)
 	events := make([]Event, 100)
 	for i := range events {
