@@ -36,13 +36,10 @@ type probe struct {
 	method string
 	url    string // redacted, for log lines
 	status int
-	ok     bool
-	detail string // on success: what the service said about itself
-	reason string // on failure: what went wrong
-	fix    string // on failure: what the user can do
+	formats.CheckResult
 }
 
-// checkConnection is the seed's test_connection: it calls the service's
+// checkConnection is the test_connection of Sentyr's webhook guide: it calls the service's
 // cheapest authenticated endpoint through the sender (so TLS, headers and
 // the auth extension apply), logs the outcome, and fails start-up only when
 // connection_check::fail_on_error says so.
@@ -56,21 +53,21 @@ func checkConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *C
 	if p.status != 0 {
 		fields = append(fields, zap.Int("status", p.status))
 	}
-	if p.ok {
-		if p.detail != "" {
-			fields = append(fields, zap.String("detail", p.detail))
+	if p.OK {
+		if p.Detail != "" {
+			fields = append(fields, zap.String("detail", p.Detail))
 		}
 		logger.Info("Connection check passed", fields...)
 		return nil
 	}
-	fields = append(fields, zap.String("reason", p.reason), zap.String("fix", p.fix))
+	fields = append(fields, zap.String("reason", p.Reason), zap.String("fix", p.Fix))
 	if !cfg.ConnectionCheck.FailOnError {
 		logger.Warn("Connection check failed; the exporter starts anyway (connection_check::fail_on_error is false)", fields...)
 		return nil
 	}
 	logger.Error("Connection check failed", fields...)
 	return fmt.Errorf("connection check %s %s failed: %s; %s (or set connection_check::fail_on_error: false to start anyway)",
-		p.method, p.url, p.reason, p.fix)
+		p.method, p.url, p.Reason, p.Fix)
 }
 
 // probeConnection runs the format's own check when it has one, else posts
@@ -109,13 +106,13 @@ func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck
 	}
 	req, sent, err := s.newRequest(ctx, check.Method, rawURL, contentType)
 	if err != nil {
-		p.reason, p.fix = err.Error(), "check the endpoint"
+		p.Reason, p.Fix = err.Error(), "check the endpoint"
 		return p
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		unreachable(&p, err)
-		p.reason = sent.secrets().String(p.reason, 0)
+		p.Reason = sent.secrets().String(p.Reason, 0)
 		return p
 	}
 	answer, _ := readAnswer(resp, sent, maxErrorBodyBytes)
@@ -124,8 +121,7 @@ func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck
 		return p
 	}
 	// What the check quotes of the answer must hold no credential.
-	r := check.Judge(answer.status, []byte(answer.redact(string(answer.body))))
-	p.ok, p.detail, p.reason, p.fix = r.OK, r.Detail, r.Reason, r.Fix
+	p.CheckResult = check.Judge(answer.status, []byte(answer.redact(string(answer.body))))
 	return p
 }
 
@@ -135,11 +131,11 @@ func unreachable(p *probe, err error) {
 		urlErr.URL = p.url
 	}
 	if reason, ok := untrustedCertificate(err); ok {
-		p.reason, p.fix = "the request failed: "+reason, fixCertificate
+		p.Reason, p.Fix = "the request failed: "+reason, fixCertificate
 		return
 	}
-	p.reason = "the request failed: " + err.Error()
-	p.fix = "check the endpoint's host and port, DNS, proxies and tls settings, and that the service is up and reachable from the collector"
+	p.Reason = "the request failed: " + err.Error()
+	p.Fix = "check the endpoint's host and port, DNS, proxies and tls settings, and that the service is up and reachable from the collector"
 }
 
 // probeTestEvent posts the seed's test event (connection_test, info)
@@ -156,8 +152,8 @@ func probeTestEvent(ctx context.Context, s *sender, enc formats.Encoder, source 
 		err = errors.New("the format produced no request")
 	}
 	if err != nil {
-		p.reason = "the test event could not be encoded: " + err.Error()
-		p.fix = "check the format's settings (e.g. the custom template)"
+		p.Reason = "the test event could not be encoded: " + err.Error()
+		p.Fix = "check the format's settings (e.g. the custom template)"
 		return p
 	}
 	req := &batch.Requests[0]
@@ -174,13 +170,13 @@ func probeTestEvent(ctx context.Context, s *sender, enc formats.Encoder, source 
 	}
 	switch {
 	case resp.status >= 200 && resp.status <= 299:
-		p.ok = true
+		p.OK = true
 	case resp.status == http.StatusUnauthorized || resp.status == http.StatusForbidden:
-		p.reason = fmt.Sprintf("the receiver refused the credentials (%s)", resp.snippet())
-		p.fix = "check the auth extension (auth::authenticator) or the headers the receiver expects"
+		p.Reason = fmt.Sprintf("the receiver refused the credentials (%s)", resp.snippet())
+		p.Fix = "check the auth extension (auth::authenticator) or the headers the receiver expects"
 	default:
-		p.reason = fmt.Sprintf("the receiver answered %d %s (%s)", resp.status, http.StatusText(resp.status), resp.snippet())
-		p.fix = "check the endpoint and that the receiver accepts this format"
+		p.Reason = fmt.Sprintf("the receiver answered %d %s (%s)", resp.status, http.StatusText(resp.status), resp.snippet())
+		p.Fix = "check the endpoint and that the receiver accepts this format"
 	}
 	return p
 }

@@ -202,37 +202,17 @@ func TestConnectionCheckIsOffByDefault(t *testing.T) {
 	assert.Zero(t, logs.FilterMessageSnippet("Connection check").Len())
 }
 
-func TestConnectionCheckURLs(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		format   string
-		endpoint string
-		site     string
-		override string
-		want     string
-	}{
-		{"HEC event endpoint", "splunk_hec", "https://splunk.example.com:8088/services/collector/event?channel=x", "", "",
-			"https://splunk.example.com:8088/services/collector/event?channel=x"},
-		{"HEC behind a path prefix", "splunk_hec", "https://proxy.example.com/splunk/services/collector", "", "",
-			"https://proxy.example.com/splunk/services/collector"},
-		{"Elasticsearch root", "elastic", "https://user:pw@es.example.com:9200/sentyr/_doc", "", "",
-			"https://es.example.com:9200/"},
-		{"Datadog from the endpoint", "datadog", "https://api.datadoghq.com/api/v1/events", "", "",
-			"https://api.datadoghq.com/api/v1/validate"},
-		{"Datadog from the site", "datadog", "https://dd-proxy.internal/api/v1/events", "datadoghq.eu", "",
-			"https://api.datadoghq.eu/api/v1/validate"},
-		{"override", "splunk_hec", "https://splunk.example.com:8088/services/collector/event", "", "https://splunk-health.example.com/ping",
-			"https://splunk-health.example.com/ping"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := testCfg(tt.endpoint)
-			cfg.Format = tt.format
-			cfg.Datadog.Site = tt.site
-			cfg.ConnectionCheck.Endpoint = tt.override
-			got := cfg.checkURL(connectionCheckOf(tt.format))
-			assert.Equal(t, tt.want, got)
-		})
-	}
+// The URLs each format's check derives are tested in formats/; here
+// connection_check::endpoint overrides them.
+func TestConnectionCheckEndpointOverridesTheDerivedURL(t *testing.T) {
+	cfg := testCfg("https://user:pw@es.example.com:9200/sentyr/_doc")
+	cfg.Format = "elastic"
+	check := connectionCheckOf(cfg.Format)
+	require.NotNil(t, check)
+	assert.Equal(t, "https://es.example.com:9200/", cfg.checkURL(check))
+	cfg.ConnectionCheck.Endpoint = "https://es-health.example.com/ping"
+	assert.Equal(t, "https://es-health.example.com/ping", cfg.checkURL(check))
+	assert.Nil(t, connectionCheckOf("custom"), "a format without a check of its own posts the test event")
 }
 
 func TestConnectionCheckEndpointIsValidated(t *testing.T) {

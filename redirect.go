@@ -54,7 +54,7 @@ func probeRedirect(p *probe, status int, location string) bool {
 	if !isRedirect(status) {
 		return false
 	}
-	p.reason = fmt.Sprintf("the receiver answered %d %s with Location %s, which the exporter does not follow", status, http.StatusText(status), location)
-	p.fix = "if the receiver has moved, set endpoint (or connection_check::endpoint) to that location"
+	p.Reason = fmt.Sprintf("the receiver answered %d %s with Location %s, which the exporter does not follow", status, http.StatusText(status), location)
+	p.Fix = "if the receiver has moved, set endpoint (or connection_check::endpoint) to that location"
 	return true
 }

@@ -20,8 +20,8 @@ type BodyConfig struct {
 	_           struct{}
 }
 
-// Check checks the content type.
-func (c *BodyConfig) Check() error {
+// check checks the content type.
+func (c *BodyConfig) check() error {
 	if err := checkMediaType(c.contentType()); err != nil {
 		return fmt.Errorf("body::content_type: %q %v; write e.g. application/json or text/plain", c.ContentType, err)
 	}

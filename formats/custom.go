@@ -53,9 +53,9 @@ type CustomConfig struct {
 	_             struct{}
 }
 
-// Check checks the settings and parses the template, so that a template
+// check checks the settings and parses the template, so that a template
 // that does not parse fails at config validation with the engine's message.
-func (c *CustomConfig) Check() error {
+func (c *CustomConfig) check() error {
 	var errs []error
 	ct := c.contentType()
 	if err := checkMediaType(ct); err != nil {

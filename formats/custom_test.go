@@ -70,7 +70,7 @@ func customEvent(t testing.TB, data map[string]any) Event {
 
 func newCustomEncoder(t testing.TB, cfg CustomConfig) *customEncoder {
 	t.Helper()
-	require.NoError(t, cfg.Check())
+	require.NoError(t, cfg.check())
 	enc, err := newCustom(cfg)
 	require.NoError(t, err)
 	return enc
@@ -373,7 +373,7 @@ func TestCustomCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Check()
+			err := tt.cfg.check()
 			require.Error(t, err)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
@@ -393,7 +393,7 @@ func TestCustomCheck(t *testing.T) {
 		{Template: "{}", Batch: customPerEvent, ContentType: "application/json; charset=utf-8"},
 		{Template: `{% for x in [1] %}{% if x %}{% set y = x %}{% do [].append(1) %}{% break %}{% endif %}{% else %}{% endfor %}{% raw %}{{{% endraw %}}`},
 	} {
-		assert.NoError(t, ok.Check(), "%+v", ok)
+		assert.NoError(t, ok.check(), "%+v", ok)
 	}
 }
 

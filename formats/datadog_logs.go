@@ -43,8 +43,8 @@ type DatadogLogsConfig struct {
 	_             struct{}
 }
 
-// Check checks the Datadog Logs settings.
-func (c *DatadogLogsConfig) Check() error {
+// check checks the Datadog Logs settings.
+func (c *DatadogLogsConfig) check() error {
 	for i, tag := range c.Tags {
 		if strings.TrimSpace(tag) == "" || strings.Contains(tag, ",") {
 			return fmt.Errorf("datadog_logs::tags[%d]: %q is not one tag; write key:value without commas, e.g. env:prod, or remove it", i, tag)

@@ -84,9 +84,9 @@ func TestDatadogLogsSplitsWithinLimits(t *testing.T) {
 }
 
 func TestDatadogLogsConfigCheck(t *testing.T) {
-	require.NoError(t, (&DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name"}}).Check())
-	err := (&DatadogLogsConfig{Tags: []string{"env:prod,team:red"}}).Check()
+	require.NoError(t, (&DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name"}}).check())
+	err := (&DatadogLogsConfig{Tags: []string{"env:prod,team:red"}}).check()
 	require.ErrorContains(t, err, "datadog_logs::tags[0]")
-	err = (&DatadogLogsConfig{TagAttributes: []string{" "}}).Check()
+	err = (&DatadogLogsConfig{TagAttributes: []string{" "}}).check()
 	require.ErrorContains(t, err, "datadog_logs::tag_attributes[0]")
 }

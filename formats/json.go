@@ -22,8 +22,8 @@ type JSONConfig struct {
 	_         struct{}
 }
 
-// Check checks the batch layout.
-func (c *JSONConfig) Check() error {
+// check checks the batch layout.
+func (c *JSONConfig) check() error {
 	switch c.Batch {
 	case "", jsonArray, jsonNDJSON, jsonObject:
 		return nil

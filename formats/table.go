@@ -53,7 +53,7 @@ type Credential struct {
 // listed to users.
 var builtinTable = []Builtin{{
 	Name:  "json",
-	Check: func(s *Settings) error { return s.JSON.Check() },
+	Check: func(s *Settings) error { return s.JSON.check() },
 	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON), nil },
 }, {
 	Name:  "splunk_hec",
@@ -77,7 +77,7 @@ var builtinTable = []Builtin{{
 	ConnectionCheck: datadogCheck,
 }, {
 	Name:  "datadog_logs",
-	Check: func(s *Settings) error { return s.DatadogLogs.Check() },
+	Check: func(s *Settings) error { return s.DatadogLogs.check() },
 	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source), nil },
 	Credential: &Credential{
 		Field: "datadog_logs::api_key", Value: func(s *Settings) configopaque.String { return s.DatadogLogs.APIKey },
@@ -104,11 +104,11 @@ var builtinTable = []Builtin{{
 	},
 }, {
 	Name:  "custom",
-	Check: func(s *Settings) error { return s.Custom.Check() },
+	Check: func(s *Settings) error { return s.Custom.check() },
 	New:   func(s *Settings) (Encoder, error) { return newCustom(s.Custom) },
 }, {
 	Name:  "body",
-	Check: func(s *Settings) error { return s.Body.Check() },
+	Check: func(s *Settings) error { return s.Body.check() },
 	New:   func(s *Settings) (Encoder, error) { return newBody(s.Body), nil },
 }}
 

@@ -176,11 +176,11 @@ func TestTemplateBudgetSettingsAreChecked(t *testing.T) {
 		{CustomConfig{Template: tpl, MaxOutputSize: 1 << 30}, "custom::max_output_size: 1073741824 is not between 1 and 268435456 bytes"},
 		{CustomConfig{Template: `{% for x in event_data.l recursive %}{{ loop(x) }}{% endfor %}`}, "custom::template: recursive loops are not supported (line 1)"},
 	} {
-		err := tt.cfg.Check()
+		err := tt.cfg.check()
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tt.want)
 	}
-	require.NoError(t, (&CustomConfig{Template: tpl, RenderTimeout: 50 * time.Millisecond, MaxOutputSize: 1 << 20}).Check())
+	require.NoError(t, (&CustomConfig{Template: tpl, RenderTimeout: 50 * time.Millisecond, MaxOutputSize: 1 << 20}).check())
 }
 
 // BenchmarkCustomEngineTemplate renders a template that takes the engine
