@@ -272,7 +272,7 @@ type bulkItem struct {
 // items are dropped with their error; 409 means a document with the event's
 // id exists, i.e. an earlier attempt delivered it.
 func (e *ElasticEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
-	if !e.bulk || status < 200 || status > 299 {
+	if !e.bulk || status < 200 || status > 299 || bulkHeadSaysNoErrors(body) {
 		return nil
 	}
 	var r bulkResponse
