@@ -8,17 +8,9 @@ package formats
 // writes the answer; so such an answer holds no failed item, and its
 // items (one per document, most of the answer) need not be read. Any
 // other answer, errors true included, is read whole: the per-item
-// handling is the same as it was.
+// handling is the same as it was. An answer cut short after such a head
+// (a connection lost while reading it) fails to be read before this.
 func bulkHeadSaysNoErrors(b []byte) bool {
-	end := len(b)
-	for end > 0 && isJSONSpace(b[end-1]) {
-		end--
-	}
-	// A cut answer (past the exporter's read limit) is read whole, and
-	// fails there.
-	if end == 0 || b[end-1] != '}' {
-		return false
-	}
 	i := skipJSONSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -107,4 +99,10 @@ func skipJSONSpace(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// Settled implements HeadSettler: a _bulk answer that says no errors in
+// its head needs nothing of its items.
+func (e *ElasticEncoder) Settled(status int, head []byte) bool {
+	return e.bulk && status >= 200 && status <= 299 && bulkHeadSaysNoErrors(head)
 }

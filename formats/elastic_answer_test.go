@@ -34,7 +34,11 @@ func TestBulkHeadSaysNoErrors(t *testing.T) {
 		{"errors falsely", `{"errors":falsey,"items":[]}`, false},
 		{"errors in another case", `{"Errors":true,"errors":false,"items":[]}`, false},
 		{"escaped key", `{"err\u006frs":true,"errors":false,"items":[]}`, false},
-		{"cut short", `{"took":3,"errors":false,"items":[` + items[:40], false},
+		// What follows the head is not read: an answer cut short fails as
+		// a read error before it gets here, and the head is all readAnswer
+		// keeps of a settled answer.
+		{"the head alone", `{"took":3,"errors":false,"items":[` + items[:40], true},
+		{"cut in the head", `{"took":3,"errors":fal`, false},
 		{"no errors member", `{"took":3}`, false},
 		{"not an object", `[{"errors":false}]`, false},
 		{"empty", ``, false},
