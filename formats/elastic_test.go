@@ -80,8 +80,13 @@ func TestElasticBulkBody(t *testing.T) {
 	}{
 		{"index setting", ElasticConfig{Index: "sentyr-events"}, "https://es.example.com/_bulk",
 			map[string]any{"_index": "sentyr-events"}},
+		// The path's index is every action's default: not written again.
 		{"index in path, pipeline", ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk/",
-			map[string]any{"_index": "logs-sentyr", "pipeline": "geoip"}},
+			map[string]any{"pipeline": "geoip"}},
+		{"index in path and the same in the settings", ElasticConfig{Index: "logs-sentyr"}, "https://es.example.com/logs-sentyr/_bulk",
+			map[string]any{}},
+		{"index in path, another in the settings", ElasticConfig{Index: "other", Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk",
+			map[string]any{"_index": "other", "pipeline": "geoip"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			enc := newElastic(t, tt.cfg, tt.endpoint)

@@ -223,6 +223,12 @@ func (e *SplunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute
 func appendJoined(dst []byte, a string, sep byte, b string) []byte {
 	dst = AppendString(dst, a)
 	dst[len(dst)-1] = sep
+	return appendJoinedTail(dst, b)
+}
+
+// appendJoinedTail appends b to a JSON string whose closing quote dst
+// does not have yet, and closes it.
+func appendJoinedTail(dst []byte, b string) []byte {
 	n := len(dst)
 	dst = AppendString(dst, b)
 	// Drop b's opening quote.
@@ -258,6 +264,15 @@ func isHECReserved(key string) bool {
 func AppendEpoch(dst []byte, t time.Time) []byte {
 	t = t.Truncate(time.Millisecond)
 	sec, nsec := t.Unix(), int64(t.Nanosecond())
+	if sec >= 1e9 && sec < 1e10 {
+		// 2001 to 2286: ten digits, written three at a time as
+		// AppendTime writes fractions (strconv costs several times more).
+		dst = append(dst, byte('0'+sec/1e9))
+		dst = append(dst, threeDigits[sec/1e6%1e3][:]...)
+		dst = append(dst, threeDigits[sec/1e3%1e3][:]...)
+		dst = append(dst, threeDigits[sec%1e3][:]...)
+		return appendFraction(dst, nsec)
+	}
 	if nsec == 0 {
 		return strconv.AppendInt(dst, sec, 10)
 	}

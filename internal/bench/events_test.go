@@ -66,7 +66,7 @@ func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
 func TestSinkAnswersEveryBulkDocument(t *testing.T) {
 	srv := httptest.NewServer(bench.SinkHandler())
 	defer srv.Close()
-	body := `{"create":{"_index":"security-events","_id":"a1"}}` + "\n" + `{"x":1}` + "\n" +
+	body := `{"create":{"_id":"a1"}}` + "\n" + `{"x":1}` + "\n" +
 		`{"create":{"_index":"other","pipeline":"p","_id":"b2"}}` + "\n" + `{"x":2}` + "\n"
 	resp, err := http.Post(srv.URL+"/security-events/_bulk", "application/x-ndjson", strings.NewReader(body))
 	require.NoError(t, err)

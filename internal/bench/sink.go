@@ -49,7 +49,7 @@ func SinkHandler() http.Handler {
 		case strings.HasPrefix(r.URL.Path, "/services/collector"):
 			answer = hecOK
 		case bulk:
-			answer = BulkAnswer(body, &seqNo)
+			answer = BulkAnswer(body, pathIndex(r.URL.Path), &seqNo)
 		}
 		if answer != nil {
 			w.Header().Set("Content-Type", "application/json")
@@ -59,11 +59,18 @@ func SinkHandler() http.Handler {
 	})
 }
 
+// pathIndex is the index a /<index>/_bulk path names, if any.
+func pathIndex(path string) string {
+	path = strings.TrimSuffix(path, "/_bulk")
+	return path[strings.LastIndexByte(path, '/')+1:]
+}
+
 // BulkAnswer is Elasticsearch's answer to a _bulk body whose documents
 // were all created: for every action line an item named after the action
-// with its _index, _id, version, result, shards, sequence number and
-// status 201, in the order of the actions. seqNo numbers the documents.
-func BulkAnswer(body []byte, seqNo *atomic.Int64) []byte {
+// with its _index (the path's, index, where the action names none), _id,
+// version, result, shards, sequence number and status 201, in the order
+// of the actions. seqNo numbers the documents.
+func BulkAnswer(body []byte, index string, seqNo *atomic.Int64) []byte {
 	out := make([]byte, 0, 256+len(body)/2)
 	out = append(out, `{"errors":false,"took":3,"items":[`...)
 	n := 0
@@ -81,7 +88,11 @@ func BulkAnswer(body []byte, seqNo *atomic.Int64) []byte {
 		out = append(out, `{"`...)
 		out = append(out, op...)
 		out = append(out, `":{"_index":"`...)
-		out = append(out, jsonMember(action, `"_index":"`)...)
+		if named := jsonMember(action, `"_index":"`); named != nil {
+			out = append(out, named...)
+		} else {
+			out = append(out, index...)
+		}
 		out = append(out, `","_id":"`...)
 		out = append(out, jsonMember(action, `"_id":"`)...)
 		out = append(out, `","_version":1,"result":"created","_shards":{"total":2,"successful":1,"failed":0},"_seq_no":`...)
