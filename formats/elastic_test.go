@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 func newElastic(t testing.TB, cfg ElasticConfig, endpoint string) *ElasticEncoder {
@@ -190,4 +191,19 @@ func TestElasticCheck(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// With the index in the path, an action names an index only for an event
+// routed to another one, and keeps the pipeline either way.
+func TestElasticBulkRoutedEventNamesItsIndexWhereThePathNamesOne(t *testing.T) {
+	enc := newElastic(t, ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk")
+	routed := serviceEvent(t, "n", 1)
+	routed.Data = append(routed.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
+	events := []Event{serviceEvent(t, "n", 0), routed}
+	events[0].ID, events[1].ID = "a", "b"
+	batch, err := enc.Encode(events)
+	require.NoError(t, err)
+	lines := bytes.Split(batch.Requests[0].Body, []byte("\n"))
+	assert.Equal(t, `{"create":{"pipeline":"geoip","_id":"a"}}`, string(lines[0]))
+	assert.Equal(t, `{"create":{"_index":"other","pipeline":"geoip","_id":"b"}}`, string(lines[2]))
 }
