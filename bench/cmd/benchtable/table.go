@@ -292,7 +292,7 @@ func (t *tables) all() {
 		name += fmt.Sprintf("/batch=%d", k.batch)
 		fmt.Fprintf(t.w, "| %s | %s | %s | %s | %s | %s | %s | %d |\n", name,
 			t.num(k, unitEventsPerSe), t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitAllocs),
-			t.num(k, unitBytes), t.num(k, unitWire), len(t.rs[k][unitNs]))
+			t.num(k, unitBytes), t.num(k, unitWire), len(t.rs[k]["ns/op"]))
 	}
 }
 
