@@ -7,13 +7,13 @@ import (
 	"github.com/sentyr/webhookexporter/formats"
 )
 
-// readAnswer reads an answer of at most limit bytes. A format that can
+// readAnswerBody reads an answer of at most limit bytes. A format that can
 // settle a 2xx answer from its head (formats.HeadSettler) gets the head
 // alone when it does: the rest is read off the connection, so that the
 // connection is reused, into a buffer that is not kept. A _bulk answer
 // has an item for every document, most of its length, which would
 // otherwise be kept, copied as it grows and collected on every push.
-func readAnswer(body io.Reader, status int, limit int64, reader formats.ResponseReader) ([]byte, error) {
+func readAnswerBody(body io.Reader, status int, limit int64, reader formats.ResponseReader) ([]byte, error) {
 	hs, ok := reader.(formats.HeadSettler)
 	if !ok || status < 200 || status > 299 {
 		return io.ReadAll(io.LimitReader(body, limit))

@@ -14,7 +14,7 @@ import (
 // is at its end, so the connection can be reused) but only its head is
 // kept, and the format reads that head as every event delivered; any
 // other answer is kept whole, as before.
-func TestReadAnswerKeepsTheHeadOfASettledAnswer(t *testing.T) {
+func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 	enc, err := formats.NewElastic(formats.ElasticConfig{Index: "x"}, "https://es.example.com/_bulk")
 	require.NoError(t, err)
 	item := `{"create":{"_index":"x","_id":"0123456789abcdef0123456789abcdef","status":201}},`
@@ -35,7 +35,7 @@ func TestReadAnswerKeepsTheHeadOfASettledAnswer(t *testing.T) {
 		{"not 2xx", 500, `{"errors":false,"took":3,"items":[` + items + `]}`, -1},
 	} {
 		r := strings.NewReader(tt.answer)
-		body, err := readAnswer(r, tt.status, 1<<20, enc)
+		body, err := readAnswerBody(r, tt.status, 1<<20, enc)
 		require.NoError(t, err, tt.name)
 		assert.Zero(t, r.Len(), "%s: the answer is read to its end", tt.name)
 		if tt.kept < 0 {
@@ -48,10 +48,10 @@ func TestReadAnswerKeepsTheHeadOfASettledAnswer(t *testing.T) {
 	// A format that settles nothing by the head gets the answer whole,
 	// up to the limit.
 	long := strings.Repeat("x", 2000)
-	body, err := readAnswer(strings.NewReader(long), 200, 1500, formats.NewSplunkHEC(formats.SplunkHECConfig{}))
+	body, err := readAnswerBody(strings.NewReader(long), 200, 1500, formats.NewSplunkHEC(formats.SplunkHECConfig{}))
 	require.NoError(t, err)
 	assert.Len(t, body, 1500)
-	body, err = readAnswer(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc)
+	body, err = readAnswerBody(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc)
 	require.NoError(t, err)
 	assert.Len(t, body, 1500, "the limit holds for an answer that is not settled by its head")
 }

@@ -353,7 +353,7 @@ func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lea
 	if isRedirect(resp.StatusCode) {
 		out.location = out.redact(redirectLocation(resp))
 	}
-	out.body, err = readAnswer(resp.Body, resp.StatusCode, limit, e.reader)
+	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, limit, e.reader)
 	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil, fmt.Errorf("reading the answer of %s: %w", e.endpoint, err)
 	}
