@@ -75,7 +75,7 @@ func TestBodyFormatTextContentType(t *testing.T) {
 
 func TestBodyFormatBadContentTypeFailsValidation(t *testing.T) {
 	cfg := testCfg("https://siem.example.com/webhook")
-	cfg.Format = FormatBody
+	cfg.Format = "body"
 	cfg.Body.ContentType = "json"
 	err := confmap.Validate(cfg)
 	require.Error(t, err)
@@ -85,7 +85,7 @@ func TestBodyFormatBadContentTypeFailsValidation(t *testing.T) {
 func TestRejectionsForOneReasonAreOneLogLine(t *testing.T) {
 	s := newSink(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
-	cfg.Format = FormatBody
+	cfg.Format = "body"
 	exp := startExporter(t, cfg)
 	notJSON := func(lr plog.LogRecord) { lr.Body().SetStr("not json at all") }
 

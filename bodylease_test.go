@@ -89,7 +89,7 @@ func TestABodyStillHeldByTheTransportIsNotReused(t *testing.T) {
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
 	transport := &heldBodyTransport{}
-	e.client = &http.Client{Transport: transport}
+	e.sender.client = &http.Client{Transport: transport}
 	ctx := context.Background()
 
 	first := seedEvent{"first_batch", "warning", map[string]any{"n": strings.Repeat("1", 4000)}}
@@ -125,14 +125,16 @@ func TestCompressedPushesReuseTheirBuffer(t *testing.T) {
 	ctx := context.Background()
 	cfg := withoutQueue(testCfg("http://127.0.0.1:1"))
 	cfg.ClientConfig.Compression = configcompression.TypeGzip
-	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	// An exporter of the same config encodes the batch for the server to
+	// compare with.
+	encoding, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
 	events := make([]seedEvent, 200)
 	for i := range events {
 		events[i] = seedEvent{"compressed_batch", "warning", map[string]any{"n": strings.Repeat("1", 4000)}}
 	}
 	ld := seedLogs(t, events...)
-	batch, err := e.encoder.Encode(e.mapper.events(ld, nil))
+	batch, err := encoding.encoder.Encode(encoding.mapper.events(ld, nil))
 	require.NoError(t, err)
 	require.Len(t, batch.Requests, 1)
 	want := sha256.Sum256(batch.Requests[0].Body)
@@ -155,6 +157,8 @@ func TestCompressedPushesReuseTheirBuffer(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg.ClientConfig.Endpoint = srv.URL
+	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
 	require.NoError(t, e.start(ctx, componenttest.NewNopHost()))
 	defer func() { require.NoError(t, e.shutdown(ctx)) }()
 

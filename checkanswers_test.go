@@ -83,7 +83,7 @@ func TestElasticConnectionCheckLogsWhatTheRootSays(t *testing.T) {
 				_, _ = w.Write([]byte(tt.root))
 			})
 			cfg := testCfg(s.URL + "/sentyr/_bulk")
-			cfg.Format = FormatElastic
+			cfg.Format = "elastic"
 			cfg.ConnectionCheck.Enabled = true
 
 			logs, err := startChecked(t, cfg)

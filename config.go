@@ -16,20 +16,14 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-// Names of the built-in formats.
-const (
-	FormatJSON      = "json"
-	FormatSplunkHEC = "splunk_hec"
-	FormatDatadog   = "datadog"
-	FormatElastic   = "elastic"
-	FormatCustom    = "custom"
-	FormatBody      = "body"
-	FormatSentinel  = "sentinel"
-	// FormatDatadogLogs is Datadog's Logs intake; FormatDatadog its Events API.
-	FormatDatadogLogs = "datadog_logs"
-)
-
-var builtinFormats = formats.BuiltinNames()
+// builtinFormats names the built-in formats, for the error of an unknown one.
+var builtinFormats = func() []string {
+	var names []string
+	for _, b := range formats.Builtins() {
+		names = append(names, b.Name)
+	}
+	return names
+}()
 
 // Config is the webhook exporter's configuration.
 type Config struct {

@@ -45,7 +45,7 @@ func TestLoadDefaultConfig(t *testing.T) {
 	assert.InDelta(t, 2.0, cfg.RetryConfig.Multiplier, 0)
 	assert.Equal(t, 60*time.Second, cfg.RetryConfig.MaxInterval)
 	assert.Positive(t, cfg.RetryConfig.RandomizationFactor, "jitter on")
-	assert.Equal(t, FormatJSON, cfg.Format)
+	assert.Equal(t, "json", cfg.Format)
 	assert.Equal(t, "sentyr", cfg.Source)
 	assert.True(t, cfg.QueueConfig.HasValue(), "a memory queue by default")
 }

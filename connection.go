@@ -2,13 +2,10 @@ package webhookexporter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -20,9 +17,6 @@ import (
 
 // connectionTestType is the event type of the seed's test event.
 const connectionTestType = "connection_test"
-
-// hecCodeNoData is HEC's code 5, "No data": the token passed.
-const hecCodeNoData = 5
 
 // validate checks the connection check's own settings.
 func (c *ConnectionCheckConfig) validate() error {
@@ -42,120 +36,92 @@ type probe struct {
 	method string
 	url    string // redacted, for log lines
 	status int
-	ok     bool
-	detail string // on success: what the service said about itself
-	reason string // on failure: what went wrong
-	fix    string // on failure: what the user can do
+	formats.CheckResult
 }
 
-// checkConnection is the seed's test_connection: it calls the service's
-// cheapest authenticated endpoint through the exporter's own client (so TLS,
-// headers and the auth extension apply), logs the outcome, and fails
-// start-up only when connection_check::fail_on_error says so.
-func (e *webhookExporter) checkConnection(ctx context.Context) error {
-	p := e.probe(ctx)
+// checkConnection is the test_connection of Sentyr's webhook guide: it calls the service's
+// cheapest authenticated endpoint through the sender (so TLS, headers and
+// the auth extension apply), logs the outcome, and fails start-up only when
+// connection_check::fail_on_error says so.
+func checkConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *Config, logger *zap.Logger) error {
+	p := probeConnection(ctx, s, enc, cfg)
 	fields := []zap.Field{
-		zap.String("format", e.cfg.Format),
+		zap.String("format", cfg.Format),
 		zap.String("method", p.method),
 		zap.String("url", p.url),
 	}
 	if p.status != 0 {
 		fields = append(fields, zap.Int("status", p.status))
 	}
-	if p.ok {
-		if p.detail != "" {
-			fields = append(fields, zap.String("detail", p.detail))
+	if p.OK {
+		if p.Detail != "" {
+			fields = append(fields, zap.String("detail", p.Detail))
 		}
-		e.logger.Info("Connection check passed", fields...)
+		logger.Info("Connection check passed", fields...)
 		return nil
 	}
-	fields = append(fields, zap.String("reason", p.reason), zap.String("fix", p.fix))
-	if !e.cfg.ConnectionCheck.FailOnError {
-		e.logger.Warn("Connection check failed; the exporter starts anyway (connection_check::fail_on_error is false)", fields...)
+	fields = append(fields, zap.String("reason", p.Reason), zap.String("fix", p.Fix))
+	if !cfg.ConnectionCheck.FailOnError {
+		logger.Warn("Connection check failed; the exporter starts anyway (connection_check::fail_on_error is false)", fields...)
 		return nil
 	}
-	e.logger.Error("Connection check failed", fields...)
+	logger.Error("Connection check failed", fields...)
 	return fmt.Errorf("connection check %s %s failed: %s; %s (or set connection_check::fail_on_error: false to start anyway)",
-		p.method, p.url, p.reason, p.fix)
+		p.method, p.url, p.Reason, p.Fix)
 }
 
-func (e *webhookExporter) probe(ctx context.Context) probe {
-	switch e.cfg.Format {
-	case FormatSplunkHEC:
-		return e.probeHTTP(ctx, http.MethodPost, e.checkURL(hecEventURL), readHECNoData)
-	case FormatElastic:
-		return e.probeHTTP(ctx, http.MethodGet, e.checkURL(elasticRootURL), readElasticRoot)
-	case FormatDatadog:
-		return e.probeHTTP(ctx, http.MethodGet, e.checkURL(e.datadogValidateURL), readDatadogValidate)
+// probeConnection runs the format's own check when it has one, else posts
+// the test event.
+func probeConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *Config) probe {
+	check := connectionCheckOf(cfg.Format)
+	if check == nil {
+		return probeTestEvent(ctx, s, enc, cfg.Source)
 	}
-	return e.probeTestEvent(ctx)
+	return probeService(ctx, s, check, cfg.checkURL(check))
 }
 
-// checkURL is connection_check::endpoint when set, else what derive makes
-// of the exporter's endpoint.
-func (e *webhookExporter) checkURL(derive func(*url.URL) string) string {
-	if e.cfg.ConnectionCheck.Endpoint != "" {
-		return e.cfg.ConnectionCheck.Endpoint
+// connectionCheckOf is the format's own connection check, nil when it has
+// none (custom, body, registered formatters).
+func connectionCheckOf(format string) *formats.ConnectionCheck {
+	b, _ := formats.LookupBuiltin(format)
+	return b.ConnectionCheck
+}
+
+// checkURL is connection_check::endpoint when set, else what the format's
+// check derives from the endpoint.
+func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
+	if cfg.ConnectionCheck.Endpoint != "" {
+		return cfg.ConnectionCheck.Endpoint
 	}
-	u, err := url.Parse(e.cfg.ClientConfig.Endpoint)
+	return check.URL(cfg.formatSettings())
+}
+
+// probeService sends the check's request, which has no body (a GET, or
+// HEC's POST of no events), and lets the check judge the answer.
+func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck, rawURL string) probe {
+	p := probe{method: check.Method, url: redactedEndpoint(rawURL)}
+	contentType := ""
+	if check.Method == http.MethodPost {
+		contentType = s.contentType
+	}
+	req, sent, err := s.newRequest(ctx, check.Method, rawURL, contentType)
 	if err != nil {
-		return e.cfg.ClientConfig.Endpoint
-	}
-	return derive(u)
-}
-
-// hecEventURL is the endpoint itself: the check posts no events where
-// the events go. /services/collector/health would not do: it reads no
-// token, so it passes with a wrong one.
-func hecEventURL(u *url.URL) string {
-	return u.String()
-}
-
-func elasticRootURL(u *url.URL) string {
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String()
-}
-
-// datadogValidateURL uses the site when one is set, because the endpoint
-// may be a proxy; else the endpoint's host.
-func (e *webhookExporter) datadogValidateURL(u *url.URL) string {
-	if site := e.cfg.Datadog.Site; site != "" {
-		return "https://api." + site + "/api/v1/validate"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/api/v1/validate"}).String()
-}
-
-// reader judges a service's answer to the check's request.
-type reader func(p *probe, body []byte)
-
-// probeHTTP sends one request with no body (a GET, or HEC's POST of no
-// events) and lets read judge the answer.
-func (e *webhookExporter) probeHTTP(ctx context.Context, method, rawURL string, read reader) probe {
-	p := probe{method: method, url: redactedEndpoint(rawURL)}
-	ctx, sent := e.traceSent(ctx)
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, http.NoBody)
-	if err != nil {
-		p.reason, p.fix = err.Error(), "check the endpoint"
+		p.Reason, p.Fix = err.Error(), "check the endpoint"
 		return p
 	}
-	if method == http.MethodPost {
-		req.Header.Set("Content-Type", e.encoder.ContentType())
-	}
-	e.setHeaders(req.Header)
-	resp, err := e.client.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		unreachable(&p, err)
-		p.reason = sent.secrets().String(p.reason, 0)
+		p.Reason = sent.secrets().String(p.Reason, 0)
 		return p
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-	// What the readers quote of the answer must hold no credential.
-	body = []byte(sent.secrets().String(string(body), 0))
-	p.status = resp.StatusCode
-	if probeRedirect(&p, resp.StatusCode, sent.secrets().String(redirectLocation(resp), 0)) {
+	answer, _ := readAnswer(resp, sent, maxErrorBodyBytes)
+	p.status = answer.status
+	if probeRedirect(&p, answer.status, answer.location) {
 		return p
 	}
-	read(&p, body)
+	// What the check quotes of the answer must hold no credential.
+	p.CheckResult = check.Judge(answer.status, []byte(answer.redact(string(answer.body))))
 	return p
 }
 
@@ -165,128 +131,20 @@ func unreachable(p *probe, err error) {
 		urlErr.URL = p.url
 	}
 	if reason, ok := untrustedCertificate(err); ok {
-		p.reason, p.fix = "the request failed: "+reason, fixCertificate
+		p.Reason, p.Fix = "the request failed: "+reason, fixCertificate
 		return
 	}
-	p.reason = "the request failed: " + err.Error()
-	p.fix = "check the endpoint's host and port, DNS, proxies and tls settings, and that the service is up and reachable from the collector"
-}
-
-func snippet(body []byte) string {
-	r := response{body: body}
-	return strings.TrimSpace(r.snippet())
-}
-
-// readHECNoData reads HEC's answer to a POST of no events, which indexes
-// nothing: HEC checks the token first, so a good token gets 400 code 5
-// "No data" and a bad one codes 1-4 (403 disabled, 401 missing or not
-// "Splunk <token>", 403 unknown). A 200 comes from a compatible receiver
-// that takes an empty batch. Busy indexers are 503 (codes 9, 18-20).
-func readHECNoData(p *probe, body []byte) {
-	var r struct {
-		Text string `json:"text"`
-		Code *int   `json:"code"`
-	}
-	_ = json.Unmarshal(body, &r)
-	switch {
-	case r.Code != nil && *r.Code == hecCodeNoData:
-		p.ok, p.detail = true, "token accepted (HEC answered \"No data\" to a request with no events)"
-	case p.status == http.StatusOK:
-		p.ok, p.detail = true, "the receiver accepted a request with no events"
-	case r.Code != nil && *r.Code >= 1 && *r.Code <= 4, p.status == http.StatusUnauthorized, p.status == http.StatusForbidden:
-		p.reason = fmt.Sprintf("Splunk HEC refused the token (%s)", snippet(body))
-		p.fix = "set splunk_hec::token to a valid, enabled HEC token"
-	case p.status == http.StatusServiceUnavailable:
-		p.reason = fmt.Sprintf("Splunk HEC is not healthy (%s)", snippet(body))
-		p.fix = "check the Splunk indexers' queues; events are retried until HEC takes them again"
-	case p.status == http.StatusNotFound:
-		p.reason = "no HEC event endpoint at this URL (404)"
-		p.fix = "point endpoint at https://<splunk>:8088/services/collector/event, or set connection_check::endpoint"
-	default:
-		p.reason = fmt.Sprintf("unexpected answer %d %s (%s)", p.status, http.StatusText(p.status), snippet(body))
-		p.fix = "check that the endpoint is a Splunk HTTP Event Collector"
-	}
-}
-
-// readElasticRoot reads GET /: 200 with what the service says of itself.
-func readElasticRoot(p *probe, body []byte) {
-	switch p.status {
-	case http.StatusOK:
-		p.ok = true
-		p.detail = elasticRootDetail(body)
-	case http.StatusUnauthorized:
-		p.reason = fmt.Sprintf("Elasticsearch refused the credentials (%s)", snippet(body))
-		p.fix = "set elastic::api_key to the encoded value of a valid API key (or fix the auth extension)"
-	case http.StatusForbidden:
-		p.reason = fmt.Sprintf("the credentials may not read the cluster root (%s)", snippet(body))
-		p.fix = "give the API key the cluster privilege monitor, or set connection_check::fail_on_error: false " +
-			"(a write-only key can still index)"
-	default:
-		p.reason = fmt.Sprintf("unexpected answer %d %s (%s)", p.status, http.StatusText(p.status), snippet(body))
-		p.fix = "check that the endpoint is an Elasticsearch cluster, or set connection_check::endpoint"
-	}
-}
-
-// elasticRootDetail names what the root answer has of cluster_name,
-// version.number (with version.distribution, as OpenSearch writes it) and
-// tagline: compatible services (OpenSearch, Fluent Bit) leave some out.
-func elasticRootDetail(body []byte) string {
-	var r struct {
-		ClusterName string `json:"cluster_name"`
-		Version     struct {
-			Number       string `json:"number"`
-			Distribution string `json:"distribution"`
-		} `json:"version"`
-		Tagline string `json:"tagline"`
-	}
-	_ = json.Unmarshal(body, &r)
-	var parts []string
-	if r.ClusterName != "" {
-		parts = append(parts, "cluster "+r.ClusterName)
-	}
-	if v := strings.TrimSpace(r.Version.Distribution + " " + r.Version.Number); v != "" {
-		parts = append(parts, "version "+v)
-	}
-	if r.Tagline != "" {
-		parts = append(parts, fmt.Sprintf("tagline %q", r.Tagline))
-	}
-	// The answer is the receiver's to choose: bound it as a body snippet.
-	d := strings.Join(parts, ", ")
-	if len(d) > logBodyBytes {
-		d = strings.ToValidUTF8(d[:logBodyBytes], "") + "..."
-	}
-	return d
-}
-
-// readDatadogValidate reads GET /api/v1/validate: 200 {"valid":true}, or
-// 403 {"errors":["Forbidden"]} for a key the site does not know.
-func readDatadogValidate(p *probe, body []byte) {
-	var r struct {
-		Valid bool `json:"valid"`
-	}
-	_ = json.Unmarshal(body, &r)
-	switch {
-	case p.status == http.StatusOK && r.Valid:
-		p.ok, p.detail = true, "API key valid"
-	case p.status == http.StatusOK:
-		p.reason = fmt.Sprintf("the answer does not say the key is valid (%s)", snippet(body))
-		p.fix = "check that the endpoint is Datadog's API, or set datadog::site"
-	case p.status == http.StatusUnauthorized || p.status == http.StatusForbidden:
-		p.reason = fmt.Sprintf("Datadog refused the API key (%s)", snippet(body))
-		p.fix = "set datadog::api_key to a valid API key of your Datadog site, and datadog::site to that site (e.g. datadoghq.eu)"
-	default:
-		p.reason = fmt.Sprintf("unexpected answer %d %s (%s)", p.status, http.StatusText(p.status), snippet(body))
-		p.fix = "check datadog::site, or set connection_check::endpoint"
-	}
+	p.Reason = "the request failed: " + err.Error()
+	p.Fix = "check the endpoint's host and port, DNS, proxies and tls settings, and that the service is up and reachable from the collector"
 }
 
 // probeTestEvent posts the seed's test event (connection_test, info)
 // through the configured format, as any event would go.
-func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
-	p := probe{method: http.MethodPost, url: e.endpoint}
-	ev := connectionTestEvent(e.cfg.Source, time.Now())
+func probeTestEvent(ctx context.Context, s *sender, enc formats.Encoder, source string) probe {
+	p := probe{method: http.MethodPost, url: s.endpoint}
+	ev := connectionTestEvent(source, time.Now())
 	events := []formats.Event{ev}
-	batch, err := e.encoder.Encode(events)
+	batch, err := enc.Encode(events)
 	if err == nil && len(batch.Rejected) > 0 {
 		err = batch.Rejected[0].Err
 	}
@@ -294,14 +152,14 @@ func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
 		err = errors.New("the format produced no request")
 	}
 	if err != nil {
-		p.reason = "the test event could not be encoded: " + err.Error()
-		p.fix = "check the format's settings (e.g. the custom template)"
+		p.Reason = "the test event could not be encoded: " + err.Error()
+		p.Fix = "check the format's settings (e.g. the custom template)"
 		return p
 	}
 	req := &batch.Requests[0]
 	lease := newBodyLease(batch.Release)
 	defer lease.done()
-	resp, err := e.post(ctx, ev.ID, req.Body, lease)
+	resp, err := s.post(ctx, ev.ID, req.Body, lease)
 	if err != nil {
 		unreachable(&p, err)
 		return p
@@ -312,13 +170,13 @@ func (e *webhookExporter) probeTestEvent(ctx context.Context) probe {
 	}
 	switch {
 	case resp.status >= 200 && resp.status <= 299:
-		p.ok = true
+		p.OK = true
 	case resp.status == http.StatusUnauthorized || resp.status == http.StatusForbidden:
-		p.reason = fmt.Sprintf("the receiver refused the credentials (%s)", resp.snippet())
-		p.fix = "check the auth extension (auth::authenticator) or the headers the receiver expects"
+		p.Reason = fmt.Sprintf("the receiver refused the credentials (%s)", resp.snippet())
+		p.Fix = "check the auth extension (auth::authenticator) or the headers the receiver expects"
 	default:
-		p.reason = fmt.Sprintf("the receiver answered %d %s (%s)", resp.status, http.StatusText(resp.status), resp.snippet())
-		p.fix = "check the endpoint and that the receiver accepts this format"
+		p.Reason = fmt.Sprintf("the receiver answered %d %s (%s)", resp.status, http.StatusText(resp.status), resp.snippet())
+		p.Fix = "check the endpoint and that the receiver accepts this format"
 	}
 	return p
 }

@@ -46,7 +46,7 @@ type checkCase struct {
 }
 
 var checkCases = []checkCase{
-	{FormatSplunkHEC, func(t *testing.T, good bool) *Config {
+	{"splunk_hec", func(t *testing.T, good bool) *Config {
 		s := newHECServer(t)
 		cfg := hecCfg(s, hecTestToken)
 		if !good {
@@ -54,7 +54,7 @@ var checkCases = []checkCase{
 		}
 		return cfg
 	}, http.StatusBadRequest, http.StatusForbidden, "Splunk HEC refused the token"}, // 400 "No data": the token passed
-	{FormatDatadog, func(t *testing.T, good bool) *Config {
+	{"datadog", func(t *testing.T, good bool) *Config {
 		s := newDDServer(t)
 		cfg := ddCfg(s, ddTestKey)
 		if !good {
@@ -62,7 +62,7 @@ var checkCases = []checkCase{
 		}
 		return cfg
 	}, http.StatusOK, http.StatusForbidden, "Datadog refused the API key"},
-	{FormatElastic, func(t *testing.T, good bool) *Config {
+	{"elastic", func(t *testing.T, good bool) *Config {
 		s := newESServer(t)
 		cfg := esCfg(s, "/sentyr/_bulk")
 		if !good {
@@ -70,7 +70,7 @@ var checkCases = []checkCase{
 		}
 		return cfg
 	}, http.StatusOK, http.StatusUnauthorized, "Elasticsearch refused the credentials"},
-	{FormatJSON, func(t *testing.T, good bool) *Config {
+	{"json", func(t *testing.T, good bool) *Config {
 		s := webhookServer(t)
 		cfg := withoutQueue(testCfg(s.URL + "/hook"))
 		token := webhookTestToken
@@ -202,46 +202,17 @@ func TestConnectionCheckIsOffByDefault(t *testing.T) {
 	assert.Zero(t, logs.FilterMessageSnippet("Connection check").Len())
 }
 
-func TestConnectionCheckURLs(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		format   string
-		endpoint string
-		site     string
-		override string
-		want     string
-	}{
-		{"HEC event endpoint", FormatSplunkHEC, "https://splunk.example.com:8088/services/collector/event?channel=x", "", "",
-			"https://splunk.example.com:8088/services/collector/event?channel=x"},
-		{"HEC behind a path prefix", FormatSplunkHEC, "https://proxy.example.com/splunk/services/collector", "", "",
-			"https://proxy.example.com/splunk/services/collector"},
-		{"Elasticsearch root", FormatElastic, "https://user:pw@es.example.com:9200/sentyr/_doc", "", "",
-			"https://es.example.com:9200/"},
-		{"Datadog from the endpoint", FormatDatadog, "https://api.datadoghq.com/api/v1/events", "", "",
-			"https://api.datadoghq.com/api/v1/validate"},
-		{"Datadog from the site", FormatDatadog, "https://dd-proxy.internal/api/v1/events", "datadoghq.eu", "",
-			"https://api.datadoghq.eu/api/v1/validate"},
-		{"override", FormatSplunkHEC, "https://splunk.example.com:8088/services/collector/event", "", "https://splunk-health.example.com/ping",
-			"https://splunk-health.example.com/ping"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := testCfg(tt.endpoint)
-			cfg.Format = tt.format
-			cfg.Datadog.Site = tt.site
-			cfg.ConnectionCheck.Endpoint = tt.override
-			e := &webhookExporter{cfg: cfg}
-			var got string
-			switch tt.format {
-			case FormatSplunkHEC:
-				got = e.checkURL(hecEventURL)
-			case FormatElastic:
-				got = e.checkURL(elasticRootURL)
-			case FormatDatadog:
-				got = e.checkURL(e.datadogValidateURL)
-			}
-			assert.Equal(t, tt.want, got)
-		})
-	}
+// The URLs each format's check derives are tested in formats/; here
+// connection_check::endpoint overrides them.
+func TestConnectionCheckEndpointOverridesTheDerivedURL(t *testing.T) {
+	cfg := testCfg("https://user:pw@es.example.com:9200/sentyr/_doc")
+	cfg.Format = "elastic"
+	check := connectionCheckOf(cfg.Format)
+	require.NotNil(t, check)
+	assert.Equal(t, "https://es.example.com:9200/", cfg.checkURL(check))
+	cfg.ConnectionCheck.Endpoint = "https://es-health.example.com/ping"
+	assert.Equal(t, "https://es-health.example.com/ping", cfg.checkURL(check))
+	assert.Nil(t, connectionCheckOf("custom"), "a format without a check of its own posts the test event")
 }
 
 func TestConnectionCheckEndpointIsValidated(t *testing.T) {

@@ -3,9 +3,11 @@ package webhookexporter
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
 	"strings"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/configcheck"
 )
 
@@ -25,15 +27,8 @@ func (cfg *Config) validateHeaders() error {
 			errs = append(errs, err)
 		}
 	}
-	for _, c := range []struct {
-		field, value string
-	}{
-		{"splunk_hec::token", string(cfg.SplunkHEC.Token)},
-		{"datadog::api_key", string(cfg.Datadog.APIKey)},
-		{"datadog_logs::api_key", string(cfg.DatadogLogs.APIKey)},
-		{"elastic::api_key", string(cfg.Elastic.APIKey)},
-	} {
-		if err := configcheck.Value(c.field, c.value); err != nil {
+	for c, value := range cfg.formatSecrets() {
+		if err := configcheck.Value(c.Field, value); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -45,23 +40,8 @@ func (cfg *Config) validateHeaders() error {
 // they hold one, and the auth extension.
 func (cfg *Config) credentials() []string {
 	var got []string
-	switch cfg.Format {
-	case FormatSplunkHEC:
-		if cfg.SplunkHEC.Token != "" {
-			got = append(got, "splunk_hec::token")
-		}
-	case FormatDatadog:
-		if cfg.Datadog.APIKey != "" {
-			got = append(got, "datadog::api_key")
-		}
-	case FormatDatadogLogs:
-		if cfg.DatadogLogs.APIKey != "" {
-			got = append(got, "datadog_logs::api_key")
-		}
-	case FormatElastic:
-		if cfg.Elastic.APIKey != "" {
-			got = append(got, "elastic::api_key")
-		}
+	if c := credentialOf(cfg.Format); c != nil && c.Value != nil && c.Value(cfg.formatSettings()) != "" {
+		got = append(got, c.Field)
 	}
 	for _, h := range cfg.ClientConfig.Headers {
 		if secretHeader(h.Name) {
@@ -72,6 +52,40 @@ func (cfg *Config) credentials() []string {
 		got = append(got, "auth::authenticator "+cfg.ClientConfig.Auth.Get().AuthenticatorID.String())
 	}
 	return got
+}
+
+// formatSecrets yields every built-in format's own secret setting with its
+// value, set or not, whichever format is chosen: a value is checked and
+// redacted even where it is not sent.
+func (cfg *Config) formatSecrets() iter.Seq2[*formats.Credential, string] {
+	return func(yield func(*formats.Credential, string) bool) {
+		s := cfg.formatSettings()
+		for _, b := range formats.Builtins() {
+			if c := b.Credential; c != nil && c.Value != nil && !yield(c, string(c.Value(s))) {
+				return
+			}
+		}
+	}
+}
+
+// credentialOf is what the format's service authenticates requests with,
+// nil when nothing is known of it.
+func credentialOf(format string) *formats.Credential {
+	b, _ := formats.LookupBuiltin(format)
+	return b.Credential
+}
+
+// missingCredential says what to set when the format's service wants a
+// credential and the requests carry none, else "".
+func (cfg *Config) missingCredential() string {
+	c := credentialOf(cfg.Format)
+	if c == nil || c.Missing == "" || cfg.ClientConfig.Auth.HasValue() || cfg.hasHeader(c.Header) {
+		return ""
+	}
+	if c.Value != nil && c.Value(cfg.formatSettings()) != "" {
+		return ""
+	}
+	return c.Missing
 }
 
 // secretHeader guesses from its name whether a header carries a

@@ -34,7 +34,7 @@ func exampleExporterConfig(t *testing.T, file, id, endpoint string) *Config {
 func TestCustomSeedTemplateFromExampleYAML(t *testing.T) {
 	s := newSink(t, nil)
 	cfg := exampleExporterConfig(t, "custom-template.yaml", "webhook/alerts", s.URL)
-	require.Equal(t, FormatCustom, cfg.Format)
+	require.Equal(t, "custom", cfg.Format)
 	exp := startExporter(t, withoutQueue(cfg))
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
@@ -82,11 +82,11 @@ func TestCustomInjectionEndToEnd(t *testing.T) {
 }
 
 func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
-	for _, layout := range []string{formats.CustomEvent, formats.CustomArray} {
+	for _, layout := range []string{"event", "array"} {
 		t.Run(layout, func(t *testing.T) {
 			s := newSink(t, nil)
 			cfg := withoutQueue(testCfg(s.URL))
-			cfg.Format = FormatCustom
+			cfg.Format = "custom"
 			cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: layout}
 			exp := startExporter(t, cfg)
 
@@ -99,7 +99,7 @@ func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
 			assert.True(t, consumererror.IsPermanent(err), "a payload that will never be valid is not retried")
 
 			wantRequests := 2
-			if layout == formats.CustomArray {
+			if layout == "array" {
 				wantRequests = 1
 			}
 			reqs := s.waitRequests(t, wantRequests)
@@ -123,7 +123,7 @@ func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
 			require.Len(t, logged, 1)
 			fields := logged[0].ContextMap()
 			assert.Equal(t, "broken", fields["event_type"])
-			assert.Equal(t, FormatCustom, fields["format"])
+			assert.Equal(t, "custom", fields["format"])
 			assert.Contains(t, fields["reason"], "custom::template")
 			assert.Contains(t, fields["reason"], "not valid JSON")
 		})
@@ -132,7 +132,7 @@ func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
 
 func TestCustomTemplateErrorFailsValidation(t *testing.T) {
 	cfg := testCfg("https://siem.example.com/webhook")
-	cfg.Format = FormatCustom
+	cfg.Format = "custom"
 	cfg.Custom.Template = "{\n  \"type\": \"{{ event_type }}\",\n  {% if %}\n}"
 	err := confmap.Validate(cfg)
 	require.Error(t, err)
@@ -148,7 +148,7 @@ func TestCustomTemplateErrorFailsValidation(t *testing.T) {
 func TestCustomTextTemplate(t *testing.T) {
 	s := newSink(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
-	cfg.Format = FormatCustom
+	cfg.Format = "custom"
 	cfg.Custom = formats.CustomConfig{Template: `{{ severity | upper }}: {{ event_data.owner }} shared {{ event_data.file_name }}`, ContentType: "text/plain"}
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
@@ -164,10 +164,10 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSink(t, nil)
 			cfg := withoutQueue(testCfg(s.URL))
-			cfg.Format = FormatCustom
+			cfg.Format = "custom"
 			// The 10 MiB record renders to about 60 MiB, past the default
 			// custom::max_output_size; this test is about escaping.
-			cfg.Custom = formats.CustomConfig{Template: template, Batch: formats.CustomArray, MaxOutputSize: 256 << 20}
+			cfg.Custom = formats.CustomConfig{Template: template, Batch: "array", MaxOutputSize: 256 << 20}
 			exp := startExporter(t, cfg)
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
@@ -188,7 +188,7 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
 	s := newSink(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
-	cfg.Format = FormatCustom
+	cfg.Format = "custom"
 	cfg.Custom = formats.CustomConfig{
 		Template: `{"type": "{{ event_type }}"}
 {%- for a in event_data.l %}{% for b in event_data.l %}{% for c in event_data.l %}{% for d in event_data.l %}

@@ -18,8 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
+)
 
-	"github.com/sentyr/webhookexporter/formats"
+// Limits of Datadog's Logs intake (v2), as its documentation states them:
+// 5 MB of uncompressed content and 1,000 entries per request, 1 MB per log.
+const (
+	intakeMaxRequestBytes = 5_000_000
+	intakeMaxEntries      = 1000
+	intakeMaxEntryBytes   = 1_000_000
 )
 
 // ddLogsServer stands in for Datadog's Logs intake (v2) and refuses what it
@@ -80,12 +86,12 @@ func (s *ddLogsServer) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		body = zr
 	}
-	raw, err := io.ReadAll(io.LimitReader(body, formats.DatadogLogsMaxRequestBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(body, intakeMaxRequestBytes+1))
 	if err != nil {
 		s.fail(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
-	if len(raw) > formats.DatadogLogsMaxRequestBytes {
+	if len(raw) > intakeMaxRequestBytes {
 		s.fail(w, http.StatusRequestEntityTooLarge, "Payload too large: over 5MB uncompressed")
 		return
 	}
@@ -94,7 +100,7 @@ func (s *ddLogsServer) handle(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadRequest, "the body is not a JSON array")
 		return
 	}
-	if len(entries) > formats.DatadogLogsMaxEntries {
+	if len(entries) > intakeMaxEntries {
 		s.fail(w, http.StatusBadRequest, fmt.Sprintf("%d entries, over 1000", len(entries)))
 		return
 	}
@@ -105,7 +111,7 @@ func (s *ddLogsServer) handle(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, http.StatusBadRequest, "an entry is not an object")
 			return
 		}
-		if len(e) > formats.DatadogLogsMaxEntryBytes {
+		if len(e) > intakeMaxEntryBytes {
 			s.mu.Lock()
 			s.overSized++
 			s.mu.Unlock()
@@ -141,7 +147,7 @@ func (s *ddLogsServer) seen() (accepted, throttled []ddLogsRequest, refused []st
 
 func ddLogsCfg(s *ddLogsServer) *Config {
 	cfg := testCfg(s.URL + "/api/v2/logs")
-	cfg.Format = FormatDatadogLogs
+	cfg.Format = "datadog_logs"
 	cfg.DatadogLogs.APIKey = ddTestKey
 	return cfg
 }
@@ -208,8 +214,8 @@ func TestDatadogLogsDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	seqs := map[float64]int{}
 	require.GreaterOrEqual(t, len(accepted), 5)
 	for _, req := range accepted {
-		assert.LessOrEqual(t, req.raw, formats.DatadogLogsMaxRequestBytes)
-		assert.LessOrEqual(t, len(req.entries), formats.DatadogLogsMaxEntries)
+		assert.LessOrEqual(t, req.raw, intakeMaxRequestBytes)
+		assert.LessOrEqual(t, len(req.entries), intakeMaxEntries)
 		for _, e := range req.entries {
 			seqs[e["seq"].(float64)]++
 		}

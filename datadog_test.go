@@ -149,7 +149,7 @@ func checkDDEvent(raw map[string]any, ev *ddEvent) string {
 
 func ddCfg(s *ddServer, key string) *Config {
 	cfg := withoutQueue(testCfg(s.URL + "/api/v1/events"))
-	cfg.Format = FormatDatadog
+	cfg.Format = "datadog"
 	cfg.Datadog.APIKey = configopaque.String(key)
 	return cfg
 }

@@ -158,7 +158,7 @@ func TestDeadLetterRefused(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, dl.info.Status)
 		assert.Contains(t, dl.info.Detail, "schema mismatch", "the receiver's own reason")
 		assert.Equal(t, s.URL+"/hook", dl.info.Endpoint, "no query: it may hold a secret")
-		assert.Equal(t, FormatJSON, dl.info.Format)
+		assert.Equal(t, "json", dl.info.Format)
 		assert.NotContains(t, dl.raw, "secret")
 	}
 	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDropped))
@@ -200,8 +200,8 @@ func TestDeadLetterTooLarge(t *testing.T) {
 func TestDeadLetterEncodingFailed(t *testing.T) {
 	s := newSink(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
-	cfg.Format = FormatCustom
-	cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: formats.CustomEvent}
+	cfg.Format = "custom"
+	cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: "event"}
 	cfg = withDeadLetters(t, cfg)
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t,
@@ -213,7 +213,7 @@ func TestDeadLetterEncodingFailed(t *testing.T) {
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, subsetOf(ld, 1), reasonEncodingFailed)
-	assert.Equal(t, FormatCustom, got[0].info.Format)
+	assert.Equal(t, "custom", got[0].info.Format)
 	assert.Zero(t, got[0].info.Status)
 }
 
@@ -522,7 +522,7 @@ func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	cfg := withoutQueue(testCfg(s.URL))
-	cfg.Format = FormatDatadog // one event per request: the key is the event id
+	cfg.Format = "datadog" // one event per request: the key is the event id
 	cfg.Datadog.APIKey = configopaque.String("k")
 	cfg = withDeadLetters(t, cfg)
 	exp := startExporter(t, cfg)

@@ -2,13 +2,8 @@ package webhookexporter
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,24 +12,29 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-const (
-	// headerIdempotencyKey carries the stable id of a request's events, for
-	// receivers that deduplicate.
-	headerIdempotencyKey = "Idempotency-Key"
-	// Enough of an error body for a log line.
-	maxErrorBodyBytes = 64 << 10
-	// Per-event results (a _bulk answer to thousands of documents) are long.
-	maxResultBodyBytes = 16 << 20
-	logBodyBytes       = 256
-)
+// deliverer is what the deliveries of one exporter share.
+type deliverer struct {
+	sender  *sender
+	encoder formats.Encoder // to split a request the receiver found too large
+	// reader is the encoder's per-event answer reading, nil when the HTTP
+	// status alone decides.
+	reader        formats.ResponseReader
+	logger        *zap.Logger
+	format        string // for log lines
+	maxConcurrent int    // max_concurrent_requests
+}
+
+func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logger) *deliverer {
+	reader, _ := enc.(formats.ResponseReader)
+	return &deliverer{sender: s, encoder: enc, reader: reader, logger: logger, format: cfg.Format, maxConcurrent: cfg.MaxConcurrentRequests}
+}
 
 // delivery sends the requests of one batch and records what became of each
 // event. Requests may run concurrently, hence the lock.
 type delivery struct {
-	e      *webhookExporter
+	*deliverer
 	arrays *eventArrays
 	events []formats.Event
 	idMu   sync.Mutex // computing ids that the mapping left out
@@ -50,8 +50,8 @@ type delivery struct {
 
 // newDelivery delivers a's events and records their results in a.results,
 // one per event, all zero (delivered).
-func newDelivery(e *webhookExporter, a *eventArrays) *delivery {
-	return &delivery{e: e, arrays: a, events: a.events, results: a.results}
+func newDelivery(dv *deliverer, a *eventArrays) *delivery {
+	return &delivery{deliverer: dv, arrays: a, events: a.events, results: a.results}
 }
 
 // sendAll sends the requests of batch and, once the transport has let go
@@ -60,13 +60,13 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 	lease := newBodyLease(batch.Release)
 	defer lease.done()
 	reqs := batch.Requests
-	if !batch.Concurrent || len(reqs) < 2 || d.e.cfg.MaxConcurrentRequests < 2 {
+	if !batch.Concurrent || len(reqs) < 2 || d.maxConcurrent < 2 {
 		for i := range reqs {
 			d.send(ctx, &reqs[i], lease)
 		}
 		return
 	}
-	slots := make(chan struct{}, d.e.cfg.MaxConcurrentRequests)
+	slots := make(chan struct{}, d.maxConcurrent)
 	var wg sync.WaitGroup
 	for i := range reqs {
 		slots <- struct{}{}
@@ -80,14 +80,14 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
-	resp, err := d.e.post(ctx, d.key(req), req.Body, lease)
+	resp, err := d.sender.post(ctx, d.key(req), req.Body, lease)
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The transport refused the request itself (an authenticator
 			// that cannot sign this body): the same body fails the same
 			// way on every retry.
-			d.e.logger.Error("The request could not be sent; its events are dropped",
-				zap.String("endpoint", d.e.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
+			d.logger.Error("The request could not be sent; its events are dropped",
+				zap.String("endpoint", d.sender.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
 			d.markDrop(req, dropped{reason: reasonEncodingFailed, detail: err.Error()})
 			return
 		}
@@ -98,8 +98,8 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.redirected(req, resp)
 		return
 	}
-	if d.e.reader != nil {
-		if results := d.e.reader.ReadResponse(req, resp.status, resp.body); results != nil {
+	if d.reader != nil {
+		if results := d.reader.ReadResponse(req, resp.status, resp.body); results != nil {
 			d.apply(req, resp, results)
 			return
 		}
@@ -109,14 +109,14 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 	case resp.status == http.StatusRequestEntityTooLarge:
 		d.split(ctx, req.Events, len(req.Body))
 	case retryableStatus(resp.status):
-		d.markRetry(req, resp.err(d.e.endpoint), resp.retryAfter)
+		d.markRetry(req, resp.err(d.sender.endpoint), resp.retryAfter)
 	default:
-		d.e.logger.Error("The receiver refused the events; they are dropped",
+		d.logger.Error("The receiver refused the events; they are dropped",
 			zap.Int("status", resp.status),
-			zap.String("endpoint", d.e.endpoint),
+			zap.String("endpoint", d.sender.endpoint),
 			zap.String("response", resp.snippet()),
 			zap.Int("events", len(req.Events)))
-		d.markDrop(req, dropped{reason: reasonRefused, detail: resp.err(d.e.endpoint).Error(), status: resp.status})
+		d.markDrop(req, dropped{reason: reasonRefused, detail: resp.err(d.sender.endpoint).Error(), status: resp.status})
 	}
 }
 
@@ -140,7 +140,7 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 		idx := req.Events[i]
 		switch r.Outcome {
 		case formats.Retry:
-			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.e.endpoint, d.id(idx), r.Reason)
+			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.sender.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case formats.Drop:
 			d.noteDrop(idx, dropped{reason: reasonRefusedPerEvent, detail: r.Reason, status: resp.status})
@@ -148,7 +148,7 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 		}
 		d.results[req.Events[i]] = r
 	}
-	d.logDrops("The receiver refused an event; it is dropped", drops, zap.String("endpoint", d.e.endpoint))
+	d.logDrops("The receiver refused an event; it is dropped", drops, zap.String("endpoint", d.sender.endpoint))
 }
 
 // droppedGroup is the events of one request dropped for the same reason.
@@ -172,7 +172,7 @@ func addDrop(groups []droppedGroup, idx int, reason string) []droppedGroup {
 // reason and how many events share it.
 func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) {
 	for _, g := range groups {
-		d.e.logger.Error(msg, where,
+		d.logger.Error(msg, where,
 			zap.String("event_id", d.id(g.first)),
 			zap.String("event_type", d.events[g.first].Type),
 			zap.String("reason", g.reason),
@@ -184,8 +184,8 @@ func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) 
 // their own until they fit; a single event too large alone is dropped.
 func (d *delivery) split(ctx context.Context, events []int, size int) {
 	if len(events) == 1 {
-		d.e.logger.Error("An event is larger than the receiver accepts (413 Payload Too Large); it is dropped",
-			zap.String("endpoint", d.e.endpoint),
+		d.logger.Error("An event is larger than the receiver accepts (413 Payload Too Large); it is dropped",
+			zap.String("endpoint", d.sender.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
 		d.markDrop(&formats.Request{Events: events}, dropped{reason: reasonTooLarge, status: http.StatusRequestEntityTooLarge,
@@ -198,7 +198,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 		for i, idx := range part {
 			sub[i] = d.events[idx]
 		}
-		batch, err := d.e.encoder.Encode(sub)
+		batch, err := d.encoder.Encode(sub)
 		if err != nil {
 			d.markDrop(&formats.Request{Events: part}, dropped{reason: reasonEncodingFailed, detail: err.Error()})
 			continue
@@ -228,7 +228,7 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		groups = addDrop(groups, idx, reason)
 		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, dropped{reason: reasonEncodingFailed, detail: reason})
 	}
-	d.logDrops("An event could not be encoded; it is dropped", groups, zap.String("format", d.e.cfg.Format))
+	d.logDrops("An event could not be encoded; it is dropped", groups, zap.String("format", d.format))
 }
 
 // set records r for events[idx]; why is the reason when r drops it.
@@ -281,112 +281,4 @@ func (d *delivery) result(ld plog.Logs) attemptResult {
 // retryableStatus says whether the receiver may accept the same request later.
 func retryableStatus(status int) bool {
 	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || (status >= 500 && status <= 599)
-}
-
-// response is what the exporter keeps of an HTTP answer.
-type response struct {
-	status     int
-	body       []byte
-	retryAfter time.Duration
-	location   string // of a 3xx, for log lines: no user info, no query
-	// sent is what the request carried, to be taken out of texts made of
-	// the answer; secrets is built from it on first use.
-	sent    *sentHeaders
-	secrets *redact.Secrets
-}
-
-// redact takes the request's credentials out of text made of the answer.
-func (r *response) redact(text string) string {
-	return r.redactor().String(text, 0)
-}
-
-func (r *response) redactor() *redact.Secrets {
-	if r.secrets == nil {
-		r.secrets = r.sent.secrets()
-	}
-	return r.secrets
-}
-
-func (r *response) err(endpoint string) error {
-	return fmt.Errorf("request to %s answered %d %s: %s", endpoint, r.status, http.StatusText(r.status), r.snippet())
-}
-
-// snippet is the start of the body, safe to put in one log line: the
-// credentials are taken out before it is cut, so none is cut in half.
-func (r *response) snippet() string {
-	b := r.body[:min(len(r.body), maxErrorBodyBytes)]
-	return strings.ToValidUTF8(r.redactor().String(string(b), logBodyBytes), "\uFFFD")
-}
-
-// post sends one body, held by lease, and reads the answer.
-func (e *webhookExporter) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
-	if e.client == nil {
-		return nil, errNoClient
-	}
-	ctx, sent := e.traceSent(ctx)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.cfg.ClientConfig.Endpoint, http.NoBody)
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > 0 {
-		req.ContentLength = int64(len(body))
-		req.Body = lease.reader(body)
-		req.GetBody = func() (io.ReadCloser, error) { return lease.reader(body), nil }
-	}
-	req.Header.Set("Content-Type", e.encoder.ContentType())
-	req.Header.Set(headerIdempotencyKey, key)
-	e.setHeaders(req.Header)
-	if rh, ok := e.encoder.(formats.RequestHeaderSetter); ok {
-		rh.SetRequestHeaders(req.Header, key)
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return nil, sent.secrets().Error(e.requestError(ctx, err))
-	}
-	defer resp.Body.Close()
-
-	limit := int64(maxErrorBodyBytes)
-	if e.reader != nil {
-		limit = maxResultBodyBytes
-	}
-	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
-	if isRedirect(resp.StatusCode) {
-		out.location = out.redact(redirectLocation(resp))
-	}
-	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, limit, e.reader)
-	if err != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		return nil, fmt.Errorf("reading the answer of %s: %w", e.endpoint, err)
-	}
-	// Drain what is left so the connection can be reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
-	return out, nil
-}
-
-// requestError says why a request got no answer.
-func (e *webhookExporter) requestError(ctx context.Context, err error) error {
-	if urlErr, ok := errors.AsType[*url.Error](err); ok {
-		// The configured URL may hold a secret in its user info or query.
-		urlErr.URL = e.endpoint
-	}
-	if reason, ok := untrustedCertificate(err); ok {
-		return fmt.Errorf("request to %s failed: %s; %s", e.endpoint, reason, fixCertificate)
-	}
-	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", e.endpoint, e.cfg.ClientConfig.Timeout, err)
-	}
-	return fmt.Errorf("request to %s failed: %w", e.endpoint, err)
-}
-
-// retryAfter reads Retry-After in both its forms: seconds or an HTTP date.
-func retryAfter(value string, now time.Time) time.Duration {
-	if value == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if at, err := http.ParseTime(value); err == nil && at.After(now) {
-		return at.Sub(now)
-	}
-	return 0
 }

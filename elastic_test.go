@@ -223,7 +223,7 @@ func (s *esServer) storedSeqs(t testing.TB) []int {
 
 func esCfg(s *esServer, path string) *Config {
 	cfg := withoutQueue(testCfg(s.URL + path))
-	cfg.Format = FormatElastic
+	cfg.Format = "elastic"
 	cfg.Elastic.APIKey = configopaque.String(esTestKey)
 	return cfg
 }

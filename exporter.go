@@ -2,38 +2,27 @@ package webhookexporter
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
-	"runtime"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/pdata/plog"
-	nooptrace "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
 
 type webhookExporter struct {
-	cfg      *Config
-	settings component.TelemetrySettings
-	logger   *zap.Logger
-	encoder  formats.Encoder
-	// reader is the encoder's per-event answer reading, nil when the HTTP
-	// status alone decides.
-	reader    formats.ResponseReader
+	cfg       *Config
+	settings  component.TelemetrySettings
+	logger    *zap.Logger
+	encoder   formats.Encoder
 	mapper    mapper
 	arrays    eventPool
-	endpoint  string   // for log lines: no user info, no query
-	secrets   []string // of the config, for redacting what receivers echo
-	tracing   bool     // the client's spans record, see redactingTracerProvider
-	userAgent string
-	client    *http.Client
+	sender    *sender
+	deliverer *deliverer
 
 	id          string // the component id
 	telemetry   *exporterTelemetry
@@ -51,7 +40,6 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	reader, _ := enc.(formats.ResponseReader)
 	ids, readsIDs := enc.(formats.IDReader)
 	tel, err := newExporterTelemetry(set.TelemetrySettings)
 	if err != nil {
@@ -63,21 +51,20 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		dl = newDeadLetterWriter(cfg.DeadLetter, set.ID)
 		file = dl.path
 	}
+	snd := newSender(cfg, enc, set.BuildInfo)
 	e := &webhookExporter{
-		cfg:      cfg,
-		settings: set.TelemetrySettings,
-		logger:   set.Logger,
-		encoder:  enc,
-		reader:   reader,
+		cfg:       cfg,
+		settings:  set.TelemetrySettings,
+		logger:    set.Logger,
+		encoder:   enc,
+		sender:    snd,
+		deliverer: newDeliverer(cfg, snd, enc, set.Logger),
 		mapper: mapper{
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
 			now:                time.Now,
 			lazyIDs:            readsIDs && !ids.ReadsIDs(),
 		},
-		endpoint:  redactedEndpoint(cfg.ClientConfig.Endpoint),
-		secrets:   configSecrets(cfg),
-		userAgent: fmt.Sprintf("%s/%s (%s/%s)", set.BuildInfo.Description, set.BuildInfo.Version, runtime.GOOS, runtime.GOARCH),
 	}
 	e.id = set.ID.String()
 	e.telemetry = tel
@@ -99,50 +86,20 @@ func newEncoder(cfg *Config) (formats.Encoder, error) {
 	return nil, fmt.Errorf("format %q is not available in this build", cfg.Format)
 }
 
-// redactedEndpoint keeps what identifies the receiver and drops what may
-// hold a secret (user info, query).
-func redactedEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "(invalid endpoint)"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.String()
-}
-
-// setHeaders sets what every request of the exporter carries: the
-// User-Agent and the service's own headers (Splunk's token, Datadog's key).
-func (e *webhookExporter) setHeaders(h http.Header) {
-	h.Set("User-Agent", e.userAgent)
-	if hs, ok := e.encoder.(formats.HeaderSetter); ok {
-		hs.SetHeaders(h)
-	}
-}
-
-// start builds the HTTP client here because only now are the auth
-// extensions known.
+// start connects the sender here because only now are the auth extensions
+// known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
 	if e.deadLetters != nil {
 		if err := e.deadLetters.check(); err != nil {
 			return err
 		}
 	}
-	set := e.settings
-	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
-		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: e.secrets}
-		e.tracing = true
-	}
-	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), set)
-	if err != nil {
+	if err := e.sender.connect(ctx, e.cfg.ClientConfig, host, e.settings); err != nil {
 		return err
 	}
-	client.CheckRedirect = noRedirects
-	e.client = client
 	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {
-		if err := e.checkConnection(ctx); err != nil {
+		if err := checkConnection(ctx, e.sender, e.encoder, e.cfg, e.logger); err != nil {
 			return err
 		}
 	}
@@ -160,9 +117,7 @@ func (e *webhookExporter) beginShutdown() {
 func (e *webhookExporter) shutdown(context.Context) error {
 	e.beginShutdown()
 	e.drops.stop()
-	if e.client != nil {
-		e.client.CloseIdleConnections()
-	}
+	e.sender.close()
 	return nil
 }
 
@@ -179,7 +134,7 @@ func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResu
 		return attemptResult{dropped: len(arrays.events), dropErr: err}
 	}
 	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
-	d := newDelivery(e, arrays)
+	d := newDelivery(e.deliverer, arrays)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
 	if d.dropped > 0 {
@@ -260,5 +215,3 @@ func subsetLogs(ld plog.Logs, outcomes []formats.Result, want formats.Outcome) p
 	}
 	return out
 }
-
-var errNoClient = errors.New("the exporter has not started")

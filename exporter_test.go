@@ -432,7 +432,7 @@ func TestConcurrentRequestsReuseTheirConnections(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	cfg := withoutQueue(testCfg(srv.URL))
-	cfg.JSON.Batch = formats.JSONObject
+	cfg.JSON.Batch = "object"
 	cfg.MaxConcurrentRequests = concurrent
 	exp := startExporter(t, cfg)
 	events := make([]seedEvent, concurrent)

@@ -59,7 +59,7 @@ func createDefaultConfig() component.Config {
 		ClientConfig:          client,
 		RetryConfig:           NewDefaultRetryConfig(),
 		QueueConfig:           metadata.NewDefaultSendingQueueConfig(),
-		Format:                FormatJSON,
+		Format:                "json",
 		Source:                defaultSource,
 		MaxConcurrentRequests: defaultMaxConcurrentRequests,
 		DeadLetter:            DeadLetterConfig{MaxSizeMiB: defaultDeadLetterMaxSizeMiB},

@@ -54,7 +54,7 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 				var d idDigest
 				scratch, d = recordDigest(scratch, scope, lr)
 				info := deadLetterInfo{
-					Time: now, Exporter: e.id, Endpoint: e.endpoint, Format: e.cfg.Format,
+					Time: now, Exporter: e.id, Endpoint: e.sender.endpoint, Format: e.cfg.Format,
 					Reason: why.reason, Detail: why.detail, Status: why.status, EventID: idString(d),
 				}
 				line, err := deadLetterLine(rl, sl, lr, &info)

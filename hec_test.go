@@ -207,7 +207,7 @@ func (s *hecServer) snapshot() ([]hecRequest, []map[string]any) {
 
 func hecCfg(s *hecServer, token string) *Config {
 	cfg := withoutQueue(testCfg(s.URL + "/services/collector/event"))
-	cfg.Format = FormatSplunkHEC
+	cfg.Format = "splunk_hec"
 	cfg.SplunkHEC.Token = configopaque.String(token)
 	return cfg
 }
@@ -358,7 +358,7 @@ func TestSplunkExampleConfig(t *testing.T) {
 	require.NoError(t, err)
 	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	require.NoError(t, sub.Unmarshal(cfg))
-	assert.Equal(t, FormatSplunkHEC, cfg.Format)
+	assert.Equal(t, "splunk_hec", cfg.Format)
 	assert.Equal(t, "https://splunk.example.com:8088/services/collector/event", cfg.ClientConfig.Endpoint)
 	assert.Equal(t, 2*time.Second, cfg.RetryConfig.InitialInterval)
 	assert.Equal(t, 120*time.Second, cfg.RetryConfig.MaxInterval)

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -206,4 +207,14 @@ func readGolden(t *testing.T, name string) string {
 	b, err := os.ReadFile(filepath.Join("testdata", "golden", name))
 	require.NoError(t, err)
 	return string(b)
+}
+
+// builtinEncoder builds the encoder of the built-in format called name.
+func builtinEncoder(tb testing.TB, name string, s *formats.Settings) formats.Encoder {
+	tb.Helper()
+	b, ok := formats.LookupBuiltin(name)
+	require.True(tb, ok, name)
+	enc, err := b.New(s)
+	require.NoError(tb, err)
+	return enc
 }

@@ -54,7 +54,9 @@ func configSecrets(cfg *Config) []string {
 			out = append(out, string(v))
 		}
 	}
-	out = append(out, string(cfg.SplunkHEC.Token), string(cfg.Datadog.APIKey), string(cfg.Elastic.APIKey))
+	for _, value := range cfg.formatSecrets() {
+		out = append(out, value)
+	}
 	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
 		out = append(out, urlSecrets(raw)...)
 	}
@@ -92,10 +94,10 @@ type sentHeaders struct {
 
 // traceSent returns ctx set to record the header values its request
 // writes, and where they are kept.
-func (e *webhookExporter) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
-	sent := &sentHeaders{static: e.secrets}
+func (s *sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
+	sent := &sentHeaders{static: s.secrets}
 	sent.values = sent.buf[:0]
-	if e.tracing {
+	if s.tracing {
 		ctx = context.WithValue(ctx, sentKey{}, sent)
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{

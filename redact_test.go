@@ -56,20 +56,20 @@ var echoCases = []echoCase{
 	}},
 	{"splunk_hec token", map[string]echosink.Shape{"plain": echosink.Plain, "hec": echosink.HEC}, []string{echoHEC}, func(endpoint string) *Config {
 		cfg := testCfg(endpoint + "/services/collector/event")
-		cfg.Format = FormatSplunkHEC
+		cfg.Format = "splunk_hec"
 		cfg.SplunkHEC.Token = configopaque.String(echoHEC)
 		return cfg
 	}},
 	{"datadog api_key", plainShape, []string{echoDD}, func(endpoint string) *Config {
 		cfg := testCfg(endpoint + "/api/v1/events")
-		cfg.Format = FormatDatadog
+		cfg.Format = "datadog"
 		cfg.Datadog.APIKey = configopaque.String(echoDD)
 		return cfg
 	}},
 	{"elastic api_key", map[string]echosink.Shape{"plain": echosink.Plain, "bulk": echosink.Bulk},
 		[]string{echoESEnc, echoESID + ":" + echoESKey, echoESKey}, func(endpoint string) *Config {
 			cfg := testCfg(endpoint + "/sentyr/_bulk")
-			cfg.Format = FormatElastic
+			cfg.Format = "elastic"
 			cfg.Elastic.APIKey = configopaque.String(echoESEnc)
 			return cfg
 		}},
@@ -124,7 +124,7 @@ func TestValidationErrorsQuoteEndpointsWithoutSecrets(t *testing.T) {
 			c.ClientConfig.Endpoint = "https://user:SECRET-1@siem example.com/hook?token=SECRET-2"
 		}, "endpoint:"},
 		{"elastic", func(c *Config) {
-			c.Format = FormatElastic
+			c.Format = "elastic"
 			c.ClientConfig.Endpoint = "https://user:SECRET-1@es example.com/_bulk?token=SECRET-2"
 		}, "endpoint:"},
 		{"no scheme", func(c *Config) { c.ClientConfig.Endpoint = "user:SECRET-1@siem.example.com/hook?token=SECRET-2" }, "endpoint: missing scheme"},

@@ -113,7 +113,7 @@ func TestRedirectIsNotDelivered(t *testing.T) {
 // its test event POST (json) fail on a 3xx, naming the Location, and send
 // nothing there.
 func TestConnectionCheckDoesNotFollowRedirects(t *testing.T) {
-	for _, format := range []string{FormatJSON, FormatElastic} {
+	for _, format := range []string{"json", "elastic"} {
 		for _, status := range redirectStatuses {
 			t.Run(fmt.Sprintf("%s/%d", format, status), func(t *testing.T) {
 				other, location, shown := movedTo(t)

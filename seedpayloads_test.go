@@ -28,11 +28,11 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 		epoch                func(map[string]any) any
 		header, headerValue  string
 	}{
-		{FormatSplunkHEC, "/services/collector/event", "splunk_hec.json",
+		{"splunk_hec", "/services/collector/event", "splunk_hec.json",
 			func(p map[string]any) any { return p["time"] }, "Authorization", "Splunk " + hecTestToken},
-		{FormatDatadog, "/api/v1/events", "datadog.json",
+		{"datadog", "/api/v1/events", "datadog.json",
 			func(p map[string]any) any { return p["date_happened"] }, "DD-API-KEY", ddTestKey},
-		{FormatElastic, "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + esTestKey},
+		{"elastic", "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + esTestKey},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
 			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
@@ -54,7 +54,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 			require.NoError(t, json.Unmarshal(wantRaw, &want))
 			require.NoError(t, json.Unmarshal(got.body, &payload), "%s", got.body)
 
-			if tt.format == FormatDatadog {
+			if tt.format == "datadog" {
 				// The text is JSON inside a string, compared parsed (the
 				// record's body is a map, whose order is not the seed's;
 				// formats tests check the layout).

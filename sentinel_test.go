@@ -40,7 +40,7 @@ func newSentinelSink(t testing.TB) *sentinelsink.Sink {
 
 func sentinelCfg(s *sentinelsink.Sink) *Config {
 	cfg := testCfg(s.IngestionURL())
-	cfg.Format = FormatSentinel
+	cfg.Format = "sentinel"
 	cfg.ClientConfig.Headers.Set("Authorization", configopaque.String("Bearer "+sentinelTestToken))
 	return cfg
 }
@@ -109,7 +109,7 @@ func TestSentinelDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	accepted := s.Accepted()
 	require.Greater(t, len(accepted), 2, "5,000 events of 700 bytes need several requests")
 	for _, req := range accepted {
-		assert.LessOrEqual(t, req.Raw, formats.SentinelMaxRequestBytes, "measured uncompressed")
+		assert.LessOrEqual(t, req.Raw, sentinelsink.MaxRequestBytes, "measured uncompressed")
 		assert.Equal(t, "gzip", req.Header.Get("Content-Encoding"))
 		assert.Regexp(t, guidPattern, req.Header.Get("x-ms-client-request-id"))
 		for _, row := range req.Rows {
@@ -156,7 +156,7 @@ func TestSentinelCutsLargeFields(t *testing.T) {
 
 func TestSentinelEndpointIsValidatedAtLoad(t *testing.T) {
 	cfg := testCfg("https://dce.westeurope-1.ingest.monitor.azure.com/api/logs")
-	cfg.Format = FormatSentinel
+	cfg.Format = "sentinel"
 	err := cfg.Validate()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "endpoint: for format sentinel")

@@ -48,19 +48,19 @@ func TestConfigRefusesWhatCannotBeSent(t *testing.T) {
 			cfg.ClientConfig.Headers.Set("X-Tenant", configopaque.String("blue\r\nX-Injected: "+secretPart))
 		}, "headers::X-Tenant: contains a line break"},
 		{"splunk token", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
+			cfg.Format = "splunk_hec"
 			cfg.SplunkHEC.Token = secretPart + "\n"
 		}, "splunk_hec::token: contains a line break"},
 		{"datadog api_key", func(cfg *Config) {
-			cfg.Format = FormatDatadog
+			cfg.Format = "datadog"
 			cfg.Datadog.APIKey = secretPart + "\r"
 		}, "datadog::api_key: contains a line break"},
 		{"datadog_logs api_key", func(cfg *Config) {
-			cfg.Format = FormatDatadogLogs
+			cfg.Format = "datadog_logs"
 			cfg.DatadogLogs.APIKey = secretPart + "\n"
 		}, "datadog_logs::api_key: contains a line break"},
 		{"elastic api_key", func(cfg *Config) {
-			cfg.Format = FormatElastic
+			cfg.Format = "elastic"
 			cfg.ClientConfig.Endpoint = "https://es.example.com:9200/sentyr/_bulk"
 			cfg.Elastic.APIKey = secretPart + "\n"
 		}, "elastic::api_key: contains a line break"},
@@ -139,42 +139,42 @@ func TestStartWarnsAboutUnsafeSettings(t *testing.T) {
 			cfg.ClientConfig.Headers.Set("X-Tenant", "blue")
 		}, clearText, map[string]string{"url": "http://siem.example.com/hook", "credentials": "headers::Authorization"}},
 		{"splunk token over http", "http://splunk.example.com:8088/services/collector/event", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
+			cfg.Format = "splunk_hec"
 			cfg.SplunkHEC.Token = "secret-value"
 		}, clearText, map[string]string{"credentials": "splunk_hec::token"}},
 		{"datadog key over http", "http://10.0.0.5/api/v1/events", func(cfg *Config) {
-			cfg.Format = FormatDatadog
+			cfg.Format = "datadog"
 			cfg.Datadog.APIKey = "secret-value"
 		}, clearText, map[string]string{"credentials": "datadog::api_key"}},
 		{"elastic key over http", "http://es.example.com:9200/sentyr/_bulk", func(cfg *Config) {
-			cfg.Format = FormatElastic
+			cfg.Format = "elastic"
 			cfg.Elastic.APIKey = "secret-value"
 		}, clearText, map[string]string{"credentials": "elastic::api_key"}},
 		{"auth extension over http", "http://siem.example.com/hook", withAuth,
 			clearText, map[string]string{"credentials": "auth::authenticator passauth"}},
 		{"check endpoint over http", "https://splunk.example.com:8088/services/collector/event", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
+			cfg.Format = "splunk_hec"
 			cfg.SplunkHEC.Token = "secret-value"
 			cfg.ConnectionCheck.Endpoint = "http://splunk.example.com:8088/services/collector/event"
 		}, clearText, map[string]string{"url": "http://splunk.example.com:8088/services/collector/event"}},
 		{"splunk without a token", "https://splunk.example.com:8088/services/collector/event", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
-		}, noCredHint, map[string]string{"format": FormatSplunkHEC}},
+			cfg.Format = "splunk_hec"
+		}, noCredHint, map[string]string{"format": "splunk_hec"}},
 		{"datadog without a key", "https://api.datadoghq.com/api/v1/events", func(cfg *Config) {
-			cfg.Format = FormatDatadog
-		}, noCredHint, map[string]string{"format": FormatDatadog}},
+			cfg.Format = "datadog"
+		}, noCredHint, map[string]string{"format": "datadog"}},
 		{"datadog_logs without a key", "https://http-intake.logs.datadoghq.com/api/v2/logs", func(cfg *Config) {
-			cfg.Format = FormatDatadogLogs
-		}, noCredHint, map[string]string{"format": FormatDatadogLogs}},
+			cfg.Format = "datadog_logs"
+		}, noCredHint, map[string]string{"format": "datadog_logs"}},
 		{"datadog_logs key over http", "http://10.0.0.5/api/v2/logs", func(cfg *Config) {
-			cfg.Format = FormatDatadogLogs
+			cfg.Format = "datadog_logs"
 			cfg.DatadogLogs.APIKey = "secret-value"
 		}, clearText, map[string]string{"credentials": "datadog_logs::api_key"}},
 		{"sentinel without a token", sentinelTestEndpoint, func(cfg *Config) {
-			cfg.Format = FormatSentinel
-		}, noCredHint, map[string]string{"format": FormatSentinel}},
+			cfg.Format = "sentinel"
+		}, noCredHint, map[string]string{"format": "sentinel"}},
 		{"sentinel through the auth extension", sentinelTestEndpoint, func(cfg *Config) {
-			cfg.Format = FormatSentinel
+			cfg.Format = "sentinel"
 			withAuth(cfg)
 		}, "", nil},
 
@@ -182,22 +182,22 @@ func TestStartWarnsAboutUnsafeSettings(t *testing.T) {
 			cfg.ClientConfig.Headers.Set("Authorization", "Bearer secret-value")
 		}, "", nil},
 		{"credentials over http to localhost", "http://localhost:8088/services/collector/event", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
+			cfg.Format = "splunk_hec"
 			cfg.SplunkHEC.Token = "secret-value"
 		}, "", nil},
 		{"http without credentials", "http://siem.example.com/hook", func(cfg *Config) {
 			cfg.ClientConfig.Headers.Set("X-Tenant", "blue")
 		}, "", nil},
 		{"splunk token in a header", "https://splunk.example.com:8088/services/collector/event", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
+			cfg.Format = "splunk_hec"
 			cfg.ClientConfig.Headers.Set("authorization", "Splunk secret-value")
 		}, "", nil},
 		{"splunk through the auth extension", "https://splunk.example.com:8088/services/collector/event", func(cfg *Config) {
-			cfg.Format = FormatSplunkHEC
+			cfg.Format = "splunk_hec"
 			withAuth(cfg)
 		}, "", nil},
 		{"datadog key in a header", "https://api.datadoghq.com/api/v1/events", func(cfg *Config) {
-			cfg.Format = FormatDatadog
+			cfg.Format = "datadog"
 			cfg.ClientConfig.Headers.Set("DD-API-KEY", "secret-value")
 		}, "", nil},
 	} {
@@ -234,7 +234,7 @@ func TestConnectionCheckUntrustedCertificateHint(t *testing.T) {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	for format, path := range map[string]string{
-		FormatSplunkHEC: "/services/collector/event", FormatElastic: "/sentyr/_bulk", FormatDatadog: "/api/v1/events", FormatJSON: "/hook",
+		"splunk_hec": "/services/collector/event", "elastic": "/sentyr/_bulk", "datadog": "/api/v1/events", "json": "/hook",
 	} {
 		t.Run(format, func(t *testing.T) {
 			cfg := testCfg(srv.URL + path)
@@ -257,7 +257,7 @@ func TestConnectionCheckUntrustedCertificateHint(t *testing.T) {
 		caFile := filepath.Join(t.TempDir(), "ca.pem")
 		require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
 		cfg := testCfg(srv.URL + "/sentyr/_bulk")
-		cfg.Format = FormatElastic
+		cfg.Format = "elastic"
 		cfg.ClientConfig.TLS.CAFile = caFile
 		cfg.ConnectionCheck.Enabled = true
 		logs, err := startChecked(t, cfg)

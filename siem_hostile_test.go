@@ -43,8 +43,8 @@ func TestHostileInputReachesSentinelAndDatadogLogs(t *testing.T) {
 // cut to fit.
 func TestSentinelAndDatadogLogsCostIsLinear(t *testing.T) {
 	encoders := map[string]formats.Encoder{
-		"sentinel":     formats.NewSentinel(),
-		"datadog_logs": formats.NewDatadogLogs(formats.DatadogLogsConfig{}, "sentyr"),
+		"sentinel":     builtinEncoder(t, "sentinel", &formats.Settings{}),
+		"datadog_logs": builtinEncoder(t, "datadog_logs", &formats.Settings{Source: "sentyr"}),
 	}
 	cost := func(enc formats.Encoder, fields, size int) uint64 {
 		ld := plog.NewLogs()

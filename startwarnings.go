@@ -17,7 +17,7 @@ func (e *webhookExporter) warnSettings() {
 	if cfg.ClientConfig.TLS.InsecureSkipVerify {
 		e.logger.Warn("tls::insecure_skip_verify is true: the receiver's certificate is not checked, so anyone on the path "+
 			"can read and change the events and the credentials; set tls::ca_file to the CA that signed it instead",
-			zap.String("endpoint", e.endpoint))
+			zap.String("endpoint", e.sender.endpoint))
 	}
 	if creds := cfg.credentials(); len(creds) > 0 {
 		for _, u := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
@@ -31,33 +31,6 @@ func (e *webhookExporter) warnSettings() {
 	if missing := cfg.missingCredential(); missing != "" {
 		e.logger.Warn("No credential configured: "+missing+
 			"; the real service refuses every request without one (some compatible receivers accept them)",
-			zap.String("format", cfg.Format), zap.String("endpoint", e.endpoint))
+			zap.String("format", cfg.Format), zap.String("endpoint", e.sender.endpoint))
 	}
-}
-
-// missingCredential says what to set when a Splunk HEC, Datadog or
-// Sentinel exporter carries no credential at all, else "".
-func (cfg *Config) missingCredential() string {
-	if cfg.ClientConfig.Auth.HasValue() {
-		return ""
-	}
-	switch cfg.Format {
-	case FormatSplunkHEC:
-		if cfg.SplunkHEC.Token == "" && !cfg.hasHeader("Authorization") {
-			return "set splunk_hec::token (or an Authorization header, or auth::authenticator)"
-		}
-	case FormatDatadog:
-		if cfg.Datadog.APIKey == "" && !cfg.hasHeader("DD-API-KEY") {
-			return "set datadog::api_key (or a DD-API-KEY header, or auth::authenticator)"
-		}
-	case FormatDatadogLogs:
-		if cfg.DatadogLogs.APIKey == "" && !cfg.hasHeader("DD-API-KEY") {
-			return "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)"
-		}
-	case FormatSentinel:
-		if !cfg.hasHeader("Authorization") {
-			return "set auth::authenticator to a webhookauth extension with oauth2 against Entra ID (see the README's Microsoft Sentinel section)"
-		}
-	}
-	return ""
 }

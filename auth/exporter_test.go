@@ -196,7 +196,7 @@ func TestExporterOAuth2(t *testing.T) {
 	send := exportThrough(t, rec.URL, map[string]any{"oauth2": map[string]any{
 		"token_url": ts.TokenURL(), "client_id": auth.TestClientID, "client_secret": auth.TestClientSecret,
 	}}, func(c *webhookexporter.Config) {
-		c.Format = webhookexporter.FormatDatadog
+		c.Format = "datadog"
 		c.MaxConcurrentRequests = 50
 		c.Datadog.APIKey = configopaque.String("dd-key")
 	})

@@ -20,8 +20,8 @@ type BodyConfig struct {
 	_           struct{}
 }
 
-// Check checks the content type.
-func (c *BodyConfig) Check() error {
+// check checks the content type.
+func (c *BodyConfig) check() error {
 	if err := checkMediaType(c.contentType()); err != nil {
 		return fmt.Errorf("body::content_type: %q %v; write e.g. application/json or text/plain", c.ContentType, err)
 	}
@@ -35,27 +35,27 @@ func (c *BodyConfig) contentType() string {
 	return c.ContentType
 }
 
-// BodyEncoder sends each record's body in a request of its own: a map or a
+// bodyEncoder sends each record's body in a request of its own: a map or a
 // list as JSON, a string or bytes as they are.
-type BodyEncoder struct {
+type bodyEncoder struct {
 	contentType string
 	json        bool
 	bodies      bodyBuffers
 }
 
-// NewBody returns the body encoder.
-func NewBody(cfg BodyConfig) *BodyEncoder {
+// newBody returns the body encoder.
+func newBody(cfg BodyConfig) *bodyEncoder {
 	ct := cfg.contentType()
-	return &BodyEncoder{contentType: ct, json: isJSONMediaType(ct)}
+	return &bodyEncoder{contentType: ct, json: isJSONMediaType(ct)}
 }
 
 // ContentType implements Encoder.
-func (e *BodyEncoder) ContentType() string { return e.contentType }
+func (e *bodyEncoder) ContentType() string { return e.contentType }
 
 var errNoBody = errors.New("body: the record has no body; set one upstream (e.g. with an OTTL transform) or use another format")
 
 // Encode implements Encoder. The bodies share one buffer.
-func (e *BodyEncoder) Encode(events []Event) (Batch, error) {
+func (e *bodyEncoder) Encode(events []Event) (Batch, error) {
 	batch := Batch{Requests: make([]Request, 0, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
 	buf := e.bodies.get(len(events), 0)
@@ -75,7 +75,7 @@ func (e *BodyEncoder) Encode(events []Event) (Batch, error) {
 	return batch, nil
 }
 
-func (e *BodyEncoder) appendBody(dst []byte, body pcommon.Value) ([]byte, error) {
+func (e *bodyEncoder) appendBody(dst []byte, body pcommon.Value) ([]byte, error) {
 	start := len(dst)
 	switch body.Type() {
 	case pcommon.ValueTypeEmpty:

@@ -40,8 +40,8 @@ func TestBodyEncoder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := BodyConfig{ContentType: tt.contentType}
-			require.NoError(t, cfg.Check())
-			enc := NewBody(cfg)
+			require.NoError(t, cfg.check())
+			enc := newBody(cfg)
 			if tt.contentType == "" {
 				assert.Equal(t, "application/json", enc.ContentType())
 			} else {
@@ -77,10 +77,10 @@ func TestBodyEncoder(t *testing.T) {
 
 func TestBodyCheck(t *testing.T) {
 	for _, ct := range []string{"json", "text/plain; charset", "/"} {
-		err := (&BodyConfig{ContentType: ct}).Check()
+		err := (&BodyConfig{ContentType: ct}).check()
 		require.Error(t, err, ct)
 		assert.Contains(t, err.Error(), "body::content_type")
 	}
-	assert.NoError(t, (&BodyConfig{}).Check())
-	assert.NoError(t, (&BodyConfig{ContentType: "application/cloudevents+json; charset=utf-8"}).Check())
+	assert.NoError(t, (&BodyConfig{}).check())
+	assert.NoError(t, (&BodyConfig{ContentType: "application/cloudevents+json; charset=utf-8"}).check())
 }

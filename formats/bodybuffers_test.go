@@ -31,22 +31,22 @@ func largeEvents(n int) []Event {
 }
 
 var bodyEncoders = map[string]Encoder{
-	"json array":          NewJSON(JSONConfig{}),
-	"json ndjson":         NewJSON(JSONConfig{Batch: JSONNDJSON}),
-	"json object":         NewJSON(JSONConfig{Batch: JSONObject}),
+	"json array":          newJSON(JSONConfig{}),
+	"json ndjson":         newJSON(JSONConfig{Batch: jsonNDJSON}),
+	"json object":         newJSON(JSONConfig{Batch: jsonObject}),
 	"splunk_hec":          NewSplunkHEC(SplunkHECConfig{Token: "t", MaxRequestBytes: 100 << 20}),
 	"datadog":             NewDatadog(DatadogConfig{APIKey: "k"}),
-	"datadog_logs":        NewDatadogLogs(DatadogLogsConfig{APIKey: "k"}, "sentyr"),
-	"sentinel":            NewSentinel(),
+	"datadog_logs":        newDatadogLogs(DatadogLogsConfig{APIKey: "k"}, "sentyr"),
+	"sentinel":            newSentinel(),
 	"elastic _bulk":       mustElastic("http://es:9200/i/_bulk"),
 	"elastic _doc":        mustElastic("http://es:9200/i/_doc"),
-	"body (content type)": NewBody(BodyConfig{ContentType: "text/plain"}),
+	"body (content type)": newBody(BodyConfig{ContentType: "text/plain"}),
 	"custom event":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`}),
-	"custom array":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`, Batch: CustomArray}),
+	"custom array":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`, Batch: customArray}),
 }
 
 func mustCustom(cfg CustomConfig) Encoder {
-	enc, err := NewCustom(cfg)
+	enc, err := newCustom(cfg)
 	if err != nil {
 		panic(err)
 	}
@@ -131,7 +131,7 @@ func bytesPerRun(f func()) int {
 }
 
 func TestABatchNotReleasedKeepsItsBodies(t *testing.T) {
-	enc := NewJSON(JSONConfig{})
+	enc := newJSON(JSONConfig{})
 	events := largeEvents(3)
 	first, err := enc.Encode(events)
 	require.NoError(t, err)

@@ -11,10 +11,10 @@ import (
 
 // Custom batch layouts.
 const (
-	// CustomEvent sends every rendered event in a request of its own.
-	CustomEvent = "event"
-	// CustomArray sends a batch as one JSON array of the rendered events.
-	CustomArray = "array"
+	// customPerEvent sends every rendered event in a request of its own.
+	customPerEvent = "event"
+	// customArray sends a batch as one JSON array of the rendered events.
+	customArray = "array"
 )
 
 const defaultCustomContentType = "application/json"
@@ -53,17 +53,17 @@ type CustomConfig struct {
 	_             struct{}
 }
 
-// Check checks the settings and parses the template, so that a template
+// check checks the settings and parses the template, so that a template
 // that does not parse fails at config validation with the engine's message.
-func (c *CustomConfig) Check() error {
+func (c *CustomConfig) check() error {
 	var errs []error
 	ct := c.contentType()
 	if err := checkMediaType(ct); err != nil {
 		errs = append(errs, fmt.Errorf("custom::content_type: %q %v; write e.g. application/json or text/plain", c.ContentType, err))
 	}
 	switch c.Batch {
-	case "", CustomEvent:
-	case CustomArray:
+	case "", customPerEvent:
+	case customArray:
 		if !isJSONMediaType(ct) {
 			errs = append(errs, fmt.Errorf("custom::batch: array joins rendered events into a JSON array, but custom::content_type is %q; use batch: event or a JSON content type", ct))
 		}
@@ -122,8 +122,8 @@ func (c *CustomConfig) parse() (*jinjaTemplate, error) {
 	return nil, errors.New("custom::template: required with format: custom; write a Jinja template inline under custom::template or point custom::template_file at a file")
 }
 
-// CustomEncoder renders events through a Jinja template.
-type CustomEncoder struct {
+// customEncoder renders events through a Jinja template.
+type customEncoder struct {
 	tpl         *jinjaTemplate
 	contentType string
 	json        bool
@@ -131,22 +131,22 @@ type CustomEncoder struct {
 	bodies      bodyBuffers
 }
 
-// NewCustom parses the template and returns the encoder.
-func NewCustom(cfg CustomConfig) (*CustomEncoder, error) {
+// newCustom parses the template and returns the encoder.
+func newCustom(cfg CustomConfig) (*customEncoder, error) {
 	tpl, err := cfg.parse()
 	if err != nil {
 		return nil, err
 	}
 	ct := cfg.contentType()
-	return &CustomEncoder{tpl: tpl, contentType: ct, json: isJSONMediaType(ct), array: cfg.Batch == CustomArray}, nil
+	return &customEncoder{tpl: tpl, contentType: ct, json: isJSONMediaType(ct), array: cfg.Batch == customArray}, nil
 }
 
 // ContentType implements Encoder.
-func (e *CustomEncoder) ContentType() string { return e.contentType }
+func (e *customEncoder) ContentType() string { return e.contentType }
 
 // Encode implements Encoder. An event whose template fails, or whose output
 // is not valid JSON when the content type is JSON, is rejected alone.
-func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
+func (e *customEncoder) Encode(events []Event) (Batch, error) {
 	if e.array {
 		return e.encodeArray(events), nil
 	}
@@ -174,7 +174,7 @@ func (e *CustomEncoder) Encode(events []Event) (Batch, error) {
 }
 
 // encodeArray sends the rendered events as one JSON array.
-func (e *CustomEncoder) encodeArray(events []Event) Batch {
+func (e *customEncoder) encodeArray(events []Event) Batch {
 	var batch Batch
 	req := Request{Events: make([]int, 0, len(events))}
 	buf := append(e.bodies.get(len(events), 0), '[')
@@ -202,7 +202,7 @@ func (e *CustomEncoder) encodeArray(events []Event) Batch {
 }
 
 // renderEvent appends one event's payload to dst and checks it.
-func (e *CustomEncoder) renderEvent(dst []byte, ev *Event) ([]byte, error) {
+func (e *customEncoder) renderEvent(dst []byte, ev *Event) ([]byte, error) {
 	start := len(dst)
 	out, proven, err := e.tpl.renderEvent(dst, ev)
 	if err != nil {

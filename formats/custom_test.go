@@ -68,16 +68,16 @@ func customEvent(t testing.TB, data map[string]any) Event {
 	return ev
 }
 
-func newCustomEncoder(t testing.TB, cfg CustomConfig) *CustomEncoder {
+func newCustomEncoder(t testing.TB, cfg CustomConfig) *customEncoder {
 	t.Helper()
-	require.NoError(t, cfg.Check())
-	enc, err := NewCustom(cfg)
+	require.NoError(t, cfg.check())
+	enc, err := newCustom(cfg)
 	require.NoError(t, err)
 	return enc
 }
 
 // renderOne encodes one event and returns its body, failing on a rejection.
-func renderOne(t testing.TB, enc *CustomEncoder, ev Event) []byte {
+func renderOne(t testing.TB, enc *customEncoder, ev Event) []byte {
 	t.Helper()
 	batch, err := enc.Encode([]Event{ev})
 	require.NoError(t, err)
@@ -257,7 +257,7 @@ func TestCustomContextNames(t *testing.T) {
 }
 
 func TestCustomRejectsOnlyTheEventWhoseOutputIsNotJSON(t *testing.T) {
-	for _, layout := range []string{CustomEvent, CustomArray} {
+	for _, layout := range []string{customPerEvent, customArray} {
 		t.Run(layout, func(t *testing.T) {
 			enc := newCustomEncoder(t, CustomConfig{Template: `{"count": {{ event_data.n }}}`, Batch: layout})
 			events := []Event{
@@ -279,7 +279,7 @@ func TestCustomRejectsOnlyTheEventWhoseOutputIsNotJSON(t *testing.T) {
 				sent = append(sent, r.Events...)
 			}
 			assert.Equal(t, []int{0, 2}, sent)
-			if layout == CustomArray {
+			if layout == customArray {
 				assert.Equal(t, []string{`[{"count": 1},{"count": 3}]`}, bodies)
 				assert.False(t, batch.Concurrent)
 			} else {
@@ -300,7 +300,7 @@ func TestCustomRuntimeErrorsRejectTheEvent(t *testing.T) {
 }
 
 func TestCustomArrayOfOnlyRejectedEventsSendsNothing(t *testing.T) {
-	enc := newCustomEncoder(t, CustomConfig{Template: `{{ event_data.n }}`, Batch: CustomArray})
+	enc := newCustomEncoder(t, CustomConfig{Template: `{{ event_data.n }}`, Batch: customArray})
 	batch, err := enc.Encode([]Event{customEvent(t, map[string]any{"n": "x"}), customEvent(t, map[string]any{"n": "y"})})
 	require.NoError(t, err)
 	assert.Len(t, batch.Rejected, 2)
@@ -369,18 +369,18 @@ func TestCustomCheck(t *testing.T) {
 		{"unclosed raw", CustomConfig{Template: "{\n{% raw %}\n}"}, []string{"does not parse", "endraw", "(Line: 2 Col: 10,"}},
 		{"bad content type", CustomConfig{Template: "{}", ContentType: "json"}, []string{"custom::content_type", `"json" is not a media type`}},
 		{"unknown batch", CustomConfig{Template: "{}", Batch: "ndjson"}, []string{"custom::batch", `"ndjson"`, `"array"`}},
-		{"array of text", CustomConfig{Template: "x", Batch: CustomArray, ContentType: "text/plain"}, []string{"custom::batch: array", "text/plain"}},
+		{"array of text", CustomConfig{Template: "x", Batch: customArray, ContentType: "text/plain"}, []string{"custom::batch: array", "text/plain"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Check()
+			err := tt.cfg.check()
 			require.Error(t, err)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)
 			}
 			assert.NotContains(t, err.Error(), "failed to parse template '", "the message does not quote the whole template")
 			assert.NotContains(t, err.Error(), "Line: 0", "the message gives a real position")
-			_, err = NewCustom(tt.cfg)
+			_, err = newCustom(tt.cfg)
 			if tt.name != "bad content type" && tt.name != "unknown batch" && tt.name != "array of text" {
 				assert.Error(t, err, "the encoder refuses what Check refuses")
 			}
@@ -389,11 +389,11 @@ func TestCustomCheck(t *testing.T) {
 	for _, ok := range []CustomConfig{
 		{Template: seedCustomTemplate},
 		{Template: "x", ContentType: "text/plain"},
-		{Template: "{}", Batch: CustomArray},
-		{Template: "{}", Batch: CustomEvent, ContentType: "application/json; charset=utf-8"},
+		{Template: "{}", Batch: customArray},
+		{Template: "{}", Batch: customPerEvent, ContentType: "application/json; charset=utf-8"},
 		{Template: `{% for x in [1] %}{% if x %}{% set y = x %}{% do [].append(1) %}{% break %}{% endif %}{% else %}{% endfor %}{% raw %}{{{% endraw %}}`},
 	} {
-		assert.NoError(t, ok.Check(), "%+v", ok)
+		assert.NoError(t, ok.check(), "%+v", ok)
 	}
 }
 
@@ -426,9 +426,9 @@ func TestCustomEncodesConcurrently(t *testing.T) {
 func asDecoded(s string) string { return string([]rune(s)) }
 
 func BenchmarkCustomSeedTemplate(b *testing.B) {
-	for _, layout := range []string{CustomEvent, CustomArray} {
+	for _, layout := range []string{customPerEvent, customArray} {
 		b.Run(layout, func(b *testing.B) {
-			enc, err := NewCustom(CustomConfig{Template: seedCustomTemplate, Batch: layout})
+			enc, err := newCustom(CustomConfig{Template: seedCustomTemplate, Batch: layout})
 			require.NoError(b, err)
 			events := make([]Event, 100)
 			for i := range events {

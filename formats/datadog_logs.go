@@ -16,9 +16,9 @@ import (
 // truncates, breaking its JSON). Decimal units keep us below either
 // reading of "MB".
 const (
-	DatadogLogsMaxRequestBytes = 5_000_000
-	DatadogLogsMaxEntries      = 1000
-	DatadogLogsMaxEntryBytes   = 1_000_000
+	datadogLogsMaxRequestBytes = 5_000_000
+	datadogLogsMaxEntries      = 1000
+	datadogLogsMaxEntryBytes   = 1_000_000
 	// A header value (event type, host) gets no more than this, so that a
 	// hostile one leaves the entry's room to its data.
 	datadogLogsMaxValueBytes = 64_000
@@ -43,8 +43,8 @@ type DatadogLogsConfig struct {
 	_             struct{}
 }
 
-// Check checks the Datadog Logs settings.
-func (c *DatadogLogsConfig) Check() error {
+// check checks the Datadog Logs settings.
+func (c *DatadogLogsConfig) check() error {
 	for i, tag := range c.Tags {
 		if strings.TrimSpace(tag) == "" || strings.Contains(tag, ",") {
 			return fmt.Errorf("datadog_logs::tags[%d]: %q is not one tag; write key:value without commas, e.g. env:prod, or remove it", i, tag)
@@ -53,9 +53,9 @@ func (c *DatadogLogsConfig) Check() error {
 	return checkTagAttributes("datadog_logs::tag_attributes", c.TagAttributes)
 }
 
-// DatadogLogsEncoder writes entries for Datadog's Logs intake, where Cloud
+// datadogLogsEncoder writes entries for Datadog's Logs intake, where Cloud
 // SIEM's detection rules read: JSON arrays within the intake's limits.
-type DatadogLogsEncoder struct {
+type datadogLogsEncoder struct {
 	apiKey        string
 	service       string
 	hostname      string
@@ -64,10 +64,10 @@ type DatadogLogsEncoder struct {
 	bodies        bodyBuffers
 }
 
-// NewDatadogLogs returns the Datadog Logs encoder; source is the
+// newDatadogLogs returns the Datadog Logs encoder; source is the
 // exporter's, the default service and hostname.
-func NewDatadogLogs(cfg DatadogLogsConfig, source string) *DatadogLogsEncoder {
-	e := &DatadogLogsEncoder{apiKey: string(cfg.APIKey), service: cfg.Service, hostname: cfg.Hostname, tags: cfg.Tags, tagAttributes: cfg.TagAttributes}
+func newDatadogLogs(cfg DatadogLogsConfig, source string) *datadogLogsEncoder {
+	e := &datadogLogsEncoder{apiKey: string(cfg.APIKey), service: cfg.Service, hostname: cfg.Hostname, tags: cfg.Tags, tagAttributes: cfg.TagAttributes}
 	if e.service == "" {
 		e.service = source
 	}
@@ -78,31 +78,31 @@ func NewDatadogLogs(cfg DatadogLogsConfig, source string) *DatadogLogsEncoder {
 }
 
 // ContentType implements Encoder.
-func (e *DatadogLogsEncoder) ContentType() string { return "application/json" }
+func (e *datadogLogsEncoder) ContentType() string { return "application/json" }
 
 // SetHeaders implements HeaderSetter.
-func (e *DatadogLogsEncoder) SetHeaders(h http.Header) {
+func (e *datadogLogsEncoder) SetHeaders(h http.Header) {
 	if e.apiKey != "" {
 		h.Set("DD-API-KEY", e.apiKey)
 	}
 }
 
 // ReadsIDs implements IDReader: entries carry their event's id.
-func (e *DatadogLogsEncoder) ReadsIDs() bool { return true }
+func (e *datadogLogsEncoder) ReadsIDs() bool { return true }
 
 // Encode implements Encoder. The intake does not depend on the order of
 // requests, so those of a batch may be sent concurrently.
-func (e *DatadogLogsEncoder) Encode(events []Event) (Batch, error) {
+func (e *datadogLogsEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
 // Stream implements StreamEncoder.
-func (e *DatadogLogsEncoder) Stream(n int) EventStream {
-	return &datadogLogsStream{e: e, packer: newArrayPacker(n, DatadogLogsMaxRequestBytes, DatadogLogsMaxEntries, e.bodies.get(n, DatadogLogsMaxRequestBytes))}
+func (e *datadogLogsEncoder) Stream(n int) EventStream {
+	return &datadogLogsStream{e: e, packer: newArrayPacker(n, datadogLogsMaxRequestBytes, datadogLogsMaxEntries, e.bodies.get(n, datadogLogsMaxRequestBytes))}
 }
 
 type datadogLogsStream struct {
-	e      *DatadogLogsEncoder
+	e      *datadogLogsEncoder
 	packer arrayPacker
 	entry  []byte
 	tmp    datadogLogsScratch
@@ -129,12 +129,12 @@ func (s *datadogLogsStream) Finish() Batch {
 }
 
 // AppendEntry appends one event's entry, as the README documents it.
-func (e *DatadogLogsEncoder) AppendEntry(dst []byte, ev *Event) []byte {
+func (e *datadogLogsEncoder) AppendEntry(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
 	return e.appendEntry(dst, &datadogLogsScratch{}, ev, &titles)
 }
 
-func (e *DatadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev *Event, titles *sourceTitles) []byte {
+func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev *Event, titles *sourceTitles) []byte {
 	start := len(dst)
 	dst = append(dst, `{"ddsource":`...)
 	dst = AppendString(dst, ev.Source)
@@ -162,14 +162,14 @@ func (e *DatadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev
 	dst, _ = appendStringWithin(dst, ev.Type, datadogLogsMaxValueBytes)
 	dst = append(dst, `,"severity":`...)
 	dst = AppendString(dst, ev.Severity)
-	room := DatadogLogsMaxEntryBytes - (len(dst) - start) - 1
+	room := datadogLogsMaxEntryBytes - (len(dst) - start) - 1
 	dst = appendMembersWithin(dst, ev.Data, true, room, "Datadog's 1 MB per log", datadogLogsKey)
 	return append(dst, '}')
 }
 
 // appendTags writes the entry's ddtags: event type, severity, source, the
 // configured tags and those of the tag attributes.
-func (e *DatadogLogsEncoder) appendTags(dst []byte, ev *Event) []byte {
+func (e *datadogLogsEncoder) appendTags(dst []byte, ev *Event) []byte {
 	dst = appendTag(dst, "event_type", ev.Type)
 	dst = appendTag(dst, "severity", ev.Severity)
 	dst = appendTag(dst, "source", ev.Source)

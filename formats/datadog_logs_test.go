@@ -14,7 +14,7 @@ func TestDatadogLogsEntryLayout(t *testing.T) {
 	ev := serviceEvent(t, append([]any{"user.name", "alice"}, seedData...)...)
 	ev.Resource = pcommon.NewMap()
 	ev.Resource.PutStr(AttrHostName, "scanner-1")
-	enc := NewDatadogLogs(DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name", "missing"}}, "sentyr")
+	enc := newDatadogLogs(DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name", "missing"}}, "sentyr")
 	assert.Equal(t, `{"ddsource":"sentyr","ddtags":"event_type:file_shared_externally,severity:warning,source:sentyr,env:prod,user.name:alice",`+
 		`"hostname":"scanner-1","service":"sentyr","status":"warn","timestamp":1761739200000,"message":"Sentyr event: file_shared_externally",`+
 		`"event_id":"0123456789abcdef0123456789abcdef","event_type":"file_shared_externally","severity":"warning",`+
@@ -33,7 +33,7 @@ func TestDatadogLogsStatus(t *testing.T) {
 func TestDatadogLogsHostileValues(t *testing.T) {
 	ev := serviceEvent(t, "status", "ok", "message", "forged", "team", "red,admin")
 	ev.Type = "login," + strings.Repeat("x", 500)
-	enc := NewDatadogLogs(DatadogLogsConfig{TagAttributes: []string{"team"}}, "sentyr")
+	enc := newDatadogLogs(DatadogLogsConfig{TagAttributes: []string{"team"}}, "sentyr")
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(enc.AppendEntry(nil, &ev), &got))
 	assert.Equal(t, "warn", got["status"])
@@ -61,16 +61,16 @@ func TestDatadogLogsSplitsWithinLimits(t *testing.T) {
 			for i := range events {
 				events[i] = serviceEvent(t, "seq", int64(i), "pad", strings.Repeat("p", tt.pad))
 			}
-			batch, err := NewDatadogLogs(DatadogLogsConfig{}, "sentyr").Encode(events)
+			batch, err := newDatadogLogs(DatadogLogsConfig{}, "sentyr").Encode(events)
 			require.NoError(t, err)
 			next := 0
 			for _, req := range batch.Requests {
-				assert.LessOrEqual(t, len(req.Body), DatadogLogsMaxRequestBytes)
+				assert.LessOrEqual(t, len(req.Body), datadogLogsMaxRequestBytes)
 				var entries []json.RawMessage
 				require.NoError(t, json.Unmarshal(req.Body, &entries))
-				require.LessOrEqual(t, len(entries), DatadogLogsMaxEntries)
+				require.LessOrEqual(t, len(entries), datadogLogsMaxEntries)
 				for i, e := range entries {
-					assert.LessOrEqual(t, len(e), DatadogLogsMaxEntryBytes)
+					assert.LessOrEqual(t, len(e), datadogLogsMaxEntryBytes)
 					var entry struct{ Seq int }
 					require.NoError(t, json.Unmarshal(e, &entry))
 					assert.Equal(t, next, entry.Seq)
@@ -84,9 +84,9 @@ func TestDatadogLogsSplitsWithinLimits(t *testing.T) {
 }
 
 func TestDatadogLogsConfigCheck(t *testing.T) {
-	require.NoError(t, (&DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name"}}).Check())
-	err := (&DatadogLogsConfig{Tags: []string{"env:prod,team:red"}}).Check()
+	require.NoError(t, (&DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name"}}).check())
+	err := (&DatadogLogsConfig{Tags: []string{"env:prod,team:red"}}).check()
 	require.ErrorContains(t, err, "datadog_logs::tags[0]")
-	err = (&DatadogLogsConfig{TagAttributes: []string{" "}}).Check()
+	err = (&DatadogLogsConfig{TagAttributes: []string{" "}}).check()
 	require.ErrorContains(t, err, "datadog_logs::tag_attributes[0]")
 }

@@ -34,15 +34,15 @@ func deepEvent(t testing.TB, depth int) Event {
 func depthEncoders(t testing.TB) map[string]Encoder {
 	elastic, err := NewElastic(ElasticConfig{}, "https://es.example.com/sentyr/_doc")
 	require.NoError(t, err)
-	custom, err := NewCustom(CustomConfig{Template: `{"data": {{ event_data | tojson }}}`})
+	custom, err := newCustom(CustomConfig{Template: `{"data": {{ event_data | tojson }}}`})
 	require.NoError(t, err)
 	return map[string]Encoder{
-		"json":       NewJSON(JSONConfig{}),
+		"json":       newJSON(JSONConfig{}),
 		"splunk_hec": NewSplunkHEC(SplunkHECConfig{}),
 		"datadog":    NewDatadog(DatadogConfig{}),
 		"elastic":    elastic,
 		"custom":     custom,
-		"body":       NewBody(BodyConfig{}),
+		"body":       newBody(BodyConfig{}),
 	}
 }
 

@@ -122,20 +122,20 @@ func checkBody(t *testing.T, body []byte, frame framing) {
 
 func FuzzJSONEncoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, layout byte, includeID bool, data []byte) {
-		cfg := JSONConfig{Batch: []string{JSONArray, JSONNDJSON, JSONObject}[int(layout)%3], IncludeID: includeID}
+		cfg := JSONConfig{Batch: []string{jsonArray, jsonNDJSON, jsonObject}[int(layout)%3], IncludeID: includeID}
 		events := fuzzEvents(fuzzdata.New(data))
-		batch, err := NewJSON(cfg).Encode(events)
+		batch, err := newJSON(cfg).Encode(events)
 		if err != nil {
 			t.Fatalf("Encode: %v", err)
 		}
 		frame := oneValue
-		if cfg.Batch == JSONNDJSON {
+		if cfg.Batch == jsonNDJSON {
 			frame = ndjson
 		}
 		checkBatch(t, batch, len(events), frame)
 		// Every event must keep its identity on the wire: the fields the
 		// receiver keys on come back as they went in (modulo invalid UTF-8).
-		if cfg.Batch == JSONObject {
+		if cfg.Batch == jsonObject {
 			for i, r := range batch.Requests {
 				var got struct {
 					ID        *string `json:"id"`
@@ -250,7 +250,7 @@ func FuzzBodyEncoder(f *testing.F) {
 			cfg.ContentType = "text/plain"
 		}
 		events := fuzzEvents(fuzzdata.New(data))
-		batch, err := NewBody(cfg).Encode(events)
+		batch, err := newBody(cfg).Encode(events)
 		if err != nil {
 			t.Fatalf("Encode: %v", err)
 		}

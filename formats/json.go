@@ -4,13 +4,13 @@ import "fmt"
 
 // JSON batch layouts.
 const (
-	// JSONArray sends a batch as one array; a batch of one is the object itself, as the seed sends it.
-	JSONArray = "array"
-	// JSONNDJSON sends a batch as one object per line.
-	JSONNDJSON = "ndjson"
-	// JSONObject sends every event as an object in a request of its own, for
+	// jsonArray sends a batch as one array; a batch of one is the object itself, as the seed sends it.
+	jsonArray = "array"
+	// jsonNDJSON sends a batch as one object per line.
+	jsonNDJSON = "ndjson"
+	// jsonObject sends every event as an object in a request of its own, for
 	// receivers that take exactly the seed's payload.
-	JSONObject = "object"
+	jsonObject = "object"
 )
 
 // JSONConfig configures the generic JSON format.
@@ -22,34 +22,34 @@ type JSONConfig struct {
 	_         struct{}
 }
 
-// Check checks the batch layout.
-func (c *JSONConfig) Check() error {
+// check checks the batch layout.
+func (c *JSONConfig) check() error {
 	switch c.Batch {
-	case "", JSONArray, JSONNDJSON, JSONObject:
+	case "", jsonArray, jsonNDJSON, jsonObject:
 		return nil
 	}
 	return fmt.Errorf("json::batch: unknown layout %q; write \"array\", \"ndjson\" or \"object\"", c.Batch)
 }
 
-// JSONEncoder writes the seed's "Generic JSON" payload.
-type JSONEncoder struct {
+// jsonEncoder writes the seed's "Generic JSON" payload.
+type jsonEncoder struct {
 	ndjson    bool
 	perEvent  bool
 	includeID bool
 	bodies    bodyBuffers
 }
 
-// NewJSON returns the generic JSON encoder.
-func NewJSON(cfg JSONConfig) *JSONEncoder {
-	return &JSONEncoder{ndjson: cfg.Batch == JSONNDJSON, perEvent: cfg.Batch == JSONObject, includeID: cfg.IncludeID}
+// newJSON returns the generic JSON encoder.
+func newJSON(cfg JSONConfig) *jsonEncoder {
+	return &jsonEncoder{ndjson: cfg.Batch == jsonNDJSON, perEvent: cfg.Batch == jsonObject, includeID: cfg.IncludeID}
 }
 
 // ReadsIDs implements IDReader: ids are written with include_id, and each
 // request of the object layout is keyed by its event's id.
-func (e *JSONEncoder) ReadsIDs() bool { return e.includeID || e.perEvent }
+func (e *jsonEncoder) ReadsIDs() bool { return e.includeID || e.perEvent }
 
 // ContentType implements Encoder.
-func (e *JSONEncoder) ContentType() string {
+func (e *jsonEncoder) ContentType() string {
 	if e.ndjson {
 		return "application/x-ndjson"
 	}
@@ -59,12 +59,12 @@ func (e *JSONEncoder) ContentType() string {
 // Encode implements Encoder: one request for the whole batch, where a
 // single event is sent as an object, as the seed sends it, and several as
 // an array or as NDJSON lines; or, with batch: object, a request per event.
-func (e *JSONEncoder) Encode(events []Event) (Batch, error) {
+func (e *jsonEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
 // Stream implements StreamEncoder.
-func (e *JSONEncoder) Stream(n int) EventStream {
+func (e *jsonEncoder) Stream(n int) EventStream {
 	s := &jsonStream{e: e, indices: make([]int, n), body: e.bodies.get(n, 0)}
 	switch {
 	case e.perEvent:
@@ -81,7 +81,7 @@ func (e *JSONEncoder) Stream(n int) EventStream {
 
 // jsonStream is one batch of the json format.
 type jsonStream struct {
-	e       *JSONEncoder
+	e       *jsonEncoder
 	indices []int
 	next    int
 	body    []byte
@@ -122,11 +122,11 @@ func (s *jsonStream) Finish() Batch {
 }
 
 // AppendEvent appends one event in the seed's key order.
-func (e *JSONEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+func (e *jsonEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	return e.appendEvent(dst, ev)
 }
 
-func (e *JSONEncoder) appendEvent(dst []byte, ev *Event) []byte {
+func (e *jsonEncoder) appendEvent(dst []byte, ev *Event) []byte {
 	dst = append(dst, '{')
 	if e.includeID {
 		dst = append(dst, `"id":`...)

@@ -157,7 +157,7 @@ func TestTemplateDataKeysFirstValueWins(t *testing.T) {
 		`{% set d = event_data %}{{ d | tojson }}`,
 		`{"m": {{ event_data.m | tojson }}, "t": {{ event_data["event_type"] | tojson }}}`,
 	} {
-		enc, err := NewCustom(CustomConfig{Template: tpl})
+		enc, err := newCustom(CustomConfig{Template: tpl})
 		require.NoError(t, err)
 		batch, err := enc.Encode([]Event{repeatedKeyEvent(t)})
 		require.NoError(t, err)

@@ -15,12 +15,12 @@ import (
 // truncates longer values, which would break a dynamic column's JSON);
 // decimal units keep us below either reading.
 const (
-	SentinelMaxRequestBytes = 1_000_000
-	SentinelMaxFieldBytes   = 64_000
+	sentinelMaxRequestBytes = 1_000_000
+	sentinelMaxFieldBytes   = 64_000
 )
 
-// SentinelAPIVersion is the Logs Ingestion API's current version.
-const SentinelAPIVersion = "2023-01-01"
+// sentinelAPIVersion is the Logs Ingestion API's current version.
+const sentinelAPIVersion = "2023-01-01"
 
 // Columns of the Sentinel format, in the order each entry writes them:
 // the stream declaration of the data collection rule and the table's
@@ -34,15 +34,15 @@ var SentinelColumns = []struct{ Name, Type string }{
 	{"Data", "dynamic"},
 }
 
-const sentinelExample = "https://<dce-name>.<region>-1.ingest.monitor.azure.com/dataCollectionRules/dcr-<32 hex digits>/streams/Custom-SentyrEvents?api-version=" + SentinelAPIVersion
+const sentinelExample = "https://<dce-name>.<region>-1.ingest.monitor.azure.com/dataCollectionRules/dcr-<32 hex digits>/streams/Custom-SentyrEvents?api-version=" + sentinelAPIVersion
 
 // sentinelPath is the path of a DCR's ingestion URL: the immutable id of
 // the rule and the stream it declares.
 var sentinelPath = regexp.MustCompile(`/dataCollectionRules/(dcr-[0-9a-fA-F]{32})/streams/([^/]+)$`)
 
-// CheckSentinelEndpoint checks that endpoint is a data collection rule's
+// checkSentinelEndpoint checks that endpoint is a data collection rule's
 // ingestion URL: the service answers 404 to anything else, at every event.
-func CheckSentinelEndpoint(endpoint string) error {
+func checkSentinelEndpoint(endpoint string) error {
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return fmt.Errorf("endpoint: %q is not a valid URL; for format sentinel write %s", endpoint, sentinelExample)
@@ -53,39 +53,39 @@ func CheckSentinelEndpoint(endpoint string) error {
 			"e.g. %s; %q is not (the immutable id is on the DCR's JSON view, the URL on its data collection endpoint or the DCR's logsIngestion endpoint)", sentinelExample, u.Path)
 	}
 	if v := u.Query().Get("api-version"); v == "" {
-		return fmt.Errorf("endpoint: for format sentinel add the api-version query, e.g. ?api-version=%s (%s)", SentinelAPIVersion, sentinelExample)
+		return fmt.Errorf("endpoint: for format sentinel add the api-version query, e.g. ?api-version=%s (%s)", sentinelAPIVersion, sentinelExample)
 	}
 	return nil
 }
 
-// SentinelEncoder writes events for the Logs Ingestion API: a JSON array of
+// sentinelEncoder writes events for the Logs Ingestion API: a JSON array of
 // rows with the columns of SentinelColumns, the event's data as one
 // dynamic column, packed into requests within the API's 1 MB.
-type SentinelEncoder struct {
+type sentinelEncoder struct {
 	bodies bodyBuffers
 }
 
-// NewSentinel returns the Sentinel encoder.
-func NewSentinel() *SentinelEncoder { return &SentinelEncoder{} }
+// newSentinel returns the Sentinel encoder.
+func newSentinel() *sentinelEncoder { return &sentinelEncoder{} }
 
 // ContentType implements Encoder.
-func (e *SentinelEncoder) ContentType() string { return "application/json" }
+func (e *sentinelEncoder) ContentType() string { return "application/json" }
 
 // ReadsIDs implements IDReader: every row carries its event's id.
-func (e *SentinelEncoder) ReadsIDs() bool { return true }
+func (e *sentinelEncoder) ReadsIDs() bool { return true }
 
 // SetRequestHeaders implements RequestHeaderSetter: the service logs
 // x-ms-client-request-id with the request, which lets a resent request be
 // told from a new one on its side too.
-func (e *SentinelEncoder) SetRequestHeaders(h http.Header, key string) {
-	h.Set("x-ms-client-request-id", KeyGUID(key))
+func (e *sentinelEncoder) SetRequestHeaders(h http.Header, key string) {
+	h.Set("x-ms-client-request-id", keyGUID(key))
 }
 
-// KeyGUID turns an idempotency key into the GUID form that
+// keyGUID turns an idempotency key into the GUID form that
 // x-ms-client-request-id takes: the key's own 128 bits when it is 32 hex
 // digits (the exporter's keys are), else a digest of it, marked as an
 // RFC 9562 version 8 (custom) UUID. The same key gives the same GUID.
-func KeyGUID(key string) string {
+func keyGUID(key string) string {
 	var b [16]byte
 	ok := len(key) == 2*len(b)
 	if ok {
@@ -113,17 +113,17 @@ func KeyGUID(key string) string {
 
 // Encode implements Encoder. The rows do not depend on their order, so the
 // requests of a batch may be sent concurrently.
-func (e *SentinelEncoder) Encode(events []Event) (Batch, error) {
+func (e *sentinelEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
 // Stream implements StreamEncoder.
-func (e *SentinelEncoder) Stream(n int) EventStream {
-	return &sentinelStream{e: e, packer: newArrayPacker(n, SentinelMaxRequestBytes, 0, e.bodies.get(n, SentinelMaxRequestBytes))}
+func (e *sentinelEncoder) Stream(n int) EventStream {
+	return &sentinelStream{e: e, packer: newArrayPacker(n, sentinelMaxRequestBytes, 0, e.bodies.get(n, sentinelMaxRequestBytes))}
 }
 
 type sentinelStream struct {
-	e      *SentinelEncoder
+	e      *sentinelEncoder
 	packer arrayPacker
 	row    []byte
 }
@@ -142,7 +142,7 @@ func (s *sentinelStream) Finish() Batch {
 }
 
 // AppendRow appends one event's row, as the README documents it.
-func (e *SentinelEncoder) AppendRow(dst []byte, ev *Event) []byte {
+func (e *sentinelEncoder) AppendRow(dst []byte, ev *Event) []byte {
 	return appendSentinelRow(dst, ev)
 }
 
@@ -155,13 +155,13 @@ func appendSentinelRow(dst []byte, ev *Event) []byte {
 	dst = append(dst, `,"EventId":`...)
 	dst = AppendString(dst, ev.ID)
 	dst = append(dst, `,"EventType":`...)
-	dst, _ = appendStringWithin(dst, ev.Type, SentinelMaxFieldBytes)
+	dst, _ = appendStringWithin(dst, ev.Type, sentinelMaxFieldBytes)
 	dst = append(dst, `,"Severity":`...)
 	dst = AppendString(dst, ev.Severity)
 	dst = append(dst, `,"Source":`...)
-	dst, _ = appendStringWithin(dst, ev.Source, SentinelMaxFieldBytes)
+	dst, _ = appendStringWithin(dst, ev.Source, sentinelMaxFieldBytes)
 	dst = append(dst, `,"Data":{`...)
 	// The braces take two of the column's bytes.
-	dst = appendMembersWithin(dst, ev.Data, false, SentinelMaxFieldBytes-2, sentinelFieldNote, nil)
+	dst = appendMembersWithin(dst, ev.Data, false, sentinelMaxFieldBytes-2, sentinelFieldNote, nil)
 	return append(dst, "}}"...)
 }

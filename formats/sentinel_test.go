@@ -13,7 +13,7 @@ import (
 
 func TestSentinelRowLayout(t *testing.T) {
 	ev := serviceEvent(t, seedData...)
-	got := string(NewSentinel().AppendRow(nil, &ev))
+	got := string(newSentinel().AppendRow(nil, &ev))
 	assert.Equal(t, `{"TimeGenerated":"2025-10-29T12:00:00Z","EventId":"0123456789abcdef0123456789abcdef",`+
 		`"EventType":"file_shared_externally","Severity":"warning","Source":"sentyr",`+
 		`"Data":{"file_id":"abc123","file_name":"sensitive.pdf","owner":"user@example.com","shared_with":"external@partner.com"}}`, got)
@@ -31,27 +31,27 @@ func TestSentinelRowLayout(t *testing.T) {
 
 func TestSentinelEndpointCheck(t *testing.T) {
 	good := "https://dce-1.westeurope-1.ingest.monitor.azure.com/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents?api-version=2023-01-01"
-	require.NoError(t, CheckSentinelEndpoint(good))
+	require.NoError(t, checkSentinelEndpoint(good))
 	for _, tt := range []struct{ endpoint, want string }{
 		{"https://dce-1.westeurope-1.ingest.monitor.azure.com/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents", "api-version"},
 		{"https://dce-1.westeurope-1.ingest.monitor.azure.com/dataCollectionRules/my-rule/streams/Custom-SentyrEvents?api-version=2023-01-01", "immutable id"},
 		{"https://dce-1.westeurope-1.ingest.monitor.azure.com/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef?api-version=2023-01-01", "/streams/"},
 		{"https://workspace.ods.opinsights.azure.com/api/logs?api-version=2016-04-01", "/dataCollectionRules/"},
 	} {
-		err := CheckSentinelEndpoint(tt.endpoint)
+		err := checkSentinelEndpoint(tt.endpoint)
 		require.Error(t, err, tt.endpoint)
 		assert.Contains(t, err.Error(), tt.want)
-		assert.Contains(t, err.Error(), "api-version="+SentinelAPIVersion, "the error shows a right URL")
+		assert.Contains(t, err.Error(), "api-version="+sentinelAPIVersion, "the error shows a right URL")
 	}
 }
 
 func TestKeyGUID(t *testing.T) {
 	const key = "0123456789abcdef0123456789abcdef"
-	assert.Equal(t, "01234567-89ab-8def-8123-456789abcdef", KeyGUID(key))
-	assert.Equal(t, KeyGUID(key), KeyGUID(key), "the same key gives the same GUID")
-	assert.NotEqual(t, KeyGUID(key), KeyGUID("1123456789abcdef0123456789abcdef"))
+	assert.Equal(t, "01234567-89ab-8def-8123-456789abcdef", keyGUID(key))
+	assert.Equal(t, keyGUID(key), keyGUID(key), "the same key gives the same GUID")
+	assert.NotEqual(t, keyGUID(key), keyGUID("1123456789abcdef0123456789abcdef"))
 	for _, other := range []string{"not hex", strings.Repeat("ab", 40), "0123456789abcdef0123456789abcdeg"} {
-		assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, KeyGUID(other))
+		assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, keyGUID(other))
 	}
 }
 
@@ -62,12 +62,12 @@ func TestSentinelSplitsWithinOneMB(t *testing.T) {
 	for i := range events {
 		events[i] = serviceEvent(t, "seq", int64(i), "pad", strings.Repeat("p", 900))
 	}
-	batch, err := NewSentinel().Encode(events)
+	batch, err := newSentinel().Encode(events)
 	require.NoError(t, err)
 	require.Greater(t, len(batch.Requests), 2)
 	next := 0
 	for _, req := range batch.Requests {
-		assert.LessOrEqual(t, len(req.Body), SentinelMaxRequestBytes)
+		assert.LessOrEqual(t, len(req.Body), sentinelMaxRequestBytes)
 		var rows []struct {
 			Data struct{ Seq int } `json:"Data"`
 		}
@@ -87,11 +87,11 @@ func TestSentinelSplitsWithinOneMB(t *testing.T) {
 func TestSentinelCutsFieldsOver64KB(t *testing.T) {
 	ev := serviceEvent(t, "small", "kept", "big", strings.Repeat("é\"", 60_000), "list", []any{strings.Repeat("x", 70_000)})
 	ev.Type = strings.Repeat("t", 100_000)
-	row := NewSentinel().AppendRow(nil, &ev)
+	row := newSentinel().AppendRow(nil, &ev)
 	var got map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(row, &got))
 	for k, v := range got {
-		assert.LessOrEqual(t, len(v), SentinelMaxFieldBytes, k)
+		assert.LessOrEqual(t, len(v), sentinelMaxFieldBytes, k)
 	}
 	var typ string
 	require.NoError(t, json.Unmarshal(got["EventType"], &typ))

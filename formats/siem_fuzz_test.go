@@ -19,8 +19,8 @@ func FuzzSentinelAndDatadogLogsEncoders(f *testing.F) {
 			maxBody, maxEntry    int
 			maxEntries, maxField int
 		}{
-			"sentinel":     {NewSentinel(), SentinelMaxRequestBytes, SentinelMaxRequestBytes, 0, SentinelMaxFieldBytes},
-			"datadog_logs": {NewDatadogLogs(DatadogLogsConfig{TagAttributes: []string{attr}}, "fuzz"), DatadogLogsMaxRequestBytes, DatadogLogsMaxEntryBytes, DatadogLogsMaxEntries, 0},
+			"sentinel":     {newSentinel(), sentinelMaxRequestBytes, sentinelMaxRequestBytes, 0, sentinelMaxFieldBytes},
+			"datadog_logs": {newDatadogLogs(DatadogLogsConfig{TagAttributes: []string{attr}}, "fuzz"), datadogLogsMaxRequestBytes, datadogLogsMaxEntryBytes, datadogLogsMaxEntries, 0},
 		} {
 			batch, err := tt.enc.Encode(events)
 			if err != nil {

@@ -24,14 +24,14 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 	elasticBulk := newElastic(t, ElasticConfig{}, "https://es.example.com/security/_bulk")
 	elasticDoc := newElastic(t, ElasticConfig{}, "https://es.example.com/security/_doc")
 	encoders := map[string]StreamEncoder{
-		"json array":         NewJSON(JSONConfig{}),
-		"json ndjson":        NewJSON(JSONConfig{Batch: JSONNDJSON}),
-		"json object":        NewJSON(JSONConfig{Batch: JSONObject}),
-		"json include_id":    NewJSON(JSONConfig{IncludeID: true}),
+		"json array":         newJSON(JSONConfig{}),
+		"json ndjson":        newJSON(JSONConfig{Batch: jsonNDJSON}),
+		"json object":        newJSON(JSONConfig{Batch: jsonObject}),
+		"json include_id":    newJSON(JSONConfig{IncludeID: true}),
 		"splunk_hec":         NewSplunkHEC(SplunkHECConfig{}),
 		"splunk_hec, splits": NewSplunkHEC(SplunkHECConfig{MaxRequestBytes: minHECMaxRequestBytes}),
-		"sentinel":           NewSentinel(),
-		"datadog_logs":       NewDatadogLogs(DatadogLogsConfig{}, "sentyr"),
+		"sentinel":           newSentinel(),
+		"datadog_logs":       newDatadogLogs(DatadogLogsConfig{}, "sentyr"),
 		"elastic _bulk":      elasticBulk,
 		"elastic _doc":       elasticDoc,
 	}

@@ -1,5 +1,11 @@
 package formats
 
+import (
+	"slices"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
 // Settings carries what the built-in formats read from the exporter's
 // configuration: each format's own section plus the endpoint and source that
 // some of them depend on.
@@ -15,34 +21,96 @@ type Settings struct {
 	Body        BodyConfig
 }
 
-// Builtin is one built-in format: its name, the check of its settings at
-// config load and the constructor of its encoder.
+// Builtin is one built-in format: all the exporter needs to know of it.
 type Builtin struct {
-	Name  string
+	Name string
+	// Check checks the format's settings at config load.
 	Check func(s *Settings) error
-	New   func(s *Settings) (Encoder, error)
+	// New builds the format's encoder.
+	New func(s *Settings) (Encoder, error)
+	// Credential is the credential the format's service wants; nil when
+	// its receivers may take requests without one.
+	Credential *Credential
+	// ConnectionCheck is the service's own check; nil: the exporter's
+	// connection check posts a test event through the encoder.
+	ConnectionCheck *ConnectionCheck
+}
+
+// Credential is what a format's service authenticates requests with.
+type Credential struct {
+	// Field is the format's own secret setting ("splunk_hec::token"),
+	// "" when it has none; Value reads it.
+	Field string
+	Value func(s *Settings) configopaque.String
+	// Header carries the credential: set in the headers instead, it does as well.
+	Header string
+	// Missing says what to set when requests carry no credential at all;
+	// "" when the service may take them without one.
+	Missing string
 }
 
 // builtinTable is the one table of built-in formats, in the order they are
 // listed to users.
-var builtinTable = []Builtin{
-	{"json", func(s *Settings) error { return s.JSON.Check() },
-		func(s *Settings) (Encoder, error) { return NewJSON(s.JSON), nil }},
-	{"splunk_hec", func(s *Settings) error { return s.SplunkHEC.Check() },
-		func(s *Settings) (Encoder, error) { return NewSplunkHEC(s.SplunkHEC), nil }},
-	{"datadog", func(s *Settings) error { return s.Datadog.Check() },
-		func(s *Settings) (Encoder, error) { return NewDatadog(s.Datadog), nil }},
-	{"datadog_logs", func(s *Settings) error { return s.DatadogLogs.Check() },
-		func(s *Settings) (Encoder, error) { return NewDatadogLogs(s.DatadogLogs, s.Source), nil }},
-	{"elastic", func(s *Settings) error { return s.Elastic.Check(s.Endpoint) },
-		func(s *Settings) (Encoder, error) { return NewElastic(s.Elastic, s.Endpoint) }},
-	{"sentinel", func(s *Settings) error { return CheckSentinelEndpoint(s.Endpoint) },
-		func(*Settings) (Encoder, error) { return NewSentinel(), nil }},
-	{"custom", func(s *Settings) error { return s.Custom.Check() },
-		func(s *Settings) (Encoder, error) { return NewCustom(s.Custom) }},
-	{"body", func(s *Settings) error { return s.Body.Check() },
-		func(s *Settings) (Encoder, error) { return NewBody(s.Body), nil }},
-}
+var builtinTable = []Builtin{{
+	Name:  "json",
+	Check: func(s *Settings) error { return s.JSON.check() },
+	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON), nil },
+}, {
+	Name:  "splunk_hec",
+	Check: func(s *Settings) error { return s.SplunkHEC.Check() },
+	New:   func(s *Settings) (Encoder, error) { return NewSplunkHEC(s.SplunkHEC), nil },
+	Credential: &Credential{
+		Field: "splunk_hec::token", Value: func(s *Settings) configopaque.String { return s.SplunkHEC.Token },
+		Header:  "Authorization",
+		Missing: "set splunk_hec::token (or an Authorization header, or auth::authenticator)",
+	},
+	ConnectionCheck: hecCheck,
+}, {
+	Name:  "datadog",
+	Check: func(s *Settings) error { return s.Datadog.Check() },
+	New:   func(s *Settings) (Encoder, error) { return NewDatadog(s.Datadog), nil },
+	Credential: &Credential{
+		Field: "datadog::api_key", Value: func(s *Settings) configopaque.String { return s.Datadog.APIKey },
+		Header:  "DD-API-KEY",
+		Missing: "set datadog::api_key (or a DD-API-KEY header, or auth::authenticator)",
+	},
+	ConnectionCheck: datadogCheck,
+}, {
+	Name:  "datadog_logs",
+	Check: func(s *Settings) error { return s.DatadogLogs.check() },
+	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source), nil },
+	Credential: &Credential{
+		Field: "datadog_logs::api_key", Value: func(s *Settings) configopaque.String { return s.DatadogLogs.APIKey },
+		Header:  "DD-API-KEY",
+		Missing: "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)",
+	},
+}, {
+	Name:  "elastic",
+	Check: func(s *Settings) error { return s.Elastic.Check(s.Endpoint) },
+	New:   func(s *Settings) (Encoder, error) { return NewElastic(s.Elastic, s.Endpoint) },
+	// Clusters without security take requests without a credential.
+	Credential: &Credential{
+		Field: "elastic::api_key", Value: func(s *Settings) configopaque.String { return s.Elastic.APIKey },
+		Header: "Authorization",
+	},
+	ConnectionCheck: elasticCheck,
+}, {
+	Name:  "sentinel",
+	Check: func(s *Settings) error { return checkSentinelEndpoint(s.Endpoint) },
+	New:   func(*Settings) (Encoder, error) { return newSentinel(), nil },
+	Credential: &Credential{
+		Header:  "Authorization",
+		Missing: "set auth::authenticator to a webhookauth extension with oauth2 against Entra ID (see the README's Microsoft Sentinel section)",
+	},
+}, {
+	Name:  "custom",
+	Check: func(s *Settings) error { return s.Custom.check() },
+	New:   func(s *Settings) (Encoder, error) { return newCustom(s.Custom) },
+}, {
+	Name:  "body",
+	Check: func(s *Settings) error { return s.Body.check() },
+	New:   func(s *Settings) (Encoder, error) { return newBody(s.Body), nil },
+}}
 
 // LookupBuiltin returns the built-in format called name.
 func LookupBuiltin(name string) (Builtin, bool) {
@@ -54,11 +122,7 @@ func LookupBuiltin(name string) (Builtin, bool) {
 	return Builtin{}, false
 }
 
-// BuiltinNames lists the built-in formats' names.
-func BuiltinNames() []string {
-	names := make([]string, len(builtinTable))
-	for i, b := range builtinTable {
-		names[i] = b.Name
-	}
-	return names
+// Builtins lists the built-in formats, in the order they are listed to users.
+func Builtins() []Builtin {
+	return slices.Clone(builtinTable)
 }

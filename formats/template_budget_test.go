@@ -13,7 +13,7 @@ import (
 
 // rejectedFor encodes ev alone and returns the reason it was rejected,
 // failing when it was not.
-func rejectedFor(t *testing.T, enc *CustomEncoder, ev Event) string {
+func rejectedFor(t *testing.T, enc *customEncoder, ev Event) string {
 	t.Helper()
 	batch, err := enc.Encode([]Event{ev})
 	require.NoError(t, err)
@@ -176,17 +176,17 @@ func TestTemplateBudgetSettingsAreChecked(t *testing.T) {
 		{CustomConfig{Template: tpl, MaxOutputSize: 1 << 30}, "custom::max_output_size: 1073741824 is not between 1 and 268435456 bytes"},
 		{CustomConfig{Template: `{% for x in event_data.l recursive %}{{ loop(x) }}{% endfor %}`}, "custom::template: recursive loops are not supported (line 1)"},
 	} {
-		err := tt.cfg.Check()
+		err := tt.cfg.check()
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tt.want)
 	}
-	require.NoError(t, (&CustomConfig{Template: tpl, RenderTimeout: 50 * time.Millisecond, MaxOutputSize: 1 << 20}).Check())
+	require.NoError(t, (&CustomConfig{Template: tpl, RenderTimeout: 50 * time.Millisecond, MaxOutputSize: 1 << 20}).check())
 }
 
 // BenchmarkCustomEngineTemplate renders a template that takes the engine
 // path (a loop, filters, an operator): what the budget's checks cost.
 func BenchmarkCustomEngineTemplate(b *testing.B) {
-	enc, err := NewCustom(CustomConfig{Template: `{"fields": [{% for k, v in event_data | dictsort %}{"k": "{{ k }}", "v": "{{ v | upper }}"}{% if not loop.last %},{% endif %}{% endfor %}], "n": "{{ event_type ~ "-" ~ severity }}"}`})
+	enc, err := newCustom(CustomConfig{Template: `{"fields": [{% for k, v in event_data | dictsort %}{"k": "{{ k }}", "v": "{{ v | upper }}"}{% if not loop.last %},{% endif %}{% endfor %}], "n": "{{ event_type ~ "-" ~ severity }}"}`})
 	require.NoError(b, err)
 	events := make([]Event, 100)
 	for i := range events {

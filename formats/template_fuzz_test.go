@@ -25,9 +25,9 @@ var fuzzTemplates = []string{
 }
 
 func FuzzTemplate(f *testing.F) {
-	encoders := make([]*CustomEncoder, len(fuzzTemplates))
+	encoders := make([]*customEncoder, len(fuzzTemplates))
 	for i, src := range fuzzTemplates {
-		enc, err := NewCustom(CustomConfig{Template: src})
+		enc, err := newCustom(CustomConfig{Template: src})
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -1,0 +1,241 @@
+package webhookexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	nooptrace "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
+)
+
+const (
+	// headerIdempotencyKey carries the stable id of a request's events, for
+	// receivers that deduplicate.
+	headerIdempotencyKey = "Idempotency-Key"
+	// Enough of an error body for a log line.
+	maxErrorBodyBytes = 64 << 10
+	// Per-event results (a _bulk answer to thousands of documents) are long.
+	maxResultBodyBytes = 16 << 20
+	logBodyBytes       = 256
+)
+
+// sender talks to the receiver through the exporter's HTTP client, for
+// deliveries and the connection check alike: it sets what every request
+// carries and keeps what the answer needs to have its request's
+// credentials taken out.
+type sender struct {
+	client   *http.Client // nil until start
+	url      string       // the configured endpoint, credentials and all
+	endpoint string       // for log lines: no user info, no query
+	timeout  time.Duration
+	// What every request carries: the User-Agent, the body's type and the
+	// service's own headers (Splunk's token, Datadog's key).
+	userAgent   string
+	contentType string
+	headers     formats.HeaderSetter        // nil when the service wants none
+	perRequest  formats.RequestHeaderSetter // nil when no header differs per request
+	answers     formats.ResponseReader      // nil when the status alone decides
+	answerLimit int64                       // the most of an answer's body to read
+	secrets     []string                    // of the config, for redacting what receivers echo
+	tracing     bool                        // the client's spans record, see redactingTracerProvider
+}
+
+func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sender {
+	s := &sender{
+		url:         cfg.ClientConfig.Endpoint,
+		endpoint:    redactedEndpoint(cfg.ClientConfig.Endpoint),
+		timeout:     cfg.ClientConfig.Timeout,
+		userAgent:   fmt.Sprintf("%s/%s (%s/%s)", build.Description, build.Version, runtime.GOOS, runtime.GOARCH),
+		contentType: enc.ContentType(),
+		answerLimit: maxErrorBodyBytes,
+		secrets:     configSecrets(cfg),
+	}
+	s.headers, _ = enc.(formats.HeaderSetter)
+	s.perRequest, _ = enc.(formats.RequestHeaderSetter)
+	if reader, reads := enc.(formats.ResponseReader); reads {
+		s.answers = reader
+		s.answerLimit = maxResultBodyBytes
+	}
+	return s
+}
+
+// connect builds the HTTP client, at start because only then are the auth
+// extensions known. Its spans are redacted like log lines.
+func (s *sender) connect(ctx context.Context, cfg confighttp.ClientConfig, host component.Host, set component.TelemetrySettings) error {
+	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
+		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: s.secrets}
+		s.tracing = true
+	}
+	client, err := cfg.ToClient(ctx, host.GetExtensions(), set)
+	if err != nil {
+		return err
+	}
+	client.CheckRedirect = noRedirects
+	s.client = client
+	return nil
+}
+
+func (s *sender) close() {
+	if s.client != nil {
+		s.client.CloseIdleConnections()
+	}
+}
+
+// newRequest is a request to rawURL with what every request carries, and
+// where the credential values it writes will be kept.
+func (s *sender) newRequest(ctx context.Context, method, rawURL, contentType string) (*http.Request, *sentHeaders, error) {
+	ctx, sent := s.traceSent(ctx)
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, http.NoBody)
+	if err != nil {
+		return nil, nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("User-Agent", s.userAgent)
+	if s.headers != nil {
+		s.headers.SetHeaders(req.Header)
+	}
+	return req, sent, nil
+}
+
+// post sends one body, held by lease, to the endpoint and reads the answer.
+func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
+	if s.client == nil {
+		return nil, errNoClient
+	}
+	req, sent, err := s.newRequest(ctx, http.MethodPost, s.url, s.contentType)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > 0 {
+		req.ContentLength = int64(len(body))
+		req.Body = lease.reader(body)
+		req.GetBody = func() (io.ReadCloser, error) { return lease.reader(body), nil }
+	}
+	req.Header.Set(headerIdempotencyKey, key)
+	if s.perRequest != nil {
+		s.perRequest.SetRequestHeaders(req.Header, key)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, sent.secrets().Error(s.requestError(req.Context(), err))
+	}
+	out, err := readFormatAnswer(resp, sent, s.answerLimit, s.answers)
+	if err != nil && out.status >= 200 && out.status <= 299 {
+		return nil, fmt.Errorf("reading the answer of %s: %w", s.endpoint, err)
+	}
+	return out, nil
+}
+
+// requestError says why a request got no answer.
+func (s *sender) requestError(ctx context.Context, err error) error {
+	if urlErr, ok := errors.AsType[*url.Error](err); ok {
+		// The configured URL may hold a secret in its user info or query.
+		urlErr.URL = s.endpoint
+	}
+	if reason, ok := untrustedCertificate(err); ok {
+		return fmt.Errorf("request to %s failed: %s; %s", s.endpoint, reason, fixCertificate)
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", s.endpoint, s.timeout, err)
+	}
+	return fmt.Errorf("request to %s failed: %w", s.endpoint, err)
+}
+
+// response is what the exporter keeps of an HTTP answer.
+type response struct {
+	status     int
+	body       []byte
+	retryAfter time.Duration
+	location   string // of a 3xx, for log lines: no user info, no query
+	// sent is what the request carried, to be taken out of texts made of
+	// the answer; secrets is built from it on first use.
+	sent    *sentHeaders
+	secrets *redact.Secrets
+}
+
+// readAnswer reads up to limit bytes of resp's body and closes it. Like
+// io.ReadAll it returns what it read with the error that stopped it.
+func readAnswer(resp *http.Response, sent *sentHeaders, limit int64) (*response, error) {
+	return readFormatAnswer(resp, sent, limit, nil)
+}
+
+// readFormatAnswer is readAnswer for a delivery, whose format may settle
+// the answer by its head (see readAnswerBody).
+func readFormatAnswer(resp *http.Response, sent *sentHeaders, limit int64, reader formats.ResponseReader) (*response, error) {
+	defer resp.Body.Close()
+	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
+	if isRedirect(resp.StatusCode) {
+		out.location = out.redact(redirectLocation(resp))
+	}
+	var err error
+	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, limit, reader)
+	// Drain what is left so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
+	return out, err
+}
+
+// redact takes the request's credentials out of text made of the answer.
+func (r *response) redact(text string) string {
+	return r.redactor().String(text, 0)
+}
+
+func (r *response) redactor() *redact.Secrets {
+	if r.secrets == nil {
+		r.secrets = r.sent.secrets()
+	}
+	return r.secrets
+}
+
+func (r *response) err(endpoint string) error {
+	return fmt.Errorf("request to %s answered %d %s: %s", endpoint, r.status, http.StatusText(r.status), r.snippet())
+}
+
+// snippet is the start of the body, safe to put in one log line: the
+// credentials are taken out before it is cut, so none is cut in half.
+func (r *response) snippet() string {
+	b := r.body[:min(len(r.body), maxErrorBodyBytes)]
+	return strings.ToValidUTF8(r.redactor().String(string(b), logBodyBytes), "\uFFFD")
+}
+
+// retryAfter reads Retry-After in both its forms: seconds or an HTTP date.
+func retryAfter(value string, now time.Time) time.Duration {
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}
+
+// redactedEndpoint keeps what identifies the receiver and drops what may
+// hold a secret (user info, query).
+func redactedEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "(invalid endpoint)"
+	}
+	u.User = nil
+	u.RawQuery = ""
+	u.Fragment = ""
+	return u.String()
+}
+
+var errNoClient = errors.New("the exporter has not started")
