@@ -69,9 +69,22 @@ func idString(d idDigest) string {
 func writeID(dst *strings.Builder, d idDigest) {
 	b := d.Bytes()
 	var id [idLen]byte
-	hex.Encode(id[:], b[:])
+	for i, c := range b {
+		id[2*i], id[2*i+1] = hexPairs[c][0], hexPairs[c][1]
+	}
 	_, _ = dst.Write(id[:])
 }
+
+// hexPairs holds the two hex digits of every byte: writeID runs for every
+// event of the formats that read ids, and hex.Encode's loop costs several
+// times more than a lookup per byte.
+var hexPairs = func() (t [256][2]byte) {
+	const digits = "0123456789abcdef"
+	for i := range t {
+		t[i] = [2]byte{digits[i>>4], digits[i&0xf]}
+	}
+	return t
+}()
 
 // The digest input is a prefix-free binary form of pdata values (a type
 // tag, lengths before contents), so that no two different records give the

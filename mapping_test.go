@@ -1,11 +1,14 @@
 package webhookexporter
 
 import (
+	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -258,5 +261,17 @@ func TestMappingHandsOnEveryEventOnceInChunks(t *testing.T) {
 		assert.Equal(t, want[i].ID, got[i].ID, "event %d", i)
 		assert.Equal(t, want[i].Type, got[i].Type, "event %d", i)
 		assert.Equal(t, len(want[i].Data), len(got[i].Data), "event %d", i)
+	}
+}
+
+// writeID's table writes the digest as encoding/hex does: 32 lower-case
+// hex digits, the id's documented form.
+func TestWriteIDIsTheDigestInHex(t *testing.T) {
+	for i := range 300 {
+		d := xxh3.Hash128([]byte(strings.Repeat("x", i)))
+		b := d.Bytes()
+		var id strings.Builder
+		writeID(&id, d)
+		assert.Equal(t, hex.EncodeToString(b[:]), id.String())
 	}
 }

@@ -46,6 +46,7 @@ type sender struct {
 	contentType string
 	headers     formats.HeaderSetter        // nil when the service wants none
 	perRequest  formats.RequestHeaderSetter // nil when no header differs per request
+	answers     formats.ResponseReader      // nil when the status alone decides
 	answerLimit int64                       // the most of an answer's body to read
 	secrets     []string                    // of the config, for redacting what receivers echo
 	tracing     bool                        // the client's spans record, see redactingTracerProvider
@@ -63,7 +64,8 @@ func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sen
 	}
 	s.headers, _ = enc.(formats.HeaderSetter)
 	s.perRequest, _ = enc.(formats.RequestHeaderSetter)
-	if _, reads := enc.(formats.ResponseReader); reads {
+	if reader, reads := enc.(formats.ResponseReader); reads {
+		s.answers = reader
 		s.answerLimit = maxResultBodyBytes
 	}
 	return s
@@ -131,7 +133,7 @@ func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyL
 	if err != nil {
 		return nil, sent.secrets().Error(s.requestError(req.Context(), err))
 	}
-	out, err := readAnswer(resp, sent, s.answerLimit)
+	out, err := readFormatAnswer(resp, sent, s.answerLimit, s.answers)
 	if err != nil && out.status >= 200 && out.status <= 299 {
 		return nil, fmt.Errorf("reading the answer of %s: %w", s.endpoint, err)
 	}
@@ -168,13 +170,19 @@ type response struct {
 // readAnswer reads up to limit bytes of resp's body and closes it. Like
 // io.ReadAll it returns what it read with the error that stopped it.
 func readAnswer(resp *http.Response, sent *sentHeaders, limit int64) (*response, error) {
+	return readFormatAnswer(resp, sent, limit, nil)
+}
+
+// readFormatAnswer is readAnswer for a delivery, whose format may settle
+// the answer by its head (see readAnswerBody).
+func readFormatAnswer(resp *http.Response, sent *sentHeaders, limit int64, reader formats.ResponseReader) (*response, error) {
 	defer resp.Body.Close()
 	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
 	if isRedirect(resp.StatusCode) {
 		out.location = out.redact(redirectLocation(resp))
 	}
 	var err error
-	out.body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
+	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, limit, reader)
 	// Drain what is left so the connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
 	return out, err

@@ -30,14 +30,25 @@ const (
 // Reported: this exporter's ns/event and cpu-ns/event; otlphttp-cpu-ns/event
 // and rawwire-ns/event; and the ratios x-otlphttp-cpu (otlphttp CPU ÷
 // ours) and x-rawwire-time (raw wire time ÷ ours).
+//
+// BenchmarkPushPaired/formats/batch=N has the formats take turns with
+// each other and with otlphttpexporter, for the cost of each format
+// against json's in the same part of the drift: <format>-cpu-ns/event of
+// each, otlphttp-cpu-ns/event, and x-json-cpu-<format> (the format's CPU
+// ÷ json's: above 1 costs more than json).
 func BenchmarkPushPaired(b *testing.B) {
 	for _, f := range bench.Formats {
-		if f.Name != "json" && f.Name != "splunk_hec" {
+		if !pairedFormats[f.Name] {
 			continue
 		}
 		b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, pairedBatch), func(b *testing.B) { benchPaired(b, f) })
 	}
+	b.Run(fmt.Sprintf("formats/batch=%d", pairedBatch), benchPairedFormats)
 }
+
+// pairedFormats are the formats of the paired turns: json, and the two
+// SIEM formats measured against it.
+var pairedFormats = map[string]bool{"json": true, "splunk_hec": true, "elastic": true}
 
 type turn struct {
 	push      func() error
@@ -62,7 +73,19 @@ func benchPaired(b *testing.B, f bench.Format) {
 		}
 		return nil
 	}}
-	turns := []*turn{otlphttp, webhook, rawwire}
+	events := takeTurns(b, otlphttp, webhook, rawwire)
+	perEvent := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / events }
+	b.ReportMetric(perEvent(webhook.wall), "ns/event")
+	b.ReportMetric(perEvent(webhook.cpu), "cpu-ns/event")
+	b.ReportMetric(perEvent(otlphttp.cpu), "otlphttp-cpu-ns/event")
+	b.ReportMetric(perEvent(rawwire.wall), "rawwire-ns/event")
+	b.ReportMetric(float64(otlphttp.cpu)/float64(webhook.cpu), "x-otlphttp-cpu")
+	b.ReportMetric(float64(rawwire.wall)/float64(webhook.wall), "x-rawwire-time")
+}
+
+// takeTurns runs b.N rounds of the turns, a block of pushes each, and
+// returns how many events each turn pushed.
+func takeTurns(b *testing.B, turns ...*turn) float64 {
 	b.ResetTimer()
 	for range b.N {
 		for _, t := range turns {
@@ -83,12 +106,39 @@ func benchPaired(b *testing.B, f bench.Format) {
 		}
 	}
 	b.StopTimer()
-	events := float64(b.N * pairedBlock * pairedBatch)
+	return float64(b.N * pairedBlock * pairedBatch)
+}
+
+// benchPairedFormats is the paired formats' exporters and
+// otlphttpexporter in turns on the same records and the same sink.
+func benchPairedFormats(b *testing.B) {
+	url := sink.url(b)
+	ld := bench.Logs(pairedBatch)
+	ctx := context.Background()
+	otlp := startOTLPHTTP(b, url)
+	otlphttp := &turn{push: func() error { return otlp.ConsumeLogs(ctx, ld) }}
+	turns := []*turn{otlphttp}
+	var names []string
+	byName := map[string]*turn{}
+	for _, f := range bench.Formats {
+		if !pairedFormats[f.Name] {
+			continue
+		}
+		exp := startWebhook(b, f, url)
+		t := &turn{push: func() error { return exp.ConsumeLogs(ctx, ld) }}
+		turns = append(turns, t)
+		names = append(names, f.Name)
+		byName[f.Name] = t
+	}
+	events := takeTurns(b, turns...)
 	perEvent := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / events }
-	b.ReportMetric(perEvent(webhook.wall), "ns/event")
-	b.ReportMetric(perEvent(webhook.cpu), "cpu-ns/event")
 	b.ReportMetric(perEvent(otlphttp.cpu), "otlphttp-cpu-ns/event")
-	b.ReportMetric(perEvent(rawwire.wall), "rawwire-ns/event")
-	b.ReportMetric(float64(otlphttp.cpu)/float64(webhook.cpu), "x-otlphttp-cpu")
-	b.ReportMetric(float64(rawwire.wall)/float64(webhook.wall), "x-rawwire-time")
+	jsonTurn := byName["json"]
+	for _, name := range names {
+		t := byName[name]
+		b.ReportMetric(perEvent(t.cpu), name+"-cpu-ns/event")
+		if name != "json" {
+			b.ReportMetric(float64(t.cpu)/float64(jsonTurn.cpu), "x-json-cpu-"+name)
+		}
+	}
 }

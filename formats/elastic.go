@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +103,8 @@ type ElasticEncoder struct {
 	apiKey  string
 	dataKey string
 	// action is the start of every action line, up to the _id's value;
-	// actionTail its part after the index, for events routed elsewhere.
+	// actionTail its part after the index, from a comma, for events
+	// routed elsewhere.
 	action     []byte
 	actionTail []byte
 	bodies     bodyBuffers
@@ -118,20 +120,28 @@ func NewElastic(cfg ElasticConfig, endpoint string) (*ElasticEncoder, error) {
 	if e.dataKey == "" {
 		e.dataKey = DefaultElasticDataKey
 	}
-	index := cfg.Index
-	if index == "" {
-		index = t.index
-	}
 	// create, not index: a document whose _id exists is not overwritten
 	// but answered 409, which tells a resent event from a new one.
-	e.action = append(e.action, `{"create":{"_index":`...)
-	e.action = AppendString(e.action, index)
-	if cfg.Pipeline != "" {
-		e.action = append(e.action, `,"pipeline":`...)
-		e.action = AppendString(e.action, cfg.Pipeline)
+	e.action = append(e.action, `{"create":{`...)
+	// The index a /<index>/_bulk endpoint names is the default of every
+	// action: it is written only where an event or the settings name
+	// another, which keeps the index's name out of every action line.
+	if cfg.Index != "" && cfg.Index != t.index {
+		e.action = append(e.action, `"_index":`...)
+		e.action = AppendString(e.action, cfg.Index)
+		e.action = append(e.action, ',')
 	}
-	e.action = append(e.action, `,"_id":`...)
-	e.actionTail = e.action[len(`{"create":{"_index":`)+len(AppendString(nil, index)):]
+	if cfg.Pipeline != "" {
+		e.action = append(e.action, `"pipeline":`...)
+		e.action = AppendString(e.action, cfg.Pipeline)
+		e.action = append(e.action, ',')
+	}
+	e.action = append(e.action, `"_id":`...)
+	tail := bytes.TrimPrefix(e.action, []byte(`{"create":{`))
+	if cfg.Index != "" && cfg.Index != t.index {
+		tail = tail[len(`"_index":`)+len(AppendString(nil, cfg.Index))+1:]
+	}
+	e.actionTail = append([]byte{','}, tail...)
 	return e, nil
 }
 
@@ -226,7 +236,10 @@ func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTit
 	dst = append(dst, `},"observer":{"name":`...)
 	dst = AppendString(dst, ev.Source)
 	dst = append(dst, `,"type":"security_scanner"},"message":`...)
-	dst = appendJoined(dst, titles.title(ev.Source), ' ', "event: "+ev.Type)
+	dst = AppendString(dst, titles.title(ev.Source))
+	dst[len(dst)-1] = ' '
+	dst = append(dst, "event: "...)
+	dst = appendJoinedTail(dst, ev.Type)
 	dst = append(dst, ',')
 	dst = AppendString(dst, e.dataKey)
 	dst = append(dst, ':')
@@ -272,7 +285,7 @@ type bulkItem struct {
 // items are dropped with their error; 409 means a document with the event's
 // id exists, i.e. an earlier attempt delivered it.
 func (e *ElasticEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
-	if !e.bulk || status < 200 || status > 299 {
+	if !e.bulk || status < 200 || status > 299 || bulkHeadSaysNoErrors(body) {
 		return nil
 	}
 	var r bulkResponse

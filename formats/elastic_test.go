@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 func newElastic(t testing.TB, cfg ElasticConfig, endpoint string) *ElasticEncoder {
@@ -80,8 +81,13 @@ func TestElasticBulkBody(t *testing.T) {
 	}{
 		{"index setting", ElasticConfig{Index: "sentyr-events"}, "https://es.example.com/_bulk",
 			map[string]any{"_index": "sentyr-events"}},
+		// The path's index is every action's default: not written again.
 		{"index in path, pipeline", ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk/",
-			map[string]any{"_index": "logs-sentyr", "pipeline": "geoip"}},
+			map[string]any{"pipeline": "geoip"}},
+		{"index in path and the same in the settings", ElasticConfig{Index: "logs-sentyr"}, "https://es.example.com/logs-sentyr/_bulk",
+			map[string]any{}},
+		{"index in path, another in the settings", ElasticConfig{Index: "other", Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk",
+			map[string]any{"_index": "other", "pipeline": "geoip"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			enc := newElastic(t, tt.cfg, tt.endpoint)
@@ -185,4 +191,19 @@ func TestElasticCheck(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// With the index in the path, an action names an index only for an event
+// routed to another one, and keeps the pipeline either way.
+func TestElasticBulkRoutedEventNamesItsIndexWhereThePathNamesOne(t *testing.T) {
+	enc := newElastic(t, ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk")
+	routed := serviceEvent(t, "n", 1)
+	routed.Data = append(routed.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
+	events := []Event{serviceEvent(t, "n", 0), routed}
+	events[0].ID, events[1].ID = "a", "b"
+	batch, err := enc.Encode(events)
+	require.NoError(t, err)
+	lines := bytes.Split(batch.Requests[0].Body, []byte("\n"))
+	assert.Equal(t, `{"create":{"pipeline":"geoip","_id":"a"}}`, string(lines[0]))
+	assert.Equal(t, `{"create":{"_index":"other","pipeline":"geoip","_id":"b"}}`, string(lines[2]))
 }

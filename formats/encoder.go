@@ -115,6 +115,19 @@ type ResponseReader interface {
 	ReadResponse(req *Request, status int, body []byte) []Result
 }
 
+// HeadSettler is implemented by ResponseReaders whose receivers may say at
+// the start of a 2xx answer that every event was taken (a _bulk answer's
+// "errors": false), before a long part that then says nothing more (its
+// items). When Settled says so for the answer's first AnswerHead bytes,
+// the rest is read off the connection and not kept, and ReadResponse gets
+// the head alone, for which it must return nil.
+type HeadSettler interface {
+	Settled(status int, head []byte) bool
+}
+
+// AnswerHead is how much of an answer a HeadSettler is shown.
+const AnswerHead = 512
+
 // IDReader is implemented by encoders that can say whether they read
 // Event.ID. An id is a digest of the whole record, a fifth of the push
 // path's CPU: an encoder that reads none gets events without ids, and the

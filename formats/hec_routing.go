@@ -15,6 +15,11 @@ func (r *hecRoute) routed() bool {
 // isHECRouting says whether key is an attribute that routes a HEC event:
 // it goes in the envelope, not in the event's data.
 func isHECRouting(key string) bool {
+	// Most keys are data: all four start with c or h, and are 9 bytes
+	// or longer. It runs twice for every field of every event.
+	if len(key) < len(AttrHostName) || key[0] != 'c' && key[0] != 'h' {
+		return false
+	}
 	switch key {
 	case AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName:
 		return true

@@ -129,6 +129,27 @@ func TestObjectKeysAreUniqueFirstValueWins(t *testing.T) {
 	}
 }
 
+// Elasticsearch's _bulk documents leave out the routing attribute and keep
+// each key once, the first value, as its _doc documents do.
+func TestElasticBulkDocumentKeysAreUnique(t *testing.T) {
+	enc, err := NewElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
+	require.NoError(t, err)
+	ev := repeatedKeyEvent(t)
+	ev.Data = append(ev.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
+	batch, err := enc.Encode([]Event{ev})
+	require.NoError(t, err)
+	lines := bytes.Split(bytes.TrimSuffix(batch.Requests[0].Body, []byte{'\n'}), []byte{'\n'})
+	require.Len(t, lines, 2)
+	assert.Contains(t, string(lines[0]), `"_index":"other"`)
+	assertUniqueKeys(t, lines[1])
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(lines[1], &doc))
+	data := doc[DefaultElasticDataKey].(map[string]any)
+	assert.Equal(t, "first", data["a\uFFFD"])
+	assert.Equal(t, map[string]any{"x": 1.0, "y": []any{map[string]any{"z": "a"}}}, data["m"])
+	assert.NotContains(t, data, AttrElasticIndex)
+}
+
 // The custom format's templates that gonja renders see the same keys.
 func TestTemplateDataKeysFirstValueWins(t *testing.T) {
 	for _, tpl := range []string{

@@ -97,19 +97,27 @@ func (a *eventAttr) get(ev *Event) (string, bool) {
 }
 
 // appendFieldsWithout is AppendFields leaving out the member key: an
-// attribute that routed the event and is not its data.
+// attribute that routed the event and is not its data. Of keys written
+// the same, the first is kept, as AppendFields keeps it.
 func appendFieldsWithout(dst []byte, fields []Field, key string) []byte {
 	dst = append(dst, '{')
+	var keys objectKeys
 	comma := false
-	for _, f := range fields {
+	for i, f := range fields {
 		if f.Key == key {
 			continue
 		}
+		mark := len(dst)
 		if comma {
 			dst = append(dst, ',')
 		}
-		comma = true
+		start := len(dst)
 		dst = AppendString(dst, f.Key)
+		if w := dst[start:]; !keys.quick(w, f.Key) && !keys.freshInFields(w, f.Key, fields[:i], nil) {
+			dst = dst[:mark]
+			continue
+		}
+		comma = true
 		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
 	}

@@ -1,7 +1,10 @@
 package formats
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,4 +31,25 @@ func TestHECTimeHasMillisecondsAtMost(t *testing.T) {
 		times = append(times, m[1])
 	}
 	assert.Equal(t, []string{"1761739200", "1761739200.123", "1761739200.999", "1761739200.5", "1761739200"}, times)
+}
+
+// AppendEpoch's ten-digit path writes what strconv writes, at its bounds
+// and anywhere between, with and without milliseconds.
+func TestAppendEpochTenDigitsAsStrconv(t *testing.T) {
+	secs := []int64{1e9 - 1, 1e9, 1e9 + 1, 1761739200, 9999999999, 1e10, 1e10 + 1}
+	for i := range int64(2000) {
+		secs = append(secs, 1e9+i*4_499_983)
+	}
+	for _, sec := range secs {
+		for _, ms := range []int64{0, 1, 10, 100, 120, 999} {
+			want := strconv.FormatInt(sec, 10)
+			if ms > 0 {
+				want += strings.TrimRight(fmt.Sprintf(".%03d", ms), "0")
+			}
+			got := string(AppendEpoch(nil, time.Unix(sec, ms*1e6+999)))
+			if got != want {
+				t.Fatalf("AppendEpoch(%d s %d ms) = %s, want %s", sec, ms, got, want)
+			}
+		}
+	}
 }

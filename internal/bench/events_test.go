@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,7 +49,6 @@ func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
 		"/webhook":                  "",
 		"/v1/logs":                  "",
 		"/services/collector/event": `{"text":"Success","code":0}`,
-		"/security-events/_bulk":    `{"took":1,"errors":false,"items":[]}`,
 	} {
 		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(strings.Repeat("x", 1<<20)))
 		require.NoError(t, err)
@@ -59,6 +59,39 @@ func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
 		assert.Equal(t, want, string(got), path)
 	}
 	srv.CloseClientConnections()
+}
+
+// The _bulk answer is Elasticsearch's for documents all created: one item
+// per action, in order, with the action's name, _index and _id, status 201.
+func TestSinkAnswersEveryBulkDocument(t *testing.T) {
+	srv := httptest.NewServer(bench.SinkHandler())
+	defer srv.Close()
+	body := `{"create":{"_id":"a1"}}` + "\n" + `{"x":1}` + "\n" +
+		`{"create":{"_index":"other","pipeline":"p","_id":"b2"}}` + "\n" + `{"x":2}` + "\n"
+	resp, err := http.Post(srv.URL+"/security-events/_bulk", "application/x-ndjson", strings.NewReader(body))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var answer struct {
+		Errors *bool
+		Items  []map[string]struct {
+			Index  string `json:"_index"`
+			ID     string `json:"_id"`
+			Result string `json:"result"`
+			Status int    `json:"status"`
+		}
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&answer))
+	require.NotNil(t, answer.Errors)
+	assert.False(t, *answer.Errors)
+	require.Len(t, answer.Items, 2)
+	for i, want := range [][2]string{{"security-events", "a1"}, {"other", "b2"}} {
+		item, ok := answer.Items[i]["create"]
+		require.True(t, ok, "item %d is named after its action", i)
+		assert.Equal(t, want[0], item.Index)
+		assert.Equal(t, want[1], item.ID)
+		assert.Equal(t, "created", item.Result)
+		assert.Equal(t, http.StatusCreated, item.Status)
+	}
 }
 
 func TestFormatSettingsNameTheFormatAndEndpoint(t *testing.T) {

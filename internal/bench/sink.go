@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,13 +23,24 @@ const sinkEnv = "WEBHOOK_BENCH_SINK"
 
 // SinkHandler reads and discards the body and answers 200 as a fast
 // receiver of the path's service would: Splunk HEC's success code on HEC
-// paths, a _bulk answer without errors on Elasticsearch _bulk paths, no
-// body elsewhere (webhooks, OTLP, Datadog).
+// paths, on Elasticsearch _bulk paths the answer Elasticsearch gives when
+// every document was created (one item per document, with its action,
+// _index and _id, as long as Elasticsearch's own), no body elsewhere
+// (webhooks, OTLP, Datadog). Reading a 1000-item _bulk answer is part of
+// what a push costs, so the sink must not answer less than the service.
 func SinkHandler() http.Handler {
 	hecOK := []byte(`{"text":"Success","code":0}`)
-	bulkOK := []byte(`{"took":1,"errors":false,"items":[]}`)
+	var seqNo atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		bulk := strings.HasSuffix(r.URL.Path, "/_bulk")
+		var body []byte
+		var err error
+		if bulk {
+			body, err = io.ReadAll(r.Body)
+		} else {
+			_, err = io.Copy(io.Discard, r.Body)
+		}
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -34,8 +48,8 @@ func SinkHandler() http.Handler {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/services/collector"):
 			answer = hecOK
-		case strings.HasSuffix(r.URL.Path, "/_bulk"):
-			answer = bulkOK
+		case bulk:
+			answer = BulkAnswer(body, pathIndex(r.URL.Path), &seqNo)
 		}
 		if answer != nil {
 			w.Header().Set("Content-Type", "application/json")
@@ -43,6 +57,67 @@ func SinkHandler() http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(answer)
 	})
+}
+
+// pathIndex is the index a /<index>/_bulk path names, if any.
+func pathIndex(path string) string {
+	path = strings.TrimSuffix(path, "/_bulk")
+	return path[strings.LastIndexByte(path, '/')+1:]
+}
+
+// BulkAnswer is Elasticsearch's answer to a _bulk body whose documents
+// were all created: for every action line an item named after the action
+// with its _index (the path's, index, where the action names none), _id,
+// version, result, shards, sequence number and status 201, in the order
+// of the actions. seqNo numbers the documents.
+func BulkAnswer(body []byte, index string, seqNo *atomic.Int64) []byte {
+	out := make([]byte, 0, 256+len(body)/2)
+	out = append(out, `{"errors":false,"took":3,"items":[`...)
+	n := 0
+	for len(body) > 0 {
+		action, rest, _ := bytes.Cut(body, []byte{'\n'})
+		body = rest
+		if len(bytes.TrimSpace(action)) == 0 {
+			continue
+		}
+		op := jsonMember(action, `{"`)
+		if n > 0 {
+			out = append(out, ',')
+		}
+		n++
+		out = append(out, `{"`...)
+		out = append(out, op...)
+		out = append(out, `":{"_index":"`...)
+		if named := jsonMember(action, `"_index":"`); named != nil {
+			out = append(out, named...)
+		} else {
+			out = append(out, index...)
+		}
+		out = append(out, `","_id":"`...)
+		out = append(out, jsonMember(action, `"_id":"`)...)
+		out = append(out, `","_version":1,"result":"created","_shards":{"total":2,"successful":1,"failed":0},"_seq_no":`...)
+		out = strconv.AppendInt(out, seqNo.Add(1)-1, 10)
+		out = append(out, `,"_primary_term":1,"status":201}}`...)
+		// The document line that follows the action (delete has none,
+		// and this exporter sends no delete).
+		_, body, _ = bytes.Cut(body, []byte{'\n'})
+	}
+	return append(out, "]}"...)
+}
+
+// jsonMember is the text after the first prefix in line up to the next
+// quote: a member's string value as an action line of this exporter
+// writes it (no escapes in index names or ids).
+func jsonMember(line []byte, prefix string) []byte {
+	i := bytes.Index(line, []byte(prefix))
+	if i < 0 {
+		return nil
+	}
+	v := line[i+len(prefix):]
+	if j := bytes.IndexByte(v, '"'); j >= 0 {
+		return v[:j]
+	}
+	return nil
 }
 
 // IsSinkProcess says whether this process was started by StartSinkProcess.

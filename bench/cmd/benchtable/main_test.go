@@ -96,3 +96,20 @@ func TestParseNames(t *testing.T) {
 		assert.Equal(t, want, got, name)
 	}
 }
+
+const formatsSample = `BenchmarkPushPaired/formats/batch=1000-2  5  200000000 ns/op  2000 elastic-cpu-ns/event  1000 json-cpu-ns/event  5000 otlphttp-cpu-ns/event  1200 splunk_hec-cpu-ns/event  2.0 x-json-cpu-elastic  1.2 x-json-cpu-splunk_hec
+BenchmarkPushPaired/formats/batch=1000-2  5  200000000 ns/op  1800 elastic-cpu-ns/event  1200 json-cpu-ns/event  4000 otlphttp-cpu-ns/event  1300 splunk_hec-cpu-ns/event  1.5 x-json-cpu-elastic  1.0833 x-json-cpu-splunk_hec
+BenchmarkPushPaired/formats/batch=1000-2  5  200000000 ns/op  1900 elastic-cpu-ns/event  1100 json-cpu-ns/event  4500 otlphttp-cpu-ns/event  1250 splunk_hec-cpu-ns/event  1.7273 x-json-cpu-elastic  1.1364 x-json-cpu-splunk_hec
+`
+
+// The formats' turns give each format's CPU and its ratio to json's,
+// medians of the runs' own ratios, and otlphttp's CPU beside them.
+func TestFormatsInTurnsAreRatiosToJSON(t *testing.T) {
+	text := render(t, formatsSample)
+	assert.Contains(t, text, "### Formats in paired turns with each other (1000-event pushes)")
+	assert.Contains(t, text, "| json | 1100 | 1.00x |")
+	assert.Contains(t, text, "| splunk_hec | 1250 | 1.14x |")
+	assert.Contains(t, text, "| elastic | 1900 | 1.73x |")
+	assert.Contains(t, text, "| otlphttp | 4500 | 4.09x |", "otlphttp's ratio from the medians")
+	assert.NotContains(t, text, "| formats |", "the formats' turns are not a format")
+}

@@ -38,6 +38,7 @@ func write(w io.Writer, rs map[key]result) {
 	t := tables{rs: rs, w: w}
 	t.push()
 	t.paired()
+	t.pairedFormats()
 	t.encode("Encode", "Encoding only (events mapped before the timer; encoding/json marshals the same events as map[string]any built before the timer)")
 	t.encode("MapEncode", "Mapping + encoding from plog.Logs (encoding/json: the same mapping, then the data as map[string]any via AsRaw, then json.Marshal)")
 	t.targets()
@@ -159,6 +160,37 @@ func (t *tables) paired() {
 	})
 }
 
+// pairedFormats shows BenchmarkPushPaired/formats: the formats and
+// otlphttpexporter in turns with each other, each format's CPU per event
+// as a ratio to json's of the same turns.
+func (t *tables) pairedFormats() {
+	for _, b := range t.batches(paired) {
+		k := key{paired, "formats", "", b}
+		if !t.has(k) {
+			continue
+		}
+		t.head(fmt.Sprintf("Formats in paired turns with each other (%d-event pushes)", b),
+			"format", "CPU ns/event", "**÷ json** (CPU)")
+		for _, f := range []string{"json", "splunk_hec", "elastic", otlphttp} {
+			if _, ok := t.get(k, f+"-"+unitCPU); !ok {
+				continue
+			}
+			ratio := "1.00x"
+			if f != "json" {
+				ratio = "–"
+				if x, ok := t.get(k, "x-json-cpu-"+f); ok {
+					ratio = fmt.Sprintf("%.2fx", x)
+				} else if j, ok := t.get(k, "json-"+unitCPU); ok && j > 0 {
+					o, _ := t.get(k, f+"-"+unitCPU)
+					ratio = fmt.Sprintf("%.2fx", o/j)
+				}
+			}
+			fmt.Fprintf(t.w, "| %s | %s | %s |\n", f, t.num(k, f+"-"+unitCPU), ratio)
+		}
+		fmt.Fprintln(t.w)
+	}
+}
+
 func (t *tables) encode(group, title string) {
 	fs := t.formats(group)
 	if len(fs) == 0 {
@@ -260,7 +292,7 @@ func (t *tables) all() {
 		name += fmt.Sprintf("/batch=%d", k.batch)
 		fmt.Fprintf(t.w, "| %s | %s | %s | %s | %s | %s | %s | %d |\n", name,
 			t.num(k, unitEventsPerSe), t.num(k, unitNs), t.num(k, unitCPU), t.num(k, unitAllocs),
-			t.num(k, unitBytes), t.num(k, unitWire), len(t.rs[k][unitNs]))
+			t.num(k, unitBytes), t.num(k, unitWire), len(t.rs[k]["ns/op"]))
 	}
 }
 
