@@ -15,8 +15,7 @@ import (
 // kept, and the format reads that head as every event delivered; any
 // other answer is kept whole, as before.
 func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
-	enc, err := formats.NewElastic(formats.ElasticConfig{Index: "x"}, "https://es.example.com/_bulk")
-	require.NoError(t, err)
+	enc := builtinEncoder(t, "elastic", &formats.Settings{Endpoint: "https://es.example.com/_bulk", Elastic: formats.ElasticConfig{Index: "x"}}).(formats.ResponseReader)
 	item := `{"create":{"_index":"x","_id":"0123456789abcdef0123456789abcdef","status":201}},`
 	items := strings.TrimSuffix(strings.Repeat(item, 1000), ",")
 	req := &formats.Request{Events: make([]int, 1000)}
@@ -48,7 +47,7 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 	// A format that settles nothing by the head gets the answer whole,
 	// up to the limit.
 	long := strings.Repeat("x", 2000)
-	body, err := readAnswerBody(strings.NewReader(long), 200, 1500, formats.NewSplunkHEC(formats.SplunkHECConfig{}))
+	body, err := readAnswerBody(strings.NewReader(long), 200, 1500, builtinEncoder(t, "splunk_hec", &formats.Settings{}).(formats.ResponseReader))
 	require.NoError(t, err)
 	assert.Len(t, body, 1500)
 	body, err = readAnswerBody(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc)

@@ -34,8 +34,8 @@ var bodyEncoders = map[string]Encoder{
 	"json array":          newJSON(JSONConfig{}),
 	"json ndjson":         newJSON(JSONConfig{Batch: jsonNDJSON}),
 	"json object":         newJSON(JSONConfig{Batch: jsonObject}),
-	"splunk_hec":          NewSplunkHEC(SplunkHECConfig{Token: "t", MaxRequestBytes: 100 << 20}),
-	"datadog":             NewDatadog(DatadogConfig{APIKey: "k"}),
+	"splunk_hec":          newSplunkHEC(SplunkHECConfig{Token: "t", MaxRequestBytes: 100 << 20}),
+	"datadog":             newDatadog(DatadogConfig{APIKey: "k"}),
 	"datadog_logs":        newDatadogLogs(DatadogLogsConfig{APIKey: "k"}, "sentyr"),
 	"sentinel":            newSentinel(),
 	"elastic _bulk":       mustElastic("http://es:9200/i/_bulk"),
@@ -54,7 +54,7 @@ func mustCustom(cfg CustomConfig) Encoder {
 }
 
 func mustElastic(endpoint string) Encoder {
-	enc, err := NewElastic(ElasticConfig{}, endpoint)
+	enc, err := newElastic(ElasticConfig{}, endpoint)
 	if err != nil {
 		panic(err)
 	}

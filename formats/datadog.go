@@ -15,8 +15,8 @@ import (
 
 // Limits of Datadog's Events API (v1), in characters.
 const (
-	DatadogMaxTextChars  = 4000
-	DatadogMaxTitleChars = 100
+	datadogMaxTextChars  = 4000
+	datadogMaxTitleChars = 100
 )
 
 // DatadogConfig configures the Datadog Events API format.
@@ -34,8 +34,8 @@ type DatadogConfig struct {
 	_             struct{}
 }
 
-// Check checks the Datadog settings.
-func (c *DatadogConfig) Check() error {
+// check checks the Datadog settings.
+func (c *DatadogConfig) check() error {
 	if c.Site != "" && (strings.ContainsAny(c.Site, "/: ") || strings.HasPrefix(c.Site, "api.")) {
 		return fmt.Errorf("datadog::site: %q is not a site name; write the site's domain only, e.g. datadoghq.com or datadoghq.eu", c.Site)
 	}
@@ -47,26 +47,26 @@ func (c *DatadogConfig) Check() error {
 	return checkTagAttributes("datadog::tag_attributes", c.TagAttributes)
 }
 
-// DatadogEncoder writes the seed's Datadog Events API payload. The Events
+// datadogEncoder writes the seed's Datadog Events API payload. The Events
 // API takes one event per request, so every event gets a request of its
 // own and the requests may run concurrently.
-type DatadogEncoder struct {
+type datadogEncoder struct {
 	apiKey        string
 	tags          []string
 	tagAttributes []string
 	bodies        bodyBuffers
 }
 
-// NewDatadog returns the Datadog Events API encoder.
-func NewDatadog(cfg DatadogConfig) *DatadogEncoder {
-	return &DatadogEncoder{apiKey: string(cfg.APIKey), tags: cfg.Tags, tagAttributes: cfg.TagAttributes}
+// newDatadog returns the Datadog Events API encoder.
+func newDatadog(cfg DatadogConfig) *datadogEncoder {
+	return &datadogEncoder{apiKey: string(cfg.APIKey), tags: cfg.Tags, tagAttributes: cfg.TagAttributes}
 }
 
 // ContentType implements Encoder.
-func (e *DatadogEncoder) ContentType() string { return "application/json" }
+func (e *datadogEncoder) ContentType() string { return "application/json" }
 
 // SetHeaders implements HeaderSetter.
-func (e *DatadogEncoder) SetHeaders(h http.Header) {
+func (e *datadogEncoder) SetHeaders(h http.Header) {
 	if e.apiKey != "" {
 		h.Set("DD-API-KEY", e.apiKey)
 	}
@@ -74,7 +74,7 @@ func (e *DatadogEncoder) SetHeaders(h http.Header) {
 
 // Encode implements Encoder. The bodies share one buffer, as do the index
 // lists, so a batch costs a few allocations however many events it has.
-func (e *DatadogEncoder) Encode(events []Event) (Batch, error) {
+func (e *datadogEncoder) Encode(events []Event) (Batch, error) {
 	batch := Batch{Requests: make([]Request, len(events)), Concurrent: true}
 	indices := make([]int, len(events))
 	buf := e.bodies.get(len(events), 0)
@@ -91,21 +91,21 @@ func (e *DatadogEncoder) Encode(events []Event) (Batch, error) {
 }
 
 // AppendEvent appends one Events API payload in the seed's key order.
-func (e *DatadogEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+func (e *datadogEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
 	dst, _ = e.appendEvent(dst, nil, ev, &titles)
 	return dst
 }
 
-func (e *DatadogEncoder) appendEvent(dst, text []byte, ev *Event, titles *sourceTitles) ([]byte, []byte) {
+func (e *datadogEncoder) appendEvent(dst, text []byte, ev *Event, titles *sourceTitles) ([]byte, []byte) {
 	dst = append(dst, `{"title":`...)
 	// The title and the text are built in one scratch buffer, reused for
 	// every event of the batch.
 	text = append(text[:0], titles.title(ev.Source)...)
 	text = append(text, ": "...)
 	text = append(text, ev.Type...)
-	dst = appendBytesAsString(dst, truncateRuneBytes(text, DatadogMaxTitleChars))
-	text = AppendDatadogText(text[:0], ev.Data)
+	dst = appendBytesAsString(dst, truncateRuneBytes(text, datadogMaxTitleChars))
+	text = appendDatadogText(text[:0], ev.Data)
 	dst = append(dst, `,"text":`...)
 	dst = appendTextAsString(dst, text)
 	dst = append(dst, `,"alert_type":`...)
@@ -148,14 +148,14 @@ type sourceTitles struct {
 
 func (s *sourceTitles) title(source string) string {
 	if source != s.source || s.capitalised == "" {
-		s.source, s.capitalised = source, Capitalize(source)
+		s.source, s.capitalised = source, capitalize(source)
 	}
 	return s.capitalised
 }
 
-// Capitalize upper-cases the first letter: "sentyr" -> "Sentyr", as the
+// capitalize upper-cases the first letter: "sentyr" -> "Sentyr", as the
 // seed writes the source in titles and messages. The rest is left as it is.
-func Capitalize(s string) string {
+func capitalize(s string) string {
 	r, size := utf8.DecodeRuneInString(s)
 	if size == 0 || unicode.IsUpper(r) || !unicode.IsLetter(r) {
 		return s
@@ -170,7 +170,7 @@ func appendBytesAsString(dst, b []byte) []byte {
 	return AppendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
-// appendTextAsString appends text, JSON that AppendDatadogText wrote, as a
+// appendTextAsString appends text, JSON that appendDatadogText wrote, as a
 // JSON string. That text is valid UTF-8 whose only characters to escape are
 // quotes, backslashes and its own newlines (its strings went through
 // AppendString), so the general escaper's checks, which cost half of the
@@ -192,7 +192,7 @@ func appendTextAsString(dst, text []byte) []byte {
 }
 
 // textEscapes is the letter after the backslash for each byte of
-// AppendDatadogText's output that must be escaped, 0 for the rest: one
+// appendDatadogText's output that must be escaped, 0 for the rest: one
 // load per byte instead of a switch.
 var textEscapes = [256]byte{'"': '"', '\\': '\\', '\n': 'n'}
 
@@ -228,7 +228,7 @@ func runeCut(s string, n int) (int, bool) {
 	return i, true
 }
 
-// AppendDatadogText appends the event's data as JSON indented by two
+// appendDatadogText appends the event's data as JSON indented by two
 // spaces, as the seed writes it, within Datadog's 4000 characters.
 //
 // When the whole data does not fit, the text stays valid, readable JSON
@@ -242,11 +242,11 @@ func runeCut(s string, n int) (int, bool) {
 // Nothing is written past what could fit: the indented layout of deeply
 // nested data grows with the square of its depth, and only its first 4000
 // characters can be sent.
-func AppendDatadogText(dst []byte, fields []Field) []byte {
+func appendDatadogText(dst []byte, fields []Field) []byte {
 	start := len(dst)
-	w := boundedText{buf: dst, limit: start + maxTextBytes(DatadogMaxTextChars)}
+	w := boundedText{buf: dst, limit: start + maxTextBytes(datadogMaxTextChars)}
 	w.appendFields(fields)
-	if text := w.buf[start:]; !w.full() && (len(text) <= DatadogMaxTextChars || utf8.RuneCount(text) <= DatadogMaxTextChars) {
+	if text := w.buf[start:]; !w.full() && (len(text) <= datadogMaxTextChars || utf8.RuneCount(text) <= datadogMaxTextChars) {
 		return w.buf
 	}
 	return appendTruncatedText(w.buf[:start], fields)
@@ -284,7 +284,7 @@ const (
 
 func appendTruncatedText(dst []byte, fields []Field) []byte {
 	fields = uniqueFields(fields)
-	budget := DatadogMaxTextChars - datadogTruncationReserve - 1 // 1: the opening brace
+	budget := datadogMaxTextChars - datadogTruncationReserve - 1 // 1: the opening brace
 	members := make([][]byte, len(fields))
 	// chars[i] is the length of members[i] in characters, or budget+1
 	// for a member written only up to where it could no longer fit.
@@ -360,7 +360,7 @@ func appendTruncatedText(dst []byte, fields []Field) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, "\n  \"_truncated\": "...)
-	note := fmt.Sprintf("%d of %d fields cut or left out to fit Datadog's %d characters", cut+omitted, len(fields), DatadogMaxTextChars)
+	note := fmt.Sprintf("%d of %d fields cut or left out to fit Datadog's %d characters", cut+omitted, len(fields), datadogMaxTextChars)
 	dst = AppendString(dst, note)
 	return append(dst, "\n}"...)
 }

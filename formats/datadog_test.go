@@ -24,7 +24,7 @@ type datadogPayload struct {
 
 func encodeDatadog(t testing.TB, cfg DatadogConfig, events ...Event) []datadogPayload {
 	t.Helper()
-	batch, err := NewDatadog(cfg).Encode(events)
+	batch, err := newDatadog(cfg).Encode(events)
 	require.NoError(t, err)
 	require.Len(t, batch.Requests, len(events), "one event per request")
 	out := make([]datadogPayload, len(events))
@@ -64,7 +64,7 @@ func TestDatadogAlertTypesTagsAndTitle(t *testing.T) {
 	ev.Type = strings.Repeat("t", 300)
 	got := encodeDatadog(t, cfg, ev)[0]
 	assert.True(t, strings.HasPrefix(got.Title, "Acme-DLP: ttt"), "the source capitalised, the rest as it is: %s", got.Title)
-	assert.Equal(t, DatadogMaxTitleChars, utf8.RuneCountInString(got.Title), "titles are cut to Datadog's 100 characters")
+	assert.Equal(t, datadogMaxTitleChars, utf8.RuneCountInString(got.Title), "titles are cut to Datadog's 100 characters")
 	assert.Equal(t, "{}", got.Text, "no data: an empty object")
 }
 
@@ -101,7 +101,7 @@ func TestDatadogTextStaysWithinTheLimit(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := encodeDatadog(t, DatadogConfig{}, tt.ev)[0]
-			assert.LessOrEqual(t, utf8.RuneCountInString(got.Text), DatadogMaxTextChars)
+			assert.LessOrEqual(t, utf8.RuneCountInString(got.Text), datadogMaxTextChars)
 			var text map[string]any
 			require.NoError(t, json.Unmarshal([]byte(got.Text), &text), "the cut text is still JSON: %s", got.Text)
 			for _, k := range tt.keep {
@@ -111,7 +111,7 @@ func TestDatadogTextStaysWithinTheLimit(t *testing.T) {
 			if tt.cutPrefix != "" {
 				msg, _ := text["message"].(string)
 				assert.True(t, strings.HasPrefix(msg, tt.cutPrefix) && strings.HasSuffix(msg, "…"), "cut string: %.40q", msg)
-				assert.Greater(t, utf8.RuneCountInString(got.Text), DatadogMaxTextChars-datadogTruncationReserve-200, "a cut string uses the room there is")
+				assert.Greater(t, utf8.RuneCountInString(got.Text), datadogMaxTextChars-datadogTruncationReserve-200, "a cut string uses the room there is")
 			}
 			assert.True(t, strings.HasPrefix(got.Text, "{\n  \""), "indented as the full text")
 		})
@@ -119,7 +119,7 @@ func TestDatadogTextStaysWithinTheLimit(t *testing.T) {
 }
 
 func TestDatadogHeadersAndBatch(t *testing.T) {
-	enc := NewDatadog(DatadogConfig{APIKey: "0123456789abcdef0123456789abcdef"})
+	enc := newDatadog(DatadogConfig{APIKey: "0123456789abcdef0123456789abcdef"})
 	h := http.Header{}
 	enc.SetHeaders(h)
 	assert.Equal(t, "0123456789abcdef0123456789abcdef", h.Get("DD-API-KEY"))
@@ -144,7 +144,7 @@ func TestDatadogCheck(t *testing.T) {
 		{DatadogConfig{Site: "api.datadoghq.com"}, "datadog::site"},
 		{DatadogConfig{Tags: []string{"env:prod", " "}}, "datadog::tags[1]: empty tag"},
 	} {
-		err := tt.cfg.Check()
+		err := tt.cfg.check()
 		if tt.want == "" {
 			assert.NoError(t, err)
 			continue

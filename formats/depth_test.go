@@ -32,14 +32,14 @@ func deepEvent(t testing.TB, depth int) Event {
 
 // depthEncoders are the encoders of every format, as the collector builds them.
 func depthEncoders(t testing.TB) map[string]Encoder {
-	elastic, err := NewElastic(ElasticConfig{}, "https://es.example.com/sentyr/_doc")
+	elastic, err := newElastic(ElasticConfig{}, "https://es.example.com/sentyr/_doc")
 	require.NoError(t, err)
 	custom, err := newCustom(CustomConfig{Template: `{"data": {{ event_data | tojson }}}`})
 	require.NoError(t, err)
 	return map[string]Encoder{
 		"json":       newJSON(JSONConfig{}),
-		"splunk_hec": NewSplunkHEC(SplunkHECConfig{}),
-		"datadog":    NewDatadog(DatadogConfig{}),
+		"splunk_hec": newSplunkHEC(SplunkHECConfig{}),
+		"datadog":    newDatadog(DatadogConfig{}),
 		"elastic":    elastic,
 		"custom":     custom,
 		"body":       newBody(BodyConfig{}),

@@ -14,8 +14,8 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-// DefaultElasticDataKey is where the seed's ECS document keeps the data.
-const DefaultElasticDataKey = "sentyr"
+// defaultElasticDataKey is where the seed's ECS document keeps the data.
+const defaultElasticDataKey = "sentyr"
 
 // ElasticConfig configures the Elasticsearch (ECS) format.
 type ElasticConfig struct {
@@ -68,9 +68,9 @@ func parseElasticEndpoint(endpoint string) (elasticTarget, error) {
 	return t, nil
 }
 
-// Check checks the Elasticsearch settings against the endpoint, whose
+// check checks the Elasticsearch settings against the endpoint, whose
 // path (_doc or _bulk) decides how events are sent.
-func (c *ElasticConfig) Check(endpoint string) error {
+func (c *ElasticConfig) check(endpoint string) error {
 	t, err := parseElasticEndpoint(endpoint)
 	if err != nil {
 		return err
@@ -96,9 +96,9 @@ func (c *ElasticConfig) Check(endpoint string) error {
 	return errors.Join(errs...)
 }
 
-// ElasticEncoder writes the seed's ECS document: one per request for a
+// elasticEncoder writes the seed's ECS document: one per request for a
 // /_doc endpoint, or NDJSON with a create action per document for /_bulk.
-type ElasticEncoder struct {
+type elasticEncoder struct {
 	bulk    bool
 	apiKey  string
 	dataKey string
@@ -110,15 +110,15 @@ type ElasticEncoder struct {
 	bodies     bodyBuffers
 }
 
-// NewElastic returns the Elasticsearch encoder for endpoint.
-func NewElastic(cfg ElasticConfig, endpoint string) (*ElasticEncoder, error) {
-	if err := cfg.Check(endpoint); err != nil {
+// newElastic returns the Elasticsearch encoder for endpoint.
+func newElastic(cfg ElasticConfig, endpoint string) (*elasticEncoder, error) {
+	if err := cfg.check(endpoint); err != nil {
 		return nil, err
 	}
 	t, _ := parseElasticEndpoint(endpoint)
-	e := &ElasticEncoder{bulk: t.bulk, apiKey: string(cfg.APIKey), dataKey: cfg.DataKey}
+	e := &elasticEncoder{bulk: t.bulk, apiKey: string(cfg.APIKey), dataKey: cfg.DataKey}
 	if e.dataKey == "" {
-		e.dataKey = DefaultElasticDataKey
+		e.dataKey = defaultElasticDataKey
 	}
 	// create, not index: a document whose _id exists is not overwritten
 	// but answered 409, which tells a resent event from a new one.
@@ -146,7 +146,7 @@ func NewElastic(cfg ElasticConfig, endpoint string) (*ElasticEncoder, error) {
 }
 
 // ContentType implements Encoder.
-func (e *ElasticEncoder) ContentType() string {
+func (e *elasticEncoder) ContentType() string {
 	if e.bulk {
 		return "application/x-ndjson"
 	}
@@ -154,7 +154,7 @@ func (e *ElasticEncoder) ContentType() string {
 }
 
 // SetHeaders implements HeaderSetter.
-func (e *ElasticEncoder) SetHeaders(h http.Header) {
+func (e *elasticEncoder) SetHeaders(h http.Header) {
 	if e.apiKey != "" {
 		h.Set("Authorization", "ApiKey "+e.apiKey)
 	}
@@ -162,12 +162,12 @@ func (e *ElasticEncoder) SetHeaders(h http.Header) {
 
 // Encode implements Encoder: one _bulk request, or a request per event
 // for _doc.
-func (e *ElasticEncoder) Encode(events []Event) (Batch, error) {
+func (e *elasticEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
 // Stream implements StreamEncoder.
-func (e *ElasticEncoder) Stream(n int) EventStream {
+func (e *elasticEncoder) Stream(n int) EventStream {
 	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: AttrElasticIndex}}
 	if !e.bulk {
 		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
@@ -177,7 +177,7 @@ func (e *ElasticEncoder) Stream(n int) EventStream {
 
 // elasticStream is one batch of the Elasticsearch format.
 type elasticStream struct {
-	e       *ElasticEncoder
+	e       *elasticEncoder
 	indices []int
 	next    int
 	buf     []byte
@@ -221,12 +221,12 @@ func (s *elasticStream) Finish() Batch {
 }
 
 // AppendDocument appends one ECS document in the seed's key order.
-func (e *ElasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
+func (e *elasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
 	return e.appendDocument(dst, ev, &titles)
 }
 
-func (e *ElasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles) []byte {
+func (e *elasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTitles) []byte {
 	dst = append(dst, `{"@timestamp":`...)
 	dst = AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"event":{"kind":"alert","category":["security"],"type":[`...)
@@ -284,7 +284,7 @@ type bulkItem struct {
 // failed items. Items with 429 or 5xx are sent again alone, other failed
 // items are dropped with their error; 409 means a document with the event's
 // id exists, i.e. an earlier attempt delivered it.
-func (e *ElasticEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
+func (e *elasticEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
 	if !e.bulk || status < 200 || status > 299 || bulkHeadSaysNoErrors(body) {
 		return nil
 	}

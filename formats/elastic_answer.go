@@ -103,6 +103,6 @@ func skipJSONSpace(b []byte, i int) int {
 
 // Settled implements HeadSettler: a _bulk answer that says no errors in
 // its head needs nothing of its items.
-func (e *ElasticEncoder) Settled(status int, head []byte) bool {
+func (e *elasticEncoder) Settled(status int, head []byte) bool {
 	return e.bulk && status >= 200 && status <= 299 && bulkHeadSaysNoErrors(head)
 }

@@ -103,7 +103,7 @@ func errorsMembers(body []byte) int {
 // (all delivered) whether the head or the whole answer decides, and one
 // with a failed item among them is read item by item as before.
 func TestElasticReadsALargeAnswerByItsHead(t *testing.T) {
-	enc := newElastic(t, ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
+	enc := elasticFor(t, ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
 	req := &Request{Events: make([]int, 1000)}
 	for i := range req.Events {
 		req.Events[i] = i

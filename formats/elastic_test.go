@@ -13,9 +13,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-func newElastic(t testing.TB, cfg ElasticConfig, endpoint string) *ElasticEncoder {
+func elasticFor(t testing.TB, cfg ElasticConfig, endpoint string) *elasticEncoder {
 	t.Helper()
-	enc, err := NewElastic(cfg, endpoint)
+	enc, err := newElastic(cfg, endpoint)
 	require.NoError(t, err)
 	return enc
 }
@@ -23,7 +23,7 @@ func newElastic(t testing.TB, cfg ElasticConfig, endpoint string) *ElasticEncode
 func TestElasticSeedDocument(t *testing.T) {
 	ev := serviceEvent(t, seedData...)
 	var doc map[string]any
-	require.NoError(t, json.Unmarshal(newElastic(t, ElasticConfig{}, "https://es.example.com:9200/sentyr/_doc").AppendDocument(nil, &ev), &doc))
+	require.NoError(t, json.Unmarshal(elasticFor(t, ElasticConfig{}, "https://es.example.com:9200/sentyr/_doc").AppendDocument(nil, &ev), &doc))
 	assert.Equal(t, map[string]any{
 		"@timestamp": "2025-10-29T12:00:00Z",
 		"event":      map[string]any{"kind": "alert", "category": []any{"security"}, "type": []any{"file_shared_externally"}, "severity": 2.0},
@@ -34,7 +34,7 @@ func TestElasticSeedDocument(t *testing.T) {
 }
 
 func TestElasticSeverityAndDataKey(t *testing.T) {
-	enc := newElastic(t, ElasticConfig{DataKey: "dlp"}, "https://es.example.com/sentyr/_doc")
+	enc := elasticFor(t, ElasticConfig{DataKey: "dlp"}, "https://es.example.com/sentyr/_doc")
 	for sev, want := range map[string]float64{SeverityInfo: 1, SeverityWarning: 2, SeverityError: 3, SeverityCritical: 4, "bogus": 1} {
 		ev := serviceEvent(t, "k", "v")
 		ev.Severity = sev
@@ -54,7 +54,7 @@ func TestElasticSeverityAndDataKey(t *testing.T) {
 }
 
 func TestElasticDocEndpointSendsOneDocumentPerRequest(t *testing.T) {
-	enc := newElastic(t, ElasticConfig{APIKey: "ZW5jb2RlZA=="}, "https://es.example.com/sentyr/_doc")
+	enc := elasticFor(t, ElasticConfig{APIKey: "ZW5jb2RlZA=="}, "https://es.example.com/sentyr/_doc")
 	assert.Equal(t, "application/json", enc.ContentType())
 	h := http.Header{}
 	enc.SetHeaders(h)
@@ -90,7 +90,7 @@ func TestElasticBulkBody(t *testing.T) {
 			map[string]any{"_index": "other", "pipeline": "geoip"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			enc := newElastic(t, tt.cfg, tt.endpoint)
+			enc := elasticFor(t, tt.cfg, tt.endpoint)
 			assert.Equal(t, "application/x-ndjson", enc.ContentType())
 			events := []Event{serviceEvent(t, "n", 0), serviceEvent(t, "n", 1), serviceEvent(t, "n", 2)}
 			for i := range events {
@@ -121,7 +121,7 @@ func TestElasticBulkBody(t *testing.T) {
 }
 
 func TestElasticReadsBulkItems(t *testing.T) {
-	enc := newElastic(t, ElasticConfig{Index: "x"}, "https://es.example.com/_bulk")
+	enc := elasticFor(t, ElasticConfig{Index: "x"}, "https://es.example.com/_bulk")
 	req := &Request{Events: []int{0, 1, 2, 3, 4}}
 	D, R, X := Delivered, Retry, Drop
 	item := func(status int, errType string) string {
@@ -182,7 +182,7 @@ func TestElasticCheck(t *testing.T) {
 		{"dotted data key", ElasticConfig{DataKey: "a.b"}, "https://es.example.com/sentyr/_doc", "elastic::data_key"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Check(tt.endpoint)
+			err := tt.cfg.check(tt.endpoint)
 			if tt.want == "" {
 				assert.NoError(t, err)
 				return
@@ -196,7 +196,7 @@ func TestElasticCheck(t *testing.T) {
 // With the index in the path, an action names an index only for an event
 // routed to another one, and keeps the pipeline either way.
 func TestElasticBulkRoutedEventNamesItsIndexWhereThePathNamesOne(t *testing.T) {
-	enc := newElastic(t, ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk")
+	enc := elasticFor(t, ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk")
 	routed := serviceEvent(t, "n", 1)
 	routed.Data = append(routed.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
 	events := []Event{serviceEvent(t, "n", 0), routed}

@@ -166,7 +166,7 @@ func FuzzSplunkHECEncoder(f *testing.F) {
 		if small {
 			cfg.MaxRequestBytes = minHECMaxRequestBytes
 		}
-		enc := NewSplunkHEC(cfg)
+		enc := newSplunkHEC(cfg)
 		events := fuzzEvents(fuzzdata.New(data))
 		batch, err := enc.Encode(events)
 		if err != nil {
@@ -185,7 +185,7 @@ func FuzzSplunkHECEncoder(f *testing.F) {
 func FuzzDatadogEncoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tag string, data []byte) {
 		events := fuzzEvents(fuzzdata.New(data))
-		batch, err := NewDatadog(DatadogConfig{Tags: []string{"env:fuzz", tag}}).Encode(events)
+		batch, err := newDatadog(DatadogConfig{Tags: []string{"env:fuzz", tag}}).Encode(events)
 		if err != nil {
 			t.Fatalf("Encode: %v", err)
 		}
@@ -202,11 +202,11 @@ func FuzzDatadogEncoder(f *testing.F) {
 			if err := json.Unmarshal(r.Body, &got); err != nil {
 				t.Fatal(err)
 			}
-			if n := len([]rune(got.Title)); n > DatadogMaxTitleChars {
-				t.Fatalf("title of %d characters, over %d", n, DatadogMaxTitleChars)
+			if n := len([]rune(got.Title)); n > datadogMaxTitleChars {
+				t.Fatalf("title of %d characters, over %d", n, datadogMaxTitleChars)
 			}
-			if n := len([]rune(got.Text)); n > DatadogMaxTextChars {
-				t.Fatalf("text of %d characters, over %d", n, DatadogMaxTextChars)
+			if n := len([]rune(got.Text)); n > datadogMaxTextChars {
+				t.Fatalf("text of %d characters, over %d", n, datadogMaxTextChars)
 			}
 		}
 	})
@@ -220,7 +220,7 @@ func FuzzElasticEncoder(f *testing.F) {
 			endpoint = "https://es.example.com:9200/_bulk"
 			cfg.Index, cfg.Pipeline = "sentyr"+index, pipeline
 		}
-		enc, err := NewElastic(cfg, endpoint)
+		enc, err := newElastic(cfg, endpoint)
 		if err != nil {
 			// Settings the config check refuses never reach an encoder.
 			return
@@ -306,13 +306,13 @@ func fuzzRequest(n byte) *Request {
 func FuzzSplunkHECResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status uint16, n byte, body []byte) {
 		req := fuzzRequest(n)
-		checkResults(t, req, NewSplunkHEC(SplunkHECConfig{}).ReadResponse(req, int(status%600), body))
+		checkResults(t, req, newSplunkHEC(SplunkHECConfig{}).ReadResponse(req, int(status%600), body))
 	})
 }
 
 func FuzzElasticBulkResponse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status uint16, n byte, body []byte) {
-		enc, err := NewElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com:9200/_bulk")
+		enc, err := newElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com:9200/_bulk")
 		if err != nil {
 			t.Fatal(err)
 		}

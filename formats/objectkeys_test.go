@@ -107,7 +107,7 @@ func TestObjectKeysAreUniqueFirstValueWins(t *testing.T) {
 			case "json", "custom":
 				data = doc["data"].(map[string]any)
 			case "elastic":
-				data = doc[DefaultElasticDataKey].(map[string]any)
+				data = doc[defaultElasticDataKey].(map[string]any)
 			case "splunk_hec":
 				data = doc["event"].(map[string]any)
 				assert.Equal(t, "first-type", data["data.event_type"], "renamed event_type is first")
@@ -132,7 +132,7 @@ func TestObjectKeysAreUniqueFirstValueWins(t *testing.T) {
 // Elasticsearch's _bulk documents leave out the routing attribute and keep
 // each key once, the first value, as its _doc documents do.
 func TestElasticBulkDocumentKeysAreUnique(t *testing.T) {
-	enc, err := NewElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
+	enc, err := newElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
 	require.NoError(t, err)
 	ev := repeatedKeyEvent(t)
 	ev.Data = append(ev.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
@@ -144,7 +144,7 @@ func TestElasticBulkDocumentKeysAreUnique(t *testing.T) {
 	assertUniqueKeys(t, lines[1])
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(lines[1], &doc))
-	data := doc[DefaultElasticDataKey].(map[string]any)
+	data := doc[defaultElasticDataKey].(map[string]any)
 	assert.Equal(t, "first", data["a\uFFFD"])
 	assert.Equal(t, map[string]any{"x": 1.0, "y": []any{map[string]any{"z": "a"}}}, data["m"])
 	assert.NotContains(t, data, AttrElasticIndex)

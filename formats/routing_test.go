@@ -16,7 +16,7 @@ func TestHECIncorrectIndexDropsOnlyThatIndex(t *testing.T) {
 	for _, index := range []string{"good", "gone", "good", "gone"} {
 		events = append(events, serviceEvent(t, AttrSplunkIndex, index))
 	}
-	enc := NewSplunkHEC(SplunkHECConfig{})
+	enc := newSplunkHEC(SplunkHECConfig{})
 	batch, err := enc.Encode(events)
 	require.NoError(t, err)
 	require.Len(t, batch.Requests, 1)
@@ -34,7 +34,7 @@ func TestHECRouteOfEachResource(t *testing.T) {
 	a, b := pcommon.NewMap(), pcommon.NewMap()
 	a.PutStr(AttrSplunkIndex, "a")
 	b.PutStr(AttrHostName, "host-b")
-	enc := NewSplunkHEC(SplunkHECConfig{Index: "main"})
+	enc := newSplunkHEC(SplunkHECConfig{Index: "main"})
 	var events []Event
 	for _, res := range []pcommon.Map{a, a, b, a} {
 		ev := serviceEvent(t)
@@ -55,10 +55,10 @@ func TestDatadogTagAttributes(t *testing.T) {
 	ev := serviceEvent(t, "user.name", "alice", "port", int64(443))
 	ev.Resource = pcommon.NewMap()
 	ev.Resource.PutStr("cloud.region", "eu-west-1")
-	enc := NewDatadog(DatadogConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name", "port", "cloud.region", "absent"}})
+	enc := newDatadog(DatadogConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name", "port", "cloud.region", "absent"}})
 	var got struct{ Tags []string }
 	require.NoError(t, json.Unmarshal(enc.AppendEvent(nil, &ev), &got))
 	assert.Equal(t, []string{"event_type:file_shared_externally", "severity:warning", "source:sentyr", "env:prod",
 		"user.name:alice", "port:443", "cloud.region:eu-west-1"}, got.Tags)
-	require.ErrorContains(t, (&DatadogConfig{TagAttributes: []string{""}}).Check(), "datadog::tag_attributes[0]")
+	require.ErrorContains(t, (&DatadogConfig{TagAttributes: []string{""}}).check(), "datadog::tag_attributes[0]")
 }

@@ -12,9 +12,9 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 )
 
-// DefaultHECMaxRequestBytes is the default bound of one HEC request: 1 MiB,
+// defaultHECMaxRequestBytes is the default bound of one HEC request: 1 MiB,
 // within Splunk Cloud's limit on a request's content.
-const DefaultHECMaxRequestBytes = 1 << 20
+const defaultHECMaxRequestBytes = 1 << 20
 
 // Smaller limits would put every event in a request of its own.
 const minHECMaxRequestBytes = 1 << 10
@@ -38,19 +38,19 @@ type SplunkHECConfig struct {
 	_               struct{}
 }
 
-// Check checks the Splunk HEC settings.
-func (c *SplunkHECConfig) Check() error {
+// check checks the Splunk HEC settings.
+func (c *SplunkHECConfig) check() error {
 	if c.MaxRequestBytes != 0 && c.MaxRequestBytes < minHECMaxRequestBytes {
 		return fmt.Errorf("splunk_hec::max_request_bytes: %d is too small; write at least %d, or leave it out for the default %d (1 MiB)",
-			c.MaxRequestBytes, minHECMaxRequestBytes, DefaultHECMaxRequestBytes)
+			c.MaxRequestBytes, minHECMaxRequestBytes, defaultHECMaxRequestBytes)
 	}
 	return nil
 }
 
-// SplunkHECEncoder writes the seed's Splunk HEC envelope. A batch is HEC
+// splunkHECEncoder writes the seed's Splunk HEC envelope. A batch is HEC
 // objects concatenated, which is how the /services/collector/event endpoint
 // takes several events in one request.
-type SplunkHECEncoder struct {
+type splunkHECEncoder struct {
 	token      string
 	index      string
 	host       string
@@ -59,13 +59,13 @@ type SplunkHECEncoder struct {
 	bodies     bodyBuffers
 }
 
-// NewSplunkHEC returns the Splunk HEC encoder.
-func NewSplunkHEC(cfg SplunkHECConfig) *SplunkHECEncoder {
+// newSplunkHEC returns the Splunk HEC encoder.
+func newSplunkHEC(cfg SplunkHECConfig) *splunkHECEncoder {
 	maxBytes := cfg.MaxRequestBytes
 	if maxBytes <= 0 {
-		maxBytes = DefaultHECMaxRequestBytes
+		maxBytes = defaultHECMaxRequestBytes
 	}
-	return &SplunkHECEncoder{
+	return &splunkHECEncoder{
 		token:      string(cfg.Token),
 		index:      cfg.Index,
 		host:       cfg.Host,
@@ -75,36 +75,36 @@ func NewSplunkHEC(cfg SplunkHECConfig) *SplunkHECEncoder {
 }
 
 // ContentType implements Encoder.
-func (e *SplunkHECEncoder) ContentType() string { return "application/json" }
+func (e *splunkHECEncoder) ContentType() string { return "application/json" }
 
 // SetHeaders implements HeaderSetter.
-func (e *SplunkHECEncoder) SetHeaders(h http.Header) {
+func (e *splunkHECEncoder) SetHeaders(h http.Header) {
 	if e.token != "" {
 		h.Set("Authorization", "Splunk "+e.token)
 	}
 }
 
 // ReadsIDs implements IDReader: HEC events carry no id.
-func (e *SplunkHECEncoder) ReadsIDs() bool { return false }
+func (e *splunkHECEncoder) ReadsIDs() bool { return false }
 
 // Encode implements Encoder. Events are packed in order into requests of at
 // most the configured size; HEC takes them in order, so the requests are sent
 // one after the other. An event larger than the limit on its own goes alone
 // in a request: the limit is ours, and only the receiver knows whether it
 // takes the event (a 413 then drops it with a log line).
-func (e *SplunkHECEncoder) Encode(events []Event) (Batch, error) {
+func (e *splunkHECEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
 // Stream implements StreamEncoder.
-func (e *SplunkHECEncoder) Stream(n int) EventStream {
+func (e *splunkHECEncoder) Stream(n int) EventStream {
 	return &hecStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, e.maxBytes)}
 }
 
 // hecStream is one batch of the HEC format: the requests closed so far,
 // and the one being filled, from byte start and event first of buf.
 type hecStream struct {
-	e            *SplunkHECEncoder
+	e            *splunkHECEncoder
 	indices      []int
 	next         int
 	buf          []byte
@@ -138,13 +138,13 @@ func (s *hecStream) Finish() Batch {
 }
 
 // AppendEvent appends one HEC object in the seed's key order.
-func (e *SplunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+func (e *splunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	return e.appendEvent(dst, ev, nil)
 }
 
-func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter) []byte {
+func (e *splunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter) []byte {
 	dst = append(dst, `{"time":`...)
-	dst = AppendEpoch(dst, ev.Timestamp)
+	dst = appendEpoch(dst, ev.Timestamp)
 	if route := router.route(ev); route.routed() {
 		// A routed header depends on more than the memo's key.
 		dst = e.appendRoutedHeader(dst, ev, &route)
@@ -177,13 +177,13 @@ func (e *SplunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter)
 
 // appendHeader writes the members between the time and the event's
 // timestamp: they depend on the event's source, type and severity only.
-func (e *SplunkHECEncoder) appendHeader(dst []byte, ev *Event) []byte {
+func (e *splunkHECEncoder) appendHeader(dst []byte, ev *Event) []byte {
 	return e.appendRoutedHeader(dst, ev, &hecRoute{})
 }
 
 // appendRoutedHeader is appendHeader with the event's own index,
 // sourcetype, source and host, where its attributes set them.
-func (e *SplunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute) []byte {
+func (e *splunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute) []byte {
 	dst = append(dst, `,"host":`...)
 	switch {
 	case r.host != "":
@@ -256,12 +256,12 @@ func isHECReserved(key string) bool {
 	return false
 }
 
-// AppendEpoch appends t as epoch seconds: an integer when t has no fraction
+// appendEpoch appends t as epoch seconds: an integer when t has no fraction
 // of a second, else with the fraction's significant digits down to the
 // millisecond (1761739200.123), which is what Splunk documents for HEC's
 // time (<sec>.<ms>) and what Fluent Bit keeps. Finer digits are cut, not
 // rounded, so an event is never dated after it happened.
-func AppendEpoch(dst []byte, t time.Time) []byte {
+func appendEpoch(dst []byte, t time.Time) []byte {
 	// Cut to the millisecond: Nanosecond is the time since the second,
 	// which Unix floors, so this is t.Truncate(time.Millisecond).
 	sec, nsec := t.Unix(), int64(t.Nanosecond())
@@ -331,7 +331,7 @@ type hecResponse struct {
 // ReadResponse implements ResponseReader: HEC's code says more than the
 // HTTP status. It returns nil where the status alone decides (success,
 // 413, answers that are not HEC's).
-func (e *SplunkHECEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
+func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
 	var r hecResponse
 	if status == http.StatusRequestEntityTooLarge || json.Unmarshal(body, &r) != nil || r.Code == nil {
 		return nil

@@ -73,7 +73,7 @@ func TestAppendEpoch(t *testing.T) {
 		{time.Unix(-1, 5e8), "-0.5"},
 		{time.Unix(-5, 5e8-1), "-4.501"},
 	} {
-		got := string(AppendEpoch(nil, tt.t))
+		got := string(appendEpoch(nil, tt.t))
 		assert.Equal(t, tt.want, got, "%s", tt.t)
 		assert.True(t, json.Valid([]byte(got)))
 	}
@@ -121,7 +121,7 @@ func TestHECEnvelope(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			batch, err := NewSplunkHEC(tt.cfg).Encode([]Event{tt.ev})
+			batch, err := newSplunkHEC(tt.cfg).Encode([]Event{tt.ev})
 			require.NoError(t, err)
 			require.Len(t, batch.Requests, 1)
 			objs := splitHEC(t, batch.Requests[0].Body)
@@ -133,7 +133,7 @@ func TestHECEnvelope(t *testing.T) {
 
 func TestHECKeepsSeedKeyOrder(t *testing.T) {
 	ev := serviceEvent(t, seedData...)
-	body := string(NewSplunkHEC(SplunkHECConfig{}).AppendEvent(nil, &ev))
+	body := string(newSplunkHEC(SplunkHECConfig{}).AppendEvent(nil, &ev))
 	order := []string{`"time"`, `"host"`, `"source"`, `"sourcetype"`, `"event"`, `"event_type"`, `"severity"`, `"timestamp"`, `"file_id"`, `"shared_with"`}
 	last := -1
 	for _, k := range order {
@@ -147,7 +147,7 @@ func TestHECHostileSourceAndTypeStayValid(t *testing.T) {
 	ev := serviceEvent(t, "k", "v")
 	ev.Source = "a\"b\\c\n"
 	ev.Type = "x\"}\u2028y"
-	body := NewSplunkHEC(SplunkHECConfig{}).AppendEvent(nil, &ev)
+	body := newSplunkHEC(SplunkHECConfig{}).AppendEvent(nil, &ev)
 	var obj map[string]any
 	require.NoError(t, json.Unmarshal(body, &obj), "%s", body)
 	assert.Equal(t, ev.Source+":"+ev.Type, obj["sourcetype"])
@@ -156,7 +156,7 @@ func TestHECHostileSourceAndTypeStayValid(t *testing.T) {
 
 func TestHECSplitsBatchesWithinTheLimit(t *testing.T) {
 	const limit = 4096
-	enc := NewSplunkHEC(SplunkHECConfig{MaxRequestBytes: limit})
+	enc := newSplunkHEC(SplunkHECConfig{MaxRequestBytes: limit})
 	events := make([]Event, 500)
 	for i := range events {
 		events[i] = serviceEvent(t, "n", i, "pad", strings.Repeat("x", i%300))
@@ -180,7 +180,7 @@ func TestHECSplitsBatchesWithinTheLimit(t *testing.T) {
 }
 
 func TestHECSendsAnEventLargerThanTheLimitAlone(t *testing.T) {
-	enc := NewSplunkHEC(SplunkHECConfig{MaxRequestBytes: 1024})
+	enc := newSplunkHEC(SplunkHECConfig{MaxRequestBytes: 1024})
 	events := []Event{serviceEvent(t, "n", 0), serviceEvent(t, "n", 1, "big", strings.Repeat("x", 2000)), serviceEvent(t, "n", 2)}
 	batch, err := enc.Encode(events)
 	require.NoError(t, err)
@@ -193,16 +193,16 @@ func TestHECSendsAnEventLargerThanTheLimitAlone(t *testing.T) {
 
 func TestHECToken(t *testing.T) {
 	h := http.Header{}
-	NewSplunkHEC(SplunkHECConfig{Token: "11111111-2222-3333-4444-555555555555"}).SetHeaders(h)
+	newSplunkHEC(SplunkHECConfig{Token: "11111111-2222-3333-4444-555555555555"}).SetHeaders(h)
 	assert.Equal(t, "Splunk 11111111-2222-3333-4444-555555555555", h.Get("Authorization"))
 	h = http.Header{}
-	NewSplunkHEC(SplunkHECConfig{}).SetHeaders(h)
+	newSplunkHEC(SplunkHECConfig{}).SetHeaders(h)
 	assert.Empty(t, h.Get("Authorization"), "no token: the user's headers or auth extension decide")
 }
 
 func TestHECReadResponse(t *testing.T) {
 	const token = "11111111-2222-3333-4444-555555555555"
-	enc := NewSplunkHEC(SplunkHECConfig{Token: token})
+	enc := newSplunkHEC(SplunkHECConfig{Token: token})
 	req := &Request{Events: []int{10, 11, 12, 13, 14}}
 	D, R, X := Delivered, Retry, Drop
 	for _, tt := range []struct {
@@ -258,7 +258,7 @@ func TestHECCheck(t *testing.T) {
 		{SplunkHECConfig{MaxRequestBytes: 100}, "splunk_hec::max_request_bytes: 100 is too small; write at least 1024"},
 		{SplunkHECConfig{MaxRequestBytes: -1}, "splunk_hec::max_request_bytes: -1 is too small"},
 	} {
-		err := tt.cfg.Check()
+		err := tt.cfg.check()
 		if tt.want == "" {
 			assert.NoError(t, err)
 			continue

@@ -22,7 +22,7 @@ func TestHECTimeHasMillisecondsAtMost(t *testing.T) {
 		events[i] = serviceEvent(t, "file_id", "abc123")
 		events[i].Timestamp = serviceSeedTime.Add(d)
 	}
-	batch, err := NewSplunkHEC(SplunkHECConfig{}).Encode(events)
+	batch, err := newSplunkHEC(SplunkHECConfig{}).Encode(events)
 	require.NoError(t, err)
 	require.Len(t, batch.Requests, 1)
 	got := regexp.MustCompile(`"time":([0-9.]+)`).FindAllStringSubmatch(string(batch.Requests[0].Body), -1)
@@ -33,7 +33,7 @@ func TestHECTimeHasMillisecondsAtMost(t *testing.T) {
 	assert.Equal(t, []string{"1761739200", "1761739200.123", "1761739200.999", "1761739200.5", "1761739200"}, times)
 }
 
-// AppendEpoch's ten-digit path writes what strconv writes, at its bounds
+// appendEpoch's ten-digit path writes what strconv writes, at its bounds
 // and anywhere between, with and without milliseconds.
 func TestAppendEpochTenDigitsAsStrconv(t *testing.T) {
 	secs := []int64{1e9 - 1, 1e9, 1e9 + 1, 1761739200, 9999999999, 1e10, 1e10 + 1}
@@ -46,9 +46,9 @@ func TestAppendEpochTenDigitsAsStrconv(t *testing.T) {
 			if ms > 0 {
 				want += strings.TrimRight(fmt.Sprintf(".%03d", ms), "0")
 			}
-			got := string(AppendEpoch(nil, time.Unix(sec, ms*1e6+999)))
+			got := string(appendEpoch(nil, time.Unix(sec, ms*1e6+999)))
 			if got != want {
-				t.Fatalf("AppendEpoch(%d s %d ms) = %s, want %s", sec, ms, got, want)
+				t.Fatalf("appendEpoch(%d s %d ms) = %s, want %s", sec, ms, got, want)
 			}
 		}
 	}

@@ -21,15 +21,15 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 		events[i].Type = []string{"file_shared_externally", "pii_detected", "login"}[i%3]
 		events[i].Timestamp = serviceSeedTime.Add(time.Duration(i) * 7 * time.Millisecond)
 	}
-	elasticBulk := newElastic(t, ElasticConfig{}, "https://es.example.com/security/_bulk")
-	elasticDoc := newElastic(t, ElasticConfig{}, "https://es.example.com/security/_doc")
+	elasticBulk := elasticFor(t, ElasticConfig{}, "https://es.example.com/security/_bulk")
+	elasticDoc := elasticFor(t, ElasticConfig{}, "https://es.example.com/security/_doc")
 	encoders := map[string]StreamEncoder{
 		"json array":         newJSON(JSONConfig{}),
 		"json ndjson":        newJSON(JSONConfig{Batch: jsonNDJSON}),
 		"json object":        newJSON(JSONConfig{Batch: jsonObject}),
 		"json include_id":    newJSON(JSONConfig{IncludeID: true}),
-		"splunk_hec":         NewSplunkHEC(SplunkHECConfig{}),
-		"splunk_hec, splits": NewSplunkHEC(SplunkHECConfig{MaxRequestBytes: minHECMaxRequestBytes}),
+		"splunk_hec":         newSplunkHEC(SplunkHECConfig{}),
+		"splunk_hec, splits": newSplunkHEC(SplunkHECConfig{MaxRequestBytes: minHECMaxRequestBytes}),
 		"sentinel":           newSentinel(),
 		"datadog_logs":       newDatadogLogs(DatadogLogsConfig{}, "sentyr"),
 		"elastic _bulk":      elasticBulk,

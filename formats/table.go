@@ -57,8 +57,8 @@ var builtinTable = []Builtin{{
 	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON), nil },
 }, {
 	Name:  "splunk_hec",
-	Check: func(s *Settings) error { return s.SplunkHEC.Check() },
-	New:   func(s *Settings) (Encoder, error) { return NewSplunkHEC(s.SplunkHEC), nil },
+	Check: func(s *Settings) error { return s.SplunkHEC.check() },
+	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC), nil },
 	Credential: &Credential{
 		Field: "splunk_hec::token", Value: func(s *Settings) configopaque.String { return s.SplunkHEC.Token },
 		Header:  "Authorization",
@@ -67,8 +67,8 @@ var builtinTable = []Builtin{{
 	ConnectionCheck: hecCheck,
 }, {
 	Name:  "datadog",
-	Check: func(s *Settings) error { return s.Datadog.Check() },
-	New:   func(s *Settings) (Encoder, error) { return NewDatadog(s.Datadog), nil },
+	Check: func(s *Settings) error { return s.Datadog.check() },
+	New:   func(s *Settings) (Encoder, error) { return newDatadog(s.Datadog), nil },
 	Credential: &Credential{
 		Field: "datadog::api_key", Value: func(s *Settings) configopaque.String { return s.Datadog.APIKey },
 		Header:  "DD-API-KEY",
@@ -86,8 +86,8 @@ var builtinTable = []Builtin{{
 	},
 }, {
 	Name:  "elastic",
-	Check: func(s *Settings) error { return s.Elastic.Check(s.Endpoint) },
-	New:   func(s *Settings) (Encoder, error) { return NewElastic(s.Elastic, s.Endpoint) },
+	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
+	New:   func(s *Settings) (Encoder, error) { return newElastic(s.Elastic, s.Endpoint) },
 	// Clusters without security take requests without a credential.
 	Credential: &Credential{
 		Field: "elastic::api_key", Value: func(s *Settings) configopaque.String { return s.Elastic.APIKey },
