@@ -16,12 +16,16 @@ type collector struct {
 	done    chan struct{}
 }
 
-func startCollector(bin, cfgPath, logPath string) (*collector, error) {
+func startCollector(bin, cfgPath, logPath, featureGates string) (*collector, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--config", cfgPath)
+	args := []string{"--config", cfgPath}
+	if featureGates != "" {
+		args = append(args, "--feature-gates", featureGates)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {
