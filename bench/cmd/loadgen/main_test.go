@@ -63,7 +63,7 @@ func at(t *testing.T, m map[string]any, path ...string) any {
 func TestConfigPerFormatAndMode(t *testing.T) {
 	for _, format := range formatNames {
 		dest := destinations[format]
-		cfg := configOf(t, pipelineSpec{mode: "otlp", exporter: format, otlpAddr: "127.0.0.1:4318", sinkURL: "http://127.0.0.1:9" + dest.path, consumers: 3, variant: defaultVariant})
+		cfg := configOf(t, pipelineSpec{mode: "otlp", exporter: format, otlpAddr: "127.0.0.1:4318", sinkURL: "http://127.0.0.1:9" + dest.path, consumers: 3})
 		assert.Equal(t, "127.0.0.1:4318", at(t, cfg, "receivers", "otlp", "protocols", "http", "endpoint"))
 		assert.Equal(t, format, at(t, cfg, "exporters", "webhook", "format"))
 		assert.Equal(t, "http://127.0.0.1:9"+dest.path, at(t, cfg, "exporters", "webhook", "endpoint"))
@@ -71,6 +71,7 @@ func TestConfigPerFormatAndMode(t *testing.T) {
 		assert.Equal(t, []any{"webhook"}, at(t, cfg, "service", "pipelines", "logs", "exporters"))
 		assert.Equal(t, []any{"otlp"}, at(t, cfg, "service", "pipelines", "logs", "receivers"))
 		assert.Equal(t, "none", at(t, cfg, "service", "telemetry", "metrics", "level"), format)
+		assert.NotContains(t, at(t, cfg, "exporters", "webhook", "sending_queue"), "batch", "OTLP requests come batched")
 		for k := range dest.settings {
 			assert.Equal(t, dest.settings[k], at(t, cfg, "exporters", "webhook", k), format)
 		}
@@ -89,6 +90,7 @@ func TestFileConfigReadsTheFileAndCountsRecords(t *testing.T) {
 	assert.Equal(t, []any{"filelog", "otlp"}, at(t, cfg, "service", "pipelines", "logs", "receivers"))
 	assert.Equal(t, []any{"/run/events.jsonl"}, at(t, cfg, "receivers", "filelog", "include"))
 	assert.Equal(t, "beginning", at(t, cfg, "receivers", "filelog", "start_at"))
+	assert.Equal(t, true, at(t, cfg, "receivers", "filelog", "retry_on_failure", "enabled"), "a full queue pauses the file")
 	ops := at(t, cfg, "receivers", "filelog", "operators").([]any)
 	require.Len(t, ops, 3)
 	assert.Equal(t, "json_parser", ops[0].(map[string]any)["type"])
@@ -247,16 +249,22 @@ func TestSinksAnswerAsTheServices(t *testing.T) {
 }
 
 func TestSinksRefuseWhatTheServicesRefuse(t *testing.T) {
-	for name, send := range map[string]func(*sink) (int, string){
-		"no token":  func(s *sink) (int, string) { return sendTo(t, s, s.dest.path, nil, `{"event":{}}`) },
-		"bad path":  func(s *sink) (int, string) { return sendTo(t, s, "/services/collector/raw", map[string]string{"Authorization": "Splunk " + hecToken}, `{}`) },
-		"not JSON":  func(s *sink) (int, string) { return sendTo(t, s, s.dest.path, map[string]string{"Authorization": "Splunk " + hecToken}, `{"event":`) },
-		"bad seq":   func(s *sink) (int, string) { return sendTo(t, s, s.dest.path, map[string]string{"Authorization": "Splunk " + hecToken}, `{"load_seq":"12"}`) },
-		"too large": func(s *sink) (int, string) { return sendTo(t, s, s.dest.path, map[string]string{"Authorization": "Splunk " + hecToken}, `{"load_seq":"0000000009"}`) },
+	hec := map[string]string{"Authorization": "Splunk " + hecToken}
+	const good = "/services/collector/event"
+	for name, c := range map[string]struct {
+		path   string
+		header map[string]string
+		body   string
+	}{
+		"no token":  {good, nil, `{"event":{}}`},
+		"bad path":  {"/services/collector/raw", hec, `{}`},
+		"not JSON":  {good, hec, `{"event":`},
+		"bad seq":   {good, hec, `{"load_seq":"12"}`},
+		"too large": {good, hec, `{"load_seq":"0000000009"}`},
 	} {
 		s, err := startSink("splunk_hec", 2)
 		require.NoError(t, err)
-		status, _ := send(s)
+		status, _ := sendTo(t, s, c.path, c.header, c.body)
 		assert.Equal(t, http.StatusBadRequest, status, name)
 		assert.Error(t, s.check(), name)
 		s.close()
@@ -351,6 +359,9 @@ func TestSharesAreMediansOfEachRoundsDifference(t *testing.T) {
 func TestRoundsRotateThePipelines(t *testing.T) {
 	jobs := tableJobs(options{modes: []string{"otlp"}, formats: []string{"json", "elastic"}})
 	require.Len(t, jobs, 3)
+	file := tableJobs(options{modes: []string{"file"}, formats: []string{"json"}})
+	assert.Equal(t, 1000, file[1].variant.exporterBatch, "the file mode batches as examples/file-input.yaml does")
+	assert.Zero(t, jobs[1].variant.exporterBatch)
 	assert.Equal(t, jobs, roundOrder(jobs, 0))
 	assert.Equal(t, []job{jobs[1], jobs[2], jobs[0]}, roundOrder(jobs, 1))
 	assert.Equal(t, jobs, roundOrder(jobs, 3))

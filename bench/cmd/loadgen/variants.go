@@ -38,7 +38,10 @@ func (v receiverVariant) receiver(path string) map[string]any {
 		"start_at": "beginning",
 		// Otherwise log.file.name joins every event's data.
 		"include_file_name": false,
-		"operators":         fileOperators,
+		// A full sending queue would otherwise make the receiver drop the
+		// batch it holds (and log an error): this pauses the file instead.
+		"retry_on_failure": map[string]any{"enabled": true},
+		"operators":        fileOperators,
 	}
 	if v.operators != nil {
 		r["operators"] = v.operators
@@ -51,8 +54,10 @@ func (v receiverVariant) receiver(path string) map[string]any {
 // has no batch processor, and the exporter's queue batches instead).
 func (v receiverVariant) processors() map[string]any { return nil }
 
-// defaultVariant is what the file mode of the table runs.
-var defaultVariant = receiverVariant{name: "json_parser + timestamp, remove, move (file-input.yaml)"}
+// defaultVariant is what the file mode of the table runs: the settings of
+// examples/file-input.yaml, the exporter gathering the receiver's batches
+// of 100 lines into requests of 1,000 events.
+var defaultVariant = receiverVariant{name: "json_parser + timestamp, remove, move (file-input.yaml)", exporterBatch: 1000}
 
 // fileVariants are what -variants measures, each with the nop exporter
 // unless it batches in the exporter; the first is the reference of the
