@@ -125,7 +125,7 @@ fuzz: ## Every fuzz target for FUZZTIME
 BENCH_COUNT ?= 3
 BENCH_TIME ?= 1s
 BENCH_OUT ?= _build/bench.txt
-LOAD_EVENTS ?= 250000
+LOAD_EVENTS ?= 500000
 LOAD_TIMEOUT ?= 25m
 LOAD_FLAGS ?=
 

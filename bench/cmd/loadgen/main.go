@@ -30,6 +30,7 @@ type options struct {
 	formats   []string
 	modes     []string
 	consumers int
+	window    int // OTLP events accepted but not yet delivered, at most; 0: no bound
 	keepDir   bool
 	rounds    int
 	// shared: the nop exporter is in the webhook exporter's pipeline too,
@@ -53,6 +54,7 @@ func main() {
 	flag.StringVar(&formatList, "formats", strings.Join(formatNames, ","), "the exporter's formats, comma-separated ("+strings.Join(formatNames, ", ")+"); with -variants the first is the exporter of the rows with one")
 	flag.StringVar(&modeList, "modes", "otlp,file", "the inputs, comma-separated: otlp (OTLP/HTTP protobuf requests), file (a JSONL file read by filelog)")
 	flag.IntVar(&o.consumers, "num-consumers", 2, "the exporter's sending_queue::num_consumers")
+	flag.IntVar(&o.window, "window", 20_000, "OTLP events sent but not yet at the sink, at most (0: send as fast as the collector accepts, and its queue holds the rest)")
 	flag.BoolVar(&o.keepDir, "keep", false, "keep each run's directory (config, collector log)")
 	flag.BoolVar(&o.shared, "shared", false, "the webhook exporter shares its pipeline with the nop exporter, as with a second destination")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every pipeline once, with its baseline; medians are printed")
@@ -189,6 +191,8 @@ func (o *options) check() error {
 		return errors.New("-timeout: write a duration up to 2h")
 	case o.consumers < 1:
 		return errors.New("-num-consumers: write 1 or more")
+	case o.window < 0:
+		return errors.New("-window: write 0 (no bound) or more")
 	case o.rounds < 1 || o.rounds > 20:
 		return errors.New("-rounds: write a number from 1 to 20")
 	case len(o.formats) == 0:

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -126,6 +128,7 @@ func TestOptionsAreBounded(t *testing.T) {
 		"no format":       func(o *options) { o.formats = nil },
 		"unknown mode":    func(o *options) { o.modes = []string{"kafka"} },
 		"no rounds":       func(o *options) { o.rounds = 0 },
+		"negative window": func(o *options) { o.window = -1 },
 		"no binary":       func(o *options) { o.collector = "/nonexistent/otelcol" },
 	} {
 		o := ok
@@ -365,4 +368,28 @@ func TestRoundsRotateThePipelines(t *testing.T) {
 	assert.Equal(t, jobs, roundOrder(jobs, 0))
 	assert.Equal(t, []job{jobs[1], jobs[2], jobs[0]}, roundOrder(jobs, 1))
 	assert.Equal(t, jobs, roundOrder(jobs, 3))
+}
+
+// With a window, no request goes out while more than that many events are
+// accepted but not at the sink.
+func TestSendKeepsAtMostAWindowInFlight(t *testing.T) {
+	var posted atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		posted.Add(1)
+	}))
+	defer srv.Close()
+	full, err := otlpTemplate(10)
+	require.NoError(t, err)
+	o := options{events: 50, batch: 10, senders: 2, window: 10}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, err = send(ctx, srv.Client(), srv.URL, &inputs{full: full}, o, func() int64 { return 0 })
+	require.ErrorIs(t, err, context.DeadlineExceeded, "nothing is delivered, so the rest waits")
+	assert.EqualValues(t, 2, posted.Load(), "events 0-9 and 10-19: 10 in flight beyond the sink's count, not more")
+
+	posted.Store(0)
+	_, err = send(context.Background(), srv.Client(), srv.URL, &inputs{full: full}, o, nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, posted.Load(), "without a sink (the nop baseline) nothing waits")
 }

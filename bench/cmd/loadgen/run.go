@@ -147,8 +147,14 @@ func run(ctx context.Context, o options, j job, in *inputs, profile string) (*re
 		if err := os.Link(in.file, spec.filePath); err != nil {
 			return nil, err
 		}
-	} else if refused, err = send(ctx, client, otlpURL, in, o); err != nil {
-		return nil, err
+	} else {
+		var delivered func() int64
+		if s != nil {
+			delivered = s.events.Load
+		}
+		if refused, err = send(ctx, client, otlpURL, in, o, delivered); err != nil {
+			return nil, err
+		}
 	}
 	var profiled chan error
 	if profile != "" {
@@ -198,8 +204,12 @@ func run(ctx context.Context, o options, j job, in *inputs, profile string) (*re
 
 // send posts the OTLP requests until every event is accepted, each
 // request's events numbered from its first. A refusal (the exporter's
-// queue is full: 429/503) is sent again after a pause.
-func send(ctx context.Context, client *http.Client, url string, in *inputs, o options) (int64, error) {
+// queue is full: 429/503) is sent again after a pause. With delivered
+// (the sink's count) and o.window set, a request waits until no more
+// than o.window events are accepted but not delivered: a steady load, not
+// a burst that the exporter's queue holds (and the collector's memory
+// with it).
+func send(ctx context.Context, client *http.Client, url string, in *inputs, o options, delivered func() int64) (int64, error) {
 	requests := int64((o.events + o.batch - 1) / o.batch)
 	var next, refused atomic.Int64
 	var wg sync.WaitGroup
@@ -213,6 +223,14 @@ func send(ctx context.Context, client *http.Client, url string, in *inputs, o op
 					t = in.last
 				}
 				body = t.fill(body, int(r)*o.batch)
+				for delivered != nil && o.window > 0 && int(r)*o.batch-int(delivered()) > o.window {
+					select {
+					case <-ctx.Done():
+						errs <- ctx.Err()
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
 				for {
 					status, err := post(ctx, client, url, body)
 					if err != nil {

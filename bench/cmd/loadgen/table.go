@@ -67,8 +67,8 @@ var inputNames = map[string]string{
 // printTable prints the formats' table, one row per mode and exporter:
 // the nop rows are the baselines the shares are taken from.
 func printTable(w io.Writer, o options, jobs []job, results map[string][]*result) {
-	fmt.Fprintf(w, "make load: %d events per pipeline and round (OTLP: protobuf requests of %d, %d senders; file: one JSONL file read by filelog), num_consumers %d, %d rounds, medians; share = the pipeline minus the nop exporter in the same round, median (min-max) of the rounds\n\n",
-		o.events, o.batch, o.senders, o.consumers, o.rounds)
+	fmt.Fprintf(w, "make load: %d events per pipeline and round (OTLP: protobuf requests of %d, %d senders, at most %d events in flight; file: one JSONL file read by filelog), num_consumers %d, %d rounds, medians; share = the pipeline minus the nop exporter in the same round, median (min-max) of the rounds\n\n",
+		o.events, o.batch, o.senders, o.window, o.consumers, o.rounds)
 	fmt.Fprintln(w, "| input | exporter | collector CPU s per 1M events | the exporter's share, CPU s per 1M (min-max) | events/s | peak RSS MiB | requests per 1k events | wire B/event |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
 	for _, j := range jobs {
