@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"maps"
 	"net"
-	"slices"
 	"strconv"
 )
 
@@ -67,10 +66,6 @@ func collectorConfig(p pipelineSpec) string {
 		"pipelines": map[string]any{"logs": map[string]any{"receivers": names, "exporters": pipeline}},
 	}
 	cfg := map[string]any{"receivers": receivers, "exporters": exporters, "service": service}
-	if processors := p.variant.processors(); len(processors) > 0 {
-		cfg["processors"] = processors
-		service["pipelines"].(map[string]any)["logs"].(map[string]any)["processors"] = sortedKeys(processors)
-	}
 	if p.pprofAddr != "" {
 		cfg["extensions"] = map[string]any{"pprof": map[string]any{"endpoint": p.pprofAddr}}
 		service["extensions"] = []string{"pprof"}
@@ -95,8 +90,6 @@ func webhookSettings(p pipelineSpec) map[string]any {
 	settings["sending_queue"] = queue
 	return settings
 }
-
-func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 // splitHostPort splits a loopback address made by freeLoopbackAddr.
 func splitHostPort(addr string) (string, int) {

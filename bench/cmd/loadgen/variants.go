@@ -50,10 +50,6 @@ func (v receiverVariant) receiver(path string) map[string]any {
 	return r
 }
 
-// processors are the variant's processors (none so far: the distribution
-// has no batch processor, and the exporter's queue batches instead).
-func (v receiverVariant) processors() map[string]any { return nil }
-
 // defaultVariant is what the file mode of the table runs: the settings of
 // examples/file-input.yaml, the exporter gathering the receiver's batches
 // of 100 lines into requests of 1,000 events.
