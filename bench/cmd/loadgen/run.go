@@ -142,6 +142,13 @@ func run(ctx context.Context, o options, j job, in *inputs, profile string) (*re
 	}
 	start := time.Now()
 	var refused int64
+	// The profile starts with the load: sending OTLP blocks until the
+	// last request is accepted.
+	var profiled chan error
+	if profile != "" {
+		profiled = make(chan error, 1)
+		go func() { profiled <- fetchProfile(ctx, client, spec.pprofAddr, profile, o.profileSeconds) }()
+	}
 	if j.mode == "file" {
 		// A hard link makes the whole file appear at once.
 		if err := os.Link(in.file, spec.filePath); err != nil {
@@ -155,11 +162,6 @@ func run(ctx context.Context, o options, j job, in *inputs, profile string) (*re
 		if refused, err = send(ctx, client, otlpURL, in, o, delivered); err != nil {
 			return nil, err
 		}
-	}
-	var profiled chan error
-	if profile != "" {
-		profiled = make(chan error, 1)
-		go func() { profiled <- fetchProfile(ctx, client, spec.pprofAddr, profile, o.profileSeconds) }()
 	}
 	switch {
 	case s != nil:
