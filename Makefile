@@ -117,14 +117,16 @@ fuzz: ## Every fuzz target for FUZZTIME
 
 # make bench: every benchmark with its baselines (otlphttpexporter,
 # encoding/json, the raw wire) in one run, then the table of bench/README.md.
-# make load: the distribution under a bounded OTLP/HTTP load (LOAD_EVENTS
-# events, at most LOAD_TIMEOUT), on loopback; LOAD_FLAGS passes loadgen's
-# other flags (e.g. -shared, -format splunk_hec).
+# make load: the distribution under a bounded load on loopback, LOAD_EVENTS
+# events per pipeline and round (OTLP/HTTP and a JSONL file through filelog,
+# each format and the nop baseline), at most LOAD_TIMEOUT in all; LOAD_FLAGS
+# passes loadgen's other flags (e.g. -formats json,elastic, -modes file,
+# -rounds 5, -shared, -variants for filelog's settings).
 BENCH_COUNT ?= 3
 BENCH_TIME ?= 1s
 BENCH_OUT ?= _build/bench.txt
-LOAD_EVENTS ?= 200000
-LOAD_TIMEOUT ?= 3m
+LOAD_EVENTS ?= 500000
+LOAD_TIMEOUT ?= 25m
 LOAD_FLAGS ?=
 
 bench: ## Every benchmark with its baselines, then the table of bench/README.md
@@ -133,7 +135,7 @@ bench: ## Every benchmark with its baselines, then the table of bench/README.md
 	$(GO) -C bench test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . | tee -a $(BENCH_OUT)
 	$(GO) -C bench run ./cmd/benchtable < $(BENCH_OUT)
 
-load: $(DIST) ## The distribution under a bounded OTLP/HTTP load on loopback
+load: $(DIST) ## The distribution under load, each format and input against a nop baseline
 	$(GO) -C bench run ./cmd/loadgen -collector $(CURDIR)/$(DIST) -events $(LOAD_EVENTS) -timeout $(LOAD_TIMEOUT) $(LOAD_FLAGS)
 
 clean: ## Remove _build and bin

@@ -16,12 +16,16 @@ type collector struct {
 	done    chan struct{}
 }
 
-func startCollector(bin, cfgPath, logPath string) (*collector, error) {
+func startCollector(bin, cfgPath, logPath, featureGates string) (*collector, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--config", cfgPath)
+	args := []string{"--config", cfgPath}
+	if featureGates != "" {
+		args = append(args, "--feature-gates", featureGates)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	if err := cmd.Start(); err != nil {
@@ -63,13 +67,23 @@ func (c *collector) stop() {
 	}
 }
 
-// logTail is the end of the collector's log, for error messages.
+// logTail is the collector's last error and warning lines (its stack
+// traces left out), or the end of its log, for error messages.
 func (c *collector) logTail() string {
 	raw, err := os.ReadFile(c.logPath)
 	if err != nil {
 		return "(no log: " + err.Error() + ")"
 	}
+	var found []string
+	for line := range strings.Lines(string(raw)) {
+		if strings.Contains(line, "\terror\t") || strings.Contains(line, "\twarn\t") {
+			found = append(found, strings.TrimSpace(line))
+		}
+	}
 	s := strings.TrimSpace(string(raw))
+	if len(found) > 0 {
+		s = strings.Join(found[max(0, len(found)-3):], "\n")
+	}
 	if len(s) > 2000 {
 		s = "…" + s[len(s)-2000:]
 	}

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,16 +11,30 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-
-	"github.com/sentyr/webhookexporter/internal/bench"
 )
+
+// job is one collector of a round: a mode, an exporter (a format or nop)
+// and, in the file mode, the receiver's variant.
+type job struct {
+	mode     string
+	exporter string
+	variant  receiverVariant
+}
+
+func (j job) String() string {
+	s := j.mode + " " + j.exporter
+	if j.mode == "file" && j.variant.name != defaultVariant.name {
+		s += " [" + j.variant.name + "]"
+	}
+	return s
+}
 
 type result struct {
 	events    int64
@@ -32,163 +46,193 @@ type result struct {
 	maxRSSKiB int64
 }
 
-// run loads one collector. With baseline set the collector has the debug
-// exporter instead of webhook: what the receiver and pipeline cost alone.
-func run(ctx context.Context, o options, baseline bool) (*result, error) {
+func (r *result) cpuPerMillion() float64 { return r.cpu.Seconds() / float64(r.events) * 1e6 }
+func (r *result) eventsPerSecond() float64 {
+	return float64(r.events) / r.elapsed.Seconds()
+}
+
+// inputs are what every run of a loadgen invocation sends: the OTLP
+// requests' templates and the JSONL file, made once.
+type inputs struct {
+	full, last template // a request of o.batch events, and the last one's rest
+	file       string   // the file mode's JSONL, o.events lines
+}
+
+func prepareInputs(o options, dir string) (*inputs, error) {
+	in := &inputs{}
+	var err error
+	if in.full, err = otlpTemplate(o.batch); err != nil {
+		return nil, err
+	}
+	if in.last, err = otlpTemplate(o.events % o.batch); err != nil {
+		return nil, err
+	}
+	for _, m := range o.modes {
+		if m == "file" {
+			in.file = filepath.Join(dir, "events.jsonl")
+			if err := writeEventsFile(in.file, o.events, o.batch); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return in, nil
+}
+
+// runLimit bounds one collector's run, so a variant that never delivers
+// fails alone.
+const runLimit = 3 * time.Minute
+
+// run loads one collector with o.events events and measures it.
+func run(ctx context.Context, o options, j job, in *inputs, profile string) (*result, error) {
+	ctx, cancel := context.WithTimeout(ctx, runLimit)
+	defer cancel()
 	dir, err := os.MkdirTemp("", "webhook-load-")
 	if err != nil {
 		return nil, err
 	}
 	if o.keepDir {
-		fmt.Fprintln(os.Stderr, "loadgen: run directory", dir)
+		fmt.Fprintln(os.Stderr, "loadgen: run directory", dir, "for", j)
 	} else {
 		defer os.RemoveAll(dir)
 	}
 
-	s, err := startSink(o.format)
-	if err != nil {
+	spec := pipelineSpec{mode: j.mode, exporter: j.exporter, variant: j.variant, consumers: o.consumers, shared: o.shared}
+	var s *sink
+	if j.exporter != nop {
+		if s, err = startSink(j.exporter, o.events); err != nil {
+			return nil, err
+		}
+		defer s.close()
+		spec.sinkURL = s.url
+	}
+	if spec.otlpAddr, err = freeLoopbackAddr(); err != nil {
 		return nil, err
 	}
-	defer s.close()
-
-	otlpAddr, err := freeLoopbackAddr()
-	if err != nil {
-		return nil, err
+	if j.mode == "file" {
+		spec.filePath = filepath.Join(dir, "events.jsonl")
+		if spec.metrics, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+	}
+	if profile != "" {
+		if spec.pprofAddr, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(collectorConfig(o, otlpAddr, s.url, baseline)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(collectorConfig(spec)), 0o600); err != nil {
 		return nil, err
 	}
-	col, err := startCollector(o.collector, cfgPath, filepath.Join(dir, "collector.log"))
+	col, err := startCollector(o.collector, cfgPath, filepath.Join(dir, "collector.log"), j.variant.featureGates)
 	if err != nil {
 		return nil, err
 	}
 	defer col.stop()
 
-	otlpURL := "http://" + otlpAddr + "/v1/logs"
+	otlpURL := "http://" + spec.otlpAddr + "/v1/logs"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.senders}}
 	defer client.CloseIdleConnections()
 	if err := waitReady(ctx, client, otlpURL, col); err != nil {
 		return nil, err
 	}
 
-	body, err := plogotlp.NewExportRequestFromLogs(bench.Logs(o.batch)).MarshalProto()
-	if err != nil {
-		return nil, err
-	}
 	cpuBefore, err := procCPU(col.pid())
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	refused, err := send(ctx, client, otlpURL, body, o)
-	if err != nil {
-		return nil, err
+	var refused int64
+	// The profile starts with the load: sending OTLP blocks until the
+	// last request is accepted.
+	var profiled chan error
+	if profile != "" {
+		profiled = make(chan error, 1)
+		go func() { profiled <- fetchProfile(ctx, client, spec.pprofAddr, profile, o.profileSeconds) }()
 	}
-	if !baseline {
-		if err := s.waitFor(ctx, int64(o.events)); err != nil {
-			return nil, fmt.Errorf("%w (the sink has %d of %d events; collector log: %s)", err, s.events.Load(), o.events, col.logTail())
+	if j.mode == "file" {
+		// A hard link makes the whole file appear at once.
+		if err := os.Link(in.file, spec.filePath); err != nil {
+			return nil, err
 		}
+	} else {
+		var delivered func() int64
+		if s != nil {
+			delivered = s.events.Load
+		}
+		if refused, err = send(ctx, client, otlpURL, in, o, delivered); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case s != nil:
+		err = s.waitFor(ctx)
+	case j.mode == "file":
+		err = waitAccepted(ctx, client, spec.metrics, int64(o.events))
+	}
+	if err != nil {
+		got := int64(o.events)
+		if s != nil {
+			got = s.events.Load()
+		}
+		return nil, fmt.Errorf("%s: %w (%d of %d events delivered; collector log: %s)", j, err, got, o.events, col.logTail())
 	}
 	elapsed := time.Since(start)
 	cpuAfter, err := procCPU(col.pid())
 	if err != nil {
 		return nil, err
 	}
-	events := s.events.Load()
-	if baseline {
-		// The debug exporter consumes synchronously: accepted is done.
-		events = int64(o.events)
-	}
-	return &result{
-		events:    events,
-		requests:  s.requests.Load(),
-		bytes:     s.bytes.Load(),
+	res := &result{
+		events:    int64(o.events),
 		refused:   refused,
 		elapsed:   elapsed,
 		cpu:       cpuAfter - cpuBefore,
 		maxRSSKiB: procMaxRSSKiB(col.pid()),
-	}, nil
+	}
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return nil, err
+		}
+	}
+	col.stop()
+	if s != nil {
+		// Events sent twice after the count was reached show only now.
+		if err := s.check(); err != nil {
+			return nil, fmt.Errorf("%s: %w", j, err)
+		}
+		res.requests, res.bytes = s.requests.Load(), s.bytes.Load()
+	}
+	return res, nil
 }
 
-// printRounds prints the round whose load had the median CPU per event,
-// the median baseline, and the exporter's share as the median of each
-// round's difference.
-func printRounds(w io.Writer, o options, loads, bases []*result) {
-	if len(bases) == 0 {
-		medianRun(loads).print(w, o, nil)
-		return
-	}
-	medianRun(loads).print(w, o, medianRun(bases))
-	shares := make([]float64, len(loads))
-	for i := range loads {
-		shares[i] = loads[i].cpuPerMillion() - bases[i].cpuPerMillion()
-	}
-	fmt.Fprintf(w, "webhook exporter's share:  %.2f CPU s per million events (median of %d rounds' differences: %s)\n",
-		median(shares), len(shares), formatAll(shares))
-}
-
-// medianRun is the run with the median CPU per event.
-func medianRun(rs []*result) *result {
-	sorted := slices.Clone(rs)
-	slices.SortFunc(sorted, func(a, b *result) int { return cmp.Compare(a.cpuPerMillion(), b.cpuPerMillion()) })
-	return sorted[len(sorted)/2]
-}
-
-func median(xs []float64) float64 {
-	sorted := slices.Clone(xs)
-	slices.Sort(sorted)
-	if n := len(sorted); n%2 == 0 {
-		return (sorted[n/2-1] + sorted[n/2]) / 2
-	}
-	return sorted[len(sorted)/2]
-}
-
-func formatAll(xs []float64) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = fmt.Sprintf("%.2f", x)
-	}
-	return strings.Join(parts, ", ")
-}
-
-func (r *result) print(w io.Writer, o options, base *result) {
-	also := ""
-	if o.shared {
-		also = ", pipeline shared with the debug exporter"
-	}
-	fmt.Fprintf(w, "load: %d events in %d OTLP/HTTP requests of %d, %d senders -> otelcol-webhook (format %s, num_consumers %d%s) -> loopback sink\n",
-		r.events, (o.events+o.batch-1)/o.batch, o.batch, o.senders, o.format, o.consumers, also)
-	fmt.Fprintf(w, "  wall time:               %.2f s\n", r.elapsed.Seconds())
-	fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(r.events)/r.elapsed.Seconds())
-	fmt.Fprintf(w, "  collector CPU:           %.2f s (%.0f%% of one core)\n", r.cpu.Seconds(), 100*r.cpu.Seconds()/r.elapsed.Seconds())
-	fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", r.cpuPerMillion())
-	fmt.Fprintf(w, "  webhook requests:        %d (%.0f bytes/event on the wire)\n", r.requests, float64(r.bytes)/float64(r.events))
-	fmt.Fprintf(w, "  OTLP requests refused:   %d (queue full, sent again)\n", r.refused)
-	if r.maxRSSKiB > 0 {
-		fmt.Fprintf(w, "  collector peak RSS:      %.0f MiB\n", float64(r.maxRSSKiB)/1024)
-	}
-	if base != nil {
-		fmt.Fprintf(w, "baseline: the same load into the same collector with the debug exporter (receiver and pipeline only)\n")
-		fmt.Fprintf(w, "  throughput:              %.0f events/s\n", float64(base.events)/base.elapsed.Seconds())
-		fmt.Fprintf(w, "  CPU per million events:  %.2f s\n", base.cpuPerMillion())
-	}
-}
-
-func (r *result) cpuPerMillion() float64 {
-	return r.cpu.Seconds() / float64(r.events) * 1e6
-}
-
-// send posts the OTLP body until o.events events are accepted. A refusal
-// (the exporter's queue is full: 429/503) is sent again after a pause.
-func send(ctx context.Context, client *http.Client, url string, body []byte, o options) (int64, error) {
+// send posts the OTLP requests until every event is accepted, each
+// request's events numbered from its first. A refusal (the exporter's
+// queue is full: 429/503) is sent again after a pause. With delivered
+// (the sink's count) and o.window set, a request waits until no more
+// than o.window events are accepted but not delivered: a steady load, not
+// a burst that the exporter's queue holds (and the collector's memory
+// with it).
+func send(ctx context.Context, client *http.Client, url string, in *inputs, o options, delivered func() int64) (int64, error) {
 	requests := int64((o.events + o.batch - 1) / o.batch)
 	var next, refused atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, o.senders)
 	for range o.senders {
 		wg.Go(func() {
-			for next.Add(1) <= requests {
+			var body []byte
+			for r := next.Add(1) - 1; r < requests; r = next.Add(1) - 1 {
+				t := in.full
+				if first := int(r) * o.batch; o.events-first < o.batch {
+					t = in.last
+				}
+				body = t.fill(body, int(r)*o.batch)
+				for delivered != nil && o.window > 0 && int(r)*o.batch-int(delivered()) > o.window {
+					select {
+					case <-ctx.Done():
+						errs <- ctx.Err()
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
 				for {
 					status, err := post(ctx, client, url, body)
 					if err != nil {
@@ -251,6 +295,84 @@ func waitReady(ctx context.Context, client *http.Client, url string, col *collec
 	}
 }
 
+// waitAccepted polls the collector's metrics until the filelog receiver
+// has handed on n records: with the nop exporter that is when the
+// pipeline is done.
+func waitAccepted(ctx context.Context, client *http.Client, addr string, n int64) error {
+	for {
+		got, err := acceptedRecords(ctx, client, "http://"+addr+"/metrics")
+		if err == nil && got >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for filelog to accept %d records (%d so far, %v): %w", n, got, err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// acceptedRecords reads otelcol_receiver_accepted_log_records of the
+// filelog receiver from the Prometheus text at url.
+func acceptedRecords(ctx context.Context, client *http.Client, url string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return parseAccepted(resp.Body)
+}
+
+func parseAccepted(r io.Reader) (int64, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	var sum float64
+	found := false
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "otelcol_receiver_accepted_log_records") || !strings.Contains(line, `receiver="filelog"`) {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			return 0, fmt.Errorf("metrics line %q: %w", line, err)
+		}
+		sum += v
+		found = true
+	}
+	if !found {
+		return 0, errors.New("no otelcol_receiver_accepted_log_records for filelog yet")
+	}
+	return int64(sum), sc.Err()
+}
+
+// fetchProfile writes a CPU profile of the collector, taken through the
+// pprof extension, to path.
+func fetchProfile(ctx context.Context, client *http.Client, addr, path string, seconds int) error {
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, seconds)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("profiling the collector: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profiling the collector: %s", resp.Status)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, raw, 0o644)
+}
+
 func freeLoopbackAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -258,45 +380,6 @@ func freeLoopbackAddr() (string, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().String(), nil
-}
-
-// collectorConfig is the run's collector config: OTLP/HTTP in, webhook
-// out (and debug, when shared), the collector's own telemetry off so that
-// it measures the pipeline.
-func collectorConfig(o options, otlpAddr, sinkURL string, baseline bool) string {
-	exporter := "webhook"
-	settings := fmt.Sprintf("    endpoint: %s\n    format: %s\n", sinkURL, o.format)
-	if o.format == "splunk_hec" {
-		settings += "    splunk_hec:\n      token: 00000000-0000-0000-0000-000000000000\n"
-	}
-	settings += fmt.Sprintf("    sending_queue:\n      num_consumers: %d\n", o.consumers)
-	const debugSettings = "    verbosity: basic\n"
-	pipeline := exporter
-	switch {
-	case baseline:
-		exporter, settings, pipeline = "debug", debugSettings, "debug"
-	case o.shared:
-		settings += "  debug:\n" + debugSettings
-		pipeline = "webhook, debug"
-	}
-	return fmt.Sprintf(`receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: %s
-exporters:
-  %s:
-%sservice:
-  telemetry:
-    logs:
-      level: warn
-    metrics:
-      level: none
-  pipelines:
-    logs:
-      receivers: [otlp]
-      exporters: [%s]
-`, otlpAddr, exporter, settings, pipeline)
 }
 
 // procCPU reads a process's user and system CPU time from
