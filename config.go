@@ -70,7 +70,7 @@ type DeadLetterConfig struct {
 	_    struct{}
 }
 
-// ConnectionCheckConfig is the seed's test_connection, run at start.
+// ConnectionCheckConfig is the guide's test_connection, run at start.
 type ConnectionCheckConfig struct {
 	Enabled bool `mapstructure:"enabled"`
 	// FailOnError makes a failed check fail the collector's start-up.

@@ -38,9 +38,9 @@ func TestLoadDefaultConfig(t *testing.T) {
 	want.ClientConfig.Endpoint = "https://siem.example.com/webhook"
 	assert.Equal(t, want, cfg)
 
-	// The seed's behaviour, spelled out.
+	// The guide's behaviour, spelled out.
 	assert.Equal(t, 30*time.Second, cfg.ClientConfig.Timeout)
-	assert.False(t, cfg.ClientConfig.Compression.IsCompressed(), "plain JSON, as the seed sends")
+	assert.False(t, cfg.ClientConfig.Compression.IsCompressed(), "plain JSON, as the guide sends")
 	assert.Equal(t, time.Second, cfg.RetryConfig.InitialInterval)
 	assert.InDelta(t, 2.0, cfg.RetryConfig.Multiplier, 0)
 	assert.Equal(t, 60*time.Second, cfg.RetryConfig.MaxInterval)

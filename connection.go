@@ -15,7 +15,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-// connectionTestType is the event type of the seed's test event.
+// connectionTestType is the event type of the guide's test event.
 const connectionTestType = "connection_test"
 
 // validate checks the connection check's own settings.
@@ -138,7 +138,7 @@ func unreachable(p *probe, err error) {
 	p.Fix = "check the endpoint's host and port, DNS, proxies and tls settings, and that the service is up and reachable from the collector"
 }
 
-// probeTestEvent posts the seed's test event (connection_test, info)
+// probeTestEvent posts the guide's test event (connection_test, info)
 // through the configured format, as any event would go.
 func probeTestEvent(ctx context.Context, s *sender, enc formats.Encoder, source string) probe {
 	p := probe{method: http.MethodPost, url: s.endpoint}
@@ -181,7 +181,7 @@ func probeTestEvent(ctx context.Context, s *sender, enc formats.Encoder, source 
 	return p
 }
 
-// connectionTestEvent is the seed's test event. Its id depends on the time
+// connectionTestEvent is the guide's test event. Its id depends on the time
 // so that a receiver that deduplicates still sees each start's test.
 func connectionTestEvent(source string, now time.Time) formats.Event {
 	const message = "Connection test from the OpenTelemetry Collector webhook exporter"

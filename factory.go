@@ -34,7 +34,7 @@ func NewFactory() exporter.Factory {
 	)
 }
 
-// NewDefaultRetryConfig gives the seed's delay table: 1s, 2s, 4s … capped at
+// NewDefaultRetryConfig gives the guide's delay table: 1s, 2s, 4s … capped at
 // 60s, with jitter.
 func NewDefaultRetryConfig() configretry.BackOffConfig {
 	cfg := configretry.NewDefaultBackOffConfig()
@@ -46,7 +46,7 @@ func NewDefaultRetryConfig() configretry.BackOffConfig {
 
 func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
-	// The seed's timeout. Compression stays off: the seed sends plain JSON
+	// The guide's timeout. Compression stays off: the guide sends plain JSON
 	// and many webhook receivers refuse gzip.
 	client.Timeout = defaultTimeout
 	// Go's default keeps 2 idle connections per host; every request

@@ -349,7 +349,7 @@ func TestHECRefusedTokenIsPermanent(t *testing.T) {
 }
 
 // TestSplunkExampleConfig runs examples/splunk.yaml's exporter against the
-// stand-in HEC: the seed's Example 1 settings, its connection check, and a
+// stand-in HEC: the guide's Example 1 settings, its connection check, and a
 // delivered event.
 func TestSplunkExampleConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("examples", "splunk.yaml"))

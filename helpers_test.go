@@ -28,10 +28,10 @@ import (
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
-// seedTime is the timestamp of the seed's example event.
+// seedTime is the timestamp of the guide's example event.
 var seedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 
-// seedEvent is one record of the seed's example event
+// seedEvent is one record of the guide's example event
 // (file_shared_externally, warning, four data fields).
 type seedEvent struct {
 	eventType string
@@ -50,7 +50,7 @@ var seedExample = seedEvent{
 	},
 }
 
-// seedBatch is the seed's three batch events.
+// seedBatch is the guide's three batch events.
 var seedBatch = []seedEvent{
 	{"file_shared_externally", "warning", map[string]any{"file_id": "abc123", "file_name": "doc1.pdf"}},
 	{"file_shared_externally", "warning", map[string]any{"file_id": "def456", "file_name": "doc2.pdf"}},
@@ -200,7 +200,7 @@ func postRaw(t *testing.T, url string, header http.Header, body string) (int, st
 	return resp.StatusCode, string(answer)
 }
 
-// readGolden reads a payload of testdata/golden: the seed's documented
+// readGolden reads a payload of testdata/golden: the guide's documented
 // payloads for its example event.
 func readGolden(t *testing.T, name string) string {
 	t.Helper()

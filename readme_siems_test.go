@@ -103,7 +103,7 @@ func TestReadmeSentinelSchemaMatchesTheEncoder(t *testing.T) {
 	}
 }
 
-// The README's Datadog Logs entry is what its config makes of the seed's
+// The README's Datadog Logs entry is what its config makes of the guide's
 // example event.
 func TestReadmeDatadogLogsEntry(t *testing.T) {
 	blocks := readmeJSONBlocks(t, "Datadog Logs (Cloud SIEM)")

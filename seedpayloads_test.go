@@ -12,15 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestSeedExampleGivesSeedServicePayloads sends the seed's example event
+// TestSeedExampleGivesSeedServicePayloads sends the guide's example event
 // through the factory-built exporter with default settings and compares
-// each body, parsed, with testdata/golden: the seed's documented payloads.
+// each body, parsed, with testdata/golden: the guide's documented payloads.
 //
-// The golden files differ from the seed's text in two places, on purpose
-// (testdata/golden/README.md): the seed's time/date_happened 1730217600 is
+// The golden files differ from the guide's text in two places, on purpose
+// (testdata/golden/README.md): the guide's time/date_happened 1730217600 is
 // 2024-10-29T16:00:00Z, not its event's 2025-10-29T12:00:00Z, so the files
 // hold that timestamp's epoch, 1761739200, and the test asserts it is the
-// timestamp's epoch; and the seed's Datadog text lists two of the four data
+// timestamp's epoch; and the guide's Datadog text lists two of the four data
 // fields, evidently abbreviated, so the file holds all four.
 func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 	for _, tt := range []struct {
@@ -56,7 +56,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 
 			if tt.format == "datadog" {
 				// The text is JSON inside a string, compared parsed (the
-				// record's body is a map, whose order is not the seed's;
+				// record's body is a map, whose order is not the guide's;
 				// formats tests check the layout).
 				assert.JSONEq(t, want["text"].(string), payload["text"].(string))
 				delete(want, "text")
@@ -64,7 +64,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 			}
 			assert.Equal(t, want, payload)
 			if tt.epoch != nil {
-				// The seed's 1730217600 is not its event's time; this is.
+				// The guide's 1730217600 is not its event's time; this is.
 				assert.InDelta(t, float64(seedTime.Unix()), tt.epoch(payload), 0)
 				assert.Equal(t, int64(1761739200), seedTime.Unix())
 			}

@@ -38,7 +38,7 @@ func TestTLSVerification(t *testing.T) {
 
 		assert.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 	})
-	t.Run("insecure_skip_verify, the seed's verify_ssl false", func(t *testing.T) {
+	t.Run("insecure_skip_verify, the guide's verify_ssl false", func(t *testing.T) {
 		cfg := withoutQueue(testCfg(srv.URL))
 		cfg.ClientConfig.TLS.InsecureSkipVerify = true
 		exp := startExporter(t, cfg)

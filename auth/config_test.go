@@ -59,7 +59,7 @@ func TestLoadConfig(t *testing.T) {
 			o := cfg.OAuth2.Get()
 			assert.Equal(t, "https://auth.example.com/oauth/token", o.TokenURL)
 			assert.Equal(t, configopaque.String("cs-000"), o.ClientSecret)
-			assert.Equal(t, time.Minute, o.ExpiryBuffer, "the seed's buffer by default")
+			assert.Equal(t, time.Minute, o.ExpiryBuffer, "the guide's buffer by default")
 			assert.Equal(t, 10*time.Second, o.Timeout)
 		}},
 		{"oauth_all", func(t *testing.T, cfg *Config) {

@@ -18,7 +18,7 @@ import (
 	"github.com/sentyr/webhookexporter/auth"
 )
 
-// TestAuthExamplesLoad loads the seed's Example 2 and Example 3 configs:
+// TestAuthExamplesLoad loads the guide's Example 2 and Example 3 configs:
 // every webhookauth extension and webhook exporter in them unmarshals and
 // validates, the extension builds, and each exporter's authenticator is
 // an extension the service enables. (${env:...} stays unresolved here,

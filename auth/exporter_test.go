@@ -125,7 +125,7 @@ func TestExporterSendsMethodHeaders(t *testing.T) {
 }
 
 // TestExporterSeedSchemeVerifiedByPython: JSON events the exporter sends,
-// single and batched, plain and gzipped, pass the seed's Python
+// single and batched, plain and gzipped, pass the guide's Python
 // verify_signature.
 func TestExporterSeedSchemeVerifiedByPython(t *testing.T) {
 	const secret = "your-secret-key"

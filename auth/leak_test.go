@@ -86,5 +86,5 @@ func TestSecretsNeverLogged(t *testing.T) {
 	joined := strings.Join(outputs, "\n")
 	assert.Contains(t, joined, "invalid_client", "the failures were captured")
 	assert.Contains(t, joined, "401", "the token retry was captured")
-	assert.Contains(t, joined, "json.loads", "the seed scheme's refusal was captured")
+	assert.Contains(t, joined, "json.loads", "the guide scheme's refusal was captured")
 }

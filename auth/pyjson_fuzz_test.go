@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzPythonJSON feeds the seed scheme's canonical writer arbitrary bodies.
+// FuzzPythonJSON feeds the guide scheme's canonical writer arbitrary bodies.
 // Whatever it accepts it must write as Python would: ASCII only (Python's
 // ensure_ascii) and canonical, so that writing its own output again
 // changes nothing. CPython itself is the reference in

@@ -13,13 +13,13 @@ import (
 
 // runPython feeds each input, JSON-encoded, as one line to a script in
 // testdata and returns its output lines. One process serves all cases of
-// a test. Python 3 is required: the seed's receivers are Python, and
+// a test. Python 3 is required: the guide's receivers are Python, and
 // only Python can say what they accept.
 func runPython(t testing.TB, script string, inputs []any) []string {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Fatalf("python3 is required to run the seed's verification code (install Python 3 and put python3 on PATH): %v", err)
+		t.Fatalf("python3 is required to run the guide's verification code (install Python 3 and put python3 on PATH): %v", err)
 	}
 	var stdin bytes.Buffer
 	enc := json.NewEncoder(&stdin)

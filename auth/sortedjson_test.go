@@ -16,7 +16,7 @@ import (
 
 const seedSecret = "your-secret-key"
 
-// seedPayloads are request bodies the seed's receiver must accept. Each
+// seedPayloads are request bodies the guide's receiver must accept. Each
 // holds "abc" so that a test can change one byte and keep valid JSON.
 var seedPayloads = map[string]string{
 	"seed example":        `{"timestamp":"2025-10-29T12:00:00Z","source":"sentyr","event_type":"file_shared_externally","severity":"warning","data":{"file_id":"abc123","file_name":"sensitive.pdf","owner":"user@example.com","shared_with":"external@partner.com"}}`,
@@ -53,7 +53,7 @@ type seedCase struct {
 }
 
 // TestSortedJSONSchemeVerifiedByPython sends every payload through a confighttp
-// client with the extension, uncompressed and gzipped, and has the seed's
+// client with the extension, uncompressed and gzipped, and has the guide's
 // own Python verify_signature check what arrived. One byte changed in the
 // body or in the signature must be rejected.
 func TestSortedJSONSchemeVerifiedByPython(t *testing.T) {
@@ -168,7 +168,7 @@ func TestSortedJSONSchemeRotation(t *testing.T) {
 }
 
 // TestSortedJSONSchemeRefusesNonJSON: a body Python cannot load cannot be
-// signed for the seed's receiver; the error is permanent and names the
+// signed for the guide's receiver; the error is permanent and names the
 // way out, and nothing is sent.
 func TestSortedJSONSchemeRefusesNonJSON(t *testing.T) {
 	rec := newRecorder(t, nil)

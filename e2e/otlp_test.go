@@ -72,8 +72,8 @@ func (c *otlpClient) waitReady(t *testing.T, col *collector) {
 
 // TestEndToEndOTLP runs the distribution with a config that receives
 // OTLP/HTTP and exports with webhook (format json) to a local server, posts
-// the seed's example event in the forms DESIGN.md's mapping reads, and
-// checks that the seed's payload arrives, field for field, each time.
+// the guide's example event in the forms DESIGN.md's mapping reads, and
+// checks that the guide's payload arrives, field for field, each time.
 func TestEndToEndOTLP(t *testing.T) {
 	srv := newSink(t)
 	otlpAddr := freeAddr(t)
@@ -118,7 +118,7 @@ service:
 			            {"key": "severity", "value": {"stringValue": "warning"}}]}`,
 		},
 	}
-	// The seed's "Generic JSON" payload of its example event.
+	// The guide's "Generic JSON" payload of its example event.
 	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "golden", "json.json"))
 	require.NoError(t, err)
 	want := parse(t, string(golden))

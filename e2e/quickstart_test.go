@@ -13,8 +13,8 @@ import (
 // TestQuickstartFile runs the distribution with examples/quickstart.yaml,
 // as `make run` does, pointed at a local sink through the example's
 // ${env:...} settings: the file_log receiver reads examples/events.jsonl
-// from its start and the seed's three batch events arrive, in order, as
-// the seed's generic JSON.
+// from its start and the guide's three batch events arrive, in order, as
+// the guide's generic JSON.
 func TestQuickstartFile(t *testing.T) {
 	root := repoRoot(t)
 	srv := newSink(t)
@@ -24,7 +24,7 @@ func TestQuickstartFile(t *testing.T) {
 		"QUICKSTART_EVENTS", filepath.Join(root, "examples", "events.jsonl"),
 	)...)
 
-	// The seed's send_batch events, in the order of the file.
+	// The guide's send_batch events, in the order of the file.
 	want := []struct {
 		eventType, severity, data string
 	}{

@@ -22,7 +22,7 @@ import (
 // sentinel and the webhookauth extension's oauth2 method: the token comes
 // from an Entra ID stand-in built on a real OAuth2 server library, and the
 // Logs Ingestion API stand-in refuses every request without one of its live
-// tokens. The seed's example event arrives as the golden row, and no line of
+// tokens. The guide's example event arrives as the golden row, and no line of
 // the collector's output holds the client secret or the token.
 func TestEndToEndSentinelWithEntraID(t *testing.T) {
 	idp := entraid.New(time.Hour)

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// seedCustomTemplate is the seed's "Custom Template (Jinja2)", unchanged.
+// seedCustomTemplate is the guide's "Custom Template (Jinja2)", unchanged.
 const seedCustomTemplate = `
 {
   "alert": {
@@ -31,7 +31,7 @@ const seedCustomTemplate = `
 }
 `
 
-// seedCustomPayload is the payload the seed documents for that template,
+// seedCustomPayload is the payload the guide documents for that template,
 // shared with the exporter's tests.
 func seedCustomPayload(t *testing.T) string {
 	t.Helper()
@@ -47,7 +47,7 @@ var seedCustomData = map[string]any{
 	"shared_with": "external@partner.com",
 }
 
-// customEvent is the seed's example event with data in place of its four
+// customEvent is the guide's example event with data in place of its four
 // fields.
 func customEvent(t testing.TB, data map[string]any) Event {
 	t.Helper()

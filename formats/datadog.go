@@ -47,7 +47,7 @@ func (c *DatadogConfig) check() error {
 	return checkTagAttributes("datadog::tag_attributes", c.TagAttributes)
 }
 
-// datadogEncoder writes the seed's Datadog Events API payload. The Events
+// datadogEncoder writes the guide's Datadog Events API payload. The Events
 // API takes one event per request, so every event gets a request of its
 // own and the requests may run concurrently.
 type datadogEncoder struct {
@@ -90,7 +90,7 @@ func (e *datadogEncoder) Encode(events []Event) (Batch, error) {
 	return batch, nil
 }
 
-// AppendEvent appends one Events API payload in the seed's key order.
+// AppendEvent appends one Events API payload in the guide's key order.
 func (e *datadogEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
 	dst, _ = e.appendEvent(dst, nil, ev, &titles)
@@ -154,7 +154,7 @@ func (s *sourceTitles) title(source string) string {
 }
 
 // capitalize upper-cases the first letter: "sentyr" -> "Sentyr", as the
-// seed writes the source in titles and messages. The rest is left as it is.
+// the guide writes the source in titles and messages. The rest is left as it is.
 func capitalize(s string) string {
 	r, size := utf8.DecodeRuneInString(s)
 	if size == 0 || unicode.IsUpper(r) || !unicode.IsLetter(r) {
@@ -229,7 +229,7 @@ func runeCut(s string, n int) (int, bool) {
 }
 
 // appendDatadogText appends the event's data as JSON indented by two
-// spaces, as the seed writes it, within Datadog's 4000 characters.
+// spaces, as the guide writes it, within Datadog's 4000 characters.
 //
 // When the whole data does not fit, the text stays valid, readable JSON
 // with the fields in their order: fields short enough for an equal share of

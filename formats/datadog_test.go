@@ -43,7 +43,7 @@ func TestDatadogSeedPayload(t *testing.T) {
 	assert.Equal(t, "sentyr", got.SourceTypeName)
 	assert.Equal(t, []string{"event_type:file_shared_externally", "severity:warning", "source:sentyr"}, got.Tags)
 	assert.Equal(t, "1761739200", string(got.DateHappened), "epoch seconds as an integer")
-	// The seed's text, with all four fields rather than its abbreviated two.
+	// The guide's text, with all four fields rather than its abbreviated two.
 	assert.Equal(t, "{\n  \"file_id\": \"abc123\",\n  \"file_name\": \"sensitive.pdf\",\n  \"owner\": \"user@example.com\",\n  \"shared_with\": \"external@partner.com\"\n}", got.Text)
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-// defaultElasticDataKey is where the seed's ECS document keeps the data.
+// defaultElasticDataKey is where the guide's ECS document keeps the data.
 const defaultElasticDataKey = "sentyr"
 
 // ElasticConfig configures the Elasticsearch (ECS) format.
@@ -96,7 +96,7 @@ func (c *ElasticConfig) check(endpoint string) error {
 	return errors.Join(errs...)
 }
 
-// elasticEncoder writes the seed's ECS document: one per request for a
+// elasticEncoder writes the guide's ECS document: one per request for a
 // /_doc endpoint, or NDJSON with a create action per document for /_bulk.
 type elasticEncoder struct {
 	bulk    bool
@@ -220,7 +220,7 @@ func (s *elasticStream) Finish() Batch {
 	return s.batch
 }
 
-// AppendDocument appends one ECS document in the seed's key order.
+// AppendDocument appends one ECS document in the guide's key order.
 func (e *elasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
 	var titles sourceTitles
 	return e.appendDocument(dst, ev, &titles)

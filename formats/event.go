@@ -8,7 +8,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// Severities of a security event, as the seed names them.
+// Severities of a security event, as the guide names them.
 const (
 	SeverityInfo     = "info"
 	SeverityWarning  = "warning"

@@ -4,12 +4,12 @@ import "fmt"
 
 // JSON batch layouts.
 const (
-	// jsonArray sends a batch as one array; a batch of one is the object itself, as the seed sends it.
+	// jsonArray sends a batch as one array; a batch of one is the object itself, as the guide sends it.
 	jsonArray = "array"
 	// jsonNDJSON sends a batch as one object per line.
 	jsonNDJSON = "ndjson"
 	// jsonObject sends every event as an object in a request of its own, for
-	// receivers that take exactly the seed's payload.
+	// receivers that take exactly the guide's payload.
 	jsonObject = "object"
 )
 
@@ -31,7 +31,7 @@ func (c *JSONConfig) check() error {
 	return fmt.Errorf("json::batch: unknown layout %q; write \"array\", \"ndjson\" or \"object\"", c.Batch)
 }
 
-// jsonEncoder writes the seed's "Generic JSON" payload.
+// jsonEncoder writes the guide's "Generic JSON" payload.
 type jsonEncoder struct {
 	ndjson    bool
 	perEvent  bool
@@ -57,7 +57,7 @@ func (e *jsonEncoder) ContentType() string {
 }
 
 // Encode implements Encoder: one request for the whole batch, where a
-// single event is sent as an object, as the seed sends it, and several as
+// single event is sent as an object, as the guide sends it, and several as
 // an array or as NDJSON lines; or, with batch: object, a request per event.
 func (e *jsonEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
@@ -121,7 +121,7 @@ func (s *jsonStream) Finish() Batch {
 	return s.batch
 }
 
-// AppendEvent appends one event in the seed's key order.
+// AppendEvent appends one event in the guide's key order.
 func (e *jsonEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	return e.appendEvent(dst, ev)
 }

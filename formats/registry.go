@@ -8,7 +8,7 @@ import (
 	"sync"
 )
 
-// Formatter is the seed's "Python function" in Go: it turns one event into
+// Formatter is the guide's "Python function" in Go: it turns one event into
 // one request body. A custom build registers formatters by name with
 // Register and selects one with `format: <name>`.
 //

@@ -47,7 +47,7 @@ func (c *SplunkHECConfig) check() error {
 	return nil
 }
 
-// splunkHECEncoder writes the seed's Splunk HEC envelope. A batch is HEC
+// splunkHECEncoder writes the guide's Splunk HEC envelope. A batch is HEC
 // objects concatenated, which is how the /services/collector/event endpoint
 // takes several events in one request.
 type splunkHECEncoder struct {
@@ -137,7 +137,7 @@ func (s *hecStream) Finish() Batch {
 	return s.batch
 }
 
-// AppendEvent appends one HEC object in the seed's key order.
+// AppendEvent appends one HEC object in the guide's key order.
 func (e *splunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
 	return e.appendEvent(dst, ev, nil)
 }

@@ -16,7 +16,7 @@ import (
 
 var serviceSeedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 
-// serviceEvent is the seed's example event with the given data, in the
+// serviceEvent is the guide's example event with the given data, in the
 // order given (keys, values alternating).
 func serviceEvent(t testing.TB, kv ...any) Event {
 	t.Helper()

@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// templateContext is what a template sees of an event: the seed's names
+// templateContext is what a template sees of an event: the guide's names
 // (event_type, severity, timestamp, event_data, source) plus the event id
 // and the record's resource attributes.
 func templateContext(ev *Event) map[string]any {

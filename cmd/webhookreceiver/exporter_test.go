@@ -31,7 +31,7 @@ type host map[component.ID]component.Component
 
 func (h host) GetExtensions() map[component.ID]component.Component { return h }
 
-// exportTo sends the seed's example event, with a non-ASCII owner, through
+// exportTo sends the guide's example event, with a non-ASCII owner, through
 // the webhook exporter signed by a webhookauth hmac extension configured by
 // hmacConf.
 func exportTo(t *testing.T, endpoint string, hmacConf map[string]any, compression configcompression.Type) {

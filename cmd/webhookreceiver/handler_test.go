@@ -158,7 +158,7 @@ func TestHandlerAnswersConfiguredStatus(t *testing.T) {
 }
 
 func TestHandlerVerifiesSignatures(t *testing.T) {
-	// The seed scheme signs Python's json.dumps(payload, sort_keys=True),
+	// The guide scheme signs Python's json.dumps(payload, sort_keys=True),
 	// not the bytes on the wire: keys sorted, ", " and ": " separators.
 	const body = `{"b":"x","a":1}`
 	const canonical = `{"a": 1, "b": "x"}`
@@ -200,7 +200,7 @@ func TestHandlerVerifiesSignatures(t *testing.T) {
 			want:   "verified (sorted_json, X-Signature)",
 		},
 		{
-			name:   "seed over the raw bytes is not the seed scheme",
+			name:   "seed over the raw bytes is not the guide scheme",
 			verify: verifier{secret: secret, scheme: schemeSortedJSON, header: "X-Signature"},
 			body:   body,
 			hdr:    map[string]string{"X-Signature": hexMAC(secret, body)},

@@ -1,4 +1,4 @@
-// Package formatter is the seed's "Custom Template (Python Function)" as a
+// Package formatter is the guide's "Custom Template (Python Function)" as a
 // Go formatter. A custom collector build imports it for its init function:
 //
 //	import _ "github.com/sentyr/webhookexporter/examples/formatter"
@@ -15,7 +15,7 @@ func init() {
 	formats.Register(Name, formats.FormatterFunc(Alert))
 }
 
-// Alert is the seed's custom_formatter:
+// Alert is the guide's custom_formatter:
 //
 //	{"alert_type": event_type, "alert_severity": severity, "alert_timestamp": timestamp,
 //	 "alert_data": event_data, "alert_source": "sentyr"}

@@ -12,10 +12,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// BaseTime is the timestamp of the first generated event (the seed's example time).
+// BaseTime is the timestamp of the first generated event (the guide's example time).
 var BaseTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 
-// Logs returns n log records shaped like the seed's security events: one
+// Logs returns n log records shaped like the guide's security events: one
 // resource (service.name, host.name) and one scope, each record with an
 // event name, a severity and a map body of 6-12 fields (ids, file names,
 // e-mail addresses, lists such as pii_types, numbers, a timestamp). The
@@ -35,7 +35,7 @@ func Logs(n int) plog.Logs {
 	return ld
 }
 
-// The shapes cycle through the seed's event types.
+// The shapes cycle through the guide's event types.
 var shapes = []func(lr plog.LogRecord, body pcommon.Map, i int){
 	fileShared, piiDetected, loginAnomaly, fileShared, piiDetected,
 }
@@ -47,7 +47,7 @@ func fill(lr plog.LogRecord, i int) {
 	shapes[i%len(shapes)](lr, lr.Body().SetEmptyMap(), i)
 }
 
-// fileShared is the seed's example event with the fields a DLP scanner
+// fileShared is the guide's example event with the fields a DLP scanner
 // adds: 9 data fields.
 func fileShared(lr plog.LogRecord, body pcommon.Map, i int) {
 	lr.SetEventName("file_shared_externally")
@@ -65,7 +65,7 @@ func fileShared(lr plog.LogRecord, body pcommon.Map, i int) {
 	perms.AppendEmpty().SetStr("download")
 }
 
-// piiDetected is the seed's batch event with scanner details: 10 data fields.
+// piiDetected is the guide's batch event with scanner details: 10 data fields.
 func piiDetected(lr plog.LogRecord, body pcommon.Map, i int) {
 	lr.SetEventName("pii_detected")
 	lr.SetSeverityNumber(plog.SeverityNumberFatal)

@@ -16,7 +16,7 @@ import (
 )
 
 // The benchmarks are only as honest as their events: realistic, 6-12 data
-// fields, the seed's types, and the same records on every call.
+// fields, the guide's types, and the same records on every call.
 func TestLogsAreRealisticAndDeterministic(t *testing.T) {
 	ld := bench.Logs(10)
 	again := bench.Logs(10)
@@ -39,7 +39,7 @@ func TestLogsAreRealisticAndDeterministic(t *testing.T) {
 		types[name] = true
 		assert.Equal(t, lr.Body().AsRaw(), lrsAgain.At(i).Body().AsRaw(), "record %d differs between calls", i)
 	}
-	assert.True(t, types["file_shared_externally"] && types["pii_detected"], "the seed's event types: %v", types)
+	assert.True(t, types["file_shared_externally"] && types["pii_detected"], "the guide's event types: %v", types)
 }
 
 func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
