@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -17,7 +15,6 @@ import (
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 const (
@@ -153,76 +150,6 @@ func (s *sender) requestError(ctx context.Context, err error) error {
 		return fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", s.endpoint, s.timeout, err)
 	}
 	return fmt.Errorf("request to %s failed: %w", s.endpoint, err)
-}
-
-// response is what the exporter keeps of an HTTP answer.
-type response struct {
-	status     int
-	body       []byte
-	retryAfter time.Duration
-	location   string // of a 3xx, for log lines: no user info, no query
-	// sent is what the request carried, to be taken out of texts made of
-	// the answer; secrets is built from it on first use.
-	sent    *sentHeaders
-	secrets *redact.Secrets
-}
-
-// readAnswer reads up to limit bytes of resp's body and closes it. Like
-// io.ReadAll it returns what it read with the error that stopped it.
-func readAnswer(resp *http.Response, sent *sentHeaders, limit int64) (*response, error) {
-	return readFormatAnswer(resp, sent, limit, nil)
-}
-
-// readFormatAnswer is readAnswer for a delivery, whose format may settle
-// the answer by its head (see readAnswerBody).
-func readFormatAnswer(resp *http.Response, sent *sentHeaders, limit int64, reader formats.ResponseReader) (*response, error) {
-	defer resp.Body.Close()
-	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
-	if isRedirect(resp.StatusCode) {
-		out.location = out.redact(redirectLocation(resp))
-	}
-	var err error
-	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, limit, reader)
-	// Drain what is left so the connection can be reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
-	return out, err
-}
-
-// redact takes the request's credentials out of text made of the answer.
-func (r *response) redact(text string) string {
-	return r.redactor().String(text, 0)
-}
-
-func (r *response) redactor() *redact.Secrets {
-	if r.secrets == nil {
-		r.secrets = r.sent.secrets()
-	}
-	return r.secrets
-}
-
-func (r *response) err(endpoint string) error {
-	return fmt.Errorf("request to %s answered %d %s: %s", endpoint, r.status, http.StatusText(r.status), r.snippet())
-}
-
-// snippet is the start of the body, safe to put in one log line: the
-// credentials are taken out before it is cut, so none is cut in half.
-func (r *response) snippet() string {
-	b := r.body[:min(len(r.body), maxErrorBodyBytes)]
-	return strings.ToValidUTF8(r.redactor().String(string(b), logBodyBytes), "\uFFFD")
-}
-
-// retryAfter reads Retry-After in both its forms: seconds or an HTTP date.
-func retryAfter(value string, now time.Time) time.Duration {
-	if value == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
-	}
-	if at, err := http.ParseTime(value); err == nil && at.After(now) {
-		return at.Sub(now)
-	}
-	return 0
 }
 
 // redactedEndpoint keeps what identifies the receiver and drops what may
