@@ -1,10 +1,10 @@
-"""Receiving side of the seed scheme, as the seed's guide writes it.
+"""Receiving side of the sorted_json scheme, as Sentyr's guide writes it.
 
 Reads one JSON object per line on stdin:
   {"body": <base64 of the request body>, "encoding": <Content-Encoding>,
    "signature": <X-Signature>, "secret": <shared secret>}
 and prints "ok" or "rejected: <why>" per line. The verification is the
-seed's verify_signature, unchanged, applied to json.loads(body).
+the guide's verify_signature, unchanged, applied to json.loads(body).
 """
 import base64
 import gzip
