@@ -16,19 +16,15 @@ import (
 
 // deliverer is what the deliveries of one exporter share.
 type deliverer struct {
-	sender  *sender
-	encoder formats.Encoder // to split a request the receiver found too large
-	// reader is the encoder's per-event answer reading, nil when the HTTP
-	// status alone decides.
-	reader        formats.ResponseReader
+	sender        *sender
+	encoder       formats.Encoder // to split a request the receiver found too large
 	logger        *zap.Logger
 	format        string // for log lines
 	maxConcurrent int    // max_concurrent_requests
 }
 
 func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logger) *deliverer {
-	reader, _ := enc.(formats.ResponseReader)
-	return &deliverer{sender: s, encoder: enc, reader: reader, logger: logger, format: cfg.Format, maxConcurrent: cfg.MaxConcurrentRequests}
+	return &deliverer{sender: s, encoder: enc, logger: logger, format: cfg.Format, maxConcurrent: cfg.MaxConcurrentRequests}
 }
 
 // delivery sends the requests of one batch and records what became of each
@@ -36,7 +32,6 @@ func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logge
 type delivery struct {
 	*deliverer
 	arrays *eventArrays
-	events []formats.Event
 	idMu   sync.Mutex // computing ids that the mapping left out
 
 	mu       sync.Mutex
@@ -51,7 +46,7 @@ type delivery struct {
 // newDelivery delivers a's events and records their results in a.results,
 // one per event, all zero (delivered).
 func newDelivery(dv *deliverer, a *eventArrays) *delivery {
-	return &delivery{deliverer: dv, arrays: a, events: a.events, results: a.results}
+	return &delivery{deliverer: dv, arrays: a, results: a.results}
 }
 
 // sendAll sends the requests of batch and, once the transport has let go
@@ -98,8 +93,8 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.redirected(req, resp)
 		return
 	}
-	if d.reader != nil {
-		if results := d.reader.ReadResponse(req, resp.status, resp.body); results != nil {
+	if d.sender.answers != nil {
+		if results := d.sender.answers.ReadResponse(req, resp.status, resp.body); results != nil {
 			d.apply(req, resp, results)
 			return
 		}
@@ -174,7 +169,7 @@ func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) 
 	for _, g := range groups {
 		d.logger.Error(msg, where,
 			zap.String("event_id", d.id(g.first)),
-			zap.String("event_type", d.events[g.first].Type),
+			zap.String("event_type", d.arrays.events[g.first].Type),
 			zap.String("reason", g.reason),
 			zap.Int("events", g.count))
 	}
@@ -196,7 +191,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 	for _, part := range [][]int{events[:half], events[half:]} {
 		sub := make([]formats.Event, len(part))
 		for i, idx := range part {
-			sub[i] = d.events[idx]
+			sub[i] = d.arrays.events[idx]
 		}
 		batch, err := d.encoder.Encode(sub)
 		if err != nil {
@@ -245,7 +240,7 @@ func (d *delivery) set(idx int, r formats.Result, why dropped) {
 func (d *delivery) noteDrop(idx int, why dropped) {
 	d.dropped++
 	if d.why == nil {
-		d.why = make([]dropped, len(d.events))
+		d.why = make([]dropped, len(d.arrays.events))
 	}
 	d.why[idx] = why
 }

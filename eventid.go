@@ -2,7 +2,6 @@ package webhookexporter
 
 import (
 	"encoding/binary"
-	"encoding/hex"
 	"math"
 	"strings"
 
@@ -55,9 +54,7 @@ func recordDigest(scratch []byte, scope idDigest, lr plog.LogRecord) ([]byte, id
 
 // eventID is the id of an event made from input rather than from a record.
 func eventID(input []byte) string {
-	var id strings.Builder
-	writeID(&id, xxh3.Hash128(input))
-	return id.String()
+	return idString(xxh3.Hash128(input))
 }
 
 func idString(d idDigest) string {
@@ -141,9 +138,7 @@ func (a *eventArrays) id(i int) string {
 	if a.events[i].ID == "" {
 		r := a.records[i]
 		_, d := recordDigest(nil, r.scope, r.record)
-		var id strings.Builder
-		writeID(&id, d)
-		a.events[i].ID = id.String()
+		a.events[i].ID = idString(d)
 	}
 	return a.events[i].ID
 }
@@ -162,6 +157,5 @@ func (d *delivery) key(req *formats.Request) string {
 	if len(req.Events) == 1 {
 		return d.id(req.Events[0])
 	}
-	sum := xxh3.Hash128(req.Body).Bytes()
-	return hex.EncodeToString(sum[:])
+	return idString(xxh3.Hash128(req.Body))
 }

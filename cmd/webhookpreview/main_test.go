@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"context"
 	"flag"
 	"io"
@@ -176,8 +178,14 @@ func TestPrintedSignatureVerifiesWithTheGuide(t *testing.T) {
 	}
 	require.NotEmpty(t, sig)
 	require.NotEmpty(t, body)
-	for secret, want := range map[string]string{hmacSecret: "True", "another secret": "False"} {
-		res, err := exec.CommandContext(t.Context(), py, "testdata/verify_signature.py", body, sig, secret).CombinedOutput()
+	// The auth package's copy of the guide's verify_signature: one JSON
+	// case a line on stdin, "ok" or "rejected: ..." a line on stdout.
+	for secret, want := range map[string]string{hmacSecret: "ok", "another secret": "rejected: signature mismatch"} {
+		in, err := json.Marshal(map[string]string{"body": base64.StdEncoding.EncodeToString([]byte(body)), "signature": sig, "secret": secret})
+		require.NoError(t, err)
+		cmd := exec.CommandContext(t.Context(), py, "../../auth/testdata/verify_seed.py")
+		cmd.Stdin = bytes.NewReader(append(in, '\n'))
+		res, err := cmd.CombinedOutput()
 		require.NoError(t, err, string(res))
 		assert.Equal(t, want, strings.TrimSpace(string(res)), "secret %q", secret)
 	}

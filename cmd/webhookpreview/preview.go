@@ -264,8 +264,8 @@ func (p *previewer) headerValue(name, v string) string {
 	if !p.redact[name] {
 		return v
 	}
-	if scheme, _, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Splunk")) {
-		return scheme + " " + string(configopaque.String("x").String()[:len("[REDACTED]")])
+	if scheme, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Splunk")) {
+		return scheme + " " + configopaque.String(cred).String()
 	}
 	return configopaque.String(v).String()
 }
