@@ -27,7 +27,7 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
-.PHONY: help run test dist vet lint clean soak fuzz bench load $(RECEIVER)
+.PHONY: help run test dist vet lint generated clean soak fuzz bench load $(RECEIVER)
 
 # make soak: the fault-injection soak with SOAK_DURATION of streaming per
 # case (make test runs a short one). make fuzz: every fuzz target for
@@ -79,11 +79,15 @@ run: $(DIST) $(RECEIVER) ## The quickstart: a receiver that prints what it gets,
 # Every Go file of the project, ocb's output and tools left out.
 FMT_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -name '*.go' -print)
 
+# The e2e tag takes in the end-to-end tests (e2e/), which build the
+# distribution: go test ./... alone leaves them out, every check covers them.
+E2E_TAGS := -tags e2e
+
 # bench/ is a module of its own, so the component's go.mod lists only what a
 # user's build needs (the otlphttpexporter baseline stays out of it); every
 # target that covers the root module covers bench/ too.
 vet: ## go vet and gofmt
-	$(GO) vet ./...
+	$(GO) vet $(E2E_TAGS) ./...
 	$(GO) -C bench vet ./...
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $(FMT_SOURCES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change these files; run gofmt -w on them:"; echo "$$unformatted"; exit 1; fi
@@ -93,17 +97,25 @@ vet: ## go vet and gofmt
 # once more with the purego tag: the Go string writer that other
 # architectures use instead of the amd64 assembly.
 lint: ## staticcheck (pinned), on every package
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
 	$(GO) -C bench run $(STATICCHECK) ./...
 
-test: vet lint ## Everything CI runs: vet, lint, the distribution, every test
+test: vet lint generated ## Everything CI runs: vet, lint, generated files, the distribution, every test
 	$(MAKE) dist
 	$(GO) test -race $(GOTESTFLAGS) ./...
+	$(GO) test -race $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
 	$(GO) -C bench test -race $(GOTESTFLAGS) ./...
 	$(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
+# mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,
+# documentation.md and the generated tests from metadata.yaml: go generate
+# ./... runs it, and make generated checks in a copy of the tree that the
+# committed files are what it writes.
+generated: ## Check that mdatagen's files are up to date with metadata.yaml
+	bash internal/tools/mdatagen.sh -check
+
 soak: $(DIST) ## The fault-injection soak, SOAK_DURATION per case
-	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test $(E2E_TAGS) -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e
 
 # go test fuzzes one target per run. New inputs are minimised for at most
 # 1000 runs, or minimising would eat the whole FUZZTIME.
