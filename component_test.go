@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,5 +54,19 @@ func TestComponentDelivers(t *testing.T) {
 			require.NoError(t, json.Unmarshal(got[0].body, &event), string(got[0].body))
 			assert.Equal(t, "test log message", event.Data["message"])
 		})
+	}
+}
+
+// TestE2EBehindTag: every end-to-end test file builds only with the e2e
+// tag, so that go test ./... builds no collector (make test sets the tag).
+func TestE2EBehindTag(t *testing.T) {
+	files, err := filepath.Glob("e2e/*_test.go")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		first, _, _ := strings.Cut(string(src), "\n")
+		assert.Equal(t, "//go:build e2e", first, f)
 	}
 }
