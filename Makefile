@@ -15,7 +15,7 @@ BUILDER := bin/builder
 BUILDER_STAMP := bin/.builder-$(OCB_VERSION)
 
 DIST := _build/otelcol-webhook
-# How long the first `make dist` took, measured cold (see bench/README.md).
+# How long the first `make dist` took, measured cold (see bench/RESULTS.md).
 FIRST_BUILD := about 4.5 minutes
 RECEIVER := bin/webhookreceiver
 # Where `make run`'s receiver listens; the quickstart's exporter posts there.
@@ -128,7 +128,7 @@ fuzz: ## Every fuzz target for FUZZTIME
 	done
 
 # make bench: every benchmark with its baselines (otlphttpexporter,
-# encoding/json, the raw wire) in one run, then the table of bench/README.md.
+# encoding/json, the raw wire) in one run, then the tables of bench/RESULTS.md.
 # make load: the distribution under a bounded load on loopback, LOAD_EVENTS
 # events per pipeline and round (OTLP/HTTP and a JSONL file through filelog,
 # each format and the nop baseline), at most LOAD_TIMEOUT in all; LOAD_FLAGS
@@ -141,7 +141,7 @@ LOAD_EVENTS ?= 500000
 LOAD_TIMEOUT ?= 25m
 LOAD_FLAGS ?=
 
-bench: ## Every benchmark with its baselines, then the table of bench/README.md
+bench: ## Every benchmark with its baselines, then the tables of bench/RESULTS.md
 	@mkdir -p $(dir $(BENCH_OUT))
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . | tee $(BENCH_OUT)
 	$(GO) -C bench test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . | tee -a $(BENCH_OUT)
