@@ -15,7 +15,7 @@ BUILDER := bin/builder
 BUILDER_STAMP := bin/.builder-$(OCB_VERSION)
 
 DIST := _build/otelcol-webhook
-# How long the first `make dist` took, measured cold (see bench/README.md).
+# How long the first `make dist` took, measured cold (see bench/RESULTS.md).
 FIRST_BUILD := about 4.5 minutes
 RECEIVER := bin/webhookreceiver
 # Where `make run`'s receiver listens; the quickstart's exporter posts there.
@@ -27,7 +27,7 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
-.PHONY: help run test dist vet lint clean soak fuzz bench load $(RECEIVER)
+.PHONY: help run test dist vet lint generated clean soak fuzz bench load $(RECEIVER)
 
 # make soak: the fault-injection soak with SOAK_DURATION of streaming per
 # case (make test runs a short one). make fuzz: every fuzz target for
@@ -79,11 +79,15 @@ run: $(DIST) $(RECEIVER) ## The quickstart: a receiver that prints what it gets,
 # Every Go file of the project, ocb's output and tools left out.
 FMT_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -name '*.go' -print)
 
+# The e2e tag takes in the end-to-end tests (e2e/), which build the
+# distribution: go test ./... alone leaves them out, every check covers them.
+E2E_TAGS := -tags e2e
+
 # bench/ is a module of its own, so the component's go.mod lists only what a
 # user's build needs (the otlphttpexporter baseline stays out of it); every
 # target that covers the root module covers bench/ too.
 vet: ## go vet and gofmt
-	$(GO) vet ./...
+	$(GO) vet $(E2E_TAGS) ./...
 	$(GO) -C bench vet ./...
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $(FMT_SOURCES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change these files; run gofmt -w on them:"; echo "$$unformatted"; exit 1; fi
@@ -93,17 +97,25 @@ vet: ## go vet and gofmt
 # once more with the purego tag: the Go string writer that other
 # architectures use instead of the amd64 assembly.
 lint: ## staticcheck (pinned), on every package
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
 	$(GO) -C bench run $(STATICCHECK) ./...
 
-test: vet lint ## Everything CI runs: vet, lint, the distribution, every test
+test: vet lint generated ## Everything CI runs: vet, lint, generated files, the distribution, every test
 	$(MAKE) dist
 	$(GO) test -race $(GOTESTFLAGS) ./...
+	$(GO) test -race $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
 	$(GO) -C bench test -race $(GOTESTFLAGS) ./...
 	$(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
+# mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,
+# documentation.md and the generated tests from metadata.yaml: go generate
+# ./... runs it, and make generated checks in a copy of the tree that the
+# committed files are what it writes.
+generated: ## Check that mdatagen's files are up to date with metadata.yaml
+	bash internal/tools/mdatagen.sh -check
+
 soak: $(DIST) ## The fault-injection soak, SOAK_DURATION per case
-	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test $(E2E_TAGS) -count=1 -v -timeout 2h -run '^TestSoak' . ./e2e
 
 # go test fuzzes one target per run. New inputs are minimised for at most
 # 1000 runs, or minimising would eat the whole FUZZTIME.
@@ -116,7 +128,7 @@ fuzz: ## Every fuzz target for FUZZTIME
 	done
 
 # make bench: every benchmark with its baselines (otlphttpexporter,
-# encoding/json, the raw wire) in one run, then the table of bench/README.md.
+# encoding/json, the raw wire) in one run, then the tables of bench/RESULTS.md.
 # make load: the distribution under a bounded load on loopback, LOAD_EVENTS
 # events per pipeline and round (OTLP/HTTP and a JSONL file through filelog,
 # each format and the nop baseline), at most LOAD_TIMEOUT in all; LOAD_FLAGS
@@ -129,7 +141,7 @@ LOAD_EVENTS ?= 500000
 LOAD_TIMEOUT ?= 25m
 LOAD_FLAGS ?=
 
-bench: ## Every benchmark with its baselines, then the table of bench/README.md
+bench: ## Every benchmark with its baselines, then the tables of bench/RESULTS.md
 	@mkdir -p $(dir $(BENCH_OUT))
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . | tee $(BENCH_OUT)
 	$(GO) -C bench test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) -timeout 60m . | tee -a $(BENCH_OUT)

@@ -41,7 +41,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		return nil, err
 	}
 	ids, readsIDs := enc.(formats.IDReader)
-	tel, err := newExporterTelemetry(set.TelemetrySettings)
+	tel, err := newExporterTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+//go:generate bash internal/tools/mdatagen.sh
+
 // Package webhookexporter is an OpenTelemetry Collector exporter that
 // delivers log records as security events to SIEMs and webhooks.
 package webhookexporter // import "github.com/sentyr/webhookexporter"
@@ -8,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
@@ -58,7 +61,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		ClientConfig:          client,
 		RetryConfig:           NewDefaultRetryConfig(),
-		QueueConfig:           metadata.NewDefaultSendingQueueConfig(),
+		QueueConfig:           configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		Format:                "json",
 		Source:                defaultSource,
 		MaxConcurrentRequests: defaultMaxConcurrentRequests,

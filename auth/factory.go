@@ -1,3 +1,5 @@
+//go:generate bash ../internal/tools/mdatagen.sh
+
 // Package auth is the webhookauth extension: an HTTP client authenticator
 // for the webhook exporter (or any confighttp client) that adds an API
 // key, a Bearer token, Basic credentials, an HMAC signature or an OAuth2
