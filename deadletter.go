@@ -152,61 +152,79 @@ func (w *deadLetterWriter) check() error {
 	return f.Close()
 }
 
-// write appends whole lines while they fit under the cap, in one write.
-// It returns how many were written; the rest were refused, for the reason
-// given (writeFailedFull or writeFailedError) with the error.
-func (w *deadLetterWriter) write(lines [][]byte) (int, string, error) {
-	if len(lines) == 0 {
-		return 0, "", nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return 0, writeFailedError, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, writeFailedError, err
-	}
-	size := st.Size()
-	var buf []byte
-	fit := 0
-	for _, l := range lines {
-		if size+int64(len(buf)+len(l)) > w.maxBytes {
-			break
-		}
-		buf = append(buf, l...)
-		fit++
-	}
-	var n int
-	if len(buf) > 0 {
-		n, err = f.Write(buf)
-	}
-	if err == nil && w.sync && n > 0 {
-		err = f.Sync()
-		if err != nil {
-			// Not known to be on disk: counted as not written.
-			n = 0
-		}
-	}
-	if err != nil {
-		return linesIn(lines, n), writeFailedError, err
-	}
-	if fit < len(lines) {
-		return fit, writeFailedFull, fmt.Errorf("the dead-letter file %s has reached dead_letter::max_size_mib (%d MiB); move it away (to replay it) or raise the cap", w.path, w.maxBytes>>20)
-	}
-	return fit, "", nil
+// deadLetterFile is the file open for one giveUp, which writes its dead
+// letters one line at a time: memory holds one line, not the batch's.
+// A line is written whole or not at all: one that would pass the cap is
+// refused, and a write that fails part way is cut back off the file, so
+// that the next line does not start inside a fragment. After a line is
+// refused, nothing more is written.
+type deadLetterFile struct {
+	w       *deadLetterWriter
+	f       *os.File
+	cause   string // why writes fail, once one has
+	err     error
+	written bool // a line was written since the file was opened
 }
 
-// linesIn is how many of lines the first n bytes hold whole.
-func linesIn(lines [][]byte, n int) int {
-	for i, l := range lines {
-		if n < len(l) {
-			return i
-		}
-		n -= len(l)
+// open opens the file for a run of writes; close it when they are done.
+func (w *deadLetterWriter) open() *deadLetterFile {
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return &deadLetterFile{w: w, cause: writeFailedError, err: err}
 	}
-	return len(lines)
+	return &deadLetterFile{w: w, f: f}
+}
+
+// failed says why no line can be written anymore, if so.
+func (d *deadLetterFile) failed() (string, error) { return d.cause, d.err }
+
+// write appends line, a whole dead letter, if it fits under the cap. It
+// returns why it did not (writeFailedFull or writeFailedError) with the
+// error.
+func (d *deadLetterFile) write(line []byte) (string, error) {
+	if d.err != nil {
+		return d.cause, d.err
+	}
+	w := d.w
+	// One write at a time: the size read is the size the line lands at.
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, err := d.f.Stat()
+	if err != nil {
+		d.cause, d.err = writeFailedError, err
+		return d.cause, d.err
+	}
+	size := st.Size()
+	if size+int64(len(line)) > w.maxBytes {
+		d.cause, d.err = writeFailedFull, fmt.Errorf("the dead-letter file %s has reached dead_letter::max_size_mib (%d MiB); move it away (to replay it) or raise the cap", w.path, w.maxBytes>>20)
+		return d.cause, d.err
+	}
+	n, err := d.f.Write(line)
+	if err != nil {
+		d.cause, d.err = writeFailedError, err
+		if n > 0 {
+			if terr := d.f.Truncate(size); terr != nil {
+				d.err = fmt.Errorf("%w; cutting the part written back off also failed (%v): the file may end in a fragment of a line", err, terr)
+			}
+		}
+		return d.cause, d.err
+	}
+	d.written = true
+	return "", nil
+}
+
+// close closes the file, first syncing it with dead_letter::sync. An
+// error means the lines written since open are not known to be on disk.
+func (d *deadLetterFile) close() error {
+	if d.f == nil {
+		return nil
+	}
+	var err error
+	if d.w.sync && d.written {
+		err = d.f.Sync()
+	}
+	if cerr := d.f.Close(); err == nil && d.written {
+		err = cerr
+	}
+	return err
 }

@@ -71,7 +71,7 @@ func (e *bodyEncoder) Encode(events []Event) (Batch, error) {
 		}
 		batch.Requests = append(batch.Requests, eventRequest(buf, start, indices, i))
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch, nil
 }
 

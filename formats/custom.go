@@ -169,7 +169,7 @@ func (e *customEncoder) Encode(events []Event) (Batch, error) {
 		}
 		batch.Requests = append(batch.Requests, eventRequest(body, 0, indices, i))
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch, nil
 }
 
@@ -197,7 +197,7 @@ func (e *customEncoder) encodeArray(events []Event) Batch {
 		req.Body = buf
 		batch.Requests = []Request{req}
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch
 }
 

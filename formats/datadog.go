@@ -86,7 +86,7 @@ func (e *datadogEncoder) Encode(events []Event) (Batch, error) {
 		indices[i] = i
 		batch.Requests[i] = eventRequest(buf, start, indices, i)
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch, nil
 }
 

@@ -216,7 +216,7 @@ func (s *elasticStream) Finish() Batch {
 	if s.e.bulk {
 		s.batch = Batch{Requests: []Request{{Body: s.buf, Events: s.indices}}}
 	}
-	s.e.bodies.lend(&s.batch, s.buf, len(s.indices))
+	s.e.bodies.lend(&s.batch, s.buf)
 	return s.batch
 }
 

@@ -117,7 +117,7 @@ func (s *jsonStream) Finish() Batch {
 		}
 		s.batch = Batch{Requests: []Request{{Body: s.body, Events: s.indices}}}
 	}
-	s.e.bodies.lend(&s.batch, s.body, len(s.indices))
+	s.e.bodies.lend(&s.batch, s.body)
 	return s.batch
 }
 

@@ -133,7 +133,7 @@ func (s *hecStream) Finish() Batch {
 	if len(s.indices) > 0 {
 		s.batch.Requests = append(s.batch.Requests, Request{Body: s.buf[s.start:len(s.buf):len(s.buf)], Events: s.indices[s.first:]})
 	}
-	s.e.bodies.lend(&s.batch, s.buf, len(s.indices))
+	s.e.bodies.lend(&s.batch, s.buf)
 	return s.batch
 }
 
