@@ -69,31 +69,62 @@ const deadLetterMember = "deadLetter"
 // holding its record with the record's resource and scope, plus the
 // deadLetter member, and a newline.
 func deadLetterLine(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *deadLetterInfo) ([]byte, error) {
-	one := plog.NewLogs()
-	orl := one.ResourceLogs().AppendEmpty()
-	rl.Resource().CopyTo(orl.Resource())
-	orl.SetSchemaUrl(rl.SchemaUrl())
-	osl := orl.ScopeLogs().AppendEmpty()
-	sl.Scope().CopyTo(osl.Scope())
-	osl.SetSchemaUrl(sl.SchemaUrl())
-	lr.CopyTo(osl.LogRecords().AppendEmpty())
-	record, err := (&plog.JSONMarshaler{}).MarshalLogs(one)
+	var b deadLetterLines
+	return b.build(rl, sl, lr, info)
+}
+
+// deadLetterLines builds dead letters one at a time, each written before
+// the next is built: the request that holds a record (its resource and
+// scope copied once per scope) and the line's buffers are reused, so that
+// a dead letter costs about its own bytes.
+type deadLetterLines struct {
+	one    plog.Logs
+	rl     plog.ResourceLogs // where one's resource was copied from
+	sl     plog.ScopeLogs    // where one's scope was copied from
+	line   []byte
+	member bytes.Buffer
+	enc    *json.Encoder
+}
+
+// build returns the dead letter of lr, valid until the next build.
+func (b *deadLetterLines) build(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *deadLetterInfo) ([]byte, error) {
+	if b.enc == nil {
+		b.one = plog.NewLogs()
+		b.one.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		b.rl, b.sl = plog.NewResourceLogs(), plog.NewScopeLogs()
+		b.enc = json.NewEncoder(&b.member)
+	}
+	orl := b.one.ResourceLogs().At(0)
+	osl := orl.ScopeLogs().At(0)
+	if rl != b.rl {
+		rl.Resource().CopyTo(orl.Resource())
+		orl.SetSchemaUrl(rl.SchemaUrl())
+		b.rl = rl
+	}
+	if sl != b.sl {
+		sl.Scope().CopyTo(osl.Scope())
+		osl.SetSchemaUrl(sl.SchemaUrl())
+		b.sl = sl
+	}
+	lr.CopyTo(osl.LogRecords().At(0))
+	record, err := (&plog.JSONMarshaler{}).MarshalLogs(b.one)
 	if err != nil {
 		return nil, err
 	}
-	member, err := json.Marshal(info)
-	if err != nil {
+	b.member.Reset()
+	if err := b.enc.Encode(info); err != nil {
 		return nil, err
 	}
+	member := bytes.TrimRight(b.member.Bytes(), "\n")
 	record = bytes.TrimRight(record, " \n")
 	if len(record) < 2 || record[len(record)-1] != '}' {
 		return nil, errors.New("the OTLP/JSON marshaler wrote no object")
 	}
-	line := make([]byte, 0, len(record)+len(member)+len(deadLetterMember)+8)
-	line = append(line, record[:len(record)-1]...)
+	line := append(b.line[:0], record[:len(record)-1]...)
 	line = append(line, `,"`+deadLetterMember+`":`...)
 	line = append(line, member...)
-	return append(line, "}\n"...), nil
+	b.line = append(line, "}\n"...)
+	return b.line, nil
 }
 
 // deadLetterFileName is the file of one exporter in the shared directory:

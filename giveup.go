@@ -23,6 +23,7 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 	groups := map[string]*group{}
 	var order []string
 	var file *deadLetterFile
+	var lines deadLetterLines
 	now := time.Now().UTC()
 	var scratch []byte
 	idx := 0
@@ -67,7 +68,7 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 					Time: now, Exporter: e.id, Endpoint: e.sender.endpoint, Format: e.cfg.Format,
 					Reason: why.reason, Detail: why.detail, Status: why.status, EventID: idString(d),
 				}
-				line, err := deadLetterLine(rl, sl, lr, &info)
+				line, err := lines.build(rl, sl, lr, &info)
 				if err != nil {
 					g.notWritten++
 					g.cause, g.err = writeFailedError, err

@@ -1,6 +1,7 @@
 package webhookexporter
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,9 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 	if need := m.fieldCount(ld); cap(fields)-len(fields) < need {
 		fields = append(make([]formats.Field, 0, len(fields)+need), fields...)
 	}
+	// The batch's events and their records, one each per record.
+	dst = slices.Grow(dst, n)
+	a.records = slices.Grow(a.records, n)
 	// One string holds every id of the batch; its substrings cost no
 	// allocation each, and the builder hands its bytes over uncopied.
 	var ids strings.Builder

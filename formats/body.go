@@ -61,6 +61,7 @@ func (e *bodyEncoder) Encode(events []Event) (Batch, error) {
 	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		indices[i] = i
+		buf = growBody(buf)
 		start := len(buf)
 		var err error
 		buf, err = e.appendBody(buf, events[i].Body)

@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"slices"
 	"sync"
 )
 
@@ -69,4 +70,16 @@ func (b *Batch) Release() {
 	for i := range b.Requests {
 		b.Requests[i].Body = nil
 	}
+}
+
+// growBody makes room in buf before the next event is appended: when less
+// than an eighth of it is free, it doubles what buf holds. Appended
+// without it, a body outgrowing its buffer grows by a quarter at a time,
+// allocating several times its final size on the way; doubling from the
+// bytes written bounds what is allocated by twice the batch's own bytes.
+func growBody(buf []byte) []byte {
+	if cap(buf)-len(buf) < len(buf)/8 {
+		return slices.Grow(buf, len(buf))
+	}
+	return buf
 }

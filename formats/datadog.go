@@ -81,6 +81,7 @@ func (e *datadogEncoder) Encode(events []Event) (Batch, error) {
 	var text []byte
 	var titles sourceTitles
 	for i := range events {
+		buf = growBody(buf)
 		start := len(buf)
 		buf, text = e.appendEvent(buf, text[:0], &events[i], &titles)
 		indices[i] = i

@@ -191,6 +191,7 @@ func (s *elasticStream) Add(events []Event) {
 		at := s.next
 		s.next++
 		s.indices[at] = at
+		s.buf = growBody(s.buf)
 		if !s.e.bulk {
 			start := len(s.buf)
 			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles)

@@ -94,6 +94,7 @@ func (s *jsonStream) Add(events []Event) {
 		at := s.next
 		s.next++
 		s.indices[at] = at
+		s.body = growBody(s.body)
 		if s.e.perEvent {
 			start := len(s.body)
 			s.body = s.e.appendEvent(s.body, &events[i])

@@ -118,6 +118,7 @@ func (s *hecStream) Add(events []Event) {
 		at := s.next
 		s.next++
 		s.indices[at] = at
+		s.buf = growBody(s.buf)
 		before := len(s.buf)
 		s.buf = s.e.appendEvent(s.buf, &events[i], &s.router)
 		if len(s.buf)-s.start > s.e.maxBytes && at > s.first {
