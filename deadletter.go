@@ -69,31 +69,62 @@ const deadLetterMember = "deadLetter"
 // holding its record with the record's resource and scope, plus the
 // deadLetter member, and a newline.
 func deadLetterLine(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *deadLetterInfo) ([]byte, error) {
-	one := plog.NewLogs()
-	orl := one.ResourceLogs().AppendEmpty()
-	rl.Resource().CopyTo(orl.Resource())
-	orl.SetSchemaUrl(rl.SchemaUrl())
-	osl := orl.ScopeLogs().AppendEmpty()
-	sl.Scope().CopyTo(osl.Scope())
-	osl.SetSchemaUrl(sl.SchemaUrl())
-	lr.CopyTo(osl.LogRecords().AppendEmpty())
-	record, err := (&plog.JSONMarshaler{}).MarshalLogs(one)
+	var b deadLetterLines
+	return b.build(rl, sl, lr, info)
+}
+
+// deadLetterLines builds dead letters one at a time, each written before
+// the next is built: the request that holds a record (its resource and
+// scope copied once per scope) and the line's buffers are reused, so that
+// a dead letter costs about its own bytes.
+type deadLetterLines struct {
+	one    plog.Logs
+	rl     plog.ResourceLogs // where one's resource was copied from
+	sl     plog.ScopeLogs    // where one's scope was copied from
+	line   []byte
+	member bytes.Buffer
+	enc    *json.Encoder
+}
+
+// build returns the dead letter of lr, valid until the next build.
+func (b *deadLetterLines) build(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *deadLetterInfo) ([]byte, error) {
+	if b.enc == nil {
+		b.one = plog.NewLogs()
+		b.one.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		b.rl, b.sl = plog.NewResourceLogs(), plog.NewScopeLogs()
+		b.enc = json.NewEncoder(&b.member)
+	}
+	orl := b.one.ResourceLogs().At(0)
+	osl := orl.ScopeLogs().At(0)
+	if rl != b.rl {
+		rl.Resource().CopyTo(orl.Resource())
+		orl.SetSchemaUrl(rl.SchemaUrl())
+		b.rl = rl
+	}
+	if sl != b.sl {
+		sl.Scope().CopyTo(osl.Scope())
+		osl.SetSchemaUrl(sl.SchemaUrl())
+		b.sl = sl
+	}
+	lr.CopyTo(osl.LogRecords().At(0))
+	record, err := (&plog.JSONMarshaler{}).MarshalLogs(b.one)
 	if err != nil {
 		return nil, err
 	}
-	member, err := json.Marshal(info)
-	if err != nil {
+	b.member.Reset()
+	if err := b.enc.Encode(info); err != nil {
 		return nil, err
 	}
+	member := bytes.TrimRight(b.member.Bytes(), "\n")
 	record = bytes.TrimRight(record, " \n")
 	if len(record) < 2 || record[len(record)-1] != '}' {
 		return nil, errors.New("the OTLP/JSON marshaler wrote no object")
 	}
-	line := make([]byte, 0, len(record)+len(member)+len(deadLetterMember)+8)
-	line = append(line, record[:len(record)-1]...)
+	line := append(b.line[:0], record[:len(record)-1]...)
 	line = append(line, `,"`+deadLetterMember+`":`...)
 	line = append(line, member...)
-	return append(line, "}\n"...), nil
+	b.line = append(line, "}\n"...)
+	return b.line, nil
 }
 
 // deadLetterFileName is the file of one exporter in the shared directory:
@@ -152,61 +183,79 @@ func (w *deadLetterWriter) check() error {
 	return f.Close()
 }
 
-// write appends whole lines while they fit under the cap, in one write.
-// It returns how many were written; the rest were refused, for the reason
-// given (writeFailedFull or writeFailedError) with the error.
-func (w *deadLetterWriter) write(lines [][]byte) (int, string, error) {
-	if len(lines) == 0 {
-		return 0, "", nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return 0, writeFailedError, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, writeFailedError, err
-	}
-	size := st.Size()
-	var buf []byte
-	fit := 0
-	for _, l := range lines {
-		if size+int64(len(buf)+len(l)) > w.maxBytes {
-			break
-		}
-		buf = append(buf, l...)
-		fit++
-	}
-	var n int
-	if len(buf) > 0 {
-		n, err = f.Write(buf)
-	}
-	if err == nil && w.sync && n > 0 {
-		err = f.Sync()
-		if err != nil {
-			// Not known to be on disk: counted as not written.
-			n = 0
-		}
-	}
-	if err != nil {
-		return linesIn(lines, n), writeFailedError, err
-	}
-	if fit < len(lines) {
-		return fit, writeFailedFull, fmt.Errorf("the dead-letter file %s has reached dead_letter::max_size_mib (%d MiB); move it away (to replay it) or raise the cap", w.path, w.maxBytes>>20)
-	}
-	return fit, "", nil
+// deadLetterFile is the file open for one giveUp, which writes its dead
+// letters one line at a time: memory holds one line, not the batch's.
+// A line is written whole or not at all: one that would pass the cap is
+// refused, and a write that fails part way is cut back off the file, so
+// that the next line does not start inside a fragment. After a line is
+// refused, nothing more is written.
+type deadLetterFile struct {
+	w       *deadLetterWriter
+	f       *os.File
+	cause   string // why writes fail, once one has
+	err     error
+	written bool // a line was written since the file was opened
 }
 
-// linesIn is how many of lines the first n bytes hold whole.
-func linesIn(lines [][]byte, n int) int {
-	for i, l := range lines {
-		if n < len(l) {
-			return i
-		}
-		n -= len(l)
+// open opens the file for a run of writes; close it when they are done.
+func (w *deadLetterWriter) open() *deadLetterFile {
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return &deadLetterFile{w: w, cause: writeFailedError, err: err}
 	}
-	return len(lines)
+	return &deadLetterFile{w: w, f: f}
+}
+
+// failed says why no line can be written anymore, if so.
+func (d *deadLetterFile) failed() (string, error) { return d.cause, d.err }
+
+// write appends line, a whole dead letter, if it fits under the cap. It
+// returns why it did not (writeFailedFull or writeFailedError) with the
+// error.
+func (d *deadLetterFile) write(line []byte) (string, error) {
+	if d.err != nil {
+		return d.cause, d.err
+	}
+	w := d.w
+	// One write at a time: the size read is the size the line lands at.
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, err := d.f.Stat()
+	if err != nil {
+		d.cause, d.err = writeFailedError, err
+		return d.cause, d.err
+	}
+	size := st.Size()
+	if size+int64(len(line)) > w.maxBytes {
+		d.cause, d.err = writeFailedFull, fmt.Errorf("the dead-letter file %s has reached dead_letter::max_size_mib (%d MiB); move it away (to replay it) or raise the cap", w.path, w.maxBytes>>20)
+		return d.cause, d.err
+	}
+	n, err := d.f.Write(line)
+	if err != nil {
+		d.cause, d.err = writeFailedError, err
+		if n > 0 {
+			if terr := d.f.Truncate(size); terr != nil {
+				d.err = fmt.Errorf("%w; cutting the part written back off also failed (%v): the file may end in a fragment of a line", err, terr)
+			}
+		}
+		return d.cause, d.err
+	}
+	d.written = true
+	return "", nil
+}
+
+// close closes the file, first syncing it with dead_letter::sync. An
+// error means the lines written since open are not known to be on disk.
+func (d *deadLetterFile) close() error {
+	if d.f == nil {
+		return nil
+	}
+	var err error
+	if d.w.sync && d.written {
+		err = d.f.Sync()
+	}
+	if cerr := d.f.Close(); err == nil && d.written {
+		err = cerr
+	}
+	return err
 }

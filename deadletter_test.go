@@ -443,14 +443,14 @@ func TestDeadLetterFullFileRefusesAndKeeps(t *testing.T) {
 	w.maxBytes = 25
 	require.NoError(t, w.check())
 
-	n, cause, err := w.write([][]byte{[]byte("0123456789\n"), []byte("abcdefghij\n"), []byte("ABCDEFGHIJ\n")})
+	n, cause, err := writeLines(w, [][]byte{[]byte("0123456789\n"), []byte("abcdefghij\n"), []byte("ABCDEFGHIJ\n")})
 	assert.Equal(t, 2, n)
 	assert.Equal(t, writeFailedFull, cause)
 	require.ErrorContains(t, err, "max_size_mib")
-	n, cause, _ = w.write([][]byte{[]byte("x\n"), []byte("y\n"), []byte("z\n")})
+	n, cause, _ = writeLines(w, [][]byte{[]byte("x\n"), []byte("y\n"), []byte("z\n")})
 	assert.Equal(t, 1, n, "what still fits is written")
 	assert.Equal(t, writeFailedFull, cause)
-	n, _, _ = w.write([][]byte{[]byte("more\n")})
+	n, _, _ = writeLines(w, [][]byte{[]byte("more\n")})
 	assert.Zero(t, n)
 
 	b, err := os.ReadFile(w.path)

@@ -2,6 +2,7 @@ package webhookexporter
 
 import (
 	"sync"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -40,12 +41,29 @@ func (p *eventPool) get() *eventArrays {
 }
 
 // put returns a's arrays after clearing what they point to, so that a
-// pooled array keeps no pdata of an old batch alive.
+// pooled array keeps no pdata of an old batch alive. An array larger than
+// poolKeepBytes is left to the garbage collector: it served a rare large
+// batch, and kept, every consumer could hold one for as long as the pool
+// keeps it.
 func (p *eventPool) put(a *eventArrays) {
-	clear(a.events)
-	clear(a.fields)
-	clear(a.results)
-	clear(a.records)
-	a.events, a.fields, a.scratch, a.results, a.records = a.events[:0], a.fields[:0], a.scratch[:0], a.results[:0], a.records[:0]
+	a.events = keep(a.events)
+	a.fields = keep(a.fields)
+	a.scratch = keep(a.scratch)
+	a.results = keep(a.results)
+	a.records = keep(a.records)
 	p.pool.Put(a)
+}
+
+// poolKeepBytes is the most that one pooled array keeps.
+const poolKeepBytes = 4 << 20
+
+// keep returns s emptied and cleared for the pool, or nil when its array
+// is larger than poolKeepBytes.
+func keep[T any](s []T) []T {
+	var zero T
+	if uintptr(cap(s))*unsafe.Sizeof(zero) > poolKeepBytes {
+		return nil
+	}
+	clear(s)
+	return s[:0]
 }

@@ -16,13 +16,14 @@ func allDropped(why dropped) func(int) (dropped, bool) {
 // counters, and the drop log's totals.
 func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool)) {
 	type group struct {
-		lines          [][]byte
-		events, failed int
-		detail         string
-		err            error
+		events, written, notWritten int
+		detail, cause               string
+		err                         error
 	}
 	groups := map[string]*group{}
 	var order []string
+	var file *deadLetterFile
+	var lines deadLetterLines
 	now := time.Now().UTC()
 	var scratch []byte
 	idx := 0
@@ -47,6 +48,16 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 				if e.deadLetters == nil {
 					continue
 				}
+				if file == nil {
+					file = e.deadLetters.open()
+				}
+				// Each line is written as soon as it is built: memory holds
+				// one dead letter, however many the batch gives up on.
+				if cause, err := file.failed(); err != nil {
+					g.notWritten++
+					g.cause, g.err = cause, err
+					continue
+				}
 				if !scoped {
 					scratch, scope = scopeDigest(scratch, rl.Resource().Attributes(), sl.Scope().Name())
 					scoped = true
@@ -57,32 +68,36 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 					Time: now, Exporter: e.id, Endpoint: e.sender.endpoint, Format: e.cfg.Format,
 					Reason: why.reason, Detail: why.detail, Status: why.status, EventID: idString(d),
 				}
-				line, err := deadLetterLine(rl, sl, lr, &info)
+				line, err := lines.build(rl, sl, lr, &info)
 				if err != nil {
-					g.failed++
-					g.err = err
+					g.notWritten++
+					g.cause, g.err = writeFailedError, err
 					continue
 				}
-				g.lines = append(g.lines, line)
+				if cause, err := file.write(line); err != nil {
+					g.notWritten++
+					g.cause, g.err = cause, err
+					continue
+				}
+				g.written++
+			}
+		}
+	}
+	if file != nil {
+		if err := file.close(); err != nil {
+			// Not known to be on disk: counted as not written.
+			for _, g := range groups {
+				if g.written > 0 {
+					g.notWritten += g.written
+					g.written = 0
+					g.cause, g.err = writeFailedError, err
+				}
 			}
 		}
 	}
 	for _, reason := range order {
 		g := groups[reason]
-		written, notWritten, cause := 0, g.failed, ""
-		if g.failed > 0 {
-			cause = writeFailedError
-		}
-		if e.deadLetters != nil {
-			var c string
-			var err error
-			written, c, err = e.deadLetters.write(g.lines)
-			notWritten += len(g.lines) - written
-			if err != nil {
-				cause, g.err = c, err
-			}
-		}
-		e.telemetry.record(reason, g.events, written, notWritten, cause)
-		e.drops.add(reason, g.detail, g.events, written, notWritten, g.err)
+		e.telemetry.record(reason, g.events, g.written, g.notWritten, g.cause)
+		e.drops.add(reason, g.detail, g.events, g.written, g.notWritten, g.err)
 	}
 }

@@ -1,6 +1,7 @@
 package webhookexporter
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -50,9 +51,14 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 	dst, fields, scratch := a.events, a.fields, a.scratch
 	first := len(dst)
 	n := ld.LogRecordCount()
-	if free := cap(fields) - len(fields); free < 10*n {
-		fields = append(make([]formats.Field, 0, len(fields)+10*n), fields...)
+	// One array holds every field of the batch, sized from the records'
+	// own counts: a batch of empty records reserves none.
+	if need := m.fieldCount(ld); cap(fields)-len(fields) < need {
+		fields = append(make([]formats.Field, 0, len(fields)+need), fields...)
 	}
+	// The batch's events and their records, one each per record.
+	dst = slices.Grow(dst, n)
+	a.records = slices.Grow(a.records, n)
 	// One string holds every id of the batch; its substrings cost no
 	// allocation each, and the builder hands its bytes over uncopied.
 	var ids strings.Builder
@@ -103,6 +109,35 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 	}
 	handOn()
 	a.events, a.fields, a.scratch = dst, fields, scratch
+}
+
+// fieldCount is at most how many data fields ld's events have: each
+// record's body map entries (or its body), its attributes and the
+// resource attributes it copies.
+func (m *mapper) fieldCount(ld plog.Logs) int {
+	n := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource().Attributes()
+		fromResource := 0
+		for _, k := range m.resourceAttributes {
+			if _, ok := res.Get(k); ok {
+				fromResource++
+			}
+		}
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				n += fromResource + lr.Attributes().Len()
+				switch body := lr.Body(); body.Type() {
+				case pcommon.ValueTypeMap:
+					n += body.Map().Len()
+				case pcommon.ValueTypeEmpty:
+				default:
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 // mapRecord fills ev from one record and appends its data fields.

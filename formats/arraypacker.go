@@ -26,6 +26,7 @@ func (p *arrayPacker) add(entry []byte) {
 	at := p.next
 	p.next++
 	p.indices[at] = at
+	p.buf = growBody(p.buf)
 	if at > p.first {
 		full := p.maxEntries > 0 && at-p.first >= p.maxEntries
 		if full || len(p.buf)-p.start+1+len(entry)+1 > p.maxBytes {

@@ -61,6 +61,7 @@ func (e *bodyEncoder) Encode(events []Event) (Batch, error) {
 	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		indices[i] = i
+		buf = growBody(buf)
 		start := len(buf)
 		var err error
 		buf, err = e.appendBody(buf, events[i].Body)
@@ -71,7 +72,7 @@ func (e *bodyEncoder) Encode(events []Event) (Batch, error) {
 		}
 		batch.Requests = append(batch.Requests, eventRequest(buf, start, indices, i))
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch, nil
 }
 

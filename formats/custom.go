@@ -156,6 +156,7 @@ func (e *customEncoder) Encode(events []Event) (Batch, error) {
 	buf := e.bodies.get(len(events), 0)
 	for i := range events {
 		indices[i] = i
+		buf = growBody(buf)
 		start := len(buf)
 		out, err := e.renderEvent(buf, &events[i])
 		if err != nil {
@@ -169,7 +170,7 @@ func (e *customEncoder) Encode(events []Event) (Batch, error) {
 		}
 		batch.Requests = append(batch.Requests, eventRequest(body, 0, indices, i))
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch, nil
 }
 
@@ -179,6 +180,7 @@ func (e *customEncoder) encodeArray(events []Event) Batch {
 	req := Request{Events: make([]int, 0, len(events))}
 	buf := append(e.bodies.get(len(events), 0), '[')
 	for i := range events {
+		buf = growBody(buf)
 		mark := len(buf)
 		if len(req.Events) > 0 {
 			buf = append(buf, ',')
@@ -197,7 +199,7 @@ func (e *customEncoder) encodeArray(events []Event) Batch {
 		req.Body = buf
 		batch.Requests = []Request{req}
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch
 }
 

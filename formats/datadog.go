@@ -81,12 +81,13 @@ func (e *datadogEncoder) Encode(events []Event) (Batch, error) {
 	var text []byte
 	var titles sourceTitles
 	for i := range events {
+		buf = growBody(buf)
 		start := len(buf)
 		buf, text = e.appendEvent(buf, text[:0], &events[i], &titles)
 		indices[i] = i
 		batch.Requests[i] = eventRequest(buf, start, indices, i)
 	}
-	e.bodies.lend(&batch, buf, len(events))
+	e.bodies.lend(&batch, buf)
 	return batch, nil
 }
 

@@ -124,7 +124,7 @@ func (s *datadogLogsStream) Add(events []Event) {
 
 func (s *datadogLogsStream) Finish() Batch {
 	batch := Batch{Requests: s.packer.finish(), Concurrent: true}
-	s.e.bodies.lend(&batch, s.packer.buf, len(s.packer.indices))
+	s.e.bodies.lend(&batch, s.packer.buf)
 	return batch
 }
 

@@ -191,6 +191,7 @@ func (s *elasticStream) Add(events []Event) {
 		at := s.next
 		s.next++
 		s.indices[at] = at
+		s.buf = growBody(s.buf)
 		if !s.e.bulk {
 			start := len(s.buf)
 			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles)
@@ -216,7 +217,7 @@ func (s *elasticStream) Finish() Batch {
 	if s.e.bulk {
 		s.batch = Batch{Requests: []Request{{Body: s.buf, Events: s.indices}}}
 	}
-	s.e.bodies.lend(&s.batch, s.buf, len(s.indices))
+	s.e.bodies.lend(&s.batch, s.buf)
 	return s.batch
 }
 

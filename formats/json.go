@@ -94,6 +94,7 @@ func (s *jsonStream) Add(events []Event) {
 		at := s.next
 		s.next++
 		s.indices[at] = at
+		s.body = growBody(s.body)
 		if s.e.perEvent {
 			start := len(s.body)
 			s.body = s.e.appendEvent(s.body, &events[i])
@@ -117,7 +118,7 @@ func (s *jsonStream) Finish() Batch {
 		}
 		s.batch = Batch{Requests: []Request{{Body: s.body, Events: s.indices}}}
 	}
-	s.e.bodies.lend(&s.batch, s.body, len(s.indices))
+	s.e.bodies.lend(&s.batch, s.body)
 	return s.batch
 }
 

@@ -137,7 +137,7 @@ func (s *sentinelStream) Add(events []Event) {
 
 func (s *sentinelStream) Finish() Batch {
 	batch := Batch{Requests: s.packer.finish(), Concurrent: true}
-	s.e.bodies.lend(&batch, s.packer.buf, len(s.packer.indices))
+	s.e.bodies.lend(&batch, s.packer.buf)
 	return batch
 }
 

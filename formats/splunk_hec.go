@@ -118,6 +118,7 @@ func (s *hecStream) Add(events []Event) {
 		at := s.next
 		s.next++
 		s.indices[at] = at
+		s.buf = growBody(s.buf)
 		before := len(s.buf)
 		s.buf = s.e.appendEvent(s.buf, &events[i], &s.router)
 		if len(s.buf)-s.start > s.e.maxBytes && at > s.first {
@@ -133,7 +134,7 @@ func (s *hecStream) Finish() Batch {
 	if len(s.indices) > 0 {
 		s.batch.Requests = append(s.batch.Requests, Request{Body: s.buf[s.start:len(s.buf):len(s.buf)], Events: s.indices[s.first:]})
 	}
-	s.e.bodies.lend(&s.batch, s.buf, len(s.indices))
+	s.e.bodies.lend(&s.batch, s.buf)
 	return s.batch
 }
 
