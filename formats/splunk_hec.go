@@ -343,13 +343,13 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 	case code == hecCodeBusy || code == hecCodeInternalError || (code > hecCodeHealthy && code <= hecCodeUnhealthyLast):
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	case code >= hecCodeTokenDisabled && code <= hecCodeInvalidToken:
-		return allResults(req, Result{Outcome: Drop, Reason: fmt.Sprintf(
-			"Splunk HEC refused the token (code %d, %s); set splunk_hec::token to a valid, enabled HEC token", code, r.Text)})
+		return allResults(req, refusedRequest(fmt.Sprintf(
+			"Splunk HEC refused the token (code %d, %s); set splunk_hec::token to a valid, enabled HEC token", code, r.Text)))
 	case code == hecCodeChannelMissing || code == hecCodeInvalidChannel || code == hecCodeAckDisabled:
-		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) +
-			"; the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token"})
+		return allResults(req, refusedRequest(hecReason(code, r.Text)+
+			"; the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token"))
 	case code == hecCodeQueryStringAuthz:
-		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) + "; send the token with splunk_hec::token, not in the URL"})
+		return allResults(req, refusedRequest(hecReason(code, r.Text)+"; send the token with splunk_hec::token, not in the URL"))
 	}
 	if r.InvalidEventNumber != nil && *r.InvalidEventNumber >= 0 && *r.InvalidEventNumber < len(req.Events) {
 		results := invalidEventResults(len(req.Events), *r.InvalidEventNumber, code, r.Text)
@@ -361,7 +361,14 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 	if status >= 500 || status == http.StatusTooManyRequests {
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	}
-	return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text)})
+	// No event named: the request was refused as a whole.
+	return allResults(req, refusedRequest(hecReason(code, r.Text)))
+}
+
+// refusedRequest is the result of every event of a request that the
+// receiver refused as a whole.
+func refusedRequest(reason string) Result {
+	return Result{Outcome: Drop, Reason: reason, WholeRequest: true}
 }
 
 // sendAgainOtherIndexes turns the drops after the refused event k back
