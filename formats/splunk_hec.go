@@ -344,12 +344,12 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	case code >= hecCodeTokenDisabled && code <= hecCodeInvalidToken:
 		return allResults(req, refusedRequest(fmt.Sprintf(
-			"Splunk HEC refused the token (code %d, %s); set splunk_hec::token to a valid, enabled HEC token", code, r.Text)))
+			"Splunk HEC refused the token (code %d; set splunk_hec::token to a valid, enabled HEC token): %s", code, r.Text)))
 	case code == hecCodeChannelMissing || code == hecCodeInvalidChannel || code == hecCodeAckDisabled:
-		return allResults(req, refusedRequest(hecReason(code, r.Text)+
-			"; the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token"))
+		return allResults(req, refusedRequest(hecFixReason(code,
+			"the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token", r.Text)))
 	case code == hecCodeQueryStringAuthz:
-		return allResults(req, refusedRequest(hecReason(code, r.Text)+"; send the token with splunk_hec::token, not in the URL"))
+		return allResults(req, refusedRequest(hecFixReason(code, "send the token with splunk_hec::token, not in the URL", r.Text)))
 	}
 	if r.InvalidEventNumber != nil && *r.InvalidEventNumber >= 0 && *r.InvalidEventNumber < len(req.Events) {
 		results := invalidEventResults(len(req.Events), *r.InvalidEventNumber, code, r.Text)
@@ -407,7 +407,7 @@ func invalidEventResults(n, k, code int, text string) []Result {
 	out := make([]Result, n)
 	reason := hecReason(code, text)
 	if code == hecCodeIncorrectIndex {
-		reason += "; the index does not exist or the token may not write to it: fix splunk_hec::index or the token's allowed indexes"
+		reason = hecFixReason(code, "the index does not exist or the token may not write to it: fix splunk_hec::index or the token's allowed indexes", text)
 	}
 	for i := k; i < n; i++ {
 		switch {
@@ -420,8 +420,15 @@ func invalidEventResults(n, k, code int, text string) []Result {
 	return out
 }
 
+// hecReason quotes HEC's text last: the exporter cuts a reason to a
+// bounded size (redact.TextBytes), which keeps its own words before it.
 func hecReason(code int, text string) string {
 	return fmt.Sprintf("Splunk HEC code %d: %s", code, text)
+}
+
+// hecFixReason is hecReason with what to do about it.
+func hecFixReason(code int, fix, text string) string {
+	return fmt.Sprintf("Splunk HEC code %d (%s): %s", code, fix, text)
 }
 
 func allResults(req *Request, r Result) []Result {
