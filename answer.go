@@ -31,21 +31,44 @@ type response struct {
 // readAnswer reads up to limit bytes of resp's body and closes it. Like
 // io.ReadAll it returns what it read with the error that stopped it.
 func readAnswer(resp *http.Response, sent *sentHeaders, limit int64) (*response, error) {
-	return readFormatAnswer(resp, sent, limit, nil)
+	return readFormatAnswer(resp, sent, answerBounds{body: limit, wait: maxRetryAfter}, nil)
+}
+
+// answerBounds is what the exporter keeps of an answer at most: body
+// bytes, and the wait a Retry-After may ask for.
+type answerBounds struct {
+	body int64
+	wait time.Duration
+}
+
+// maxRetryAfter bounds a Retry-After when retry_on_failure::max_interval
+// is 0 (see retryAfterCap).
+const maxRetryAfter = 5 * time.Minute
+
+// retryAfterCap is the longest wait a Retry-After may impose: max_interval,
+// the longest the exporter waits between tries of its own. A receiver
+// asking for more (Retry-After: 2147483647) would otherwise park the
+// batch for as long, forever when max_elapsed_time is 0.
+func retryAfterCap(maxInterval time.Duration) time.Duration {
+	if maxInterval > 0 {
+		return maxInterval
+	}
+	return maxRetryAfter
 }
 
 // readFormatAnswer is readAnswer for a delivery, whose format may settle
 // the answer by its head (see readAnswerBody).
-func readFormatAnswer(resp *http.Response, sent *sentHeaders, limit int64, reader formats.ResponseReader) (*response, error) {
+func readFormatAnswer(resp *http.Response, sent *sentHeaders, bounds answerBounds, reader formats.ResponseReader) (*response, error) {
 	defer resp.Body.Close()
-	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()), sent: sent}
+	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now(), bounds.wait), sent: sent}
 	if isRedirect(resp.StatusCode) {
-		out.location = out.redact(redirectLocation(resp))
+		out.location = out.redactor().Cut(redirectLocation(resp))
 	}
 	var err error
-	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, limit, reader)
-	// Drain what is left so the connection can be reused.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes))
+	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, bounds.body, reader)
+	// Drain what is left, within a bound, so the connection can be reused;
+	// closing a body not read to its end closes the connection.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, formats.AnswerBytes))
 	return out, err
 }
 
@@ -68,20 +91,21 @@ func (r *response) err(endpoint string) error {
 // snippet is the start of the body, safe to put in one log line: the
 // credentials are taken out before it is cut, so none is cut in half.
 func (r *response) snippet() string {
-	b := r.body[:min(len(r.body), maxErrorBodyBytes)]
-	return strings.ToValidUTF8(r.redactor().String(string(b), logBodyBytes), "\uFFFD")
+	return r.redactor().Cut(string(r.body))
 }
 
-// retryAfter reads Retry-After in both its forms: seconds or an HTTP date.
-func retryAfter(value string, now time.Time) time.Duration {
+// retryAfter reads Retry-After in both its forms, seconds or an HTTP
+// date, as a wait of at most limit.
+func retryAfter(value string, now time.Time, limit time.Duration) time.Duration {
 	if value == "" {
 		return 0
 	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(value)); err == nil && secs > 0 {
-		return time.Duration(secs) * time.Second
+	// Past int64 is ErrRange with the largest value: a wait as long as any.
+	if secs, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs > 0 {
+		return min(time.Duration(min(secs, int64(limit/time.Second)+1))*time.Second, limit)
 	}
 	if at, err := http.ParseTime(value); err == nil && at.After(now) {
-		return at.Sub(now)
+		return min(at.Sub(now), limit)
 	}
 	return 0
 }
@@ -94,6 +118,10 @@ func retryAfter(value string, now time.Time) time.Duration {
 // otherwise be kept, copied as it grows and collected on every push.
 func readAnswerBody(body io.Reader, status int, limit int64, reader formats.ResponseReader) ([]byte, error) {
 	hs, ok := reader.(formats.HeadSettler)
+	if status < 200 || status > 299 {
+		// Judged by the status, or a HEC code, and quoted in part.
+		limit = min(limit, formats.AnswerBytes)
+	}
 	if !ok || status < 200 || status > 299 {
 		return io.ReadAll(io.LimitReader(body, limit))
 	}

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // TestHECConnectionCheckProvesTheToken: HEC's health endpoint reads no
@@ -75,7 +77,7 @@ func TestElasticConnectionCheckLogsWhatTheRootSays(t *testing.T) {
 			"cluster os, version opensearch 2.17.0"},
 		{"version only", `{"version":{"number":"8.0.0"}}`, "version 8.0.0"},
 		{"tagline only", `{"tagline":"Fluent Bit"}`, `tagline "Fluent Bit"`},
-		{"a long name is cut", `{"cluster_name":"` + strings.Repeat("c", 10000) + `"}`, "cluster " + strings.Repeat("c", logBodyBytes-len("cluster ")) + "..."},
+		{"a long name is cut", `{"cluster_name":"` + strings.Repeat("c", 10000) + `"}`, "cluster " + strings.Repeat("c", redact.TextBytes-len("cluster ")) + redact.CutMarker + "10008 bytes)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {

@@ -115,7 +115,7 @@ func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck
 		p.Reason = sent.secrets().String(p.Reason, 0)
 		return p
 	}
-	answer, _ := readAnswer(resp, sent, maxErrorBodyBytes)
+	answer, _ := readAnswer(resp, sent, formats.AnswerBytes)
 	p.status = answer.status
 	if probeRedirect(&p, answer.status, answer.location) {
 		return p

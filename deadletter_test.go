@@ -247,6 +247,7 @@ func TestDeadLetterRetryAfterBeyondMaxElapsedTime(t *testing.T) {
 	})
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.RetryConfig.MaxElapsedTime = time.Minute
+	cfg.RetryConfig.MaxInterval = 2 * time.Hour // Retry-After waits at most max_interval
 	cfg = withDeadLetters(t, cfg)
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t, seedExample)

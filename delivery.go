@@ -75,7 +75,7 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
-	resp, err := d.sender.post(ctx, d.key(req), req.Body, lease)
+	resp, err := d.sender.postRequest(ctx, d.key(req), req, lease)
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The transport refused the request itself (an authenticator
@@ -117,33 +117,40 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 
 // apply records per-event results that the format read from the response.
 // Drops are logged once per distinct reason, so that a refusal of a whole
-// request (a revoked token on 2,500 events) is one line, not 2,500.
+// request (a revoked token on 2,500 events) is one line, not 2,500. A
+// reason is redacted and cut once, and the events that share it share
+// that copy.
 func (d *delivery) apply(req *formats.Request, resp *response, results []formats.Result) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var drops []droppedGroup
-	redacted := map[string]string{} // a reason is often the same for all events
+	var drops, refusals []droppedGroup
+	kept := map[string]string{} // a reason is often the same for all events
 	for i, r := range results {
 		if r.Reason != "" {
-			reason, ok := redacted[r.Reason]
+			reason, ok := kept[r.Reason]
 			if !ok {
-				reason = resp.redact(r.Reason)
-				redacted[r.Reason] = reason
+				reason = resp.redactor().Cut(r.Reason)
+				kept[r.Reason] = reason
 			}
 			r.Reason = reason
 		}
 		idx := req.Events[i]
-		switch r.Outcome {
-		case formats.Retry:
+		switch {
+		case r.Outcome == formats.Retry:
 			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.sender.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
-		case formats.Drop:
+		case r.Outcome == formats.Drop && r.WholeRequest:
+			d.noteDrop(idx, dropped{reason: reasonRefused, detail: r.Reason, status: resp.status})
+			refusals = addDrop(refusals, idx, r.Reason)
+		case r.Outcome == formats.Drop:
 			d.noteDrop(idx, dropped{reason: reasonRefusedPerEvent, detail: r.Reason, status: resp.status})
 			drops = addDrop(drops, idx, r.Reason)
 		}
 		d.results[req.Events[i]] = r
 	}
-	d.logDrops("The receiver refused an event; it is dropped", drops, zap.String("endpoint", d.sender.endpoint))
+	where := zap.String("endpoint", d.sender.endpoint)
+	d.logDrops("The receiver refused the request; its events are dropped", refusals, where)
+	d.logDrops("The receiver refused an event; it is dropped", drops, where)
 }
 
 // droppedGroup is the events of one request dropped for the same reason.

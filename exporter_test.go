@@ -192,7 +192,9 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.RetryConfig.MaxInterval = time.Minute // Retry-After waits at most max_interval
+	exp := startExporter(t, cfg)
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
@@ -214,7 +216,7 @@ func TestRetryAfterForms(t *testing.T) {
 		{"soon", 0},
 		{"-5", 0},
 	} {
-		assert.Equal(t, tt.want, retryAfter(tt.value, now), "Retry-After: %q", tt.value)
+		assert.Equal(t, tt.want, retryAfter(tt.value, now, time.Hour), "Retry-After: %q", tt.value)
 	}
 }
 

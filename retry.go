@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // The exporter runs the retry_on_failure loop itself, as contrib's
@@ -97,7 +99,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return r.retryErr
 		}
 		n := ld.LogRecordCount()
-		detail := fmt.Sprintf("%s, after %d attempts; the last error: %v", why, attempt, r.retryErr)
+		detail := fmt.Sprintf("%s, after %d attempts; the last error: %s", why, attempt, redact.Cut(r.retryErr.Error()))
 		e.giveUp(ld, allDropped(dropped{reason: reason, detail: detail}))
 		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
 	}

@@ -21,11 +21,6 @@ const (
 	// headerIdempotencyKey carries the stable id of a request's events, for
 	// receivers that deduplicate.
 	headerIdempotencyKey = "Idempotency-Key"
-	// Enough of an error body for a log line.
-	maxErrorBodyBytes = 64 << 10
-	// Per-event results (a _bulk answer to thousands of documents) are long.
-	maxResultBodyBytes = 16 << 20
-	logBodyBytes       = 256
 )
 
 // sender talks to the receiver through the exporter's HTTP client, for
@@ -44,7 +39,7 @@ type sender struct {
 	headers     formats.HeaderSetter        // nil when the service wants none
 	perRequest  formats.RequestHeaderSetter // nil when no header differs per request
 	answers     formats.ResponseReader      // nil when the status alone decides
-	answerLimit int64                       // the most of an answer's body to read
+	maxWait     time.Duration               // the longest Retry-After taken, see retryAfterCap
 	secrets     []string                    // of the config, for redacting what receivers echo
 	tracing     bool                        // the client's spans record, see redactingTracerProvider
 }
@@ -56,15 +51,12 @@ func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sen
 		timeout:     cfg.ClientConfig.Timeout,
 		userAgent:   fmt.Sprintf("%s/%s (%s/%s)", build.Description, build.Version, runtime.GOOS, runtime.GOARCH),
 		contentType: enc.ContentType(),
-		answerLimit: maxErrorBodyBytes,
+		maxWait:     retryAfterCap(cfg.RetryConfig.MaxInterval),
 		secrets:     configSecrets(cfg),
 	}
 	s.headers, _ = enc.(formats.HeaderSetter)
 	s.perRequest, _ = enc.(formats.RequestHeaderSetter)
-	if reader, reads := enc.(formats.ResponseReader); reads {
-		s.answers = reader
-		s.answerLimit = maxResultBodyBytes
-	}
+	s.answers, _ = enc.(formats.ResponseReader)
 	return s
 }
 
@@ -110,6 +102,21 @@ func (s *sender) newRequest(ctx context.Context, method, rawURL, contentType str
 
 // post sends one body, held by lease, to the endpoint and reads the answer.
 func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
+	return s.postRequest(ctx, key, &formats.Request{Body: body}, lease)
+}
+
+// answerBytes is the most of the answer to req that is read.
+func (s *sender) answerBytes(req *formats.Request) int64 {
+	if sizer, ok := s.answers.(formats.AnswerSizer); ok {
+		return sizer.AnswerBytes(req)
+	}
+	return formats.AnswerBytes
+}
+
+// postRequest is post for a request of the format, whose answer may grow
+// with its events (see formats.AnswerSizer).
+func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (*response, error) {
+	body := r.Body
 	if s.client == nil {
 		return nil, errNoClient
 	}
@@ -130,7 +137,7 @@ func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyL
 	if err != nil {
 		return nil, sent.secrets().Error(s.requestError(req.Context(), err))
 	}
-	out, err := readFormatAnswer(resp, sent, s.answerLimit, s.answers)
+	out, err := readFormatAnswer(resp, sent, answerBounds{body: s.answerBytes(r), wait: s.maxWait}, s.answers)
 	if err != nil && out.status >= 200 && out.status <= 299 {
 		return nil, fmt.Errorf("reading the answer of %s: %w", s.endpoint, err)
 	}

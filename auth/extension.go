@@ -163,5 +163,5 @@ func tokenClient(ctx context.Context, c *OAuth2Config) (*http.Client, error) {
 	transport.TLSClientConfig = tlsCfg
 	// A redirect would re-POST client_secret to wherever Location points.
 	noRedirects := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &http.Client{Transport: transport, Timeout: c.Timeout, CheckRedirect: noRedirects}, nil
+	return &http.Client{Transport: boundedAnswers{base: transport}, Timeout: c.Timeout, CheckRedirect: noRedirects}, nil
 }

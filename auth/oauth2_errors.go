@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
@@ -26,6 +27,8 @@ func tokenError(tokenURL string, err error, rd *redact.Secrets) error {
 	return errors.New(rd.String(msg, 0))
 }
 
+// tokenReason says why, quoting the server's error code, description or
+// body cut as every text from outside is (redact.Secrets.Cut).
 func tokenReason(err error, rd *redact.Secrets) string {
 	if re, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
 		reason := "no response"
@@ -34,23 +37,23 @@ func tokenReason(err error, rd *redact.Secrets) string {
 		}
 		switch {
 		case re.ErrorCode != "":
-			reason += fmt.Sprintf(", error %q", rd.String(re.ErrorCode, 0))
+			reason += fmt.Sprintf(", error %q", rd.Cut(re.ErrorCode))
 			if re.ErrorDescription != "" {
-				reason += ": " + rd.String(re.ErrorDescription, 0)
+				reason += ": " + rd.Cut(re.ErrorDescription)
 			}
 			if re.ErrorCode == "invalid_client" {
 				reason += " (check client_id and client_secret)"
 			}
 		case len(re.Body) > 0:
-			reason += ": " + snippet([]byte(rd.String(string(re.Body), 0)))
+			reason += ": " + rd.Cut(strings.Join(strings.Fields(string(re.Body)), " "))
 		}
 		return reason
 	}
 	if ue, ok := errors.AsType[*url.Error](err); ok {
 		// url.Error repeats the URL, which may carry a query; ours is redacted.
-		return ue.Err.Error()
+		return rd.Cut(ue.Err.Error())
 	}
-	return err.Error()
+	return rd.Cut(err.Error())
 }
 
 // tokensIn are the tokens of a token answer (JSON or form), which an
@@ -77,11 +80,38 @@ func tokenFileError(tokenURL string, err error) error {
 	return fmt.Errorf("OAuth2 token request to %s not sent: client_secret_file: %w", redactURL(tokenURL), err)
 }
 
-// snippet is the start of a response body, fit for one log line.
-func snippet(b []byte) string {
-	const limit = 200
-	if len(b) > limit {
-		b = b[:limit]
+// tokenAnswerBytes bounds what is read of a token endpoint's answer: a
+// token answer holds a token or an error, a few kilobytes at most.
+// golang.org/x/oauth2 would read a megabyte and keep it in its error.
+const tokenAnswerBytes = 64 << 10
+
+var errTokenAnswerTooLong = fmt.Errorf("the token endpoint's answer is longer than %d bytes", tokenAnswerBytes)
+
+// boundedAnswers reads at most tokenAnswerBytes of every answer, and
+// fails the read past that.
+type boundedAnswers struct{ base http.RoundTripper }
+
+func (t boundedAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if resp != nil && resp.Body != nil {
+		resp.Body = &boundedBody{ReadCloser: resp.Body, left: tokenAnswerBytes}
 	}
-	return strings.ToValidUTF8(strings.Join(strings.Fields(string(b)), " "), string(utf8.RuneError))
+	return resp, err
+}
+
+type boundedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	// One byte past the bound tells an answer of exactly the bound from a
+	// longer one.
+	n, err := b.ReadCloser.Read(p[:min(int64(len(p)), b.left+1)])
+	if int64(n) > b.left {
+		n, b.left = int(b.left), 0
+		return n, errTokenAnswerTooLong
+	}
+	b.left -= int64(n)
+	return n, err
 }

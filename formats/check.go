@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // ConnectionCheck is the cheapest request that proves a service takes the
@@ -29,10 +31,6 @@ type CheckResult struct {
 	Fix    string // on failure: what the user can do
 }
 
-// checkSnippetBytes bounds what a check result quotes of an answer, as the
-// exporter's log lines bound a body.
-const checkSnippetBytes = 256
-
 // derivedURL is what derive makes of the endpoint, or the endpoint itself
 // when it does not parse (the request then fails and says why).
 func derivedURL(endpoint string, derive func(*url.URL) string) string {
@@ -43,10 +41,10 @@ func derivedURL(endpoint string, derive func(*url.URL) string) string {
 	return derive(u)
 }
 
-// answerSnippet is the start of an answer's body, for a reason.
+// answerSnippet is the start of an answer's body, for a reason, cut as
+// the exporter cuts every text from outside.
 func answerSnippet(body []byte) string {
-	b := body[:min(len(body), checkSnippetBytes)]
-	return strings.TrimSpace(strings.ToValidUTF8(string(b), "\uFFFD"))
+	return redact.Cut(strings.TrimSpace(string(body)))
 }
 
 // unexpected is the result of an answer a check does not know.

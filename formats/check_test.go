@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // The built-in formats with a service of their own check it; the others
@@ -95,13 +97,16 @@ func TestConnectionCheckQuotesABoundedSnippet(t *testing.T) {
 			continue
 		}
 		r := b.ConnectionCheck.Judge(http.StatusTeapot, body)
-		assert.LessOrEqual(t, len(r.Reason), checkSnippetBytes+100, b.Name)
+		assert.LessOrEqual(t, len(r.Reason), quotedBytes+100, b.Name)
 		assert.True(t, utf8.ValidString(r.Reason), b.Name)
 	}
 	detail := elasticRootDetail([]byte(`{"cluster_name":"` + strings.Repeat("é", 4000) + `"}`))
-	assert.LessOrEqual(t, len(detail), checkSnippetBytes+len("..."))
+	assert.LessOrEqual(t, len(detail), quotedBytes)
 	assert.True(t, utf8.ValidString(detail))
 }
+
+// quotedBytes is the most a text from outside takes once cut.
+const quotedBytes = redact.TextBytes + len(redact.CutMarker) + len("99999 bytes)")
 
 // Each format's credential reads the setting its field names.
 func TestCredentialsOfTheTable(t *testing.T) {

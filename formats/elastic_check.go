@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // elasticCheck reads the cluster's root, GET /, which any key that may
@@ -60,9 +62,5 @@ func elasticRootDetail(body []byte) string {
 		parts = append(parts, fmt.Sprintf("tagline %q", r.Tagline))
 	}
 	// The answer is the receiver's to choose: bound it as a body snippet.
-	d := strings.Join(parts, ", ")
-	if len(d) > checkSnippetBytes {
-		d = strings.ToValidUTF8(d[:checkSnippetBytes], "") + "..."
-	}
-	return d
+	return redact.Cut(strings.Join(parts, ", "))
 }

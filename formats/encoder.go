@@ -104,7 +104,12 @@ const (
 // Result is the outcome of one event and, when it failed, why.
 type Result struct {
 	Outcome Outcome
-	Reason  string
+	// Reason quotes the receiver as it answered; the exporter takes the
+	// request's credentials out of it and cuts it before it is kept.
+	Reason string
+	// WholeRequest says a Drop refused the request as a whole (a bad
+	// token), not this event inside an accepted request.
+	WholeRequest bool
 }
 
 // ResponseReader is implemented by encoders whose receivers report results

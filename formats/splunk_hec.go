@@ -344,13 +344,13 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 	case code == hecCodeBusy || code == hecCodeInternalError || (code > hecCodeHealthy && code <= hecCodeUnhealthyLast):
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	case code >= hecCodeTokenDisabled && code <= hecCodeInvalidToken:
-		return allResults(req, Result{Outcome: Drop, Reason: fmt.Sprintf(
-			"Splunk HEC refused the token (code %d, %s); set splunk_hec::token to a valid, enabled HEC token", code, r.Text)})
+		return allResults(req, refusedRequest(fmt.Sprintf(
+			"Splunk HEC refused the token (code %d; set splunk_hec::token to a valid, enabled HEC token): %s", code, r.Text)))
 	case code == hecCodeChannelMissing || code == hecCodeInvalidChannel || code == hecCodeAckDisabled:
-		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) +
-			"; the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token"})
+		return allResults(req, refusedRequest(hecFixReason(code,
+			"the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token", r.Text)))
 	case code == hecCodeQueryStringAuthz:
-		return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text) + "; send the token with splunk_hec::token, not in the URL"})
+		return allResults(req, refusedRequest(hecFixReason(code, "send the token with splunk_hec::token, not in the URL", r.Text)))
 	}
 	if r.InvalidEventNumber != nil && *r.InvalidEventNumber >= 0 && *r.InvalidEventNumber < len(req.Events) {
 		results := invalidEventResults(len(req.Events), *r.InvalidEventNumber, code, r.Text)
@@ -362,7 +362,14 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 	if status >= 500 || status == http.StatusTooManyRequests {
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	}
-	return allResults(req, Result{Outcome: Drop, Reason: hecReason(code, r.Text)})
+	// No event named: the request was refused as a whole.
+	return allResults(req, refusedRequest(hecReason(code, r.Text)))
+}
+
+// refusedRequest is the result of every event of a request that the
+// receiver refused as a whole.
+func refusedRequest(reason string) Result {
+	return Result{Outcome: Drop, Reason: reason, WholeRequest: true}
 }
 
 // sendAgainOtherIndexes turns the drops after the refused event k back
@@ -401,7 +408,7 @@ func invalidEventResults(n, k, code int, text string) []Result {
 	out := make([]Result, n)
 	reason := hecReason(code, text)
 	if code == hecCodeIncorrectIndex {
-		reason += "; the index does not exist or the token may not write to it: fix splunk_hec::index or the token's allowed indexes"
+		reason = hecFixReason(code, "the index does not exist or the token may not write to it: fix splunk_hec::index or the token's allowed indexes", text)
 	}
 	for i := k; i < n; i++ {
 		switch {
@@ -414,8 +421,15 @@ func invalidEventResults(n, k, code int, text string) []Result {
 	return out
 }
 
+// hecReason quotes HEC's text last: the exporter cuts a reason to a
+// bounded size (redact.TextBytes), which keeps its own words before it.
 func hecReason(code int, text string) string {
 	return fmt.Sprintf("Splunk HEC code %d: %s", code, text)
+}
+
+// hecFixReason is hecReason with what to do about it.
+func hecFixReason(code int, fix, text string) string {
+	return fmt.Sprintf("Splunk HEC code %d (%s): %s", code, fix, text)
 }
 
 func allResults(req *Request, r Result) []Result {
