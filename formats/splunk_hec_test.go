@@ -21,11 +21,11 @@ var serviceSeedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 func serviceEvent(t testing.TB, kv ...any) Event {
 	t.Helper()
 	ev := Event{
-		ID:        "0123456789abcdef0123456789abcdef",
-		Type:      "file_shared_externally",
-		Severity:  SeverityWarning,
-		Timestamp: serviceSeedTime,
-		Source:    "sentyr",
+		ID:         "0123456789abcdef0123456789abcdef",
+		Type:       "file_shared_externally",
+		Severity:   SeverityWarning,
+		Timestamp:  serviceSeedTime,
+		Source:     "sentyr",
 		Body:       pcommon.NewValueEmpty(),
 		Attributes: pcommon.NewMap(),
 		Resource:   pcommon.NewMap(),
