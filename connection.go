@@ -71,13 +71,24 @@ func checkConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *C
 }
 
 // probeConnection runs the format's own check when it has one, else posts
-// the test event.
+// the test event; either goes to connection_check::endpoint when it is set.
 func probeConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *Config) probe {
 	check := connectionCheckOf(cfg.Format)
 	if check == nil {
-		return probeTestEvent(ctx, s, enc, cfg.Source)
+		return probeTestEvent(ctx, checkSender(s, cfg.ConnectionCheck.Endpoint), enc, cfg.Source)
 	}
 	return probeService(ctx, s, check, cfg.checkURL(check))
+}
+
+// checkSender is s posting to endpoint instead of the exporter's
+// endpoint, with all else the same; s itself when endpoint is empty.
+func checkSender(s *sender, endpoint string) *sender {
+	if endpoint == "" {
+		return s
+	}
+	c := *s
+	c.url, c.endpoint = endpoint, redactedEndpoint(endpoint)
+	return &c
 }
 
 // connectionCheckOf is the format's own connection check, nil when it has

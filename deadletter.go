@@ -176,11 +176,44 @@ func (w *deadLetterWriter) check() error {
 	if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
 		return fmt.Errorf("dead_letter::directory: %w; create it or name a directory the collector may write to", err)
 	}
-	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := w.openFile()
 	if err != nil {
 		return fmt.Errorf("dead_letter::directory: %w; the collector must be allowed to create and append to this file", err)
 	}
 	return f.Close()
+}
+
+// openFile opens the file to append to it, creating it. Whoever may write to
+// the directory could plant a symbolic link at the file's path (dead
+// letters would then go to, or a cap be counted against, a file of their
+// choosing) or a FIFO (a write would wait for a reader): the file's path
+// is opened without following a link, without waiting, and must be a
+// regular file.
+func (w *deadLetterWriter) openFile() (*os.File, error) {
+	f, err := openAppendNoFollow(w.path)
+	if err != nil {
+		if st, lerr := os.Lstat(w.path); lerr == nil && !st.Mode().IsRegular() {
+			return nil, notRegularFile(w.path, st.Mode())
+		}
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = notRegularFile(w.path, st.Mode())
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func notRegularFile(path string, mode os.FileMode) error {
+	what := "not a regular file"
+	if mode&os.ModeSymlink != 0 {
+		what = "a symbolic link, which is not followed"
+	}
+	return fmt.Errorf("the dead-letter file %s is %s; remove it, so that the exporter creates the file there", path, what)
 }
 
 // deadLetterFile is the file open for one giveUp, which writes its dead
@@ -199,7 +232,7 @@ type deadLetterFile struct {
 
 // open opens the file for a run of writes; close it when they are done.
 func (w *deadLetterWriter) open() *deadLetterFile {
-	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := w.openFile()
 	if err != nil {
 		return &deadLetterFile{w: w, cause: writeFailedError, err: err}
 	}

@@ -482,7 +482,7 @@ func TestDeadLetterUnwritableIsCountedAndLogged(t *testing.T) {
 	ctx := lines[0].ContextMap()
 	assert.EqualValues(t, 3, ctx["events"])
 	assert.EqualValues(t, 3, ctx["dead_letters_not_written"])
-	assert.Contains(t, ctx["dead_letter_error"], "is a directory")
+	assert.Contains(t, ctx["dead_letter_error"], "not a regular file")
 }
 
 func TestDeadLetterStartFailsWhenThePathCannotBeCreated(t *testing.T) {

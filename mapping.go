@@ -150,6 +150,7 @@ func (m *mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord
 	ev.Timestamp = m.timestamp(lr)
 	ev.Source = m.source
 	ev.Body = lr.Body()
+	ev.Attributes = attrs
 	ev.Resource = res
 
 	data := dataBuilder{fields: fields, start: len(fields)}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -35,15 +34,10 @@ import (
 // exporter's own words around one text from outside, cut.
 const keptMax = redact.TextBytes + len(redact.CutMarker) + len("18446744073709551615 bytes)") + 512
 
-// pushAlloc is what the process allocates while exp takes ld.
-func pushAlloc(t *testing.T, exp *testExporter, ld plog.Logs) (uint64, error) {
-	t.Helper()
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	err := exp.ConsumeLogs(context.Background(), ld)
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc, err
+// consumeAlloc is what the process allocates while exp takes ld.
+func consumeAlloc(exp *testExporter, ld plog.Logs) (alloc uint64, err error) {
+	alloc = allocatedBy(func() { err = exp.ConsumeLogs(context.Background(), ld) })
+	return alloc, err
 }
 
 // requireBoundedLogs checks every line exp logged, message and fields.
@@ -122,7 +116,7 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 				cfg = withDeadLetters(t, cfg)
 				cfg.DeadLetter.MaxSizeMiB = 256
 				exp := startExporter(t, cfg)
-				alloc, err := pushAlloc(t, exp, numberedLogs(events, 0))
+				alloc, err := consumeAlloc(exp, numberedLogs(events, 0))
 				require.Error(t, err)
 				return alloc, exp, err.Error(), readDeadLetters(t, cfg.DeadLetter.Directory)
 			}
@@ -257,7 +251,7 @@ func TestAnswersAreReadWithinBounds(t *testing.T) {
 				for i := range batch {
 					batch[i] = seedExample
 				}
-				alloc, _ := pushAlloc(t, exp, seedLogs(t, batch...))
+				alloc, _ := consumeAlloc(exp, seedLogs(t, batch...))
 
 				require.Positive(t, requests.Load(), "the events were sent")
 				if answer == "gzip bomb" {

@@ -68,6 +68,15 @@ func parseElasticEndpoint(endpoint string) (elasticTarget, error) {
 	return t, nil
 }
 
+// elasticRoutes is the attribute that routes an event to endpoint: its
+// index, for /_bulk endpoints; a /_doc endpoint names the index itself.
+func elasticRoutes(endpoint string) []string {
+	if t, err := parseElasticEndpoint(endpoint); err == nil && t.bulk {
+		return []string{AttrElasticIndex}
+	}
+	return nil
+}
+
 // check checks the Elasticsearch settings against the endpoint, whose
 // path (_doc or _bulk) decides how events are sent.
 func (c *ElasticConfig) check(endpoint string) error {
@@ -246,7 +255,7 @@ func (e *elasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTit
 	dst = append(dst, ':')
 	if e.bulk {
 		// The attribute is the document's _index, not its data.
-		dst = appendFieldsWithout(dst, ev.Data, AttrElasticIndex)
+		dst = appendFieldsWithout(dst, ev, AttrElasticIndex)
 	} else {
 		dst = AppendFields(dst, ev.Data)
 	}

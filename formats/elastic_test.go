@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 func elasticFor(t testing.TB, cfg ElasticConfig, endpoint string) *elasticEncoder {
@@ -198,7 +197,7 @@ func TestElasticCheck(t *testing.T) {
 func TestElasticBulkRoutedEventNamesItsIndexWhereThePathNamesOne(t *testing.T) {
 	enc := elasticFor(t, ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk")
 	routed := serviceEvent(t, "n", 1)
-	routed.Data = append(routed.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
+	withAttribute(&routed, AttrElasticIndex, "other")
 	events := []Event{serviceEvent(t, "n", 0), routed}
 	events[0].ID, events[1].ID = "a", "b"
 	batch, err := enc.Encode(events)

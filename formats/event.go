@@ -30,7 +30,12 @@ type Event struct {
 	Data      []Field
 	// Body is the record's body as received, for payloads shaped upstream.
 	Body pcommon.Value
-	// Resource is the record's resource attributes (all of them), for templates.
+	// Attributes is the record's attributes (all of them). With Resource
+	// they are all that routes the event: its body is content, which
+	// never picks an index, a sourcetype or a tag.
+	Attributes pcommon.Map
+	// Resource is the record's resource attributes (all of them), for
+	// templates and routing.
 	Resource pcommon.Map
 }
 

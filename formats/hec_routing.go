@@ -12,8 +12,12 @@ func (r *hecRoute) routed() bool {
 	return r.index != "" || r.sourcetype != "" || r.source != "" || r.host != ""
 }
 
+// hecRoutingAttributes are the attributes that route a HEC event.
+var hecRoutingAttributes = [...]string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName}
+
 // isHECRouting says whether key is an attribute that routes a HEC event:
-// it goes in the envelope, not in the event's data.
+// it goes in the envelope, not in the event's data (unless the data member
+// is the body's: content, which routes nothing).
 func isHECRouting(key string) bool {
 	// Most keys are data: all four start with c or h, and are 9 bytes
 	// or longer. It runs twice for every field of every event.
@@ -36,18 +40,17 @@ type hecRouter struct {
 	set      bool
 }
 
-// route reads ev's routing attributes: its data's (the record's
-// attributes) first, then its resource's. A nil router reads the resource
-// every time.
+// route reads ev's routing attributes: its record's first, then its
+// resource's; never its body. A nil router reads the resource every time.
 func (h *hecRouter) route(ev *Event) hecRoute {
 	var r hecRoute
-	for i := range ev.Data {
-		f := &ev.Data[i]
-		if !isHECRouting(f.Key) {
-			continue
+	if ev.Attributes != (pcommon.Map{}) {
+		for k, v := range ev.Attributes.All() {
+			if isHECRouting(k) {
+				s, _ := routingString(v)
+				r.set(k, s)
+			}
 		}
-		v, _ := routingString(f.Value)
-		r.set(f.Key, v)
 	}
 	res := h.resourceRoute(ev.Resource)
 	if r.index == "" {
@@ -84,7 +87,7 @@ func (h *hecRouter) resourceRoute(res pcommon.Map) hecRoute {
 	}
 	var r hecRoute
 	if res != (pcommon.Map{}) {
-		for _, key := range []string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName} {
+		for _, key := range hecRoutingAttributes {
 			if v, ok := res.Get(key); ok {
 				s, _ := routingString(v)
 				r.set(key, s)

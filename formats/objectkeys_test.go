@@ -135,7 +135,7 @@ func TestElasticBulkDocumentKeysAreUnique(t *testing.T) {
 	enc, err := newElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
 	require.NoError(t, err)
 	ev := repeatedKeyEvent(t)
-	ev.Data = append(ev.Data, Field{Key: AttrElasticIndex, Value: pcommon.NewValueStr("other")})
+	withAttribute(&ev, AttrElasticIndex, "other")
 	batch, err := enc.Encode([]Event{ev})
 	require.NoError(t, err)
 	lines := bytes.Split(bytes.TrimSuffix(batch.Requests[0].Body, []byte{'\n'}), []byte{'\n'})

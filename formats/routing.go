@@ -17,24 +17,38 @@ const (
 	AttrElasticIndex     = "elasticsearch.index"
 )
 
-// attributeValue is the value of attribute key for ev: from the event's
-// data, which holds its record's attributes (and the keys of a map body),
-// else from its resource. Only scalars route; an empty string does not.
-// A scan of the fields: linear in the event, as the rest of its encoding.
+// attributeValue is the value of attribute key for ev: from its record's
+// attributes, else from its resource's. Its body is event content, written
+// by whoever sends the event, and never routes, whatever its keys are
+// called. Only scalars route; an empty string does not.
 func attributeValue(ev *Event, key string) (string, bool) {
-	for i := range ev.Data {
-		if ev.Data[i].Key == key {
-			return routingString(ev.Data[i].Value)
-		}
+	if v, ok := mapValue(ev.Attributes, key); ok {
+		return routingString(v)
 	}
-	// An event made outside the mapping may have no resource map at all.
-	if ev.Resource == (pcommon.Map{}) {
-		return "", false
-	}
-	if v, ok := ev.Resource.Get(key); ok {
+	if v, ok := mapValue(ev.Resource, key); ok {
 		return routingString(v)
 	}
 	return "", false
+}
+
+// mapValue is m.Get(key) for a map that an event made outside the mapping
+// may not have at all.
+func mapValue(m pcommon.Map, key string) (pcommon.Value, bool) {
+	if m == (pcommon.Map{}) {
+		return pcommon.Value{}, false
+	}
+	return m.Get(key)
+}
+
+// isContent says whether ev's data member key is its body's: content, kept
+// in the data even under a routing attribute's name. A data member of that
+// name that is not the body's is the attribute that routed the event.
+func isContent(ev *Event, key string) bool {
+	if ev.Body == (pcommon.Value{}) || ev.Body.Type() != pcommon.ValueTypeMap {
+		return false
+	}
+	_, ok := ev.Body.Map().Get(key)
+	return ok
 }
 
 func routingString(v pcommon.Value) (string, bool) {
@@ -80,31 +94,28 @@ type eventAttr struct {
 
 // get is attributeValue(ev, a.key) through the memo.
 func (a *eventAttr) get(ev *Event) (string, bool) {
-	for i := range ev.Data {
-		if ev.Data[i].Key == a.key {
-			return routingString(ev.Data[i].Value)
-		}
+	if v, ok := mapValue(ev.Attributes, a.key); ok {
+		return routingString(v)
 	}
 	if !a.set || a.resource != ev.Resource {
 		a.resource, a.set, a.value, a.ok = ev.Resource, true, "", false
-		if ev.Resource != (pcommon.Map{}) {
-			if v, ok := ev.Resource.Get(a.key); ok {
-				a.value, a.ok = routingString(v)
-			}
+		if v, ok := mapValue(ev.Resource, a.key); ok {
+			a.value, a.ok = routingString(v)
 		}
 	}
 	return a.value, a.ok
 }
 
-// appendFieldsWithout is AppendFields leaving out the member key: an
-// attribute that routed the event and is not its data. Of keys written
-// the same, the first is kept, as AppendFields keeps it.
-func appendFieldsWithout(dst []byte, fields []Field, key string) []byte {
+// appendFieldsWithout is AppendFields leaving out the member key where it
+// is the attribute that routed ev, not its content. Of keys written the
+// same, the first is kept, as AppendFields keeps it.
+func appendFieldsWithout(dst []byte, ev *Event, key string) []byte {
 	dst = append(dst, '{')
 	var keys objectKeys
 	comma := false
+	fields := ev.Data
 	for i, f := range fields {
-		if f.Key == key {
+		if f.Key == key && !isContent(ev, key) {
 			continue
 		}
 		mark := len(dst)

@@ -158,7 +158,7 @@ func (e *splunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter)
 	// data key: the first is kept.
 	var keys objectKeys
 	for i, f := range ev.Data {
-		if isHECRouting(f.Key) {
+		if isHECRouting(f.Key) && !isContent(ev, f.Key) {
 			continue // in the envelope
 		}
 		key := hecDataKey(f.Key)

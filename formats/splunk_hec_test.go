@@ -21,20 +21,32 @@ var serviceSeedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 func serviceEvent(t testing.TB, kv ...any) Event {
 	t.Helper()
 	ev := Event{
-		ID:        "0123456789abcdef0123456789abcdef",
-		Type:      "file_shared_externally",
-		Severity:  SeverityWarning,
-		Timestamp: serviceSeedTime,
-		Source:    "sentyr",
-		Body:      pcommon.NewValueEmpty(),
-		Resource:  pcommon.NewMap(),
+		ID:         "0123456789abcdef0123456789abcdef",
+		Type:       "file_shared_externally",
+		Severity:   SeverityWarning,
+		Timestamp:  serviceSeedTime,
+		Source:     "sentyr",
+		Body:       pcommon.NewValueEmpty(),
+		Attributes: pcommon.NewMap(),
+		Resource:   pcommon.NewMap(),
 	}
+	// The data are the record's attributes, as the mapping makes them of
+	// a record with no body.
 	for i := 0; i < len(kv); i += 2 {
 		v := pcommon.NewValueEmpty()
 		require.NoError(t, v.FromRaw(kv[i+1]))
 		ev.Data = append(ev.Data, Field{Key: kv[i].(string), Value: v})
+		v.CopyTo(ev.Attributes.PutEmpty(kv[i].(string)))
 	}
 	return ev
+}
+
+// withAttribute sets a record attribute of ev, which the mapping also
+// makes a data member.
+func withAttribute(ev *Event, key, value string) {
+	ev.Attributes.PutStr(key, value)
+	v, _ := ev.Attributes.Get(key)
+	ev.Data = append(ev.Data, Field{Key: key, Value: v})
 }
 
 var seedData = []any{"file_id", "abc123", "file_name", "sensitive.pdf", "owner", "user@example.com", "shared_with", "external@partner.com"}

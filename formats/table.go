@@ -34,6 +34,10 @@ type Builtin struct {
 	// ConnectionCheck is the service's own check; nil: the exporter's
 	// connection check posts a test event through the encoder.
 	ConnectionCheck *ConnectionCheck
+	// Routes lists the attributes that route an event (an index, a
+	// sourcetype, a host, a tag), read from the record's attributes, else
+	// the resource's, never from the event's body; nil when none do.
+	Routes func(s *Settings) []string
 }
 
 // Credential is what a format's service authenticates requests with.
@@ -65,6 +69,7 @@ var builtinTable = []Builtin{{
 		Missing: "set splunk_hec::token (or an Authorization header, or auth::authenticator)",
 	},
 	ConnectionCheck: hecCheck,
+	Routes:          func(*Settings) []string { return slices.Clone(hecRoutingAttributes[:]) },
 }, {
 	Name:  "datadog",
 	Check: func(s *Settings) error { return s.Datadog.check() },
@@ -75,6 +80,7 @@ var builtinTable = []Builtin{{
 		Missing: "set datadog::api_key (or a DD-API-KEY header, or auth::authenticator)",
 	},
 	ConnectionCheck: datadogCheck,
+	Routes:          func(s *Settings) []string { return s.Datadog.TagAttributes },
 }, {
 	Name:  "datadog_logs",
 	Check: func(s *Settings) error { return s.DatadogLogs.check() },
@@ -84,6 +90,7 @@ var builtinTable = []Builtin{{
 		Header:  "DD-API-KEY",
 		Missing: "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)",
 	},
+	Routes: func(s *Settings) []string { return append([]string{AttrHostName}, s.DatadogLogs.TagAttributes...) },
 }, {
 	Name:  "elastic",
 	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
@@ -94,6 +101,7 @@ var builtinTable = []Builtin{{
 		Header: "Authorization",
 	},
 	ConnectionCheck: elasticCheck,
+	Routes:          func(s *Settings) []string { return elasticRoutes(s.Endpoint) },
 }, {
 	Name:  "sentinel",
 	Check: func(s *Settings) error { return checkSentinelEndpoint(s.Endpoint) },
