@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sentyr/webhookexporter/internal/raceflag"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/exporter/exportertest"
@@ -132,6 +134,7 @@ func pushAlloc(t *testing.T, exp *webhookExporter, ld plog.Logs) (allocated uint
 // its cost is per request, which the formats that send an event per
 // request pay per event by design.
 func TestPushMemoryFollowsTheRequestForEveryFormat(t *testing.T) {
+	raceflag.SkipAllocationBound(t)
 	huge, tiny := hugeRequest(), tinyRequest(tinyRecords)
 	hugeBytes, tinyBytes := otlpBytes(huge), otlpBytes(tiny)
 	require.Less(t, tinyBytes, 4_500_000, "the tiny records fit an OTLP/HTTP request of about 4 MB")
@@ -174,6 +177,7 @@ func discardingSink(t *testing.T, status int, answer string) *httptest.Server {
 // allocates per byte as the delivered one does, plus each dead letter's
 // own line, not the whole batch's lines at once.
 func TestPushOfManyTinyRecordsDeliveredAndDeadLettered(t *testing.T) {
+	raceflag.SkipAllocationBound(t)
 	tiny := tinyRequest(tinyRecords)
 	pushed := otlpBytes(tiny)
 	for _, tt := range []struct {

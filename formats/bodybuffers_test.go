@@ -180,6 +180,7 @@ func TestBodyBuffersReserveFromTheBatchAtHand(t *testing.T) {
 // One event of megabytes and then a batch of many tiny events: the second
 // batch allocates in proportion to its own bytes, for every encoder.
 func TestHugeThenManyAllocatesByTheBytes(t *testing.T) {
+	raceflag.SkipAllocationBound(t)
 	huge := largeEvents(1)
 	huge[0].Data = []Field{{Key: "note", Value: pcommon.NewValueStr(strings.Repeat("x", 3<<20))}}
 	huge[0].Body = pcommon.NewValueStr(strings.Repeat("y", 3<<20))
