@@ -136,7 +136,11 @@ func validateEndpoint(endpoint string) error {
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return fmt.Errorf("endpoint: %q is not a valid URL (%v); write e.g. https://siem.example.com/webhook", redact.URL(endpoint), redact.ParseError(err))
+		fix := "write e.g. https://siem.example.com/webhook"
+		if strings.Contains(endpoint, "@") {
+			fix += "; in user info write / ? # @ as %2F %3F %23 %40"
+		}
+		return fmt.Errorf("endpoint: %q is not a valid URL (%v); %s", redact.URL(endpoint), redact.ParseError(endpoint, err), fix)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("endpoint: scheme %q is not supported; write an http:// or https:// URL", u.Scheme)

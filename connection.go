@@ -110,7 +110,7 @@ func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
 // probeService sends the check's request, which has no body (a GET, or
 // HEC's POST of no events), and lets the check judge the answer.
 func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck, rawURL string) probe {
-	p := probe{method: check.Method, url: redactedEndpoint(rawURL)}
+	p := probe{method: check.Method, url: redact.URL(rawURL)}
 	contentType := ""
 	if check.Method == http.MethodPost {
 		contentType = s.contentType

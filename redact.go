@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -58,26 +57,7 @@ func configSecrets(cfg *Config) []string {
 		out = append(out, value)
 	}
 	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
-		out = append(out, urlSecrets(raw)...)
-	}
-	return out
-}
-
-func urlSecrets(raw string) []string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	if u.User != nil {
-		pass, _ := u.User.Password()
-		out = append(out, u.User.String(), u.User.Username()+":"+pass, pass)
-	}
-	if u.RawQuery != "" {
-		out = append(out, u.RawQuery)
-		for _, vs := range u.Query() {
-			out = append(out, vs...)
-		}
+		out = append(out, redact.URLSecrets(raw)...)
 	}
 	return out
 }

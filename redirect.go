@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // noRedirects makes the client hand a 3xx back instead of following it.
@@ -30,7 +31,7 @@ func redirectLocation(resp *http.Response) string {
 	if err != nil {
 		return "(none)"
 	}
-	return redactedEndpoint(loc.String())
+	return redact.URL(loc.String())
 }
 
 // redirected records a 3xx: the events are retried, with an error line.

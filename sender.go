@@ -15,6 +15,7 @@ import (
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 const (
@@ -47,7 +48,7 @@ type sender struct {
 func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sender {
 	s := &sender{
 		url:         cfg.ClientConfig.Endpoint,
-		endpoint:    redactedEndpoint(cfg.ClientConfig.Endpoint),
+		endpoint:    redact.URL(cfg.ClientConfig.Endpoint),
 		timeout:     cfg.ClientConfig.Timeout,
 		userAgent:   fmt.Sprintf("%s/%s (%s/%s)", build.Description, build.Version, runtime.GOOS, runtime.GOARCH),
 		contentType: enc.ContentType(),
@@ -157,19 +158,6 @@ func (s *sender) requestError(ctx context.Context, err error) error {
 		return fmt.Errorf("request to %s timed out after %s (the exporter's timeout setting): %w", s.endpoint, s.timeout, err)
 	}
 	return fmt.Errorf("request to %s failed: %w", s.endpoint, err)
-}
-
-// redactedEndpoint keeps what identifies the receiver and drops what may
-// hold a secret (user info, query).
-func redactedEndpoint(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "(invalid endpoint)"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.Fragment = ""
-	return u.String()
 }
 
 var errNoClient = errors.New("the exporter has not started")

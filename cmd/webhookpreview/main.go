@@ -3,6 +3,9 @@
 // webhookauth extension from the configuration, points them at a local
 // recorder, exports sample events and prints each request (credentials
 // redacted, signatures as computed) and what the exporter would drop.
+// Without -send nothing leaves the machine: the exporter's client reaches
+// local recorders only (see sealed.go), and the token request of OAuth2
+// goes to one too.
 //
 //	go run ./cmd/webhookpreview -config examples/quickstart.yaml
 //	go run ./cmd/webhookpreview -config examples/hmac.yaml -events examples/events.jsonl
@@ -105,12 +108,16 @@ func preview(ctx context.Context, o options, out io.Writer) error {
 	}
 	defer p.close(ctx)
 	exportErr := p.export(ctx, ld)
+	// Everything is printed through one redaction: the config's secrets
+	// and the credentials the requests carried, in any line.
+	var b strings.Builder
 	if exportErr != nil {
-		fmt.Fprintf(out, "export error: %s\n\n", p.configured(exportErr.Error()))
+		fmt.Fprintf(&b, "export error: %s\n\n", p.configured(exportErr.Error()))
 	}
-	p.print(out)
+	p.print(&b)
 	if o.send {
-		fmt.Fprintf(out, "\nverdict: %s\n", p.configured(verdict(exportErr)))
+		fmt.Fprintf(&b, "\nverdict: %s\n", p.configured(verdict(exportErr)))
 	}
-	return nil
+	_, err = io.WriteString(out, p.hidden().String(b.String(), 0))
+	return err
 }

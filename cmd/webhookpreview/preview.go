@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configmiddleware"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/confmap"
@@ -30,6 +31,7 @@ import (
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // host offers the started extension to the exporter, as the collector does.
@@ -38,21 +40,27 @@ type host map[component.ID]component.Component
 func (h host) GetExtensions() map[component.ID]component.Component { return h }
 
 type previewer struct {
-	id       string
-	endpoint string
-	redact   map[string]bool // header names whose values are credentials
-	exp      exporter.Logs
-	ext      extension.Extension
-	recs     []*recorder
-	logs     *observer.ObservedLogs
-	forward  forwarder // with -send
+	id      string
+	format  string
+	redact  map[string]bool // header names whose values are credentials
+	secrets []string        // of the configuration
+	notes   []string        // what the configuration asks for that the preview does not do
+	exp     exporter.Logs
+	ext     extension.Extension
+	logs    *observer.ObservedLogs
+	forward forwarder // with -send
+
+	recMu     sync.Mutex
+	recs      []*recorder
+	addrs     map[string]bool // the recorders' listeners
+	transport *http.Transport
 
 	mu   sync.Mutex
 	reqs []recorded
 }
 
 // build loads, validates and starts the exporter id (or the only one) and
-// the webhookauth extension it names, pointed at local recorders.
+// the webhookauth extension it names, its client sealed to the recorders.
 func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder) (*previewer, error) {
 	id, expConf, err := pickExporter(conf, id)
 	if err != nil {
@@ -70,30 +78,25 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 	if err := confmap.Validate(cfg); err != nil {
 		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
 	}
-	p := &previewer{id: id, endpoint: cfg.ClientConfig.Endpoint, forward: forward, redact: map[string]bool{
-		"Authorization": true, "Proxy-Authorization": true, "Dd-Api-Key": true, "X-Api-Key": true, "Cookie": true,
-	}}
+	p := &previewer{id: id, format: cfg.Format, forward: forward, redact: map[string]bool{}, addrs: map[string]bool{}}
+	p.transport = p.sealedTransport()
 	for _, pair := range cfg.ClientConfig.Headers {
 		p.redact[textprotoKey(pair.Name)] = true
 	}
-	h := host{}
+	p.secrets = opaqueValues(cfg)
+	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint, cfg.ClientConfig.ProxyURL} {
+		p.secrets = append(p.secrets, redact.URLSecrets(raw)...)
+	}
+	p.seal(cfg)
+	h := host{sealedID: sealed{p: p}}
 	if a := cfg.ClientConfig.Auth; a.HasValue() {
 		aid := a.Get().AuthenticatorID
 		ext, err := p.startExtension(ctx, conf, aid)
 		if err != nil {
-			return nil, err
+			return nil, p.fail(ctx, err)
 		}
 		h[aid] = ext
 	}
-
-	target, err := url.Parse(cfg.ClientConfig.Endpoint)
-	if err != nil {
-		p.close(ctx)
-		return nil, configError{err}
-	}
-	rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, successAnswer(cfg.Format), p.forward)
-	p.recs = append(p.recs, rec)
-	cfg.ClientConfig.Endpoint = rec.localURL()
 	// The preview is one synchronous export: no queue, no retries, and no
 	// dead-letter file written by a preview.
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
@@ -107,15 +110,42 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 	set.Logger = zap.New(core)
 	exp, err := ef.CreateLogs(ctx, set, cfg)
 	if err != nil {
-		p.close(ctx)
-		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+		return nil, p.fail(ctx, configError{fmt.Errorf("exporters::%s: %w", id, err)})
 	}
 	if err := exp.Start(ctx, h); err != nil {
-		p.close(ctx)
-		return nil, fmt.Errorf("exporters::%s: start: %w", id, err)
+		return nil, p.fail(ctx, fmt.Errorf("exporters::%s: start: %w", id, err))
 	}
 	p.exp = exp
 	return p, nil
+}
+
+// seal gives the exporter's client the preview's transport in place of
+// the configured one, and notes what of the configuration is not done.
+func (p *previewer) seal(cfg *webhookexporter.Config) {
+	cc := &cfg.ClientConfig
+	if cc.ProxyURL != "" {
+		p.notes = append(p.notes, fmt.Sprintf("proxy_url %s: not used (-send sends straight to the URLs)", redact.MaskedURL(cc.ProxyURL, redactedMark)))
+		cc.ProxyURL = ""
+	}
+	if len(cc.Middlewares) > 0 || cc.DialerMiddleware.HasValue() {
+		p.notes = append(p.notes, "middlewares, dialer_middleware: not used")
+	}
+	cc.Middlewares = []configmiddleware.Config{{ID: sealedID}}
+	cc.DialerMiddleware = configoptional.None[configmiddleware.Config]()
+	if cfg.ConnectionCheck.Enabled && p.forward == nil {
+		p.notes = append(p.notes, "connection_check: its request is shown, not sent; the collector sends it at start")
+		// The recorder's answer is made up: it decides nothing.
+		cfg.ConnectionCheck.FailOnError = false
+	}
+}
+
+// fail closes what build started and returns err without the secrets.
+func (p *previewer) fail(ctx context.Context, err error) error {
+	p.close(ctx)
+	if hidden := p.hidden().Error(err); hidden != err {
+		return hidden
+	}
+	return err
 }
 
 func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid component.ID) (extension.Extension, error) {
@@ -135,17 +165,24 @@ func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid 
 	if err := confmap.Validate(acfg); err != nil {
 		return nil, configError{fmt.Errorf("%s: %w", key, err)}
 	}
+	p.secrets = append(p.secrets, opaqueValues(acfg)...)
+	if acfg.APIKey.HasValue() {
+		p.redact[textprotoKey(acfg.APIKey.Get().Header)] = true
+	}
 	// The token request goes to a recorder that answers with a made-up
 	// token: it is shown, not made.
 	if acfg.OAuth2.HasValue() {
 		o := acfg.OAuth2.Get()
+		p.secrets = append(p.secrets, redact.URLSecrets(o.TokenURL)...)
 		target, err := url.Parse(o.TokenURL)
 		if err != nil {
 			return nil, configError{err}
 		}
-		rec := newRecorder(len(p.recs), target, &p.reqs, &p.mu, tokenAnswer, p.forward.statusOnly())
-		p.recs = append(p.recs, rec)
+		rec := p.addRecorder(target, tokenAnswer, p.forward.statusOnly())
 		o.TokenURL = rec.localURL()
+		if p.forward == nil {
+			p.notes = append(p.notes, "oauth2: the token request is shown, not sent; the token is made up")
+		}
 	}
 	ext, err := af.Create(ctx, extensiontest.NewNopSettings(af.Type()), acfg)
 	if err != nil {
@@ -169,12 +206,16 @@ func (p *previewer) close(ctx context.Context) {
 	if p.ext != nil {
 		_ = p.ext.Shutdown(ctx)
 	}
+	p.recMu.Lock()
+	defer p.recMu.Unlock()
 	for _, r := range p.recs {
 		r.srv.Close()
 	}
+	p.transport.CloseIdleConnections()
 }
 
-// print writes each recorded request and each event the exporter dropped.
+// print writes each recorded request, each event the exporter dropped and
+// what the preview did not do.
 func (p *previewer) print(out io.Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -194,7 +235,7 @@ func (p *previewer) print(out io.Writer) {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		fmt.Fprintf(out, "%s %s\n", r.method, r.url)
+		fmt.Fprintf(out, "%s %s\n", r.method, redact.MaskedURL(r.url, redactedMark))
 		names := make([]string, 0, len(r.header))
 		for k := range r.header {
 			names = append(names, k)
@@ -247,21 +288,30 @@ func (p *previewer) print(out io.Writer) {
 		}
 		fmt.Fprintln(out)
 	}
+	for _, n := range p.notes {
+		fmt.Fprintf(out, "\nnot done: %s", n)
+	}
+	if len(p.notes) > 0 {
+		fmt.Fprintln(out)
+	}
 }
+
+// redactedMark is what the preview prints in place of a secret.
+var redactedMark = configopaque.String("x").String()
 
 // configured replaces the recorders' local URLs in s with the configured
 // ones, so a message reads as it would in the collector.
 func (p *previewer) configured(s string) string {
+	p.recMu.Lock()
+	defer p.recMu.Unlock()
 	for _, r := range p.recs {
-		t := *r.target
-		t.Path, t.RawPath, t.RawQuery = "", "", ""
-		s = strings.ReplaceAll(s, r.srv.URL, t.String())
+		s = strings.ReplaceAll(s, r.srv.URL, redact.MaskedURL(r.target.Scheme+"://"+r.target.Host, redactedMark))
 	}
 	return s
 }
 
 func (p *previewer) headerValue(name, v string) string {
-	if !p.redact[name] {
+	if !p.redacted(name) {
 		return v
 	}
 	if scheme, cred, ok := strings.Cut(v, " "); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Splunk")) {

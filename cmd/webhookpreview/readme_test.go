@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // readmeConfigs gives the preview's arguments for a README section whose
@@ -138,7 +140,7 @@ func TestReadmePayloads(t *testing.T) {
 
 // previewReadme runs the command with args, a README configuration,
 // requires it to send without dropping anything, and returns its output and
-// the exporter's configured endpoint.
+// the exporter's configured endpoint as printed (query values redacted).
 func previewReadme(t *testing.T, where string, args ...string) (string, string) {
 	t.Helper()
 	require.Equal(t, "-config", args[0], where)
@@ -151,7 +153,7 @@ func previewReadme(t *testing.T, where string, args ...string) (string, string) 
 	_, exp, err := pickExporter(conf, "")
 	require.NoError(t, err, where)
 	endpoint, _ := exp.Get("endpoint").(string)
-	return out, endpoint
+	return out, redact.MaskedURL(endpoint, redactedMark)
 }
 
 var requestLine = regexp.MustCompile(`^[A-Z]+ (\S+)$`)

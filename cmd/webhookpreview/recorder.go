@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // recorded is one request as the recorder received it.
@@ -137,6 +140,9 @@ func sendOn(client *http.Client) forwarder {
 		req.Header = r.Header.Clone()
 		req.Header.Del("Accept-Encoding")
 		resp, err := client.Do(req)
+		if urlErr, ok := errors.AsType[*url.Error](err); ok {
+			urlErr.URL = redact.MaskedURL(target, redactedMark)
+		}
 		if err != nil {
 			return -1, "", "not sent: " + err.Error()
 		}

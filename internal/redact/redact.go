@@ -5,6 +5,7 @@ package redact
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html"
@@ -27,11 +28,12 @@ const MinLen = 4
 // may echo them in. The text is matched decoding, as it goes, the
 // escapes of URL encoding (%2F in either case, + for a space), JSON
 // strings (\" \/ \u002F) and HTML (&amp; &#47;), so every mix of encoded
-// and plain characters is found; base64 forms are separate values.
-// The zero value and nil redact nothing.
+// and plain characters is found; base64, hex and case forms are separate
+// values. The zero value and nil redact nothing.
 type Secrets struct {
-	values []string // longest first, so a value wins over its parts
-	first  [256]bool
+	values []string        // longest first, so a value wins over its parts
+	seen   map[string]bool // values, for deduplication
+	first  [256][]int      // indexes into values, by their first byte
 }
 
 // New returns the set of values and of their encoded and decoded forms.
@@ -44,42 +46,45 @@ func New(values ...string) *Secrets {
 // Add adds values, each with: the credential of an Authorization-style
 // "<scheme> <credential>" value (Bearer, Basic, Splunk, ApiKey, ...); for
 // a credential that is base64 of text (Basic's user:pass, Elastic's
-// id:key), that text and its part after the first colon; and the base64
-// of each (standard and URL alphabets).
+// id:key), that text and its part after the first colon; and of each of
+// these its upper and lower case, its hex (both cases) and its base64
+// (standard and URL alphabets, padded or not) at any offset of a larger
+// base64 text.
 func (s *Secrets) Add(values ...string) {
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
 	for _, v := range values {
 		for _, form := range forms(v) {
-			if len(form) < MinLen || slices.Contains(s.values, form) {
+			if len(form) < MinLen || s.seen[form] {
 				continue
 			}
+			s.seen[form] = true
 			s.values = append(s.values, form)
 		}
 	}
 	slices.SortStableFunc(s.values, func(a, b string) int { return len(b) - len(a) })
-	s.first = [256]bool{}
-	for _, v := range s.values {
-		s.first[v[0]] = true
-	}
-	if len(s.values) > 0 {
-		// Where an escape may start.
-		s.first['%'], s.first['+'], s.first['\\'], s.first['&'] = true, true, true, true
+	s.first = [256][]int{}
+	for i, v := range s.values {
+		s.first[v[0]] = append(s.first[v[0]], i)
 	}
 }
 
 func forms(v string) []string {
-	out := []string{v}
+	base := []string{v}
 	if scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok && isScheme(scheme) {
 		cred = strings.TrimSpace(cred)
-		out = append(out, cred)
+		base = append(base, cred)
 		v = cred
 	}
 	if text, ok := decodeBase64(v); ok {
-		out = append(out, text)
+		base = append(base, text)
 		if _, pass, ok := strings.Cut(text, ":"); ok {
-			out = append(out, pass)
+			base = append(base, pass)
 		}
 	}
-	for _, f := range slices.Clone(out) {
+	out := slices.Clone(base)
+	for _, f := range base {
 		out = append(out, base64.RawStdEncoding.EncodeToString([]byte(f)), base64.RawURLEncoding.EncodeToString([]byte(f)))
 	}
 	// Encoded once here, decoded once more while matching: an echo
@@ -88,12 +93,44 @@ func forms(v string) []string {
 	for _, f := range slices.Clone(out) {
 		out = append(out, jsonEscape(f, false), jsonEscape(f, true), url.QueryEscape(f), url.PathEscape(f), html.EscapeString(f))
 	}
+	// Encoded once, matched decoding one level of escapes.
+	for _, f := range base {
+		out = append(out, strings.ToUpper(f), strings.ToLower(f), hex.EncodeToString([]byte(f)), strings.ToUpper(hex.EncodeToString([]byte(f))))
+		out = append(out, base64Forms(f)...)
+	}
+	return out
+}
+
+// base64Forms are what base64 of a text holding f shows of f. Base64
+// writes 3 bytes as 4 characters, so f starts at one of 3 offsets of a
+// 3-byte group; at each, the characters that f alone decides are a fixed
+// string: the encoding of f after offset bytes, less the characters that
+// mix in the bytes before f and after it. Where f ends the text, its last
+// characters and the padding are decided too.
+func base64Forms(f string) []string {
+	var out []string
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for offset := range 3 {
+			shifted := make([]byte, offset+len(f))
+			copy(shifted[offset:], f)
+			lead := (offset*8 + 5) / 6 // characters holding a bit of the bytes before f
+			whole := len(shifted) * 8 / 6
+			padded := enc.EncodeToString(shifted)
+			if whole > lead {
+				out = append(out, padded[lead:whole])
+			}
+			out = append(out, padded[lead:], strings.TrimRight(padded[lead:], "="))
+		}
+	}
 	return out
 }
 
 // jsonEscape is s as inside a JSON string, with or without the escapes
 // of <, > and & that encoding/json writes by default.
 func jsonEscape(s string, escapeHTML bool) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r > '~' || strings.ContainsRune(`"\\<>&`, r) }) {
+		return s
+	}
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(escapeHTML)
@@ -150,7 +187,8 @@ func (s *Secrets) String(text string, limit int) string {
 		if limit > 0 && b.Len()+i-plain >= limit {
 			break
 		}
-		if !s.first[text[i]] {
+		c := text[i]
+		if len(s.first[c]) == 0 && c != '%' && c != '+' && c != '\\' && c != '&' {
 			i++
 			continue
 		}
@@ -192,10 +230,28 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// matchAt returns the end of the longest value that text holds at i.
+// matchAt returns the end of the longest value that text holds at i: of
+// the values starting with text[i], and, where an escape starts at i, of
+// those starting with what it decodes to. Only these are tried, so the
+// work per position does not grow with the number of values.
 func (s *Secrets) matchAt(text string, i int) (int, bool) {
-	for _, v := range s.values {
-		if end, ok := match(text, i, v); ok {
+	end, ok := s.matchFirst(text, i, text[i])
+	if decoded, n := unescape(text[i:]); n > 0 && decoded != "" {
+		if e, found := s.matchFirst(text, i, decoded[0]); found && (!ok || e > end) {
+			end, ok = e, true
+		}
+	}
+	if text[i] == '+' {
+		if e, found := s.matchFirst(text, i, ' '); found && (!ok || e > end) {
+			end, ok = e, true
+		}
+	}
+	return end, ok
+}
+
+func (s *Secrets) matchFirst(text string, i int, first byte) (int, bool) {
+	for _, k := range s.first[first] {
+		if end, ok := match(text, i, s.values[k]); ok {
 			return end, true
 		}
 	}
@@ -305,45 +361,114 @@ func unescape(t string) (decoded string, n int) {
 	return "", 0
 }
 
-// URL is raw without user info, query and fragment, for messages; a URL
-// that does not parse is cut the same way by hand.
+// URL is raw without user info, query and fragment, for messages. It is
+// cut by hand, not parsed, so that a URL that does not parse (a password
+// holding a "/") is cut the same way: the user info is everything before
+// the last "@" ahead of the query. Where that takes in a "/" (a password
+// with one, or an "@" in the path) the cut is shown as Marker.
 func URL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
-		u.User = nil
-		u.RawQuery = ""
-		u.ForceQuery = false
-		u.Fragment = ""
-		return u.String()
+	p := splitURL(raw)
+	if strings.Contains(p.user, "/") {
+		return p.scheme + Marker + "@" + p.hostPath
 	}
-	if i := strings.IndexAny(raw, "?#"); i >= 0 {
-		raw = raw[:i]
-	}
-	if scheme, rest, ok := strings.Cut(raw, "://"); ok {
-		host, path, _ := strings.Cut(rest, "/")
-		if at := strings.LastIndexByte(host, '@'); at >= 0 {
-			host = host[at+1:]
-		}
-		raw = scheme + "://" + host
-		if path != "" || strings.Contains(rest, "/") {
-			raw += "/" + path
-		}
-		return raw
-	}
-	// No scheme: user:pass@host/path parses as scheme "user".
-	host, path, hasPath := strings.Cut(raw, "/")
-	if at := strings.LastIndexByte(host, '@'); at >= 0 {
-		raw = host[at+1:]
-		if hasPath {
-			raw += "/" + path
-		}
-	}
-	return raw
+	return p.scheme + p.hostPath
 }
 
-// ParseError is the reason url.Parse gave, without the URL it quotes.
-func ParseError(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
+// MaskedURL is raw with its user info and each query value replaced by
+// marker, the query's keys kept, and without fragment: for showing a
+// request.
+func MaskedURL(raw, marker string) string {
+	p := splitURL(raw)
+	out := p.scheme
+	if p.hasUser {
+		out += marker + "@"
+	}
+	out += p.hostPath
+	if !p.hasQuery {
+		return out
+	}
+	params := strings.Split(p.query, "&")
+	for i, kv := range params {
+		if key, _, ok := strings.Cut(kv, "="); ok {
+			params[i] = key + "=" + marker
+		} else if kv != "" {
+			params[i] = marker // a bare value may be a token
+		}
+	}
+	return out + "?" + strings.Join(params, "&")
+}
+
+type urlParts struct {
+	scheme            string // with "://", or ""
+	user              string
+	hostPath, query   string
+	hasUser, hasQuery bool
+}
+
+func splitURL(raw string) urlParts {
+	var p urlParts
+	raw, _, _ = strings.Cut(raw, "#")
+	raw, p.query, p.hasQuery = strings.Cut(raw, "?")
+	if i := strings.Index(raw, "://"); i >= 0 {
+		p.scheme, raw = raw[:i+3], raw[i+3:]
+	}
+	// Without a scheme, user:pass@host/path is cut the same way (it
+	// parses as scheme "user"); so is an opaque mailto:user@host.
+	if at := strings.LastIndexByte(raw, '@'); at >= 0 {
+		p.user, raw, p.hasUser = raw[:at], raw[at+1:], true
+	}
+	p.hostPath = raw
+	return p
+}
+
+// URLSecrets are the parts of raw that may hold a credential, as written
+// and decoded: the user info and its password, the query and each of its
+// values. It works on a URL that does not parse too.
+func URLSecrets(raw string) []string {
+	p := splitURL(raw)
+	var out []string
+	if p.hasUser {
+		out = append(out, p.user)
+		if dec, err := url.PathUnescape(p.user); err == nil {
+			out = append(out, dec)
+		}
+		if _, pass, ok := strings.Cut(p.user, ":"); ok {
+			out = append(out, pass)
+			if dec, err := url.PathUnescape(pass); err == nil {
+				out = append(out, dec)
+			}
+		}
+	}
+	if p.hasQuery {
+		out = append(out, p.query)
+		for _, kv := range strings.Split(p.query, "&") {
+			_, v, _ := strings.Cut(kv, "=")
+			out = append(out, v)
+			if dec, err := url.QueryUnescape(v); err == nil {
+				out = append(out, dec)
+			}
+		}
+	}
+	return out
+}
+
+// ParseError is the reason url.Parse gave for raw, without the URL it
+// quotes; a reason that quotes a piece of raw's user info or query (an
+// invalid port ":pa" cut from a password) loses the quote.
+func ParseError(raw string, err error) error {
+	ue, ok := errors.AsType[*url.Error](err)
+	if !ok {
+		return err
+	}
+	reason := ue.Err.Error()
+	open, end := strings.IndexByte(reason, '"'), strings.LastIndexByte(reason, '"')
+	if open < 0 || end <= open {
 		return ue.Err
 	}
-	return err
+	quoted, qerr := strconv.Unquote(reason[open : end+1])
+	p := splitURL(raw)
+	if qerr != nil || strings.Contains(p.user, quoted) || strings.Contains(p.query, quoted) {
+		return errors.New(strings.TrimSpace(reason[:open]) + " (quote left out: it may hold a credential)")
+	}
+	return ue.Err
 }
