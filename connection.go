@@ -87,7 +87,7 @@ func checkSender(s *sender, endpoint string) *sender {
 		return s
 	}
 	c := *s
-	c.url, c.endpoint = endpoint, redactedEndpoint(endpoint)
+	c.url, c.endpoint = endpoint, redact.URL(endpoint)
 	return &c
 }
 
