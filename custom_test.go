@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sentyr/webhookexporter/internal/raceflag"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
@@ -158,6 +160,7 @@ func TestCustomTextTemplate(t *testing.T) {
 }
 
 func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
+	raceflag.SkipSingleGoroutine(t)
 	const template = `{"type": "{{ event_type }}", "severity": "{{ severity }}", "message": "{{ event_data.message }}",
 "data": {{ event_data | tojson }}, "text": "{{ event_data }}", "neighbour": "{{ event_data.neighbour }}"}`
 	for _, tt := range hostileRecords {

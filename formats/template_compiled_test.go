@@ -139,6 +139,7 @@ func differentialEvents(t testing.TB) map[string]Event {
 }
 
 func TestCompiledTemplateMatchesGonja(t *testing.T) {
+	raceflag.SkipSingleGoroutine(t)
 	events := differentialEvents(t)
 	for _, tt := range differentialTemplates {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,3 +11,13 @@ func SkipAllocationBound(t testing.TB) {
 		t.Skip("allocation is bounded without the race detector, which allocates beside the code (make test runs this package without it too)")
 	}
 }
+
+// SkipSingleGoroutine skips a costly test that runs the code on one
+// goroutine: the race detector finds nothing there and multiplies its
+// time. make test runs the package without it too, where the test runs.
+func SkipSingleGoroutine(t testing.TB) {
+	t.Helper()
+	if Enabled {
+		t.Skip("one goroutine, nothing for the race detector: the run without it covers this test")
+	}
+}
