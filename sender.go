@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -44,6 +46,7 @@ type sender struct {
 	headers     formats.HeaderSetter        // nil when the service wants none
 	perRequest  formats.RequestHeaderSetter // nil when no header differs per request
 	answers     formats.ResponseReader      // nil when the status alone decides
+	urls        formats.RequestURLer        // nil when every request goes to the endpoint
 	answerLimit int64                       // the most of an answer's body to read
 	secrets     []string                    // of the config, for redacting what receivers echo
 	tracing     bool                        // the client's spans record, see redactingTracerProvider
@@ -61,6 +64,7 @@ func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sen
 	}
 	s.headers, _ = enc.(formats.HeaderSetter)
 	s.perRequest, _ = enc.(formats.RequestHeaderSetter)
+	s.urls, _ = enc.(formats.RequestURLer)
 	if reader, reads := enc.(formats.ResponseReader); reads {
 		s.answers = reader
 		s.answerLimit = maxResultBodyBytes
@@ -113,7 +117,13 @@ func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyL
 	if s.client == nil {
 		return nil, errNoClient
 	}
-	req, sent, err := s.newRequest(ctx, http.MethodPost, s.url, s.contentType)
+	target := s.url
+	if s.urls != nil {
+		if u := s.urls.RequestURL(key); u != "" {
+			target = u
+		}
+	}
+	req, sent, err := s.newRequest(ctx, http.MethodPost, target, s.contentType)
 	if err != nil {
 		return nil, err
 	}
@@ -166,3 +176,20 @@ func redactedEndpoint(endpoint string) string {
 }
 
 var errNoClient = errors.New("the exporter has not started")
+
+// countWrites counts the times the transport writes a request made with
+// ctx whole. Go's transport writes a request again on its own when a
+// reused connection broke before the answer and the request is
+// replayable, which the Idempotency-Key header makes it; the header must
+// stay (receivers and the auth extension's signature read it), so the
+// resend is counted as an attempt instead.
+func countWrites(ctx context.Context) (context.Context, *atomic.Int32) {
+	n := new(atomic.Int32)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				n.Add(1)
+			}
+		},
+	}), n
+}
