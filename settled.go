@@ -31,7 +31,7 @@ import (
 
 const (
 	// settledIndexKey lists the sequence numbers of the records in storage.
-	settledIndexKey = "settled.index"
+	settledIndexKey  = "settled.index"
 	settledKeyPrefix = "settled."
 	// maxSettledEvents bounds the ids the store keeps (in memory and on
 	// disk). Events settled beyond it may be sent again after a restart,
@@ -39,7 +39,7 @@ const (
 	maxSettledEvents = 100_000
 	// maxSettledAge drops, at start, records that no batch came back for:
 	// their queue was emptied or its storage replaced.
-	maxSettledAge = 7 * 24 * time.Hour
+	maxSettledAge      = 7 * 24 * time.Hour
 	settledStorageName = "settled"
 	digestLen          = 16
 )
