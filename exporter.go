@@ -34,6 +34,7 @@ type webhookExporter struct {
 	stopping      chan struct{}
 	stopOnce      sync.Once
 	keepOnRestart bool // a persistent queue keeps what shutdown interrupts
+	queueStorage  *component.ID
 	// drain is cancelled when a shutdown's time to deliver is over
 	// (see beginShutdown); endDrain cancels it.
 	drain    context.Context
@@ -80,7 +81,10 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	e.deadLetters = dl
 	e.drops = newDropLog(set.Logger, e.id, file)
 	e.stopping = make(chan struct{})
-	e.keepOnRestart = cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
+	if cfg.QueueConfig.HasValue() {
+		e.queueStorage = cfg.QueueConfig.Get().StorageID
+	}
+	e.keepOnRestart = e.queueStorage != nil
 	e.drain, e.endDrain = context.WithCancel(context.Background())
 	e.clock = systemClock()
 	e.settingsID = set.ID
@@ -109,8 +113,8 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	if err := e.sender.connect(ctx, e.cfg.ClientConfig, host, e.settings); err != nil {
 		return err
 	}
-	if e.keepOnRestart {
-		settled, err := openSettledStore(ctx, host, *e.cfg.QueueConfig.Get().StorageID, e.settingsID, e.logger, e.clock.now)
+	if e.queueStorage != nil {
+		settled, err := openSettledStore(ctx, host, *e.queueStorage, e.settingsID, e.logger, e.clock.now)
 		if err != nil {
 			return err
 		}

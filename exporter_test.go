@@ -192,12 +192,13 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
+	var clk fakeClock
+	exp := startClocked(t, withoutQueue(testCfg(s.URL)), &clk)
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
-	reqs := s.waitRequests(t, 2)
-	assert.GreaterOrEqual(t, reqs[1].at.Sub(reqs[0].at), 2*time.Second, "the retry waits at least Retry-After")
+	s.waitRequests(t, 2)
+	assert.Equal(t, []time.Duration{2 * time.Second}, clk.asked(), "the retry waits Retry-After, not the shorter backoff")
 }
 
 func TestRetryAfterForms(t *testing.T) {

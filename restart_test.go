@@ -19,7 +19,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.uber.org/zap"
@@ -72,16 +71,10 @@ func (c *fakeClock) asked() []time.Duration {
 	return slices.Clone(c.waits)
 }
 
-// run is one run of a collector: an exporter started on host.
-type run struct {
-	exporter.Logs
-	logs *observer.ObservedLogs
-}
-
 // startRun starts an exporter with the given id on st (nil: no storage)
-// and clk (nil: the system's), shut down at the end of the test if not
-// before.
-func startRun(t *testing.T, cfg *Config, id component.ID, st *memoryStorage, clk clock) *run {
+// and clk (zero: the system's), shut down at the end of the test if not
+// before: one run of a collector.
+func startRun(t *testing.T, cfg *Config, id component.ID, st *memoryStorage, clk clock) *testExporter {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	set := exportertest.NewNopSettings(metadata.Type)
@@ -98,7 +91,12 @@ func startRun(t *testing.T, cfg *Config, id component.ID, st *memoryStorage, clk
 	}
 	require.NoError(t, exp.Start(context.Background(), host))
 	t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })
-	return &run{Logs: exp, logs: logs}
+	return &testExporter{Logs: exp, logs: logs}
+}
+
+// startClocked is startExporter with clk.
+func startClocked(t *testing.T, cfg *Config, clk *fakeClock) *testExporter {
+	return startRun(t, cfg, component.MustNewID("webhook"), nil, clk.clock())
 }
 
 // restartCfg is the collector: HEC, one event per request, a queue
@@ -253,4 +251,45 @@ func TestGoResendIsCountedAsAnAttempt(t *testing.T) {
 	dls := readDeadLetters(t, cfg.DeadLetter.Directory)
 	require.Len(t, dls, 1)
 	assert.Contains(t, dls[0].info.Detail, "after 2 attempts")
+}
+
+// TestShutdownWaitsOneTimeoutInAll: five batches are queued in memory and
+// the receiver never answers. The shutdown cuts the request in flight when
+// its time is over and sends none of the other batches: every event is a
+// shutdown dead letter, and the receiver saw one request, not one per
+// batch.
+func TestShutdownWaitsOneTimeoutInAll(t *testing.T) {
+	hang := make(chan struct{})
+	s := newSink(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(hang)
+	cfg := withDeadLetters(t, testCfg(s.URL))
+	cfg.QueueConfig.Get().NumConsumers = 1
+	cfg.QueueConfig.Get().Batch = configoptional.None[exporterhelper.BatchConfig]()
+	cfg.ClientConfig.Timeout = 2 * time.Second
+	var clk fakeClock
+	run := startClocked(t, cfg, &clk)
+	var want []string
+	for i := range 5 {
+		ld := numberedLogs(1, i)
+		want = append(want, eventIDs(ld)...)
+		require.NoError(t, run.ConsumeLogs(context.Background(), ld))
+	}
+	// In flight (waitRequests waits for answers).
+	require.Eventually(t, func() bool { return s.count() == 1 }, 30*time.Second, time.Millisecond)
+
+	require.NoError(t, run.Shutdown(context.Background()))
+
+	assert.Equal(t, 1, s.count(), "batches are not sent once the shutdown's time is over")
+	assert.Contains(t, clk.asked(), cfg.ClientConfig.Timeout, "the shutdown waits one timeout")
+	var got []string
+	for _, dl := range readDeadLetters(t, cfg.DeadLetter.Directory) {
+		assert.Equal(t, reasonShutdown, dl.info.Reason)
+		got = append(got, dl.info.EventID)
+	}
+	assert.ElementsMatch(t, want, got, "every queued event is a shutdown dead letter")
 }
