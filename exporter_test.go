@@ -201,6 +201,29 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	assert.Equal(t, []time.Duration{2 * time.Second}, clk.asked(), "the retry waits Retry-After, not the shorter backoff")
 }
 
+// TestRetryAfterIsCappedAtMaxInterval: with retries unlimited, a receiver
+// asking to wait 68 years gets max_interval.
+func TestRetryAfterIsCappedAtMaxInterval(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 0 {
+			w.Header().Set("Retry-After", "2147483647")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	cfg := withoutQueue(testCfg(s.URL))
+	cfg.RetryConfig.MaxElapsedTime = 0
+	cfg.RetryConfig.MaxInterval = 7 * time.Second
+	var clk fakeClock
+	exp := startClocked(t, cfg, &clk)
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+
+	s.waitRequests(t, 2)
+	assert.Equal(t, []time.Duration{7 * time.Second}, clk.asked(), "Retry-After waits max_interval at most")
+}
+
 func TestRetryAfterForms(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, tt := range []struct {

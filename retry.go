@@ -93,9 +93,14 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 				reason, why = reasonRetriesExhausted, "retry_on_failure::enabled is false"
 			default:
 				delay = b.next()
-				if r.throttle > delay {
-					delay = r.throttle
+				wait := r.throttle
+				if deadline.IsZero() {
+					// A Retry-After past max_elapsed_time ends the retries
+					// below; without one, max_interval bounds it, or an
+					// answer could park the batch for years.
+					wait = min(wait, rc.MaxInterval)
 				}
+				delay = max(delay, wait)
 				if !deadline.IsZero() && e.clock.now().Add(delay).After(deadline) {
 					reason = reasonRetriesExhausted
 					why = fmt.Sprintf("the next try, in %s, would come after retry_on_failure::max_elapsed_time (%s)", delay.Round(time.Millisecond), rc.MaxElapsedTime)
