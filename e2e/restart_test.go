@@ -3,9 +3,11 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -66,41 +68,74 @@ service:
       exporters: [webhook]
 `
 
-// hecReceiver answers as Splunk's HEC does to one event per request: while
-// refusing, code 6 (invalid data) for restart-1 and 503 code 9 (busy) for
-// restart-2, code 0 for the others; then code 0 for everything.
+// Events of the restart test: restartEvents records, each too large to
+// share a 1 KiB HEC request with another. While the receiver refuses,
+// every fourth (i%4 == 1) is invalid (code 6) and the next one (i%4 == 2)
+// meets a busy server (503, code 9); the others are indexed.
+const restartEvents = 12
+
+func restartID(i int) string { return fmt.Sprintf("restart-%02d", i) }
+
+func restartInvalid(i int) bool { return i%4 == 1 }
+
+func restartBusy(i int) bool { return i%4 == 2 }
+
+// hecReceiver answers as Splunk's HEC does to one event per request:
+// 403 code 4 for a wrong token, 400 code 6 for an invalid event, 503 code
+// 9 while busy, 200 code 0 when it indexes the event.
 type hecReceiver struct {
 	mu       sync.Mutex
 	refusing bool
+	byID     map[string]int
 	indexed  map[string]int // event -> times indexed
 	tries    map[string]int // event -> requests
+	// multi counts requests holding more than one event, which the test's
+	// max_request_bytes rules out and this receiver does not answer as
+	// HEC would (it indexes events up to an invalid one).
+	multi int
+}
+
+func newHECReceiver() *hecReceiver {
+	h := &hecReceiver{refusing: true, byID: map[string]int{}, indexed: map[string]int{}, tries: map[string]int{}}
+	for i := range restartEvents {
+		h.byID[restartID(i)] = i
+	}
+	return h
 }
 
 func (h *hecReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	body, err := io.ReadAll(r.Body)
-	if err != nil || r.Header.Get("Authorization") != "Splunk "+restartToken {
-		w.WriteHeader(http.StatusUnauthorized)
+	if err != nil {
+		return
+	}
+	if r.Header.Get("Authorization") != "Splunk "+restartToken {
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, `{"text":"Invalid token","code":4}`)
 		return
 	}
 	var obj struct {
 		Event map[string]any `json:"event"`
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	if err := dec.Decode(&obj); err != nil || dec.More() {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&obj); err != nil || obj.Event == nil {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`)
 		return
 	}
 	id, _ := obj.Event[restartIDKey].(string)
+	i, known := h.byID[id]
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if dec.More() {
+		h.multi++
+	}
 	h.tries[id]++
-	w.Header().Set("Content-Type", "application/json")
 	switch {
-	case h.refusing && id == "restart-1":
+	case !known || (h.refusing && restartInvalid(i)):
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, `{"text":"Invalid data format","code":6,"invalid-event-number":0}`)
-	case h.refusing && id == "restart-2":
+	case h.refusing && restartBusy(i):
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, `{"text":"Server is busy","code":9}`)
 	default:
@@ -109,24 +144,33 @@ func (h *hecReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *hecReceiver) counts() (indexed, tries map[string]int) {
+// counts copies what the receiver saw.
+func (h *hecReceiver) counts() (indexed, tries map[string]int, multi int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	indexed, tries = map[string]int{}, map[string]int{}
-	for k, v := range h.indexed {
-		indexed[k] = v
-	}
-	for k, v := range h.tries {
-		tries[k] = v
-	}
-	return indexed, tries
+	return maps.Clone(h.indexed), maps.Clone(h.tries), h.multi
 }
 
-// TestRestartDeliversOrDeadLettersEachEventOnce: of 4 events the receiver
-// indexes two, refuses one and is busy for the fourth; the collector is
-// stopped (SIGTERM) or killed (SIGKILL) while that one waits for a retry,
-// and restarted on the same storage against a receiver that takes
-// everything. Each event is indexed or dead-lettered exactly once.
+// waitFor polls cond until it holds, failing if col exits first or the
+// bound passes (a bound only for a broken run, not a measure).
+func waitFor(t *testing.T, col *collector, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(deliverTimeout)
+	for !cond() {
+		col.running(t)
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not happen within %s", what, deliverTimeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRestartDeliversOrDeadLettersEachEventOnce: of the events, the
+// receiver indexes some, refuses some (dead-lettered) and is busy for the
+// rest; the collector is stopped (SIGTERM) or killed (SIGKILL) while the
+// busy ones wait for a retry, and restarted on the same storage against a
+// receiver that takes everything. Each event is indexed or dead-lettered
+// exactly once, counted by event id.
 func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
 	for _, kill := range []bool{false, true} {
 		name := "SIGTERM"
@@ -138,7 +182,7 @@ func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
 			dlDir := filepath.Join(t.TempDir(), "deadletter")
 			require.NoError(t, os.Mkdir(queueDir, 0o700))
 			otlpAddr := freeAddr(t)
-			hec := &hecReceiver{refusing: true, indexed: map[string]int{}, tries: map[string]int{}}
+			hec := newHECReceiver()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)
 			srv := &http.Server{Handler: hec, ReadHeaderTimeout: 10 * time.Second}
@@ -153,13 +197,12 @@ func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
 			status, err := client.post(restartOTLP(t))
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, status)
-			// The busy event was tried again: the first attempt is over.
-			deadline := time.Now().Add(deliverTimeout)
-			for _, tries := hec.counts(); tries["restart-2"] < 2; _, tries = hec.counts() {
-				first.running(t)
-				require.False(t, time.Now().After(deadline), "the busy event was not retried")
-				time.Sleep(20 * time.Millisecond)
-			}
+			// A busy event was tried again: the first attempt is over and
+			// what it settled is recorded.
+			waitFor(t, first, "a retry of the busy events", func() bool {
+				_, tries, _ := hec.counts()
+				return tries[restartID(2)] >= 2
+			})
 			if kill {
 				first.kill(t)
 			} else {
@@ -170,42 +213,63 @@ func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
 			hec.refusing = false
 			hec.mu.Unlock()
 			second := startCollector(t, config, t.TempDir())
-			deadline = time.Now().Add(deliverTimeout)
-			for indexed, _ := hec.counts(); indexed["restart-2"] == 0; indexed, _ = hec.counts() {
-				second.running(t)
-				require.False(t, time.Now().After(deadline), "the busy event never arrived after the restart")
-				time.Sleep(20 * time.Millisecond)
-			}
-			// Finishes the batch in flight, so a resend would show.
+			waitFor(t, second, "delivery of the busy events after the restart", func() bool {
+				indexed, _, _ := hec.counts()
+				for i := range restartEvents {
+					if restartBusy(i) && indexed[restartID(i)] == 0 {
+						return false
+					}
+				}
+				return true
+			})
+			// A SIGTERM before the collector is ready is not heard; once
+			// heard, the batch in flight finishes, so a resend would show.
+			second.waitLog(t, readyLogLine)
 			require.NoError(t, second.stop(t))
 
-			indexed, tries := hec.counts()
-			assert.Equal(t, map[string]int{"restart-0": 1, "restart-2": 1, "restart-3": 1}, indexed, "indexed once each; tries: %v", tries)
-			assert.Equal(t, 1, tries["restart-1"], "the refused event is not sent again")
-			assert.Equal(t, map[string]int{"restart-1": 1}, restartDeadLetters(t, dlDir), "dead-lettered once")
+			indexed, tries, multi := hec.counts()
+			require.Zero(t, multi, "one event per request")
+			dead := restartDeadLetters(t, dlDir)
+			for i := range restartEvents {
+				id := restartID(i)
+				if restartInvalid(i) {
+					assert.Equal(t, 1, dead[id], "%s dead-lettered once", id)
+					assert.Zero(t, indexed[id], "%s indexed", id)
+					assert.Equal(t, 1, tries[id], "%s, refused, sent again", id)
+				} else {
+					assert.Equal(t, 1, indexed[id], "%s indexed once (tries: %d)", id, tries[id])
+					assert.Zero(t, dead[id], "%s dead-lettered", id)
+				}
+				if !restartBusy(i) {
+					assert.Equal(t, 1, tries[id], "%s, settled before the stop, sent again", id)
+				}
+			}
 		})
 	}
 }
 
-// restartOTLP is 4 records, restart-0 to restart-3, each large enough to
-// need a 1 KiB HEC request of its own.
+// readyLogLine is logged by the collector once its pipelines run.
+const readyLogLine = "Everything is ready"
+
+// restartOTLP is restartEvents records, each large enough to need a 1 KiB
+// HEC request of its own.
 func restartOTLP(t *testing.T) string {
 	t.Helper()
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	for i := range 4 {
+	for i := range restartEvents {
 		lr := lrs.AppendEmpty()
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(time.Now()))
 		lr.SetEventName("restart_test")
 		lr.Body().SetStr(strings.Repeat("x", 600))
-		lr.Attributes().PutStr(restartIDKey, fmt.Sprintf("restart-%d", i))
+		lr.Attributes().PutStr(restartIDKey, restartID(i))
 	}
 	body, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
 	require.NoError(t, err)
 	return string(body)
 }
 
-// restartDeadLetters counts the dead letters in dir by event.
+// restartDeadLetters counts the dead letters in dir by event id.
 func restartDeadLetters(t *testing.T, dir string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
@@ -214,9 +278,9 @@ func restartDeadLetters(t *testing.T, dir string) map[string]int {
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		require.NoError(t, err)
-		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-			for i := range 4 {
-				if id := fmt.Sprintf("restart-%d", i); strings.Contains(line, `"`+id+`"`) {
+		for line := range strings.Lines(string(b)) {
+			for i := range restartEvents {
+				if id := restartID(i); strings.Contains(line, `"`+id+`"`) {
 					out[id]++
 				}
 			}
