@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/collector/config/configretry"
+
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
@@ -41,17 +43,22 @@ type answerBounds struct {
 	wait time.Duration
 }
 
-// maxRetryAfter bounds a Retry-After when retry_on_failure::max_interval
-// is 0 (see retryAfterCap).
+// maxRetryAfter bounds a Retry-After when neither max_elapsed_time nor
+// max_interval is set (see retryAfterCap).
 const maxRetryAfter = 5 * time.Minute
 
-// retryAfterCap is the longest wait a Retry-After may impose: max_interval,
-// the longest the exporter waits between tries of its own. A receiver
-// asking for more (Retry-After: 2147483647) would otherwise park the
-// batch for as long, forever when max_elapsed_time is 0.
-func retryAfterCap(maxInterval time.Duration) time.Duration {
-	if maxInterval > 0 {
-		return maxInterval
+// retryAfterCap is the longest wait a Retry-After may impose. With
+// max_elapsed_time, that time: a longer wait ends the retries (see
+// retry.go), so the receiver's ask is honoured while it can be. Without
+// it, max_interval, the longest the exporter waits between tries of its
+// own: a receiver asking for more (Retry-After: 2147483647) would
+// otherwise park the batch for ever.
+func retryAfterCap(rc configretry.BackOffConfig) time.Duration {
+	switch {
+	case rc.MaxElapsedTime > 0:
+		return rc.MaxElapsedTime
+	case rc.MaxInterval > 0:
+		return rc.MaxInterval
 	}
 	return maxRetryAfter
 }

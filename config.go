@@ -92,6 +92,11 @@ func (cfg *Config) Validate() error {
 	if strings.TrimSpace(cfg.Source) == "" {
 		errs = append(errs, errors.New(`source: must not be empty; leave it out for the default "sentyr" or name your sender`))
 	}
+	if cfg.ClientConfig.Timeout <= 0 {
+		// confighttp reads 0 as no limit: a receiver that never answers
+		// would then hold a batch, and a shutdown, forever.
+		errs = append(errs, fmt.Errorf("timeout: %s is not allowed: each request needs a limit, and a shutdown waits at most one timeout; write a duration such as 30s (the default)", cfg.ClientConfig.Timeout))
+	}
 	if cfg.MaxConcurrentRequests < 1 {
 		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is not allowed; write a number of 1 or more (default 8)", cfg.MaxConcurrentRequests))
 	}

@@ -96,6 +96,9 @@ func TestInvalidConfig(t *testing.T) {
 		{"empty source", map[string]any{"endpoint": "https://x.example.com", "source": " "}, []string{"source: must not be empty"}},
 		{"no concurrency", map[string]any{"endpoint": "https://x.example.com", "max_concurrent_requests": 0},
 			[]string{"max_concurrent_requests: 0 is not allowed", "1 or more"}},
+		{"no timeout", map[string]any{"endpoint": "https://x.example.com", "timeout": "0s"},
+			[]string{"timeout: 0s is not allowed", "a shutdown waits at most one timeout", "such as 30s"}},
+		{"negative timeout", map[string]any{"endpoint": "https://x.example.com", "timeout": "-5s"}, []string{"timeout: -5s is not allowed"}},
 		{"dead letters without a directory", map[string]any{"endpoint": "https://x.example.com", "dead_letter": map[string]any{"enabled": true}},
 			[]string{"dead_letter::directory: required", "e.g. /var/lib/otelcol/deadletter"}},
 	} {

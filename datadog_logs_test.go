@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -205,7 +206,8 @@ func TestDatadogLogsDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	cfg := withoutQueue(ddLogsCfg(s))
 	cfg.ClientConfig.Compression = configcompression.TypeGzip
 	cfg.MaxConcurrentRequests = 1
-	exp := startExporter(t, cfg)
+	var clk fakeClock
+	exp := startClocked(t, cfg, &clk)
 
 	const n = 5000
 	require.NoError(t, exp.ConsumeLogs(context.Background(), numberedLogs(n, 2_000)))
@@ -228,6 +230,7 @@ func TestDatadogLogsDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	assert.Equal(t, throttled[0].entries, accepted[len(accepted)-1].entries, "the throttled request alone went again")
 	assert.Equal(t, []string{"429 Too Many Requests"}, refused)
 	assert.Zero(t, overSized)
+	assert.Equal(t, []time.Duration{time.Second}, clk.asked(), "the retry waited Retry-After")
 }
 
 func TestDatadogLogsTagAttributes(t *testing.T) {

@@ -347,7 +347,7 @@ func subsetOf(ld plog.Logs, indices ...int) plog.Logs {
 	for _, i := range indices {
 		outcomes[i].Outcome = formats.Drop
 	}
-	return subsetLogs(ld, outcomes, formats.Drop)
+	return subsetLogs(ld, func(i int) bool { return outcomes[i].Outcome == formats.Drop })
 }
 
 // richLogs is a record using every part of OTLP that the event id reads.

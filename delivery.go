@@ -39,6 +39,7 @@ type delivery struct {
 	retryErr error
 	throttle time.Duration
 	dropped  int
+	resent   int // see attemptResult
 	// why[i] is why events[i] was dropped; nil until one is.
 	why []dropped
 }
@@ -75,7 +76,13 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
+	ctx, writes := countWrites(ctx)
 	resp, err := d.sender.postRequest(ctx, d.key(req), req, lease)
+	if n := int(writes.Load()) - 1; n > 0 {
+		d.mu.Lock()
+		d.resent = max(d.resent, n)
+		d.mu.Unlock()
+	}
 	if err != nil {
 		if consumererror.IsPermanent(err) {
 			// The transport refused the request itself (an authenticator
@@ -277,7 +284,9 @@ func (d *delivery) markDrop(req *formats.Request, why dropped) {
 }
 
 func (d *delivery) result(ld plog.Logs) attemptResult {
-	return resultOf(ld, d.results, d.retryErr, d.throttle, d.dropped)
+	r := resultOf(ld, d.results, d.retryErr, d.throttle, d.dropped)
+	r.resent = d.resent
+	return r
 }
 
 // retryableStatus says whether the receiver may accept the same request later.

@@ -74,7 +74,10 @@ func (s *esServer) handle(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && strings.HasSuffix(path, "/_bulk"):
 		s.bulk(w, r, strings.Trim(strings.TrimSuffix(path, "_bulk"), "/"))
 	case r.Method == http.MethodPost && strings.HasSuffix(path, "/_doc"):
-		s.create(w, r, strings.Trim(strings.TrimSuffix(path, "_doc"), "/"))
+		s.create(w, r, strings.Trim(strings.TrimSuffix(path, "_doc"), "/"), "")
+	case (r.Method == http.MethodPost || r.Method == http.MethodPut) && strings.Contains(path, "/_create/"):
+		index, id, _ := strings.Cut(strings.Trim(path, "/"), "/_create/")
+		s.create(w, r, index, id)
 	default:
 		esError(w, http.StatusMethodNotAllowed, "illegal_argument_exception", "no handler for "+r.Method+" "+r.URL.Path)
 	}
@@ -91,7 +94,9 @@ func checkESContentType(w http.ResponseWriter, r *http.Request, allowed ...strin
 	return true
 }
 
-func (s *esServer) create(w http.ResponseWriter, r *http.Request, index string) {
+// create is POST /<index>/_doc (id "": Elasticsearch picks one) and
+// POST /<index>/_create/<id>, which answers 409 when the id exists.
+func (s *esServer) create(w http.ResponseWriter, r *http.Request, index, id string) {
 	if !checkESContentType(w, r, "application/json") {
 		return
 	}
@@ -103,13 +108,20 @@ func (s *esServer) create(w http.ResponseWriter, r *http.Request, index string) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.doc++
-	s.autoID++
-	key := fmt.Sprintf("%s/auto-%d", index, s.autoID)
+	if id == "" {
+		s.autoID++
+		id = fmt.Sprintf("auto-%d", s.autoID)
+	}
+	key := index + "/" + id
+	if s.docs[key] != nil {
+		esError(w, http.StatusConflict, "version_conflict_engine_exception", "["+id+"]: version conflict, document already exists (current version [1])")
+		return
+	}
 	s.docs[key] = src
 	s.order = append(s.order, key)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
-	_, _ = fmt.Fprintf(w, `{"_index":%q,"_id":"auto-%d","result":"created"}`, index, s.autoID)
+	_, _ = fmt.Fprintf(w, `{"_index":%q,"_id":%q,"result":"created"}`, index, id)
 }
 
 // parseBulk reads a _bulk body as Elasticsearch does.
@@ -309,6 +321,32 @@ func TestElasticDocEndpointSendsOneDocumentPerRequest(t *testing.T) {
 	s.mu.Lock()
 	assert.Equal(t, 6, s.doc)
 	s.mu.Unlock()
+}
+
+// TestElasticDocResendIsAConflictNotASecondDocument sends the same
+// events twice to a /_doc endpoint, as a restart would: each is one
+// document, created under its event id, and the 409 of the second time
+// counts as delivered.
+func TestElasticDocResendIsAConflictNotASecondDocument(t *testing.T) {
+	s := newESServer(t)
+	exp := startExporter(t, esCfg(s, "/sentyr/_doc?refresh=false"))
+	ld := numberedLogs(4, 0)
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+
+	stored := s.storedSeqs(t)
+	slices.Sort(stored)
+	assert.Equal(t, countTo(4), stored, "one document per event")
+	ids := eventIDs(ld)
+	s.mu.Lock()
+	for _, id := range ids {
+		assert.Contains(t, s.docs, "sentyr/"+id, "the document's _id is the event id")
+	}
+	assert.Equal(t, 8, s.doc, "both times sent")
+	s.mu.Unlock()
+	assert.Zero(t, exp.logs.FilterMessageSnippet("refused").Len(), "409 is delivered, not refused")
+	assert.Equal(t, int64(8), sentRecords(t, exp))
 }
 
 func TestElasticWithoutCredentialsIsRefused(t *testing.T) {

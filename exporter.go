@@ -25,6 +25,7 @@ type webhookExporter struct {
 	deliverer *deliverer
 
 	id          string // the component id
+	settingsID  component.ID
 	telemetry   *exporterTelemetry
 	deadLetters *deadLetterWriter // nil when dead_letter is off
 	drops       *dropLog
@@ -33,6 +34,15 @@ type webhookExporter struct {
 	stopping      chan struct{}
 	stopOnce      sync.Once
 	keepOnRestart bool // a persistent queue keeps what shutdown interrupts
+	queueStorage  *component.ID
+	// drain is cancelled when a shutdown's time to deliver is over
+	// (see beginShutdown); endDrain cancels it.
+	drain    context.Context
+	endDrain context.CancelFunc
+	// settled remembers what is settled of batches a persistent queue
+	// holds; nil without one.
+	settled *settledStore
+	clock   clock
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
@@ -71,7 +81,13 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	e.deadLetters = dl
 	e.drops = newDropLog(set.Logger, e.id, file)
 	e.stopping = make(chan struct{})
-	e.keepOnRestart = cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
+	if cfg.QueueConfig.HasValue() {
+		e.queueStorage = cfg.QueueConfig.Get().StorageID
+	}
+	e.keepOnRestart = e.queueStorage != nil
+	e.drain, e.endDrain = context.WithCancel(context.Background())
+	e.clock = systemClock()
+	e.settingsID = set.ID
 	return e, nil
 }
 
@@ -97,6 +113,13 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	if err := e.sender.connect(ctx, e.cfg.ClientConfig, host, e.settings); err != nil {
 		return err
 	}
+	if e.queueStorage != nil {
+		settled, err := openSettledStore(ctx, host, *e.queueStorage, e.settingsID, e.logger, e.clock.now)
+		if err != nil {
+			return err
+		}
+		e.settled = settled
+	}
 	e.warnSettings()
 	if e.cfg.ConnectionCheck.Enabled {
 		if err := checkConnection(ctx, e.sender, e.encoder, e.cfg, e.logger); err != nil {
@@ -107,17 +130,36 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	return nil
 }
 
-// beginShutdown tells pushes that wait for a retry to give up.
+// beginShutdown tells pushes that wait for a retry to give up, and gives
+// the requests in flight and the in-memory queue's batches one timeout in
+// all to be delivered: then requests still unanswered are cut and the
+// batches left are not sent. Their events are dead-lettered as shutdown
+// (a persistent queue keeps them), so a receiver that never answers holds
+// a shutdown for one timeout, however many batches are queued.
 func (e *webhookExporter) beginShutdown() {
-	e.stopOnce.Do(func() { close(e.stopping) })
+	e.stopOnce.Do(func() {
+		close(e.stopping)
+		over := e.clock.after(e.cfg.ClientConfig.Timeout)
+		go func() {
+			select {
+			case <-over:
+			case <-e.drain.Done():
+			}
+			e.endDrain()
+		}()
+	})
 }
 
 // shutdown runs after the queue has drained: the drop totals logged now
 // include what the shutdown gave up on.
-func (e *webhookExporter) shutdown(context.Context) error {
+func (e *webhookExporter) shutdown(ctx context.Context) error {
 	e.beginShutdown()
+	e.endDrain()
 	e.drops.stop()
 	e.sender.close()
+	if e.settled != nil {
+		return e.settled.close(ctx)
+	}
 	return nil
 }
 
@@ -140,7 +182,26 @@ func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResu
 	if d.dropped > 0 {
 		e.giveUp(ld, d.droppedAt)
 	}
-	return d.result(ld)
+	r := d.result(ld)
+	if e.settled != nil && r.retryErr != nil {
+		r.settled = settledDigests(arrays, d.results)
+	}
+	return r
+}
+
+// settledDigests are the ids of the events of an attempt that were
+// delivered or dropped, for the settled store.
+func settledDigests(a *eventArrays, results []formats.Result) []idDigest {
+	var ids []idDigest
+	for i, r := range results {
+		if r.Outcome != formats.Retry {
+			ref := a.records[i]
+			var d idDigest
+			a.scratch, d = recordDigest(a.scratch, ref.scope, ref.record)
+			ids = append(ids, d)
+		}
+	}
+	return ids
 }
 
 // mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
@@ -165,6 +226,10 @@ type attemptResult struct {
 	dropErr  error // why the whole batch was dropped, if it was
 	// firstDrop is the reason of the first event dropped, for the error.
 	firstDrop string
+	// settled holds the ids of the events delivered or dropped when
+	// others are to be retried and the settled store is on.
+	settled []idDigest
+	resent  int // requests Go's transport sent again on its own, at most per request
 }
 
 // resultOf sums up an attempt from the outcome of each event.
@@ -177,16 +242,16 @@ func resultOf(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle 
 		}
 		if o.Outcome == formats.Retry && !retrying {
 			retrying = true
-			r.retry = subsetLogs(ld, outcomes, formats.Retry)
+			r.retry = subsetLogs(ld, func(i int) bool { return outcomes[i].Outcome == formats.Retry })
 			r.retryErr, r.throttle = retryErr, throttle
 		}
 	}
 	return r
 }
 
-// subsetLogs copies the records whose outcome is want, keeping their
-// resource and scope.
-func subsetLogs(ld plog.Logs, outcomes []formats.Result, want formats.Outcome) plog.Logs {
+// subsetLogs copies the records that keep picks by their index in record
+// order, keeping their resource and scope.
+func subsetLogs(ld plog.Logs, keep func(i int) bool) plog.Logs {
 	out := plog.NewLogs()
 	idx := 0
 	for _, rl := range ld.ResourceLogs().All() {
@@ -196,7 +261,7 @@ func subsetLogs(ld plog.Logs, outcomes []formats.Result, want formats.Outcome) p
 			var outSL plog.ScopeLogs
 			hasSL := false
 			for _, lr := range sl.LogRecords().All() {
-				if outcomes[idx].Outcome == want {
+				if keep(idx) {
 					if !hasRL {
 						outRL, hasRL = out.ResourceLogs().AppendEmpty(), true
 						rl.Resource().CopyTo(outRL.Resource())

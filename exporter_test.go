@@ -183,23 +183,41 @@ func TestPermanentRefusalIsLoggedOnceWithoutSecrets(t *testing.T) {
 	}
 }
 
+// TestRetryAfterIsHonoured: the retry waits Retry-After, not the shorter
+// backoff; with retries unlimited, max_interval at most (a receiver asking
+// to wait 68 years).
 func TestRetryAfterIsHonoured(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		if n == 0 {
-			w.Header().Set("Retry-After", "2")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
-	cfg := withoutQueue(testCfg(s.URL))
-	cfg.RetryConfig.MaxInterval = time.Minute // Retry-After waits at most max_interval
-	exp := startExporter(t, cfg)
+	for _, tt := range []struct {
+		name, after string
+		unlimited   bool
+		want        time.Duration
+	}{
+		{"honoured", "2", false, 2 * time.Second},
+		{"at most max_interval", "2147483647", true, 7 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				if n == 0 {
+					w.Header().Set("Retry-After", tt.after)
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			cfg := withoutQueue(testCfg(s.URL))
+			if tt.unlimited {
+				cfg.RetryConfig.MaxElapsedTime = 0
+				cfg.RetryConfig.MaxInterval = 7 * time.Second
+			}
+			var clk fakeClock
+			exp := startClocked(t, cfg, &clk)
 
-	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
+			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
-	reqs := s.waitRequests(t, 2)
-	assert.GreaterOrEqual(t, reqs[1].at.Sub(reqs[0].at), 2*time.Second, "the retry waits at least Retry-After")
+			s.waitRequests(t, 2)
+			assert.Equal(t, []time.Duration{tt.want}, clk.asked())
+		})
+	}
 }
 
 func TestRetryAfterForms(t *testing.T) {

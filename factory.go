@@ -70,11 +70,18 @@ func createDefaultConfig() component.Config {
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	return createLogsClocked(ctx, set, cfg, systemClock())
+}
+
+// createLogsClocked is createLogs with the clock the retries and the
+// shutdown read: tests give one that does not wait.
+func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component.Config, clk clock) (exporter.Logs, error) {
 	c := cfg.(*Config)
 	exp, err := newExporter(c, set)
 	if err != nil {
 		return nil, err
 	}
+	exp.clock = clk
 	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),

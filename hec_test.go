@@ -44,6 +44,9 @@ type hecServer struct {
 	busy int
 	// invalid marks an event that a server-side rule refuses (code 6).
 	invalid func(event map[string]any) bool
+	// busyWith answers a request holding a marked event 503 "Server is
+	// busy" (code 9), indexing none of it.
+	busyWith func(event map[string]any) bool
 }
 
 type hecRequest struct {
@@ -125,6 +128,10 @@ func (s *hecServer) handle(w http.ResponseWriter, r *http.Request) {
 		hecAnswer(rec, http.StatusBadRequest, "No data", 5, -1)
 		return
 	}
+	if s.busyWith != nil && hecBusyWith(body, s.busyWith) {
+		hecAnswer(rec, http.StatusServiceUnavailable, "Server is busy", 9, -1)
+		return
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	for i := 0; ; i++ {
@@ -149,6 +156,23 @@ func (s *hecServer) handle(w http.ResponseWriter, r *http.Request) {
 		s.indexed = append(s.indexed, ev)
 	}
 	hecAnswer(rec, http.StatusOK, "Success", 0, -1)
+}
+
+// hecBusyWith says whether body holds an event that busy marks.
+func hecBusyWith(body []byte, busy func(map[string]any) bool) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		var obj struct {
+			Event map[string]any `json:"event"`
+		}
+		if dec.Decode(&obj) != nil {
+			return false
+		}
+		if busy(obj.Event) {
+			return true
+		}
+	}
 }
 
 // checkHECObject checks one event object as HEC does.

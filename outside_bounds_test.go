@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/config/configretry"
+
 	"github.com/sentyr/webhookexporter/internal/raceflag"
 
 	"github.com/stretchr/testify/assert"
@@ -182,8 +184,9 @@ func TestRetryAfterIsCapped(t *testing.T) {
 		assert.Equal(t, time.Minute, retryAfter(value, now, time.Minute), value)
 	}
 	assert.Equal(t, 30*time.Second, retryAfter("30", now, time.Minute))
-	assert.Equal(t, maxRetryAfter, retryAfterCap(0))
-	assert.Equal(t, time.Second, retryAfterCap(time.Second))
+	assert.Equal(t, maxRetryAfter, retryAfterCap(configretry.BackOffConfig{}))
+	assert.Equal(t, time.Second, retryAfterCap(configretry.BackOffConfig{MaxInterval: time.Second}))
+	assert.Equal(t, time.Hour, retryAfterCap(configretry.BackOffConfig{MaxInterval: time.Second, MaxElapsedTime: time.Hour}))
 
 	// Through the exporter: retries without a time limit and a receiver
 	// asking for 68 years. The second try comes after max_interval.

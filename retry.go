@@ -2,6 +2,7 @@ package webhookexporter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -29,18 +30,48 @@ import (
 // permanent, since trying the batch again would deliver those events
 // twice once the dead letters are replayed.
 func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	if ld.LogRecordCount() == 0 {
+		return nil
+	}
+	// With a persistent queue, events of this batch that were settled
+	// before a restart are not sent again (see settled.go).
+	var record uint64
+	var skipped []idDigest
+	// kept: the queue keeps the batch for the next start, and what was
+	// settled of it stays recorded.
+	kept := false
+	if e.settled != nil {
+		ld, skipped = e.settled.skip(ld)
+		defer func() {
+			if !kept {
+				e.settled.done(context.Background(), record, skipped)
+			}
+		}()
+	}
 	total := ld.LogRecordCount()
 	if total == 0 {
 		return nil
+	}
+	// The end of a shutdown's drain (see beginShutdown) cuts the requests
+	// in flight.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(e.drain, cancel)()
+	if e.drain.Err() != nil {
+		kept = e.keepOnRestart
+		return e.shutdownUnsent(ld)
 	}
 	rc := e.cfg.RetryConfig
 	b := newBackoff(rc)
 	var deadline time.Time
 	if rc.Enabled && rc.MaxElapsedTime > 0 {
-		deadline = time.Now().Add(rc.MaxElapsedTime)
+		deadline = e.clock.now().Add(rc.MaxElapsedTime)
 	}
 	for attempt := 1; ; attempt++ {
 		r := e.attempt(ctx, ld)
+		// Go's transport resends a request on its own when a reused
+		// connection broke before the answer: each resend is an attempt.
+		attempt += r.resent
 		if r.retryErr == nil {
 			switch {
 			case r.dropErr != nil:
@@ -52,24 +83,27 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			}
 			return nil
 		}
+		if len(r.settled) > 0 {
+			e.settled.settle(context.Background(), &record, r.settled)
+		}
 		ld = r.retry
-		var reason, why string
 		var delay time.Duration
-		select {
-		case <-e.stopping:
-			reason, why = reasonShutdown, "the collector shut down before the events could be tried again"
-		case <-ctx.Done():
-			reason, why = reasonCancelled, "the caller gave up waiting ("+ctx.Err().Error()+")"
-		default:
+		reason, why := e.interrupted(ctx, "the collector shut down before the events could be tried again")
+		if reason == "" {
 			switch {
 			case !rc.Enabled:
 				reason, why = reasonRetriesExhausted, "retry_on_failure::enabled is false"
 			default:
 				delay = b.next()
-				if r.throttle > delay {
-					delay = r.throttle
+				wait := r.throttle
+				if deadline.IsZero() {
+					// A Retry-After past max_elapsed_time ends the retries
+					// below; without one, max_interval bounds it, or an
+					// answer could park the batch for years.
+					wait = min(wait, rc.MaxInterval)
 				}
-				if !deadline.IsZero() && time.Now().Add(delay).After(deadline) {
+				delay = max(delay, wait)
+				if !deadline.IsZero() && e.clock.now().Add(delay).After(deadline) {
 					reason = reasonRetriesExhausted
 					why = fmt.Sprintf("the next try, in %s, would come after retry_on_failure::max_elapsed_time (%s)", delay.Round(time.Millisecond), rc.MaxElapsedTime)
 					if r.throttle > 0 {
@@ -81,21 +115,19 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		if reason == "" {
 			e.logger.Info("Exporting failed. Will retry the request after interval.",
 				zap.Error(r.retryErr), zap.String("interval", delay.String()))
-			t := time.NewTimer(delay)
 			select {
-			case <-t.C:
+			case <-e.clock.after(delay):
 				continue
 			case <-ctx.Done():
-				reason, why = reasonCancelled, "the caller gave up waiting ("+ctx.Err().Error()+")"
 			case <-e.stopping:
-				reason, why = reasonShutdown, "the collector shut down while the events waited for a retry"
 			}
-			t.Stop()
+			reason, why = e.interrupted(ctx, "the collector shut down while the events waited for a retry")
 		}
 		if reason == reasonShutdown && e.keepOnRestart {
 			// A persistent queue keeps a batch that shutdown interrupted for
 			// the next start; exporterhelper's retry sender, told of the
 			// shutdown, says so to the queue.
+			kept = true
 			return r.retryErr
 		}
 		n := ld.LogRecordCount()
@@ -103,6 +135,44 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		e.giveUp(ld, allDropped(dropped{reason: reason, detail: detail}))
 		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
 	}
+}
+
+// interrupted says why a batch's retries must end, if they must. A
+// shutdown comes first: its drain's end also cancels ctx.
+func (e *webhookExporter) interrupted(ctx context.Context, shutdownWhy string) (reason, why string) {
+	select {
+	case <-e.stopping:
+		return reasonShutdown, shutdownWhy
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return reasonCancelled, "the caller gave up waiting (" + err.Error() + ")"
+	}
+	return "", ""
+}
+
+// errDrainOver is why a batch that the in-memory queue still held when
+// the shutdown's drain ended was not sent.
+var errDrainOver = errors.New("the collector shut down and its time to deliver the queue (the exporter's timeout, counted from the shutdown) was over; the events were not sent")
+
+// shutdownUnsent gives up on a batch without sending it: the shutdown's
+// drain is over. A persistent queue keeps it for the next start.
+func (e *webhookExporter) shutdownUnsent(ld plog.Logs) error {
+	if e.keepOnRestart {
+		return errDrainOver
+	}
+	e.giveUp(ld, allDropped(dropped{reason: reasonShutdown, detail: errDrainOver.Error()}))
+	return consumererror.NewPermanent(fmt.Errorf("%d events were dropped (%s): %w", ld.LogRecordCount(), reasonShutdown, errDrainOver))
+}
+
+// clock is the time the retry loop reads and waits on.
+type clock struct {
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+func systemClock() clock {
+	return clock{now: time.Now, after: time.After}
 }
 
 // relayRetryConfig is exporterhelper's retry sender's: it never gives up

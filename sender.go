@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -41,6 +43,7 @@ type sender struct {
 	perRequest  formats.RequestHeaderSetter // nil when no header differs per request
 	answers     formats.ResponseReader      // nil when the status alone decides
 	maxWait     time.Duration               // the longest Retry-After taken, see retryAfterCap
+	urls        formats.RequestURLer        // nil when every request goes to the endpoint
 	secrets     []string                    // of the config, for redacting what receivers echo
 	tracing     bool                        // the client's spans record, see redactingTracerProvider
 }
@@ -52,12 +55,13 @@ func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sen
 		timeout:     cfg.ClientConfig.Timeout,
 		userAgent:   fmt.Sprintf("%s/%s (%s/%s)", build.Description, build.Version, runtime.GOOS, runtime.GOARCH),
 		contentType: enc.ContentType(),
-		maxWait:     retryAfterCap(cfg.RetryConfig.MaxInterval),
+		maxWait:     retryAfterCap(cfg.RetryConfig),
 		secrets:     configSecrets(cfg),
 	}
 	s.headers, _ = enc.(formats.HeaderSetter)
 	s.perRequest, _ = enc.(formats.RequestHeaderSetter)
 	s.answers, _ = enc.(formats.ResponseReader)
+	s.urls, _ = enc.(formats.RequestURLer)
 	return s
 }
 
@@ -121,7 +125,13 @@ func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request
 	if s.client == nil {
 		return nil, errNoClient
 	}
-	req, sent, err := s.newRequest(ctx, http.MethodPost, s.url, s.contentType)
+	target := s.url
+	if s.urls != nil {
+		if u := s.urls.RequestURL(key); u != "" {
+			target = u
+		}
+	}
+	req, sent, err := s.newRequest(ctx, http.MethodPost, target, s.contentType)
 	if err != nil {
 		return nil, err
 	}
@@ -161,3 +171,20 @@ func (s *sender) requestError(ctx context.Context, err error) error {
 }
 
 var errNoClient = errors.New("the exporter has not started")
+
+// countWrites counts the times the transport writes a request made with
+// ctx whole. Go's transport writes a request again on its own when a
+// reused connection broke before the answer and the request is
+// replayable, which the Idempotency-Key header makes it; the header must
+// stay (receivers and the auth extension's signature read it), so the
+// resend is counted as an attempt instead.
+func countWrites(ctx context.Context) (context.Context, *atomic.Int32) {
+	n := new(atomic.Int32)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				n.Add(1)
+			}
+		},
+	}), n
+}

@@ -117,6 +117,26 @@ type elasticEncoder struct {
 	action     []byte
 	actionTail []byte
 	bodies     bodyBuffers
+	// createURL is a /_doc endpoint as /<index>/_create/, which the
+	// event's id completes, and createQuery the endpoint's query.
+	createURL, createQuery string
+}
+
+// RequestURLer is implemented by encoders whose requests go to a URL of
+// their own, made from the request's idempotency key; "" is the endpoint.
+type RequestURLer interface {
+	RequestURL(key string) string
+}
+
+// RequestURL implements RequestURLer: a /_doc endpoint's document goes to
+// /<index>/_create/<event id>, so a document sent again (after a restart,
+// or an answer lost on the way back) is answered 409 instead of being
+// indexed a second time under an id of Elasticsearch's choosing.
+func (e *elasticEncoder) RequestURL(key string) string {
+	if e.bulk {
+		return ""
+	}
+	return e.createURL + key + e.createQuery
 }
 
 // newElastic returns the Elasticsearch encoder for endpoint.
@@ -126,6 +146,15 @@ func newElastic(cfg ElasticConfig, endpoint string) (*elasticEncoder, error) {
 	}
 	t, _ := parseElasticEndpoint(endpoint)
 	e := &elasticEncoder{bulk: t.bulk, apiKey: string(cfg.APIKey), dataKey: cfg.DataKey}
+	if !t.bulk {
+		u, _ := url.Parse(endpoint)
+		if u.RawQuery != "" {
+			e.createQuery = "?" + u.RawQuery
+		}
+		u.RawQuery, u.Fragment, u.RawPath = "", "", ""
+		u.Path = strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "_doc") + "_create/"
+		e.createURL = u.String()
+	}
 	if e.dataKey == "" {
 		e.dataKey = defaultElasticDataKey
 	}
@@ -293,8 +322,12 @@ type bulkItem struct {
 // ReadResponse implements ResponseReader for _bulk: a 200 answer may hold
 // failed items. Items with 429 or 5xx are sent again alone, other failed
 // items are dropped with their error; 409 means a document with the event's
-// id exists, i.e. an earlier attempt delivered it.
+// id exists, i.e. an earlier attempt delivered it. For _create, 409 means
+// the same.
 func (e *elasticEncoder) ReadResponse(req *Request, status int, body []byte) []Result {
+	if !e.bulk && status == http.StatusConflict {
+		return allResults(req, Result{Outcome: Delivered})
+	}
 	if !e.bulk || status < 200 || status > 299 || bulkHeadSaysNoErrors(body) {
 		return nil
 	}

@@ -1,0 +1,299 @@
+package webhookexporter
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sentyr/webhookexporter/internal/metadata"
+)
+
+// snapshot is what a crash leaves on disk: the storage as it is now.
+func (s *memoryStorage) snapshot() *memoryStorage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &memoryStorage{data: maps.Clone(s.data)}
+}
+
+func (s *memoryStorage) has(key string) bool {
+	v, _ := s.Get(context.Background(), key)
+	return v != nil
+}
+
+// withDiskQueue queues on st, one consumer, as sending_queue::storage does.
+func withDiskQueue(cfg *Config) *Config {
+	q := exporterhelper.NewDefaultQueueConfig()
+	q.StorageID = &storageID
+	q.NumConsumers = 1
+	cfg.QueueConfig = configoptional.Some(q)
+	return cfg
+}
+
+// fakeClock fires every wait at once and keeps what was asked.
+type fakeClock struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (c *fakeClock) clock() clock {
+	return clock{now: time.Now, after: func(d time.Duration) <-chan time.Time {
+		c.mu.Lock()
+		c.waits = append(c.waits, d)
+		c.mu.Unlock()
+		ch := make(chan time.Time, 1)
+		ch <- time.Now()
+		return ch
+	}}
+}
+
+func (c *fakeClock) asked() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.waits)
+}
+
+// startRun starts an exporter with the given id on st (nil: no storage)
+// and clk (zero: the system's), shut down at the end of the test if not
+// before: one run of a collector.
+func startRun(t *testing.T, cfg *Config, id component.ID, st *memoryStorage, clk clock) *testExporter {
+	t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.ID = id
+	set.Logger = zap.New(core)
+	if clk.now == nil {
+		clk = systemClock()
+	}
+	exp, err := createLogsClocked(context.Background(), set, cfg, clk)
+	require.NoError(t, err)
+	var host component.Host = componenttest.NewNopHost()
+	if st != nil {
+		host = &storageHost{Host: host, ext: map[component.ID]component.Component{storageID: st}}
+	}
+	require.NoError(t, exp.Start(context.Background(), host))
+	t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })
+	return &testExporter{Logs: exp, logs: logs}
+}
+
+// startClocked is startExporter with clk.
+func startClocked(t *testing.T, cfg *Config, clk *fakeClock) *testExporter {
+	return startRun(t, cfg, component.MustNewID("webhook"), nil, clk.clock())
+}
+
+// restartCfg is the collector: HEC, one event per request, a queue
+// on disk, retries without end, dead letters on.
+func restartCfg(t *testing.T, s *hecServer, deadLetters string) *Config {
+	cfg := withDiskQueue(testCfg(s.URL + "/services/collector/event"))
+	cfg.Format = "splunk_hec"
+	cfg.SplunkHEC.Token = hecTestToken
+	cfg.SplunkHEC.MaxRequestBytes = 1024
+	cfg.RetryConfig.MaxElapsedTime = 0
+	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: deadLetters, MaxSizeMiB: 1}
+	require.NoError(t, cfg.Validate())
+	return cfg
+}
+
+// TestRestartSendsNothingSettledAgain: of 4 events, one per request, the
+// receiver takes two, refuses one (code 6) and is busy for one (503, code
+// 9); the collector stops (or crashes) while that one waits for a retry,
+// and starts again against a receiver that takes everything. Every event
+// is indexed or dead-lettered exactly once.
+func TestRestartSendsNothingSettledAgain(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		name := "shutdown"
+		if crash {
+			name = "crash"
+		}
+		t.Run(name, func(t *testing.T) {
+			first, second := newHECServer(t), newHECServer(t)
+			first.invalid = func(ev map[string]any) bool { return ev["seq"] == jsonNumber(1) }
+			first.busyWith = func(ev map[string]any) bool { return ev["seq"] == jsonNumber(2) }
+			dlDir := t.TempDir()
+			id := component.MustNewID("webhook")
+			disk := &memoryStorage{data: map[string][]byte{}}
+
+			run1 := startRun(t, restartCfg(t, first, dlDir), id, disk, clock{})
+			require.NoError(t, run1.ConsumeLogs(context.Background(), numberedLogs(4, restartPad)))
+			// Retried at least once: the first attempt is settled (and
+			// recorded before the retry's wait).
+			require.Eventually(t, func() bool {
+				reqs, _ := first.snapshot()
+				return len(reqs) >= 5
+			}, 30*time.Second, 5*time.Millisecond)
+			onDisk := disk
+			if crash {
+				// What the process leaves when it dies mid-retry.
+				onDisk = disk.snapshot()
+			} else {
+				require.NoError(t, run1.Shutdown(context.Background()))
+			}
+
+			run2 := startRun(t, restartCfg(t, second, dlDir), id, onDisk, clock{})
+			require.Eventually(t, func() bool {
+				_, indexed := second.snapshot()
+				return len(indexed) > 0
+			}, 30*time.Second, 5*time.Millisecond)
+			require.NoError(t, run2.Shutdown(context.Background()))
+			require.NoError(t, run1.Shutdown(context.Background()))
+
+			_, indexed1 := first.snapshot()
+			reqs2, indexed2 := second.snapshot()
+			assert.ElementsMatch(t, []int{0, 3}, seqs(t, indexed1))
+			assert.Equal(t, []int{2}, seqs(t, indexed2), "after the restart only the event that was never taken is sent")
+			assert.Equal(t, 1, len(reqs2), "requests after the restart")
+			dls := readDeadLetters(t, dlDir)
+			require.Len(t, dls, 1, "the refused event is dead-lettered once")
+			assert.Equal(t, reasonRefusedPerEvent, dls[0].info.Reason)
+			assert.Equal(t, eventIDs(numberedLogs(4, restartPad))[1], dls[0].info.EventID)
+			skipped := run2.logs.FilterMessageSnippet("settled before the last stop").All()
+			if assert.Len(t, skipped, 1) {
+				assert.EqualValues(t, 3, skipped[0].ContextMap()["events"], "settled: two indexed, one refused")
+			}
+			// The batch is done: nothing is left to skip.
+			assert.False(t, onDisk.has(settledIndexKey))
+		})
+	}
+}
+
+// restartPad makes an event fill more than half of a 1 KiB request.
+const restartPad = 600
+
+// jsonNumber is n as the HEC stand-in decodes numbers.
+func jsonNumber(n int) any {
+	return json.Number(strconv.Itoa(n))
+}
+
+// TestSettledStoreSkipsByEventIDAcrossBatches checks that the store keys
+// events, not batches: a batch that comes back merged with other events
+// (sending_queue::batch) or split still skips what was settled, and the
+// store is empty once the events are done.
+func TestSettledStoreSkipsByEventIDAcrossBatches(t *testing.T) {
+	disk := &memoryStorage{data: map[string][]byte{}}
+	client, err := disk.GetClient(context.Background(), component.KindExporter, component.MustNewID("webhook"), settledStorageName)
+	require.NoError(t, err)
+	s := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
+	ld := numberedLogs(6, 0)
+	var all []idDigest
+	for _, id := range eventIDs(ld) {
+		all = append(all, digestOf(t, id))
+	}
+	var record uint64
+	s.settle(context.Background(), &record, all[:3])
+
+	// Reloaded, as at the next start.
+	loaded := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
+	require.NoError(t, loaded.load(context.Background()))
+	merged := numberedLogs(6, 0)
+	numberedLogs(2, 1).ResourceLogs().MoveAndAppendTo(merged.ResourceLogs())
+	rest, skipped := loaded.skip(merged)
+	assert.Equal(t, 5, rest.LogRecordCount(), "three skipped of eight")
+	assert.Len(t, skipped, 3)
+
+	loaded.done(context.Background(), 0, skipped)
+	assert.Empty(t, loaded.ids)
+	assert.False(t, disk.has(settledIndexKey), "the store is empty on disk too")
+	rest, skipped = loaded.skip(ld)
+	assert.Equal(t, 6, rest.LogRecordCount())
+	assert.Nil(t, skipped)
+}
+
+// digestOf reads an event id back into its digest.
+func digestOf(t *testing.T, id string) idDigest {
+	t.Helper()
+	b, err := hex.DecodeString(id)
+	require.NoError(t, err)
+	require.Len(t, b, digestLen)
+	return idDigest{Hi: binary.BigEndian.Uint64(b), Lo: binary.BigEndian.Uint64(b[8:])}
+}
+
+// TestGoResendIsCountedAsAnAttempt: a receiver closes a reused connection
+// after reading a request. Go's transport sends the request again on a new
+// connection by itself (it carries an Idempotency-Key); that second send is
+// an attempt of its own in the dead letter.
+func TestGoResendIsCountedAsAnAttempt(t *testing.T) {
+	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		switch n {
+		case 0:
+			w.WriteHeader(http.StatusOK)
+		case 1:
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				_ = conn.(*net.TCPConn).SetLinger(0)
+				_ = conn.Close()
+			}
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
+	cfg.RetryConfig.Enabled = false
+	exp := startExporter(t, cfg)
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), numberedLogs(1, 0)))
+	require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(1, 1)))
+
+	require.Len(t, s.waitRequests(t, 3), 3, "the second push's request was sent twice")
+	dls := readDeadLetters(t, cfg.DeadLetter.Directory)
+	require.Len(t, dls, 1)
+	assert.Contains(t, dls[0].info.Detail, "after 2 attempts")
+}
+
+// TestShutdownWaitsOneTimeoutInAll: five batches are queued in memory and
+// the receiver never answers. The shutdown cuts the request in flight when
+// its time is over and sends none of the other batches: every event is a
+// shutdown dead letter, and the receiver saw one request, not one per
+// batch.
+func TestShutdownWaitsOneTimeoutInAll(t *testing.T) {
+	hang := make(chan struct{})
+	s := newSink(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(hang)
+	cfg := withDeadLetters(t, testCfg(s.URL))
+	cfg.QueueConfig.Get().NumConsumers = 1
+	cfg.QueueConfig.Get().Batch = configoptional.None[exporterhelper.BatchConfig]()
+	cfg.ClientConfig.Timeout = 2 * time.Second
+	var clk fakeClock
+	run := startClocked(t, cfg, &clk)
+	var want []string
+	for i := range 5 {
+		ld := numberedLogs(1, i)
+		want = append(want, eventIDs(ld)...)
+		require.NoError(t, run.ConsumeLogs(context.Background(), ld))
+	}
+	// In flight (waitRequests waits for answers).
+	require.Eventually(t, func() bool { return s.count() == 1 }, 30*time.Second, time.Millisecond)
+
+	require.NoError(t, run.Shutdown(context.Background()))
+
+	assert.Equal(t, 1, s.count(), "batches are not sent once the shutdown's time is over")
+	assert.Contains(t, clk.asked(), cfg.ClientConfig.Timeout, "the shutdown waits one timeout")
+	var got []string
+	for _, dl := range readDeadLetters(t, cfg.DeadLetter.Directory) {
+		assert.Equal(t, reasonShutdown, dl.info.Reason)
+		got = append(got, dl.info.EventID)
+	}
+	assert.ElementsMatch(t, want, got, "every queued event is a shutdown dead letter")
+}
