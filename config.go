@@ -3,6 +3,7 @@ package webhookexporter
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
@@ -64,6 +65,8 @@ type DeadLetterConfig struct {
 	Directory string `mapstructure:"directory"`
 	// MaxSizeMiB caps the file. A full file takes no more dead letters:
 	// they are refused and counted, nothing in the file is overwritten.
+	// At most maxDeadLetterMaxSizeMiB, so that the cap in bytes does not
+	// overflow into nothing or a negative size.
 	MaxSizeMiB int64 `mapstructure:"max_size_mib"`
 	// Sync makes each write reach the disk before the push returns.
 	Sync bool `mapstructure:"sync"`
@@ -79,6 +82,10 @@ type ConnectionCheckConfig struct {
 	Endpoint string `mapstructure:"endpoint"`
 	_        struct{}
 }
+
+// maxDeadLetterMaxSizeMiB is the largest max_size_mib whose bytes fit in
+// a file size (an int64).
+const maxDeadLetterMaxSizeMiB = math.MaxInt64 >> 20
 
 var _ component.Config = (*Config)(nil)
 
@@ -118,8 +125,8 @@ func (c *DeadLetterConfig) validate() error {
 	if strings.TrimSpace(c.Directory) == "" {
 		errs = append(errs, errors.New("dead_letter::directory: required when dead_letter::enabled is true; write a directory the collector may write to, e.g. /var/lib/otelcol/deadletter"))
 	}
-	if c.MaxSizeMiB < 1 {
-		errs = append(errs, fmt.Errorf("dead_letter::max_size_mib: %d is not allowed; write a size of 1 or more (default %d)", c.MaxSizeMiB, defaultDeadLetterMaxSizeMiB))
+	if c.MaxSizeMiB < 1 || c.MaxSizeMiB > maxDeadLetterMaxSizeMiB {
+		errs = append(errs, fmt.Errorf("dead_letter::max_size_mib: %d is not allowed; write a size from 1 to %d, the most whose bytes a file size can hold (default %d)", c.MaxSizeMiB, maxDeadLetterMaxSizeMiB, defaultDeadLetterMaxSizeMiB))
 	}
 	return errors.Join(errs...)
 }
