@@ -113,3 +113,25 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	w.n += len(p)
 	return len(p), nil
 }
+
+// A file whose last dead letter was cut short (file size limit, disk
+// full) ends with a fragment and no newline: every complete line before
+// it is replayed, and the fragment is reported as such and kept.
+func TestReplayReportsAFragmentAtTheEnd(t *testing.T) {
+	whole := deadLetterLine(t, "cut", "3")
+	fragment := whole[:len(whole)/2]
+	content := deadLetterLine(t, "ok-1", "1") + "\n" + deadLetterLine(t, "ok-2", "2") + "\n" + fragment
+
+	code, out, kept, got := replayWith(t, maxLineBytes, content)
+
+	assert.Equal(t, 1, code)
+	assert.Equal(t, []string{"ok-1", "ok-2"}, got)
+	assert.Contains(t, out, "replay.jsonl:3: not a dead letter, the file ends inside it: its write was cut short")
+	assert.Contains(t, out, "sent 2, refused 0, not valid 1")
+	assert.Equal(t, fragment+"\n", kept)
+
+	// A complete last line without its newline is a dead letter all the same.
+	code, _, _, got = replayWith(t, maxLineBytes, deadLetterLine(t, "ok-1", "1")+"\n"+whole)
+	assert.Equal(t, 0, code)
+	assert.Equal(t, []string{"ok-1", "cut"}, got)
+}

@@ -148,7 +148,7 @@ func (r *replayer) replayFile(ctx context.Context, name string) error {
 		over = r.failed
 	}
 	for n := 1; ; n++ {
-		line, size, _, err := lines.next(over)
+		line, size, newline, err := lines.next(over)
 		if err == io.EOF {
 			return nil
 		}
@@ -170,7 +170,11 @@ func (r *replayer) replayFile(ctx context.Context, name string) error {
 		var m deadLetterMember
 		if err := json.Unmarshal(line, &m); err != nil {
 			r.invalid++
-			fmt.Fprintf(r.out, "%s:%d: not a dead letter (%v)\n", name, n, err)
+			why := ""
+			if !newline {
+				why = ", the file ends inside it: its write was cut short"
+			}
+			fmt.Fprintf(r.out, "%s:%d: not a dead letter%s (%v)\n", name, n, why, err)
 			r.keep(line)
 			continue
 		}
