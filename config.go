@@ -114,7 +114,22 @@ func (cfg *Config) Validate() error {
 	if err := cfg.DeadLetter.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, validateRetryNumbers(cfg.RetryConfig)...)
 	return errors.Join(errs...)
+}
+
+// validateRetryNumbers refuses the NaN that YAML's .nan gives and
+// configretry lets through: a NaN multiplier makes every wait negative,
+// that is no wait at all.
+func validateRetryNumbers(rc configretry.BackOffConfig) []error {
+	var errs []error
+	if math.IsNaN(rc.Multiplier) {
+		errs = append(errs, errors.New("retry_on_failure::multiplier: NaN is not a number; write a number such as 2 (the default)"))
+	}
+	if math.IsNaN(rc.RandomizationFactor) {
+		errs = append(errs, errors.New("retry_on_failure::randomization_factor: NaN is not a number; write a number from 0 to 1, such as 0.5"))
+	}
+	return errs
 }
 
 func (c *DeadLetterConfig) validate() error {

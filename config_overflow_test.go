@@ -72,3 +72,20 @@ func TestRetryBackoffDoesNotOverflow(t *testing.T) {
 		})
 	}
 }
+
+// YAML's .nan passes configretry's checks; a NaN multiplier made every
+// wait negative (retried at once). Refused at load, naming the field.
+func TestRetryNaNIsRefusedAtLoad(t *testing.T) {
+	for field, want := range map[string]string{
+		"multiplier":           "retry_on_failure::multiplier: NaN is not a number; write a number such as 2",
+		"randomization_factor": "retry_on_failure::randomization_factor: NaN is not a number",
+	} {
+		cfg := NewFactory().CreateDefaultConfig().(*Config)
+		retrieved, err := confmap.NewRetrievedFromYAML([]byte("endpoint: https://siem.example.com/webhook\nretry_on_failure: {" + field + ": .nan}\n"))
+		require.NoError(t, err)
+		conf, err := retrieved.AsConf()
+		require.NoError(t, err)
+		require.NoError(t, conf.Unmarshal(cfg))
+		assert.ErrorContains(t, confmap.Validate(cfg), want)
+	}
+}
