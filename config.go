@@ -3,6 +3,7 @@ package webhookexporter
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
@@ -64,6 +65,8 @@ type DeadLetterConfig struct {
 	Directory string `mapstructure:"directory"`
 	// MaxSizeMiB caps the file. A full file takes no more dead letters:
 	// they are refused and counted, nothing in the file is overwritten.
+	// At most maxDeadLetterMaxSizeMiB, so that the cap in bytes does not
+	// overflow into nothing or a negative size.
 	MaxSizeMiB int64 `mapstructure:"max_size_mib"`
 	// Sync makes each write reach the disk before the push returns.
 	Sync bool `mapstructure:"sync"`
@@ -79,6 +82,10 @@ type ConnectionCheckConfig struct {
 	Endpoint string `mapstructure:"endpoint"`
 	_        struct{}
 }
+
+// maxDeadLetterMaxSizeMiB is the largest max_size_mib whose bytes fit in
+// a file size (an int64).
+const maxDeadLetterMaxSizeMiB = math.MaxInt64 >> 20
 
 var _ component.Config = (*Config)(nil)
 
@@ -112,7 +119,22 @@ func (cfg *Config) Validate() error {
 	if err := cfg.DeadLetter.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, validateRetryNumbers(cfg.RetryConfig)...)
 	return errors.Join(errs...)
+}
+
+// validateRetryNumbers refuses the NaN that YAML's .nan gives and
+// configretry lets through: a NaN multiplier makes every wait negative,
+// that is no wait at all.
+func validateRetryNumbers(rc configretry.BackOffConfig) []error {
+	var errs []error
+	if math.IsNaN(rc.Multiplier) {
+		errs = append(errs, errors.New("retry_on_failure::multiplier: NaN is not a number; write a number such as 2 (the default)"))
+	}
+	if math.IsNaN(rc.RandomizationFactor) {
+		errs = append(errs, errors.New("retry_on_failure::randomization_factor: NaN is not a number; write a number from 0 to 1, such as 0.5"))
+	}
+	return errs
 }
 
 func (c *DeadLetterConfig) validate() error {
@@ -123,8 +145,8 @@ func (c *DeadLetterConfig) validate() error {
 	if strings.TrimSpace(c.Directory) == "" {
 		errs = append(errs, errors.New("dead_letter::directory: required when dead_letter::enabled is true; write a directory the collector may write to, e.g. /var/lib/otelcol/deadletter"))
 	}
-	if c.MaxSizeMiB < 1 {
-		errs = append(errs, fmt.Errorf("dead_letter::max_size_mib: %d is not allowed; write a size of 1 or more (default %d)", c.MaxSizeMiB, defaultDeadLetterMaxSizeMiB))
+	if c.MaxSizeMiB < 1 || c.MaxSizeMiB > maxDeadLetterMaxSizeMiB {
+		errs = append(errs, fmt.Errorf("dead_letter::max_size_mib: %d is not allowed; write a size from 1 to %d, the most whose bytes a file size can hold (default %d)", c.MaxSizeMiB, maxDeadLetterMaxSizeMiB, defaultDeadLetterMaxSizeMiB))
 	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -204,12 +205,23 @@ func (b *backoff) next() time.Duration {
 	d := b.cur
 	if f := b.cfg.RandomizationFactor; f > 0 {
 		delta := f * float64(d)
-		d = time.Duration(float64(d) - delta + rand.Float64()*(2*delta))
+		d = saturatedDuration(float64(d) - delta + rand.Float64()*(2*delta))
 	}
-	if next := time.Duration(float64(b.cur) * b.cfg.Multiplier); next > b.cfg.MaxInterval {
+	// Compared before converting: a product past the largest Duration
+	// (a large multiplier or max_interval) converts to a negative one,
+	// which would retry at once, without end.
+	if next := float64(b.cur) * b.cfg.Multiplier; next >= float64(b.cfg.MaxInterval) {
 		b.cur = b.cfg.MaxInterval
 	} else {
-		b.cur = next
+		b.cur = time.Duration(next)
 	}
 	return d
+}
+
+// saturatedDuration is ns as a Duration, the largest one if it is past it.
+func saturatedDuration(ns float64) time.Duration {
+	if ns >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return time.Duration(ns)
 }

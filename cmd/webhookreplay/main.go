@@ -11,7 +11,10 @@
 //
 // It prints one line per event the receiver refused, then how many were
 // sent and refused; lines it could not send are written to -failed, ready
-// to be replayed again. It exits with 1 when any line was not accepted.
+// to be replayed again. A line over 64 MiB is not sent nor held in memory:
+// it is reported with its number, counted as not valid and copied to
+// -failed, and the lines after it are replayed. It exits with 1 when any
+// line was not accepted.
 package main
 
 import (
@@ -45,6 +48,7 @@ type options struct {
 	headers  http.Header
 	failed   string
 	timeout  time.Duration
+	maxLine  int // bytes; a longer line is not sent
 	files    []string
 }
 
@@ -62,12 +66,12 @@ func (h headerFlag) Set(v string) error {
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
-	o := options{headers: http.Header{}}
+	o := options{headers: http.Header{}, maxLine: maxLineBytes}
 	fs := flag.NewFlagSet("webhookreplay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.endpoint, "endpoint", "http://127.0.0.1:4318/v1/logs", "the OTLP/HTTP logs URL of a collector whose pipeline exports to the webhook exporter")
 	fs.Var(headerFlag(o.headers), "header", `a header for every request, as "Name: value" (repeatable), e.g. for the receiver's auth`)
-	fs.StringVar(&o.failed, "failed", "", "file to write the lines that were not accepted to (appended), to replay them again")
+	fs.StringVar(&o.failed, "failed", "", "file to write the lines that were not accepted to (appended; lines over 64 MiB too), to replay them again")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "timeout of each request")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -86,6 +90,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 2, err
 	}
+	return replay(ctx, o, stdout)
+}
+
+// replay is run once the options are read.
+func replay(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	r := &replayer{opts: o, client: &http.Client{Timeout: o.timeout}, out: stdout}
 	if o.failed != "" {
 		f, err := os.OpenFile(o.failed, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
@@ -115,6 +124,10 @@ type replayer struct {
 	sent, refused, invalid int
 }
 
+// maxLineBytes is the longest line sent. Longer ones are counted as not
+// valid and copied to -failed without being held in memory.
+const maxLineBytes = 64 << 20
+
 // deadLetterMember is what the command reads of a line's deadLetter member.
 type deadLetterMember struct {
 	DeadLetter struct {
@@ -129,20 +142,39 @@ func (r *replayer) replayFile(ctx context.Context, name string) error {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	// A line is one record; records of several MiB are allowed.
-	sc.Buffer(nil, 64<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Bytes()
+	lines := newLineReader(f, r.opts.maxLine)
+	over := io.Discard
+	if r.failed != nil {
+		over = r.failed
+	}
+	for n := 1; ; n++ {
+		line, size, newline, err := lines.next(over)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if line == nil {
+			// Its bytes went to -failed as they were read.
+			r.invalid++
+			fmt.Fprintf(r.out, "%s:%d: a line of %d bytes, over the %d a line may have: not sent\n", name, n, size, r.opts.maxLine)
+			if r.failed != nil {
+				_, _ = r.failed.Write([]byte{'\n'})
+			}
+			continue
+		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var m deadLetterMember
 		if err := json.Unmarshal(line, &m); err != nil {
 			r.invalid++
-			fmt.Fprintf(r.out, "%s:%d: not a dead letter (%v)\n", name, n, err)
+			why := ""
+			if !newline {
+				why = ", the file ends inside it: its write was cut short"
+			}
+			fmt.Fprintf(r.out, "%s:%d: not a dead letter%s (%v)\n", name, n, why, err)
 			r.keep(line)
 			continue
 		}
@@ -154,7 +186,54 @@ func (r *replayer) replayFile(ctx context.Context, name string) error {
 		}
 		r.sent++
 	}
-	return sc.Err()
+}
+
+// lineReader reads lines of at most max bytes from a buffer of max+1: a
+// line that fills it is longer, and is not kept: its bytes go on to a
+// writer as they are read, up to its newline. Memory stays at max whatever
+// the file holds.
+type lineReader struct {
+	r   *bufio.Reader
+	max int
+}
+
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{r: bufio.NewReaderSize(r, max+1), max: max}
+}
+
+// next reads the next line and returns it without its newline, its size,
+// and whether a newline ended it (the last line of a file may have none).
+// The line is valid until the next call. A line over max is returned as
+// nil, its bytes written to over. At the end of the file the error is
+// io.EOF.
+func (lr *lineReader) next(over io.Writer) (line []byte, size int, newline bool, err error) {
+	line, err = lr.r.ReadSlice('\n')
+	long := false
+	for err == bufio.ErrBufferFull {
+		long = true
+		size += len(line)
+		if _, werr := over.Write(line); werr != nil {
+			return nil, size, false, werr
+		}
+		line, err = lr.r.ReadSlice('\n')
+	}
+	newline = err == nil
+	if newline {
+		line = line[:len(line)-1]
+	}
+	size += len(line)
+	switch {
+	case err == io.EOF && size == 0:
+		return nil, 0, false, io.EOF
+	case err != nil && err != io.EOF:
+		return nil, size, false, err
+	case long:
+		if _, werr := over.Write(line); werr != nil {
+			return nil, size, newline, werr
+		}
+		return nil, size, newline, nil
+	}
+	return line, size, newline, nil
 }
 
 func (r *replayer) keep(line []byte) {
