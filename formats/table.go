@@ -8,17 +8,18 @@ import (
 
 // Settings carries what the built-in formats read from the exporter's
 // configuration: each format's own section plus the endpoint and source that
-// some of them depend on.
+// some of them depend on. The tags are the collector YAML's names, in which
+// Service.Settings gives them.
 type Settings struct {
-	Endpoint    string
-	Source      string
-	JSON        JSONConfig
-	SplunkHEC   SplunkHECConfig
-	Datadog     DatadogConfig
-	DatadogLogs DatadogLogsConfig
-	Elastic     ElasticConfig
-	Custom      CustomConfig
-	Body        BodyConfig
+	Endpoint    string            `mapstructure:"endpoint"`
+	Source      string            `mapstructure:"source"`
+	JSON        JSONConfig        `mapstructure:"json"`
+	SplunkHEC   SplunkHECConfig   `mapstructure:"splunk_hec"`
+	Datadog     DatadogConfig     `mapstructure:"datadog"`
+	DatadogLogs DatadogLogsConfig `mapstructure:"datadog_logs"`
+	Elastic     ElasticConfig     `mapstructure:"elastic"`
+	Custom      CustomConfig      `mapstructure:"custom"`
+	Body        BodyConfig        `mapstructure:"body"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
