@@ -2,6 +2,7 @@ package formats
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,11 @@ type Service struct {
 	Accept func(n int) Answer
 	// Refuse is the answer refusing a whole request for good (a bad credential).
 	Refuse Answer
+	// AnswerEach, when the service answers for every event of a request,
+	// is its answer giving each event the status given (2xx: taken), in
+	// the request's order; nil when the service answers for a request as
+	// a whole.
+	AnswerEach func(statuses []int) Answer
 	// Routing lists the attributes that route an event with Settings (an
 	// index, a sourcetype, a tag key), nil when nothing routes.
 	Routing []string
@@ -63,13 +69,31 @@ func answerOK(status int, contentType, body string) func(int) Answer {
 
 // bulkAccepted is a _bulk answer creating n documents.
 func bulkAccepted(n int) Answer {
+	statuses := make([]int, n)
+	for i := range statuses {
+		statuses[i] = 201
+	}
+	return bulkAnswerOf(statuses)
+}
+
+// bulkAnswerOf is a _bulk answer with an item of each status, as
+// Elasticsearch writes created, refused and rejected documents.
+func bulkAnswerOf(statuses []int) Answer {
 	var b strings.Builder
-	b.WriteString(`{"took":1,"errors":false,"items":[`)
-	for i := range n {
+	errors := slices.ContainsFunc(statuses, func(s int) bool { return s/100 != 2 })
+	fmt.Fprintf(&b, `{"took":1,"errors":%t,"items":[`, errors)
+	for i, status := range statuses {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `{"create":{"_index":"security-events","_id":"%d","status":201,"result":"created"}}`, i)
+		switch {
+		case status/100 == 2:
+			fmt.Fprintf(&b, `{"create":{"_index":"security-events","_id":"%d","status":%d,"result":"created"}}`, i, status)
+		case status == 429 || status >= 500:
+			fmt.Fprintf(&b, `{"create":{"_index":"security-events","_id":"%d","status":%d,"error":{"type":"es_rejected_execution_exception","reason":"rejected execution"}}}`, i, status)
+		default:
+			fmt.Fprintf(&b, `{"create":{"_index":"security-events","_id":"%d","status":%d,"error":{"type":"document_parsing_exception","reason":"failed to parse"}}}`, i, status)
+		}
 	}
 	b.WriteString("]}")
 	return Answer{Status: 200, ContentType: "application/json", Body: b.String()}

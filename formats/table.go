@@ -125,7 +125,7 @@ var builtinTable = []Builtin{{
 		Path:       "/security-events/_bulk",
 		Settings:   map[string]any{"elastic": map[string]any{"api_key": testElasticKey}},
 		TestSecret: testElasticKey, CredentialValue: "ApiKey " + testElasticKey, Body: BodyBulk,
-		Accept: bulkAccepted,
+		Accept: bulkAccepted, AnswerEach: bulkAnswerOf,
 		Refuse: Answer{Status: 401, ContentType: "application/json",
 			Body: `{"error":{"type":"security_exception","reason":"unable to authenticate with provided credentials"},"status":401}`},
 		Routing: []string{AttrElasticIndex},

@@ -30,8 +30,10 @@ type Request struct {
 	Header http.Header
 	// Body is the body as sent, decompressed.
 	Body []byte
-	// Events is the number of events the body holds, by its shape.
-	Events int
+	// Events is the number of events the body holds, by its shape, and
+	// EventBodies the events themselves, in order.
+	Events      int
+	EventBodies [][]byte
 	// Refused says why the stand-in refused it, "" when it did not.
 	Refused string
 	Status  int
@@ -149,7 +151,8 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 	}()
 	status := http.StatusBadRequest
 	if err == nil {
-		req.Events, status, req.Refused = s.check(r, body)
+		req.EventBodies, status, req.Refused = s.check(r, body)
+		req.Events = len(req.EventBodies)
 	} else {
 		req.Refused = err.Error()
 	}
@@ -174,52 +177,59 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 	Write(rec, s.service.Accept(req.Events))
 }
 
-// check checks a request as the service does and counts its events; a
-// refused request gets the status and the reason, a refused credential
-// 401 (the service's own Refuse answer).
-func (s *Sink) check(r *http.Request, body []byte) (int, int, string) {
+// check checks a request as the service does and splits it into its
+// events; a refused request gets the status and the reason, a refused
+// credential 401 (the service's own Refuse answer).
+func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 	if r.Method != http.MethodPost {
-		return 0, http.StatusMethodNotAllowed, "method " + r.Method + ": the service takes POST"
+		return nil, http.StatusMethodNotAllowed, "method " + r.Method + ": the service takes POST"
 	}
 	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path {
-		return 0, http.StatusNotFound, fmt.Sprintf("path %s: the service serves %s", r.URL.RequestURI(), s.service.Path)
+		return nil, http.StatusNotFound, fmt.Sprintf("path %s: the service serves %s", r.URL.RequestURI(), s.service.Path)
 	}
 	if s.header != "" {
 		switch got := r.Header.Get(s.header); {
 		case got == "":
-			return 0, http.StatusUnauthorized, "no credential in " + s.header
+			return nil, http.StatusUnauthorized, "no credential in " + s.header
 		case got != s.service.CredentialValue:
-			return 0, http.StatusUnauthorized, "a wrong credential in " + s.header
+			return nil, http.StatusUnauthorized, "a wrong credential in " + s.header
 		}
 	}
-	n, err := Count(s.service.Body, body)
+	events, err := Split(s.service.Body, body)
 	if err != nil {
-		return 0, http.StatusBadRequest, "body: " + err.Error()
+		return nil, http.StatusBadRequest, "body: " + err.Error()
 	}
-	return n, 0, ""
+	return events, 0, ""
 }
 
 // Count counts the events of a body of the given shape, or says how the
 // body is not of it. A sink without a shape takes any body as one event.
 func Count(shape formats.BodyShape, body []byte) (int, error) {
+	events, err := Split(shape, body)
+	return len(events), err
+}
+
+// Split splits a body of the given shape into its events, in order, or
+// says how the body is not of it.
+func Split(shape formats.BodyShape, body []byte) ([][]byte, error) {
 	switch shape {
 	case "":
-		return 1, nil
+		return [][]byte{body}, nil
 	case formats.BodyObject:
-		return 1, oneObject(body)
+		return [][]byte{body}, oneObject(body)
 	case formats.BodyArray:
 		return array(body)
 	case formats.BodyObjectOrArray:
 		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
 			return array(body)
 		}
-		return 1, oneObject(body)
+		return [][]byte{body}, oneObject(body)
 	case formats.BodyObjects:
 		return objects(body)
 	case formats.BodyBulk:
 		return bulk(body)
 	}
-	return 0, fmt.Errorf("unknown shape %q", shape)
+	return nil, fmt.Errorf("unknown shape %q", shape)
 }
 
 func oneObject(body []byte) error {
@@ -230,65 +240,69 @@ func oneObject(body []byte) error {
 	return nil
 }
 
-func array(body []byte) (int, error) {
-	var rows []map[string]json.RawMessage
+func array(body []byte) ([][]byte, error) {
+	var rows []json.RawMessage
 	if err := json.Unmarshal(body, &rows); err != nil {
-		return 0, errors.New("not a JSON array of objects")
-	}
-	for _, r := range rows {
-		if r == nil {
-			return 0, errors.New("not a JSON array of objects")
-		}
+		return nil, errors.New("not a JSON array of objects")
 	}
 	if len(rows) == 0 {
-		return 0, errors.New("an empty array")
+		return nil, errors.New("an empty array")
 	}
-	return len(rows), nil
+	out := make([][]byte, len(rows))
+	for i, r := range rows {
+		if oneObject(r) != nil {
+			return nil, errors.New("not a JSON array of objects")
+		}
+		out[i] = r
+	}
+	return out, nil
 }
 
-func objects(body []byte) (int, error) {
+func objects(body []byte) ([][]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	n := 0
+	var out [][]byte
 	for {
-		var m map[string]json.RawMessage
-		err := dec.Decode(&m)
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil || m == nil {
-			return 0, fmt.Errorf("object %d is not a JSON object", n)
+		if err != nil || oneObject(raw) != nil {
+			return nil, fmt.Errorf("object %d is not a JSON object", len(out))
 		}
-		n++
+		out = append(out, raw)
 	}
-	if n == 0 {
-		return 0, errors.New("no data")
+	if len(out) == 0 {
+		return nil, errors.New("no data")
 	}
-	return n, nil
+	return out, nil
 }
 
-func bulk(body []byte) (int, error) {
+func bulk(body []byte) ([][]byte, error) {
 	if len(body) == 0 || body[len(body)-1] != '\n' {
-		return 0, errors.New("the bulk request must be terminated by a newline")
+		return nil, errors.New("the bulk request must be terminated by a newline")
 	}
 	lines := bytes.Split(body[:len(body)-1], []byte("\n"))
 	if len(lines)%2 != 0 {
-		return 0, errors.New("an action line without its source line")
+		return nil, errors.New("an action line without its source line")
 	}
+	var out [][]byte
 	for i := 0; i < len(lines); i += 2 {
 		var action map[string]map[string]json.RawMessage
 		if err := json.Unmarshal(lines[i], &action); err != nil || len(action) != 1 {
-			return 0, fmt.Errorf("malformed action line %d", i+1)
+			return nil, fmt.Errorf("malformed action line %d", i+1)
 		}
 		for op := range action {
 			if op != "create" && op != "index" {
-				return 0, fmt.Errorf("line %d: action %q carries no source", i+1, op)
+				return nil, fmt.Errorf("line %d: action %q carries no source", i+1, op)
 			}
 		}
 		if err := oneObject(lines[i+1]); err != nil {
-			return 0, fmt.Errorf("source line %d: %v", i+2, err)
+			return nil, fmt.Errorf("source line %d: %v", i+2, err)
 		}
+		out = append(out, lines[i+1])
 	}
-	return len(lines) / 2, nil
+	return out, nil
 }
 
 // readBody reads the request's body, decompressed when it says gzip.
