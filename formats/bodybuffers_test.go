@@ -30,20 +30,16 @@ func largeEvents(n int) []Event {
 	return events
 }
 
-var bodyEncoders = map[string]Encoder{
-	"json array":          newJSON(JSONConfig{}),
-	"json ndjson":         newJSON(JSONConfig{Batch: jsonNDJSON}),
-	"json object":         newJSON(JSONConfig{Batch: jsonObject}),
-	"splunk_hec":          newSplunkHEC(SplunkHECConfig{Token: "t", MaxRequestBytes: 100 << 20}),
-	"datadog":             newDatadog(DatadogConfig{APIKey: "k"}),
-	"datadog_logs":        newDatadogLogs(DatadogLogsConfig{APIKey: "k"}, "sentyr"),
-	"sentinel":            newSentinel(),
-	"elastic _bulk":       mustElastic("http://es:9200/i/_bulk"),
-	"elastic _doc":        mustElastic("http://es:9200/i/_doc"),
-	"body (content type)": newBody(BodyConfig{ContentType: "text/plain"}),
-	"custom event":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`}),
-	"custom array":        mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`, Batch: customArray}),
-}
+// bodyEncoders are every built-in format's encoder, and variants of some.
+var bodyEncoders = builtinEncoders(map[string]Encoder{
+	"json ndjson":  newJSON(JSONConfig{Batch: jsonNDJSON}),
+	"json object":  newJSON(JSONConfig{Batch: jsonObject}),
+	"splunk_hec":   newSplunkHEC(SplunkHECConfig{Token: "t", MaxRequestBytes: 100 << 20}),
+	"elastic _doc": mustElastic("http://es:9200/i/_doc"),
+	// The events' bodies are strings, which body sends with a content type.
+	"body":         newBody(BodyConfig{ContentType: "text/plain"}),
+	"custom array": mustCustom(CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`, Batch: customArray}),
+})
 
 func mustCustom(cfg CustomConfig) Encoder {
 	enc, err := newCustom(cfg)

@@ -66,7 +66,7 @@ func allocatedBytes(t testing.TB, enc Encoder, events []Event) uint64 {
 	return (after.TotalAlloc - before.TotalAlloc) / runs
 }
 
-// TestEncodersLinearInDepth: one event nested 4,000 maps deep costs every
+// TestEncodersLinearInDepth: for every built-in format, one event nested 4,000 maps deep costs every
 // format a small multiple of the event's own size, not the square of its
 // depth (Datadog's indented text did: 306 MiB for an 84-byte text).
 func TestEncodersLinearInDepth(t *testing.T) {
@@ -74,7 +74,7 @@ func TestEncodersLinearInDepth(t *testing.T) {
 	// The event's JSON is {"k": six bytes a level; its pdata some 150
 	// bytes a level.
 	const perLevel = 200
-	for name, enc := range depthEncoders(t) {
+	for name, enc := range builtinEncoders(nil) {
 		t.Run(name, func(t *testing.T) {
 			ev := deepEvent(t, depth)
 			got := allocatedBytes(t, enc, []Event{ev})
@@ -91,8 +91,8 @@ func TestReportDepthAllocations(t *testing.T) {
 	}
 	for _, depth := range []int{4000, 30000} {
 		ev := deepEvent(t, depth)
-		for _, name := range []string{"json", "splunk_hec", "datadog", "elastic", "custom", "body"} {
-			enc := depthEncoders(t)[name]
+		for _, b := range Builtins() {
+			name, enc := b.Name, builtinEncoders(nil)[b.Name]
 			t.Logf("depth %d %-10s %12d bytes", depth, name, allocatedBytes(t, enc, []Event{ev}))
 		}
 	}

@@ -21,19 +21,18 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 		events[i].Type = []string{"file_shared_externally", "pii_detected", "login"}[i%3]
 		events[i].Timestamp = serviceSeedTime.Add(time.Duration(i) * 7 * time.Millisecond)
 	}
-	elasticBulk := elasticFor(t, ElasticConfig{}, "https://es.example.com/security/_bulk")
-	elasticDoc := elasticFor(t, ElasticConfig{}, "https://es.example.com/security/_doc")
+	// Every built-in format that streams, and the variants of some.
 	encoders := map[string]StreamEncoder{
-		"json array":         newJSON(JSONConfig{}),
 		"json ndjson":        newJSON(JSONConfig{Batch: jsonNDJSON}),
 		"json object":        newJSON(JSONConfig{Batch: jsonObject}),
 		"json include_id":    newJSON(JSONConfig{IncludeID: true}),
-		"splunk_hec":         newSplunkHEC(SplunkHECConfig{}),
 		"splunk_hec, splits": newSplunkHEC(SplunkHECConfig{MaxRequestBytes: minHECMaxRequestBytes}),
-		"sentinel":           newSentinel(),
-		"datadog_logs":       newDatadogLogs(DatadogLogsConfig{}, "sentyr"),
-		"elastic _bulk":      elasticBulk,
-		"elastic _doc":       elasticDoc,
+		"elastic _doc":       elasticFor(t, ElasticConfig{}, "https://es.example.com/security/_doc"),
+	}
+	for name, enc := range builtinEncoders(nil) {
+		if s, ok := enc.(StreamEncoder); ok {
+			encoders[name] = s
+		}
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	for name, enc := range encoders {

@@ -8,17 +8,18 @@ import (
 
 // Settings carries what the built-in formats read from the exporter's
 // configuration: each format's own section plus the endpoint and source that
-// some of them depend on.
+// some of them depend on. The tags are the collector YAML's names, in which
+// Service.Settings gives them.
 type Settings struct {
-	Endpoint    string
-	Source      string
-	JSON        JSONConfig
-	SplunkHEC   SplunkHECConfig
-	Datadog     DatadogConfig
-	DatadogLogs DatadogLogsConfig
-	Elastic     ElasticConfig
-	Custom      CustomConfig
-	Body        BodyConfig
+	Endpoint    string            `mapstructure:"endpoint"`
+	Source      string            `mapstructure:"source"`
+	JSON        JSONConfig        `mapstructure:"json"`
+	SplunkHEC   SplunkHECConfig   `mapstructure:"splunk_hec"`
+	Datadog     DatadogConfig     `mapstructure:"datadog"`
+	DatadogLogs DatadogLogsConfig `mapstructure:"datadog_logs"`
+	Elastic     ElasticConfig     `mapstructure:"elastic"`
+	Custom      CustomConfig      `mapstructure:"custom"`
+	Body        BodyConfig        `mapstructure:"body"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
@@ -28,6 +29,10 @@ type Builtin struct {
 	Check func(s *Settings) error
 	// New builds the format's encoder.
 	New func(s *Settings) (Encoder, error)
+	// Service is how the format's receiver takes requests and answers
+	// them, for the tests, benchmarks and tools that stand in for it.
+	// The exporter never reads it.
+	Service Service
 	// Credential is the credential the format's service wants; nil when
 	// its receivers may take requests without one.
 	Credential *Credential
@@ -59,10 +64,22 @@ var builtinTable = []Builtin{{
 	Name:  "json",
 	Check: func(s *Settings) error { return s.JSON.check() },
 	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON), nil },
+	Service: Service{
+		Path: "/webhook", Body: BodyObjectOrArray,
+		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
+	},
 }, {
 	Name:  "splunk_hec",
 	Check: func(s *Settings) error { return s.SplunkHEC.check() },
 	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC), nil },
+	Service: Service{
+		Path:       "/services/collector/event",
+		Settings:   map[string]any{"splunk_hec": map[string]any{"token": testHECToken}},
+		TestSecret: testHECToken, CredentialValue: "Splunk " + testHECToken, Body: BodyObjects,
+		Accept:  answerOK(200, "application/json; charset=UTF-8", `{"text":"Success","code":0}`),
+		Refuse:  Answer{Status: 403, ContentType: "application/json; charset=UTF-8", Body: `{"text":"Invalid token","code":4}`},
+		Routing: []string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName},
+	},
 	Credential: &Credential{
 		Field: "splunk_hec::token", Value: func(s *Settings) configopaque.String { return s.SplunkHEC.Token },
 		Header:  "Authorization",
@@ -74,6 +91,14 @@ var builtinTable = []Builtin{{
 	Name:  "datadog",
 	Check: func(s *Settings) error { return s.Datadog.check() },
 	New:   func(s *Settings) (Encoder, error) { return newDatadog(s.Datadog), nil },
+	Service: Service{
+		Path:       "/api/v1/events",
+		Settings:   map[string]any{"datadog": map[string]any{"api_key": testDatadogKey, "tag_attributes": []any{testRoutingTag}}},
+		TestSecret: testDatadogKey, CredentialValue: testDatadogKey, Body: BodyObject,
+		Accept:  answerOK(202, "application/json", `{"status":"ok","event":{"id":1}}`),
+		Refuse:  datadogRefused,
+		Routing: []string{testRoutingTag},
+	},
 	Credential: &Credential{
 		Field: "datadog::api_key", Value: func(s *Settings) configopaque.String { return s.Datadog.APIKey },
 		Header:  "DD-API-KEY",
@@ -85,6 +110,14 @@ var builtinTable = []Builtin{{
 	Name:  "datadog_logs",
 	Check: func(s *Settings) error { return s.DatadogLogs.check() },
 	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source), nil },
+	Service: Service{
+		Path:       "/api/v2/logs",
+		Settings:   map[string]any{"datadog_logs": map[string]any{"api_key": testDatadogKey, "tag_attributes": []any{testRoutingTag}}},
+		TestSecret: testDatadogKey, CredentialValue: testDatadogKey, Body: BodyArray,
+		Accept:  answerOK(202, "application/json", `{}`),
+		Refuse:  datadogRefused,
+		Routing: []string{AttrHostName, testRoutingTag},
+	},
 	Credential: &Credential{
 		Field: "datadog_logs::api_key", Value: func(s *Settings) configopaque.String { return s.DatadogLogs.APIKey },
 		Header:  "DD-API-KEY",
@@ -95,6 +128,15 @@ var builtinTable = []Builtin{{
 	Name:  "elastic",
 	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
 	New:   func(s *Settings) (Encoder, error) { return newElastic(s.Elastic, s.Endpoint) },
+	Service: Service{
+		Path:       "/security-events/_bulk",
+		Settings:   map[string]any{"elastic": map[string]any{"api_key": testElasticKey}},
+		TestSecret: testElasticKey, CredentialValue: "ApiKey " + testElasticKey, Body: BodyBulk,
+		Accept: bulkAccepted, AnswerEach: bulkAnswerOf,
+		Refuse: Answer{Status: 401, ContentType: "application/json",
+			Body: `{"error":{"type":"security_exception","reason":"unable to authenticate with provided credentials"},"status":401}`},
+		Routing: []string{AttrElasticIndex},
+	},
 	// Clusters without security take requests without a credential.
 	Credential: &Credential{
 		Field: "elastic::api_key", Value: func(s *Settings) configopaque.String { return s.Elastic.APIKey },
@@ -106,6 +148,15 @@ var builtinTable = []Builtin{{
 	Name:  "sentinel",
 	Check: func(s *Settings) error { return checkSentinelEndpoint(s.Endpoint) },
 	New:   func(*Settings) (Encoder, error) { return newSentinel(), nil },
+	Service: Service{
+		Path: "/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents?api-version=2023-01-01",
+		// The token comes from Entra ID; a header stands in for the flow.
+		Settings:   map[string]any{"headers": map[string]any{"Authorization": "Bearer " + testSentinelToken}},
+		TestSecret: testSentinelToken, CredentialValue: "Bearer " + testSentinelToken, Body: BodyArray,
+		Accept: answerOK(204, "", ""),
+		Refuse: Answer{Status: 401, ContentType: "application/json",
+			Body: `{"error":{"code":"InvalidToken","message":"a valid bearer token for https://monitor.azure.com is required"}}`},
+	},
 	Credential: &Credential{
 		Header:  "Authorization",
 		Missing: "set auth::authenticator to a webhookauth extension with oauth2 against Entra ID (see the README's Microsoft Sentinel section)",
@@ -114,10 +165,22 @@ var builtinTable = []Builtin{{
 	Name:  "custom",
 	Check: func(s *Settings) error { return s.Custom.check() },
 	New:   func(s *Settings) (Encoder, error) { return newCustom(s.Custom) },
+	Service: Service{
+		Path: "/alerts",
+		Settings: map[string]any{"custom": map[string]any{
+			"template": `{"alert_type": "{{ event_type }}", "alert_severity": "{{ severity }}", "alert_timestamp": "{{ timestamp }}", "alert_data": {{ event_data | tojson }}, "alert_source": "{{ source }}"}`,
+		}},
+		Body:   BodyObject,
+		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
+	},
 }, {
 	Name:  "body",
 	Check: func(s *Settings) error { return s.Body.check() },
 	New:   func(s *Settings) (Encoder, error) { return newBody(s.Body), nil },
+	Service: Service{
+		Path: "/webhook", Body: BodyObject,
+		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
+	},
 }}
 
 // LookupBuiltin returns the built-in format called name.

@@ -1,0 +1,57 @@
+package formats
+
+import (
+	"fmt"
+	"maps"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+)
+
+// tableSettings are the settings of b's exporter sending to its service,
+// as its table entry gives them.
+func tableSettings(b Builtin) (*Settings, error) {
+	s := &Settings{Endpoint: "https://receiver.example.com" + b.Service.Path, Source: "sentyr"}
+	// Other settings of the exporter (headers) are not the formats'.
+	return s, confmap.NewFromStringMap(b.Service.Settings).Unmarshal(s, confmap.WithIgnoreUnused())
+}
+
+// builtinEncoders are the encoders of every built-in format, built from
+// their table entries, with the variants given (by name, replacing a
+// format's own): a format is in them by being in the table.
+func builtinEncoders(variants map[string]Encoder) map[string]Encoder {
+	out := map[string]Encoder{}
+	for _, b := range Builtins() {
+		s, err := tableSettings(b)
+		if err != nil {
+			panic(fmt.Sprintf("%s: %v", b.Name, err))
+		}
+		if out[b.Name], err = b.New(s); err != nil {
+			panic(fmt.Sprintf("%s: %v", b.Name, err))
+		}
+	}
+	maps.Copy(out, variants)
+	return out
+}
+
+// Every built-in format describes its service, with settings that its
+// Check accepts: the stand-ins and the suites built from the table can
+// run it.
+func TestEveryBuiltinDescribesItsService(t *testing.T) {
+	for _, b := range Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			svc := b.Service
+			require.NotEmpty(t, svc.Path, "Service.Path")
+			require.NotEmpty(t, svc.Body, "Service.Body")
+			require.NotNil(t, svc.Accept, "Service.Accept")
+			require.NotZero(t, svc.Refuse.Status, "Service.Refuse")
+			s, err := tableSettings(b)
+			require.NoError(t, err)
+			require.NoError(t, b.Check(s))
+			if b.Credential != nil && svc.TestSecret != "" {
+				require.Contains(t, svc.CredentialValue, svc.TestSecret)
+			}
+		})
+	}
+}

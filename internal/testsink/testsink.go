@@ -1,0 +1,373 @@
+// Package testsink is the tests' receiver: a server that records every
+// request, standing in for a format's service as the format table
+// describes it (formats.Service). The stand-in refuses what the service
+// refuses: another path, a missing or wrong credential, a body of another
+// shape; and answers what the service answers. Tests script other answers
+// (hostile ones) with Answer, still behind those checks.
+package testsink // import "github.com/sentyr/webhookexporter/internal/testsink"
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+// Request is what the sink saw of one request and how it answered.
+type Request struct {
+	Method string
+	// Path is the path and query as sent.
+	Path   string
+	Header http.Header
+	// Body is the body as sent, decompressed.
+	Body []byte
+	// Events is the number of events the body holds, by its shape, and
+	// EventBodies the events themselves, in order.
+	Events      int
+	EventBodies [][]byte
+	// Refused says why the stand-in refused it, "" when it did not.
+	Refused string
+	Status  int
+}
+
+// AnswerFunc writes the answer to a request the stand-in took. It may
+// write anything (an endless body, an echo of the headers).
+type AnswerFunc func(w http.ResponseWriter, r *Request)
+
+// Sink is a recording server, a strict stand-in for one service.
+type Sink struct {
+	*httptest.Server
+	format  string
+	service formats.Service
+	header  string // the credential header, "" when none is checked
+
+	mu       sync.Mutex
+	requests []Request
+	answer   AnswerFunc
+	got      chan struct{}
+}
+
+// New starts a stand-in for the service of the built-in format b.
+func New(t testing.TB, b formats.Builtin) *Sink {
+	s := &Sink{format: b.Name, service: b.Service, got: make(chan struct{}, 1)}
+	if b.Credential != nil && b.Service.CredentialValue != "" {
+		s.header = b.Credential.Header
+	}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
+	// A small send buffer keeps what a handler could write close to what
+	// the client read: tests bound how much of an answer is read.
+	s.Server.Config.ConnState = func(c net.Conn, state http.ConnState) {
+		if tc, ok := c.(*net.TCPConn); ok && state == http.StateNew {
+			_ = tc.SetWriteBuffer(sendBuffer)
+		}
+	}
+	s.Server.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// sendBuffer is the sink's socket send buffer.
+const sendBuffer = 32 << 10
+
+// NewRecorder starts a sink that records every request and answers 200
+// with no body: a receiver that checks nothing.
+func NewRecorder(t testing.TB) *Sink {
+	return New(t, formats.Builtin{Service: formats.Service{Accept: func(int) formats.Answer {
+		return formats.Answer{Status: http.StatusOK}
+	}}})
+}
+
+// Endpoint is the URL the format's exporter sends to.
+func (s *Sink) Endpoint() string { return s.URL + s.service.Path }
+
+// Settings are the exporter settings of the format sending to the sink, as
+// collector YAML gives them: endpoint, format and the service's Settings,
+// copied so that a test may change them.
+func (s *Sink) Settings() map[string]any {
+	m := cloneMap(s.service.Settings)
+	m["endpoint"] = s.Endpoint()
+	m["format"] = s.format
+	return m
+}
+
+// Answer makes the sink answer the requests it takes with f; nil: the
+// service's own answer.
+func (s *Sink) Answer(f AnswerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answer = f
+}
+
+// Requests returns what the sink saw so far, in order.
+func (s *Sink) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Taken returns the requests the stand-in did not refuse.
+func (s *Sink) Taken() []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if r.Refused == "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Write writes a, as a service writes an answer.
+func Write(w http.ResponseWriter, a formats.Answer) {
+	if a.ContentType != "" {
+		w.Header().Set("Content-Type", a.ContentType)
+	}
+	w.WriteHeader(a.Status)
+	_, _ = io.WriteString(w, a.Body)
+}
+
+func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
+	req := &Request{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone()}
+	body, err := readBody(r)
+	req.Body = body
+	rec := &statusWriter{ResponseWriter: w}
+	defer func() {
+		req.Status = rec.status
+		s.mu.Lock()
+		s.requests = append(s.requests, *req)
+		s.mu.Unlock()
+		select {
+		case s.got <- struct{}{}:
+		default:
+		}
+	}()
+	status := http.StatusBadRequest
+	if err == nil {
+		req.EventBodies, status, req.Refused = s.check(r, body)
+		req.Events = len(req.EventBodies)
+	} else {
+		req.Refused = err.Error()
+	}
+	switch {
+	case req.Refused == "":
+	case status == http.StatusUnauthorized:
+		Write(rec, s.service.Refuse)
+		return
+	default:
+		rec.Header().Set("Content-Type", "text/plain")
+		rec.WriteHeader(status)
+		_, _ = io.WriteString(rec, req.Refused)
+		return
+	}
+	s.mu.Lock()
+	answer := s.answer
+	s.mu.Unlock()
+	if answer != nil {
+		answer(rec, req)
+		return
+	}
+	Write(rec, s.service.Accept(req.Events))
+}
+
+// check checks a request as the service does and splits it into its
+// events; a refused request gets the status and the reason, a refused
+// credential 401 (the service's own Refuse answer).
+func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
+	if r.Method != http.MethodPost {
+		return nil, http.StatusMethodNotAllowed, "method " + r.Method + ": the service takes POST"
+	}
+	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path {
+		return nil, http.StatusNotFound, fmt.Sprintf("path %s: the service serves %s", r.URL.RequestURI(), s.service.Path)
+	}
+	if s.header != "" {
+		switch got := r.Header.Get(s.header); {
+		case got == "":
+			return nil, http.StatusUnauthorized, "no credential in " + s.header
+		case got != s.service.CredentialValue:
+			return nil, http.StatusUnauthorized, "a wrong credential in " + s.header
+		}
+	}
+	events, err := Split(s.service.Body, body)
+	if err != nil {
+		return nil, http.StatusBadRequest, "body: " + err.Error()
+	}
+	return events, 0, ""
+}
+
+// Count counts the events of a body of the given shape, or says how the
+// body is not of it. A sink without a shape takes any body as one event.
+func Count(shape formats.BodyShape, body []byte) (int, error) {
+	events, err := Split(shape, body)
+	return len(events), err
+}
+
+// Split splits a body of the given shape into its events, in order, or
+// says how the body is not of it.
+func Split(shape formats.BodyShape, body []byte) ([][]byte, error) {
+	switch shape {
+	case "":
+		return [][]byte{body}, nil
+	case formats.BodyObject:
+		return [][]byte{body}, oneObject(body)
+	case formats.BodyArray:
+		return array(body)
+	case formats.BodyObjectOrArray:
+		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
+			return array(body)
+		}
+		return [][]byte{body}, oneObject(body)
+	case formats.BodyObjects:
+		return objects(body)
+	case formats.BodyBulk:
+		return bulk(body)
+	}
+	return nil, fmt.Errorf("unknown shape %q", shape)
+}
+
+func oneObject(body []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		return errors.New("not a JSON object")
+	}
+	return nil
+}
+
+func array(body []byte) ([][]byte, error) {
+	var rows []json.RawMessage
+	if err := json.Unmarshal(body, &rows); err != nil {
+		return nil, errors.New("not a JSON array of objects")
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("an empty array")
+	}
+	out := make([][]byte, len(rows))
+	for i, r := range rows {
+		if oneObject(r) != nil {
+			return nil, errors.New("not a JSON array of objects")
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+func objects(body []byte) ([][]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var out [][]byte
+	for {
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || oneObject(raw) != nil {
+			return nil, fmt.Errorf("object %d is not a JSON object", len(out))
+		}
+		out = append(out, raw)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no data")
+	}
+	return out, nil
+}
+
+func bulk(body []byte) ([][]byte, error) {
+	if len(body) == 0 || body[len(body)-1] != '\n' {
+		return nil, errors.New("the bulk request must be terminated by a newline")
+	}
+	lines := bytes.Split(body[:len(body)-1], []byte("\n"))
+	if len(lines)%2 != 0 {
+		return nil, errors.New("an action line without its source line")
+	}
+	var out [][]byte
+	for i := 0; i < len(lines); i += 2 {
+		var action map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(lines[i], &action); err != nil || len(action) != 1 {
+			return nil, fmt.Errorf("malformed action line %d", i+1)
+		}
+		for op := range action {
+			if op != "create" && op != "index" {
+				return nil, fmt.Errorf("line %d: action %q carries no source", i+1, op)
+			}
+		}
+		if err := oneObject(lines[i+1]); err != nil {
+			return nil, fmt.Errorf("source line %d: %v", i+2, err)
+		}
+		out = append(out, lines[i+1])
+	}
+	return out, nil
+}
+
+// readBody reads the request's body, decompressed when it says gzip.
+func readBody(r *http.Request) ([]byte, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("unreadable body: %w", err)
+	}
+	if r.Header.Get("Content-Encoding") != "gzip" {
+		return raw, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("bad gzip: %w", err)
+	}
+	return io.ReadAll(zr)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets answers stream.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func cloneMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+2)
+	for k, v := range m {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return cloneMap(v)
+	case []any:
+		out := make([]any, len(v))
+		for i := range v {
+			out[i] = cloneValue(v[i])
+		}
+		return out
+	}
+	return v
+}

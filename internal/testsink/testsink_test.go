@@ -1,0 +1,87 @@
+package testsink
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/formats"
+)
+
+// validBody is a body of shape holding one event.
+func validBody(shape formats.BodyShape) string {
+	switch shape {
+	case formats.BodyArray:
+		return `[{"a":1}]`
+	case formats.BodyBulk:
+		return "{\"create\":{}}\n{\"a\":1}\n"
+	}
+	return `{"a":1}`
+}
+
+// The stand-in of every built-in format takes a request as its service
+// takes it, and refuses one to another path, without its credential or
+// with another, or with a body of another shape.
+func TestStandInRefusesWhatItsServiceRefuses(t *testing.T) {
+	for _, b := range formats.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			s := New(t, b)
+			post := func(path, credential, body string) int {
+				req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(body))
+				require.NoError(t, err)
+				if credential != "" {
+					req.Header.Set(b.Credential.Header, credential)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				return resp.StatusCode
+			}
+			credential := b.Service.CredentialValue
+			good := validBody(b.Service.Body)
+			assert.Equal(t, b.Service.Accept(1).Status, post(b.Service.Path, credential, good), "the service's request")
+			assert.Equal(t, http.StatusNotFound, post("/elsewhere", credential, good), "another path")
+			assert.Equal(t, http.StatusBadRequest, post(b.Service.Path, credential, "not json"), "a body of another shape")
+			if b.Credential != nil && credential != "" {
+				assert.Equal(t, b.Service.Refuse.Status, post(b.Service.Path, "", good), "no credential")
+				assert.Equal(t, b.Service.Refuse.Status, post(b.Service.Path, credential+"x", good), "another credential")
+			}
+			taken := s.Taken()
+			require.Len(t, taken, 1)
+			assert.Equal(t, 1, taken[0].Events)
+		})
+	}
+}
+
+// Count tells the shapes apart.
+func TestCountRefusesOtherShapes(t *testing.T) {
+	for _, tt := range []struct {
+		shape formats.BodyShape
+		body  string
+		n     int
+	}{
+		{formats.BodyObject, `{"a":1}`, 1},
+		{formats.BodyObject, `[{"a":1}]`, 0},
+		{formats.BodyArray, `[{"a":1},{"b":2}]`, 2},
+		{formats.BodyArray, `[]`, 0},
+		{formats.BodyArray, `[1]`, 0},
+		{formats.BodyObjectOrArray, `[{"a":1},{"b":2}]`, 2},
+		{formats.BodyObjects, `{"a":1}{"b":2}` + "\n" + `{"c":3}`, 3},
+		{formats.BodyObjects, `{"a":1} 2`, 0},
+		{formats.BodyBulk, "{\"create\":{}}\n{\"a\":1}\n{\"index\":{}}\n{\"b\":2}\n", 2},
+		{formats.BodyBulk, "{\"create\":{}}\n{\"a\":1}", 0},
+		{formats.BodyBulk, "{\"delete\":{}}\n{\"a\":1}\n", 0},
+		{formats.BodyBulk, "{\"create\":{}}\n", 0},
+	} {
+		n, err := Count(tt.shape, []byte(tt.body))
+		if tt.n == 0 {
+			assert.Error(t, err, "%s %q", tt.shape, tt.body)
+			continue
+		}
+		assert.NoError(t, err, "%s %q", tt.shape, tt.body)
+		assert.Equal(t, tt.n, n, "%s %q", tt.shape, tt.body)
+	}
+}
