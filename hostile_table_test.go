@@ -31,36 +31,6 @@ import (
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
-// knownBroken switches off the hostile cases that fail on this branch,
-// each until the branch it names, which fixes it, is merged: delete the
-// entries of a branch when merging it. A case not listed must pass.
-var knownBroken = map[brokenCase]string{
-	{"memory", "json"}:                    "h23-memory",
-	{"memory", "splunk_hec"}:              "h23-memory",
-	{"memory", "datadog_logs"}:            "h23-memory",
-	{"memory", "elastic"}:                 "h23-memory",
-	{"memory", "sentinel"}:                "h23-memory",
-	{"memory", "custom"}:                  "h23-memory",
-	{"memory", "body"}:                    "h23-memory",
-	{"answer_of_any_size", "splunk_hec"}:  "h23-answers",
-	{"answer_of_any_size", "elastic"}:     "h23-answers",
-	{"endless_answer", "splunk_hec"}:      "h23-answers",
-	{"endless_answer", "elastic"}:         "h23-answers",
-	{"routing_from_body", "splunk_hec"}:   "h23-routing",
-	{"routing_from_body", "datadog"}:      "h23-routing",
-	{"routing_from_body", "datadog_logs"}: "h23-routing",
-	{"routing_from_body", "elastic"}:      "h23-routing",
-	{"restart", "splunk_hec"}:             "h23-restart",
-	{"restart", "datadog"}:                "h23-restart",
-	{"restart", "elastic"}:                "h23-restart",
-	{"restart", "sentinel"}:               "h23-restart",
-	{"restart", "custom"}:                 "h23-restart",
-	{"restart", "body"}:                   "h23-restart",
-}
-
-// brokenCase is a hostile case of one format.
-type brokenCase struct{ test, format string }
-
 // hostileCases run for every built-in format: a format in the table is
 // covered by being there.
 var hostileCases = []hostileCase{
@@ -80,18 +50,10 @@ type hostileCase struct {
 // TestHostile runs the hostile cases against every built-in format, as
 // TestHostile/<format>/<case>.
 func TestHostile(t *testing.T) {
-	for key := range knownBroken {
-		_, known := formats.LookupBuiltin(key.format)
-		require.True(t, known && slices.ContainsFunc(hostileCases, func(c hostileCase) bool { return c.name == key.test }),
-			"knownBroken lists %v, no hostile case of a built-in format", key)
-	}
 	for _, b := range formats.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			for _, c := range hostileCases {
 				t.Run(c.name, func(t *testing.T) {
-					if branch, broken := knownBroken[brokenCase{c.name, b.Name}]; broken {
-						t.Skipf("known broken: fixed on %s (knownBroken)", branch)
-					}
 					c.run(t, b)
 				})
 			}
@@ -388,10 +350,14 @@ func echoInto(body, echo string) []byte {
 // routes by the attribute: whoever writes event content picks no index,
 // sourcetype or tag.
 func hostileRoutingFromBody(t *testing.T, b formats.Builtin) {
-	if len(b.Service.Routing) == 0 {
+	var routes []string
+	if b.Routes != nil {
+		routes = b.Routes(hostileCfg(t, testsink.New(t, b)).formatSettings())
+	}
+	if len(routes) == 0 {
 		t.Skip("the format reads no routing attribute")
 	}
-	for _, key := range b.Service.Routing {
+	for _, key := range routes {
 		t.Run(key, func(t *testing.T) {
 			s := testsink.New(t, b)
 			exp := startExporter(t, hostileCfg(t, s))

@@ -33,9 +33,6 @@ type Service struct {
 	// the request's order; nil when the service answers for a request as
 	// a whole.
 	AnswerEach func(statuses []int) Answer
-	// Routing lists the attributes that route an event with Settings (an
-	// index, a sourcetype, a tag key), nil when nothing routes.
-	Routing []string
 }
 
 // BodyShape is the shape of a request body a receiver takes.

@@ -76,9 +76,8 @@ var builtinTable = []Builtin{{
 		Path:       "/services/collector/event",
 		Settings:   map[string]any{"splunk_hec": map[string]any{"token": testHECToken}},
 		TestSecret: testHECToken, CredentialValue: "Splunk " + testHECToken, Body: BodyObjects,
-		Accept:  answerOK(200, "application/json; charset=UTF-8", `{"text":"Success","code":0}`),
-		Refuse:  Answer{Status: 403, ContentType: "application/json; charset=UTF-8", Body: `{"text":"Invalid token","code":4}`},
-		Routing: []string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName},
+		Accept: answerOK(200, "application/json; charset=UTF-8", `{"text":"Success","code":0}`),
+		Refuse: Answer{Status: 403, ContentType: "application/json; charset=UTF-8", Body: `{"text":"Invalid token","code":4}`},
 	},
 	Credential: &Credential{
 		Field: "splunk_hec::token", Value: func(s *Settings) configopaque.String { return s.SplunkHEC.Token },
@@ -95,9 +94,8 @@ var builtinTable = []Builtin{{
 		Path:       "/api/v1/events",
 		Settings:   map[string]any{"datadog": map[string]any{"api_key": testDatadogKey, "tag_attributes": []any{testRoutingTag}}},
 		TestSecret: testDatadogKey, CredentialValue: testDatadogKey, Body: BodyObject,
-		Accept:  answerOK(202, "application/json", `{"status":"ok","event":{"id":1}}`),
-		Refuse:  datadogRefused,
-		Routing: []string{testRoutingTag},
+		Accept: answerOK(202, "application/json", `{"status":"ok","event":{"id":1}}`),
+		Refuse: datadogRefused,
 	},
 	Credential: &Credential{
 		Field: "datadog::api_key", Value: func(s *Settings) configopaque.String { return s.Datadog.APIKey },
@@ -114,9 +112,8 @@ var builtinTable = []Builtin{{
 		Path:       "/api/v2/logs",
 		Settings:   map[string]any{"datadog_logs": map[string]any{"api_key": testDatadogKey, "tag_attributes": []any{testRoutingTag}}},
 		TestSecret: testDatadogKey, CredentialValue: testDatadogKey, Body: BodyArray,
-		Accept:  answerOK(202, "application/json", `{}`),
-		Refuse:  datadogRefused,
-		Routing: []string{AttrHostName, testRoutingTag},
+		Accept: answerOK(202, "application/json", `{}`),
+		Refuse: datadogRefused,
 	},
 	Credential: &Credential{
 		Field: "datadog_logs::api_key", Value: func(s *Settings) configopaque.String { return s.DatadogLogs.APIKey },
@@ -135,7 +132,6 @@ var builtinTable = []Builtin{{
 		Accept: bulkAccepted, AnswerEach: bulkAnswerOf,
 		Refuse: Answer{Status: 401, ContentType: "application/json",
 			Body: `{"error":{"type":"security_exception","reason":"unable to authenticate with provided credentials"},"status":401}`},
-		Routing: []string{AttrElasticIndex},
 	},
 	// Clusters without security take requests without a credential.
 	Credential: &Credential{
