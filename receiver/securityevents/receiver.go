@@ -157,4 +157,3 @@ func writeAccepted(w http.ResponseWriter, n int) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, `{"accepted":`+strconv.Itoa(n)+"}\n")
 }
-
