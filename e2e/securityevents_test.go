@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,15 +23,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configauth"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/sentyr/webhookexporter/auth"
+	"github.com/sentyr/webhookexporter/internal/authclient"
 )
 
 // securityEventsConfig: the guide's events in over HTTP, checked with the
@@ -133,20 +128,9 @@ func (r *eventRecorder) waitFor(t *testing.T, c *collector, n int) []string {
 // scheme (sorted_json), through a confighttp client.
 func guideSigner(t *testing.T, secret string) *http.Client {
 	t.Helper()
-	f := auth.NewFactory()
-	cfg := f.CreateDefaultConfig().(*auth.Config)
+	cfg := auth.NewFactory().CreateDefaultConfig().(*auth.Config)
 	cfg.HMAC = configoptional.Some(auth.HMACConfig{Secret: configopaque.String(secret), Header: "X-Signature"})
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	id := component.NewID(f.Type())
-	cc := confighttp.NewDefaultClientConfig()
-	cc.Auth = configoptional.Some(configauth.Config{AuthenticatorID: id})
-	client, err := cc.ToClient(context.Background(), map[component.ID]component.Component{id: ext}, componenttest.NewNopTelemetrySettings())
-	require.NoError(t, err)
-	t.Cleanup(client.CloseIdleConnections)
-	return client
+	return authclient.New(t, cfg, "")
 }
 
 // postEvents posts body and returns the status and answer.

@@ -13,21 +13,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configauth"
 	"go.opentelemetry.io/collector/config/configcompression"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/sentyr/webhookexporter/auth"
+	"github.com/sentyr/webhookexporter/internal/authclient"
 )
 
 // counter is the sum of a receiver counter of the collector's telemetry.
@@ -120,25 +116,6 @@ func TestReceiverRequestBounds(t *testing.T) {
 	assert.Zero(t, sink.LogRecordCount())
 }
 
-// sender is a client that signs or authenticates as the webhookauth
-// extension configured with cfg does, through confighttp.
-func sender(t *testing.T, cfg *auth.Config, compression configcompression.Type) *http.Client {
-	t.Helper()
-	f := auth.NewFactory()
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	id := component.NewID(f.Type())
-	cc := confighttp.NewDefaultClientConfig()
-	cc.Compression = compression
-	cc.Auth = configoptional.Some(configauth.Config{AuthenticatorID: id})
-	client, err := cc.ToClient(context.Background(), map[component.ID]component.Component{id: ext}, componenttest.NewNopTelemetrySettings())
-	require.NoError(t, err)
-	t.Cleanup(client.CloseIdleConnections)
-	return client
-}
-
 func send(t *testing.T, client *http.Client, url string, body []byte) (int, string) {
 	t.Helper()
 	resp, err := client.Post(url, "application/json", bytes.NewReader(body))
@@ -216,12 +193,12 @@ func TestReceiverVerify(t *testing.T) {
 			sink := new(consumertest.LogsSink)
 			s := startReceiver(t, cfg, sink)
 
-			status, answer := send(t, sender(t, tt.right, tt.compression), s.url, []byte(guideEvent))
+			status, answer := send(t, authclient.New(t, tt.right, tt.compression), s.url, []byte(guideEvent))
 			assert.Equal(t, http.StatusOK, status, answer)
 			assert.Equal(t, 1, sink.LogRecordCount())
 
 			var answers []string
-			status, answer = send(t, sender(t, tt.wrong, tt.compression), s.url, []byte(guideEvent))
+			status, answer = send(t, authclient.New(t, tt.wrong, tt.compression), s.url, []byte(guideEvent))
 			assert.Equal(t, http.StatusUnauthorized, status, answer)
 			answers = append(answers, answer)
 			status, answer = post(t, s.url, []byte(guideEvent), nil)
