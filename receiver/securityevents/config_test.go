@@ -3,6 +3,7 @@ package securityevents
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,6 +27,7 @@ func TestConfigLoad(t *testing.T) {
 	def := load("")
 	assert.Equal(t, "localhost:8787", def.NetAddr.Endpoint)
 	assert.Equal(t, "/events", def.Path)
+	assert.Equal(t, time.Minute, def.ReadTimeout, "a stalled body is not waited on for ever")
 	assert.Empty(t, def.Verify.Method)
 
 	signed := load("signed")

@@ -9,6 +9,7 @@ package securityevents // import "github.com/sentyr/webhookexporter/receiver/sec
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -23,6 +24,8 @@ const (
 	// 4318), the collector's metrics (8888) and health check (13133).
 	defaultEndpoint = "localhost:8787"
 	defaultPath     = "/events"
+	// defaultReadTimeout bounds how long a request may take to arrive.
+	defaultReadTimeout = time.Minute
 )
 
 // NewFactory returns the factory of the securityevents receiver.
@@ -37,6 +40,9 @@ func NewFactory() receiver.Factory {
 func createDefaultConfig() component.Config {
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = defaultEndpoint
+	// confighttp sets no bound on reading a body: a sender that stalls
+	// would hold its connection and handler for ever.
+	server.ReadTimeout = defaultReadTimeout
 	return &Config{ServerConfig: server, Path: defaultPath}
 }
 

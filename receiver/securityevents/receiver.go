@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // eventsReceiver serves the configured path: it checks each request,
@@ -100,6 +102,13 @@ func (r *eventsReceiver) serveEvents(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "securityevents: POST events to "+r.cfg.Path, http.StatusMethodNotAllowed)
 		return
 	}
+	// A credential in a header is checked before the body is read: a
+	// request without one costs no more than its headers, and a sender
+	// that asks first (Expect: 100-continue) never sends the body.
+	signed := r.cfg.Verify.Method == methodHMAC
+	if !signed && r.unauthorized(w, req, nil) {
+		return
+	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -111,11 +120,7 @@ func (r *eventsReceiver) serveEvents(w http.ResponseWriter, req *http.Request) {
 		r.refuse(w, req, http.StatusBadRequest, "reading the body: "+err.Error())
 		return
 	}
-	if err := r.verify(req, body); err != nil {
-		if r.cfg.Verify.Method == methodBasic {
-			w.Header().Set("WWW-Authenticate", `Basic realm="securityevents"`)
-		}
-		r.refuse(w, req, http.StatusUnauthorized, err.Error())
+	if signed && r.unauthorized(w, req, body) {
 		return
 	}
 	logs, err := decodeEvents(body, r.now())
@@ -138,10 +143,23 @@ func (r *eventsReceiver) serveEvents(w http.ResponseWriter, req *http.Request) {
 		if consumererror.IsPermanent(err) {
 			status = http.StatusBadRequest
 		}
-		r.refuse(w, req, status, "the collector's pipeline refused the events: "+err.Error())
+		r.refuse(w, req, status, "the collector's pipeline refused the events: "+redact.Cut(err.Error()))
 		return
 	}
 	writeAccepted(w, n)
+}
+
+// unauthorized answers 401 when the request fails verify.
+func (r *eventsReceiver) unauthorized(w http.ResponseWriter, req *http.Request, body []byte) bool {
+	err := r.verify(req, body)
+	if err == nil {
+		return false
+	}
+	if r.cfg.Verify.Method == methodBasic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="securityevents"`)
+	}
+	r.refuse(w, req, http.StatusUnauthorized, err.Error())
+	return true
 }
 
 // refuse answers an error; the reason never holds a credential, as no

@@ -6,10 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,12 +76,14 @@ func TestReceiverPipelineRefusal(t *testing.T) {
 	}{
 		{"retryable", errors.New("queue is full"), http.StatusServiceUnavailable},
 		{"permanent", consumererror.NewPermanent(errors.New("bad data")), http.StatusBadRequest},
+		{"long reason", errors.New(strings.Repeat("reason ", 10_000)), http.StatusServiceUnavailable},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := startReceiver(t, testConfig(), consumertest.NewErr(tt.err))
 			status, answer := post(t, s.url, []byte(guideEvent), nil)
 			assert.Equal(t, tt.status, status)
 			assert.Contains(t, answer, "the collector's pipeline refused the events")
+			assert.Less(t, len(answer), 1024, "the pipeline's reason is cut")
 			assert.Equal(t, int64(1), counter(t, s, "otelcol_receiver_refused_log_records"))
 		})
 	}
@@ -266,4 +271,36 @@ func TestReceiverShutdownAnswersInFlight(t *testing.T) {
 	require.NoError(t, <-shut)
 	wg.Wait()
 	assert.Equal(t, http.StatusOK, status)
+}
+
+// TestReceiverChecksHeadersFirst: a request without the API key is
+// refused on its headers: a sender that asks first (Expect: 100-continue,
+// as curl does for large bodies) never sends its body, here one that
+// would never end.
+func TestReceiverChecksHeadersFirst(t *testing.T) {
+	cfg := testConfig()
+	cfg.Verify = VerifyConfig{Method: methodAPIKey, Secret: "key"}
+	s := startReceiver(t, cfg, new(consumertest.LogsSink))
+	body, feed := io.Pipe()
+	var endedByBound atomic.Bool
+	answered := make(chan struct{})
+	go func() {
+		select {
+		case <-answered:
+		case <-time.After(time.Minute): // only stops a broken receiver from hanging the test
+			endedByBound.Store(true)
+		}
+		_ = feed.Close()
+	}()
+	req, err := http.NewRequest(http.MethodPost, s.url, body)
+	require.NoError(t, err)
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
+	close(answered)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.False(t, endedByBound.Load(), "the answer came only once the body ended")
 }

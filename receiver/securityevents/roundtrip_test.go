@@ -131,7 +131,11 @@ var edgeEvents = []string{
 // member and in the same order, whether posted one by one, as an array or
 // as NDJSON.
 func TestRoundTrip(t *testing.T) {
-	events := append(guideEvents(t), edgeEvents...)
+	// The deepest data the receiver takes comes out as it went in, not
+	// cut by the exporter's bound.
+	deepest := `{"timestamp":"2025-10-29T12:00:02Z","source":"sentyr","event_type":"deep","severity":"info","data":` +
+		compact(t, []byte(nested(maxNestedLevels))) + `}`
+	events := append(append(guideEvents(t), edgeEvents...), deepest)
 	for _, shape := range []string{"one by one", "array", "ndjson"} {
 		t.Run(shape, func(t *testing.T) {
 			srv := newRecordingServer(t)
