@@ -1,11 +1,8 @@
 package securityevents
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
@@ -68,27 +65,34 @@ const maxQuoted = 64
 // JSON object, a JSON array of them, or objects one after another
 // (NDJSON). Either every event is valid and all are returned, or the
 // error names the first invalid event (counted from 1) and its field.
+// It reads the body once, building the records as it goes.
 func decodeEvents(body []byte, now time.Time) (plog.Logs, error) {
 	d := &decoder{
-		dec:      json.NewDecoder(bytes.NewReader(body)),
+		scanner:  scanner{b: body},
 		logs:     plog.NewLogs(),
 		observed: pcommon.NewTimestampFromTime(now),
 	}
-	d.dec.UseNumber()
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	switch {
-	case len(trimmed) == 0:
-		return plog.Logs{}, errors.New("the body is empty; post a JSON object, an array of them, or NDJSON")
-	case trimmed[0] == '[':
-		return d.logs, d.array()
-	case trimmed[0] == '{':
-		return d.logs, d.stream()
+	d.space()
+	var err error
+	switch d.peek() {
+	case '[':
+		err = d.array()
+	case '{':
+		err = d.stream()
+	default:
+		if d.i == len(d.b) {
+			return plog.Logs{}, errors.New("the body is empty; post a JSON object, an array of them, or NDJSON")
+		}
+		return plog.Logs{}, errors.New("the body is not JSON objects; post a JSON object, an array of them, or NDJSON")
 	}
-	return plog.Logs{}, errors.New("the body is not JSON objects; post a JSON object, an array of them, or NDJSON")
+	if err != nil {
+		return plog.Logs{}, err
+	}
+	return d.logs, nil
 }
 
 type decoder struct {
-	dec      *json.Decoder
+	scanner
 	logs     plog.Logs
 	observed pcommon.Timestamp
 	// records is where events of source go: consecutive events of one
@@ -100,18 +104,28 @@ type decoder struct {
 
 // array reads "[ event, ... ]" and nothing after it.
 func (d *decoder) array() error {
-	if _, err := d.dec.Token(); err != nil {
-		return syntaxError(err)
-	}
-	for d.dec.More() {
-		if err := d.event(); err != nil {
-			return err
+	d.i++
+	d.space()
+	if d.peek() == ']' {
+		d.i++
+	} else {
+		for {
+			if err := d.event(); err != nil {
+				return err
+			}
+			d.space()
+			if d.peek() == ']' {
+				d.i++
+				break
+			}
+			if err := d.expect(','); err != nil {
+				return fmt.Errorf("after event %d: %w", d.n, err)
+			}
+			d.space()
 		}
 	}
-	if _, err := d.dec.Token(); err != nil {
-		return fmt.Errorf("after event %d: %w", d.n, syntaxError(err))
-	}
-	if _, err := d.dec.Token(); err != io.EOF {
+	d.space()
+	if d.i != len(d.b) {
 		return errors.New("after the array: the body goes on; post one array, or objects one per line")
 	}
 	return nil
@@ -119,13 +133,11 @@ func (d *decoder) array() error {
 
 // stream reads events until the body ends.
 func (d *decoder) stream() error {
-	for d.dec.More() {
+	for d.i < len(d.b) {
 		if err := d.event(); err != nil {
 			return err
 		}
-	}
-	if _, err := d.dec.Token(); err != io.EOF {
-		return fmt.Errorf("after event %d: %w", d.n, syntaxError(err))
+		d.space()
 	}
 	return nil
 }
@@ -140,8 +152,8 @@ func (d *decoder) event() error {
 }
 
 func (d *decoder) readEvent() error {
-	if err := d.delim('{', "an event must be a JSON object"); err != nil {
-		return err
+	if c := d.peek(); c != '{' {
+		return d.notA(c, "an event must be a JSON object")
 	}
 	lr := plog.NewLogRecord()
 	lr.SetObservedTimestamp(d.observed)
@@ -150,12 +162,7 @@ func (d *decoder) readEvent() error {
 	var source string
 	// The member name that set each field, to refuse a field given twice.
 	var seen [fieldCount]string
-	for d.dec.More() {
-		tok, err := d.dec.Token()
-		if err != nil {
-			return syntaxError(err)
-		}
-		name := tok.(string) // object keys are always strings
+	err := d.members(func(name string) error {
 		field, known := fields[name]
 		if !known {
 			return fmt.Errorf("%s: not a field of a security event; the fields are event_type (or type), severity, timestamp, data (or event_data) and source", quoted(name))
@@ -164,44 +171,32 @@ func (d *decoder) readEvent() error {
 			return fmt.Errorf("%s: given twice (as %s and %s); give it once", name, prev, name)
 		}
 		seen[field] = name
+		var err error
 		switch field {
 		case fieldEventType:
-			s, err := d.nonEmptyString()
-			if err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+			var s string
+			if s, err = d.nonEmptyString(); err == nil {
+				lr.SetEventName(s)
 			}
-			lr.SetEventName(s)
 		case fieldSeverity:
-			s, err := d.nonEmptyString()
-			if err != nil {
-				return fmt.Errorf("severity: %w", err)
-			}
-			number, ok := severities[s]
-			if !ok {
-				return fmt.Errorf("severity: must be one of %s, in lower case", severityChoices)
-			}
-			lr.SetSeverityNumber(number)
-			lr.SetSeverityText(s)
+			err = d.severity(lr)
 		case fieldTimestamp:
-			ts, err := d.timestamp()
-			if err != nil {
-				return fmt.Errorf("timestamp: %w", err)
+			var ts pcommon.Timestamp
+			if ts, err = d.timestamp(); err == nil {
+				lr.SetTimestamp(ts)
 			}
-			lr.SetTimestamp(ts)
 		case fieldData:
-			if err := d.data(lr.Body()); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
+			err = d.data(lr.Body())
 		case fieldSource:
-			s, err := d.nonEmptyString()
-			if err != nil {
-				return fmt.Errorf("source: %w", err)
-			}
-			source = s
+			source, err = d.nonEmptyString()
 		}
-	}
-	if _, err := d.dec.Token(); err != nil { // the closing brace
-		return syntaxError(err)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if seen[fieldEventType] == "" {
 		return errors.New("event_type: required, e.g. \"file_shared_externally\"")
@@ -226,18 +221,28 @@ func (d *decoder) recordsFor(source string) plog.LogRecordSlice {
 }
 
 func (d *decoder) nonEmptyString() (string, error) {
-	tok, err := d.dec.Token()
+	if c := d.peek(); c != '"' {
+		return "", d.notA(c, "must be a non-empty string")
+	}
+	s, err := d.str()
+	if err == nil && s == "" {
+		err = errors.New("must not be empty")
+	}
+	return s, err
+}
+
+func (d *decoder) severity(lr plog.LogRecord) error {
+	s, err := d.nonEmptyString()
 	if err != nil {
-		return "", syntaxError(err)
+		return err
 	}
-	s, ok := tok.(string)
+	number, ok := severities[s]
 	if !ok {
-		return "", fmt.Errorf("must be a non-empty string, not %s", kind(tok))
+		return fmt.Errorf("must be one of %s, in lower case", severityChoices)
 	}
-	if s == "" {
-		return "", errors.New("must not be empty")
-	}
-	return s, nil
+	lr.SetSeverityNumber(number)
+	lr.SetSeverityText(s)
+	return nil
 }
 
 // minTime and maxTime bound what a record's time (nanoseconds since 1970
@@ -264,121 +269,99 @@ func (d *decoder) timestamp() (pcommon.Timestamp, error) {
 
 // data reads the event's data, an object (or null for none), into body.
 func (d *decoder) data(body pcommon.Value) error {
-	tok, err := d.dec.Token()
-	if err != nil {
-		return syntaxError(err)
-	}
-	switch tok {
-	case nil:
-		return nil
-	case json.Delim('{'):
+	switch c := d.peek(); c {
+	case 'n':
+		return d.literal("null")
+	case '{':
 		return d.object(body.SetEmptyMap(), 1)
+	default:
+		return d.notA(c, "must be a JSON object")
 	}
-	return fmt.Errorf("must be a JSON object, not %s", kind(tok))
 }
 
-// object reads the members of an object at level, up to its closing
-// brace. A name given twice keeps its first place and its last value,
-// as Python's json module reads it.
+// object reads an object at level into m. A name given twice keeps its
+// first place and its last value, as Python's json module reads it.
 func (d *decoder) object(m pcommon.Map, level int) error {
-	for d.dec.More() {
-		tok, err := d.dec.Token()
-		if err != nil {
-			return syntaxError(err)
-		}
-		if err := d.value(m.PutEmpty(tok.(string)), level); err != nil {
-			return err
-		}
-	}
-	_, err := d.dec.Token()
-	return syntaxError(err)
+	return d.members(func(name string) error {
+		return d.value(m.PutEmpty(name), level)
+	})
 }
 
-// value reads one value inside level objects and arrays.
+// value reads one value inside level objects and arrays into v.
 func (d *decoder) value(v pcommon.Value, level int) error {
-	tok, err := d.dec.Token()
-	if err != nil {
-		return syntaxError(err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
+	switch c := d.peek(); c {
+	case '{', '[':
 		if level == maxNestedLevels {
 			return fmt.Errorf("nests deeper than %d levels of objects and arrays", maxNestedLevels)
 		}
-		if t == '{' {
+		if c == '{' {
 			return d.object(v.SetEmptyMap(), level+1)
 		}
 		s := v.SetEmptySlice()
-		for d.dec.More() {
-			if err := d.value(s.AppendEmpty(), level+1); err != nil {
-				return err
-			}
-		}
-		_, err := d.dec.Token()
-		return syntaxError(err)
-	case string:
-		v.SetStr(t)
-	case bool:
-		v.SetBool(t)
-	case json.Number:
-		if i, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-			v.SetInt(i)
-			return nil
-		}
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil {
-			return fmt.Errorf("number %.*s is out of range", maxQuoted, t)
-		}
-		v.SetDouble(f)
-	case nil:
+		return d.items(func() error { return d.value(s.AppendEmpty(), level+1) })
+	case '"':
+		str, err := d.str()
+		v.SetStr(str)
+		return err
+	case 't':
+		v.SetBool(true)
+		return d.literal("true")
+	case 'f':
+		v.SetBool(false)
+		return d.literal("false")
+	case 'n':
 		// An empty value, which the exporter writes as null.
+		return d.literal("null")
+	default:
+		return d.number(v)
 	}
-	return nil
 }
 
-// delim reads the token that must be open.
-func (d *decoder) delim(open json.Delim, msg string) error {
-	tok, err := d.dec.Token()
+// number reads a JSON number into v: an integer when it is one that 64
+// bits hold, else a double.
+func (d *decoder) number(v pcommon.Value) error {
+	text, err := d.numberText()
 	if err != nil {
-		return syntaxError(err)
+		return err
 	}
-	if tok != open {
-		return fmt.Errorf("%s, not %s", msg, kind(tok))
-	}
-	return nil
-}
-
-// kind names a token's JSON type for an error message.
-func kind(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '{' {
-			return "an object"
-		}
-		return "an array"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	}
-	return "null"
-}
-
-// syntaxError describes a JSON error without quoting the body.
-func syntaxError(err error) error {
-	if err == nil {
+	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
+		v.SetInt(i)
 		return nil
 	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return fmt.Errorf("number %.*s is out of range", maxQuoted, text)
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("invalid JSON: the body ends inside a value")
+	v.SetDouble(f)
+	return nil
+}
+
+// notA says that the value starting with c is not what msg asks for.
+func (d *decoder) notA(c byte, msg string) error {
+	k := kind(c)
+	if k == "" {
+		return d.syntax("a value")
 	}
-	return fmt.Errorf("invalid JSON: %w", err)
+	return fmt.Errorf("%s, not %s", msg, k)
+}
+
+// kind names the JSON type of a value that starts with c; "" for none.
+func kind(c byte) string {
+	switch c {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "a number"
+	}
+	return ""
 }
 
 // quoted quotes a name from the request, cut to maxQuoted bytes.
