@@ -60,9 +60,9 @@ func (r *eventsReceiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("securityevents: listening on %s: %w", r.cfg.NetAddr.Endpoint, err)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc(r.cfg.Path, r.serveEvents)
-	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), r.settings.TelemetrySettings, mux)
+	// serveEvents matches the path itself: a ServeMux would read the
+	// configured path as a pattern.
+	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), r.settings.TelemetrySettings, http.HandlerFunc(r.serveEvents))
 	if err != nil {
 		_ = ln.Close()
 		return err

@@ -93,6 +93,7 @@ func TestReceiverPipelineRefusal(t *testing.T) {
 // once decompressed) is refused with 413; other paths and methods too.
 func TestReceiverRequestBounds(t *testing.T) {
 	cfg := testConfig()
+	cfg.Path = "/events/{id" // a path, not a ServeMux pattern (which this one would break)
 	cfg.MaxRequestBodySize = 1000
 	sink := new(consumertest.LogsSink)
 	s := startReceiver(t, cfg, sink)
@@ -116,7 +117,7 @@ func TestReceiverRequestBounds(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	assert.Equal(t, http.MethodPost, resp.Header.Get("Allow"))
 
-	status, _ = post(t, strings.TrimSuffix(s.url, "/events")+"/other", []byte(guideEvent), nil)
+	status, _ = post(t, strings.TrimSuffix(s.url, "/events/{id")+"/events/1", []byte(guideEvent), nil)
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Zero(t, sink.LogRecordCount())
 }
