@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/auth"
 	"github.com/sentyr/webhookexporter/internal/authclient"
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 )
 
 // counter is the sum of a receiver counter of the collector's telemetry.
@@ -304,4 +306,24 @@ func TestReceiverChecksHeadersFirst(t *testing.T) {
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.False(t, endedByBound.Load(), "the answer came only once the body ended")
+}
+
+// TestReadBodyAllocatesItsLength: a body of announced length is read into
+// one buffer of about that size, not grown by doubling to twice it.
+func TestReadBodyAllocatesItsLength(t *testing.T) {
+	raceflag.SkipAllocationBound(t)
+	const size = 8 << 20
+	r := &eventsReceiver{cfg: testConfig()}
+	r.cfg.MaxRequestBodySize = 20 << 20
+	payload := bytes.Repeat([]byte("x"), size)
+	req, err := http.NewRequest(http.MethodPost, "http://localhost/events", bytes.NewReader(payload))
+	require.NoError(t, err)
+	require.Equal(t, int64(size), req.ContentLength)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	body, err := r.readBody(req)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	require.Len(t, body, size)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(size+size/8), "bytes allocated to read %d", size)
 }
