@@ -57,13 +57,7 @@ func quoteByte(c byte) string { return "'" + string(c) + "'" }
 // members reads an object's members, calling member with each name once
 // the scanner is at its value; the object starts at the current byte.
 func (s *scanner) members(member func(name string) error) error {
-	s.i++ // {
-	s.space()
-	if s.peek() == '}' {
-		s.i++
-		return nil
-	}
-	for {
+	for more := s.open('}'); more; {
 		if s.peek() != '"' {
 			return s.syntax("a member name")
 		}
@@ -79,45 +73,54 @@ func (s *scanner) members(member func(name string) error) error {
 		if err := member(name); err != nil {
 			return err
 		}
-		s.space()
-		switch s.peek() {
-		case '}':
-			s.i++
-			return nil
-		case ',':
-			s.i++
-			s.space()
-		default:
-			return s.syntax("',' or '}'")
+		if more, err = s.next('}'); err != nil {
+			return err
 		}
 	}
+	return nil
 }
 
 // items reads an array's items, calling item at each; the array starts
 // at the current byte.
 func (s *scanner) items(item func() error) error {
-	s.i++ // [
-	s.space()
-	if s.peek() == ']' {
-		s.i++
-		return nil
-	}
-	for {
+	for more := s.open(']'); more; {
 		if err := item(); err != nil {
 			return err
 		}
-		s.space()
-		switch s.peek() {
-		case ']':
-			s.i++
-			return nil
-		case ',':
-			s.i++
-			s.space()
-		default:
-			return s.syntax("',' or ']'")
+		var err error
+		if more, err = s.next(']'); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// open steps into an object or array, reporting whether it has members
+// or items, or ends at once with end.
+func (s *scanner) open(end byte) bool {
+	s.i++
+	s.space()
+	if s.peek() == end {
+		s.i++
+		return false
+	}
+	return true
+}
+
+// next reads what follows a member or an item: a comma before another,
+// or end.
+func (s *scanner) next(end byte) (bool, error) {
+	s.space()
+	switch s.peek() {
+	case end:
+		s.i++
+		return false, nil
+	case ',':
+		s.i++
+		s.space()
+		return true, nil
+	}
+	return false, s.syntax("',' or " + quoteByte(end))
 }
 
 // str reads a string. One without escapes, control characters or invalid
