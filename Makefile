@@ -98,7 +98,7 @@ vet: ## go vet and gofmt
 # architectures use instead of the amd64 assembly. The root package and
 # formats run once more without the race detector too, which allocates
 # beside the code: the tests that bound allocation check it there
-# (internal/raceflag).
+# (internal/raceflag), and so does receiver/.
 lint: ## staticcheck (pinned), on every package
 	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
 	$(GO) -C bench run $(STATICCHECK) ./...
@@ -108,7 +108,7 @@ test: vet lint generated ## Everything CI runs: vet, lint, generated files, the 
 	$(GO) test -race -timeout 20m $(GOTESTFLAGS) ./...
 	$(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
 	$(GO) -C bench test -race $(GOTESTFLAGS) ./...
-	$(GO) test $(GOTESTFLAGS) .
+	$(GO) test $(GOTESTFLAGS) . ./receiver/...
 	$(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
 # mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,

@@ -38,18 +38,26 @@ func bearerCfg(token string) *Config {
 
 // TestMethodHeaders sends a real request through a confighttp client
 // built with the extension and checks the header each method sets.
+//
+// What it sends passes the method's Verify function with the same secret
+// and fails it with another one, and no header fails it too.
 func TestMethodHeaders(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		cfg    *Config
 		header string
 		want   string
+		verify func(h http.Header, secret string) bool
+		secret string
 	}{
-		{"api key, default header", apiKeyCfg(APIKeyConfig{Value: "k-123"}), "X-API-Key", "k-123"},
-		{"api key, custom header", apiKeyCfg(APIKeyConfig{Value: "Splunk hec-456", Header: "Authorization"}), "Authorization", "Splunk hec-456"},
-		{"bearer", bearerCfg("tok-789"), "Authorization", "Bearer tok-789"},
+		{"api key, default header", apiKeyCfg(APIKeyConfig{Value: "k-123"}), "X-API-Key", "k-123",
+			func(h http.Header, s string) bool { return VerifyAPIKey(h, "X-API-Key", s) }, "k-123"},
+		{"api key, custom header", apiKeyCfg(APIKeyConfig{Value: "Splunk hec-456", Header: "Authorization"}), "Authorization", "Splunk hec-456",
+			func(h http.Header, s string) bool { return VerifyAPIKey(h, "Authorization", s) }, "Splunk hec-456"},
+		{"bearer", bearerCfg("tok-789"), "Authorization", "Bearer tok-789", VerifyBearer, "tok-789"},
 		{"basic", basicCfg(BasicConfig{Username: "svc", Password: "p@ss:word"}), "Authorization",
-			"Basic " + base64.StdEncoding.EncodeToString([]byte("svc:p@ss:word"))},
+			"Basic " + base64.StdEncoding.EncodeToString([]byte("svc:p@ss:word")),
+			func(h http.Header, s string) bool { return VerifyBasic(h, "svc", s) }, "p@ss:word"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := newRecorder(t, nil)
@@ -66,6 +74,10 @@ func TestMethodHeaders(t *testing.T) {
 			require.Len(t, got, 1)
 			assert.Equal(t, tt.want, got[0].header.Get(tt.header))
 			assert.Empty(t, req.Header.Get(tt.header), "the caller's request is not modified")
+			assert.True(t, tt.verify(got[0].header, tt.secret), "what the method sends verifies")
+			assert.False(t, tt.verify(got[0].header, tt.secret+"x"), "another secret does not verify")
+			assert.False(t, tt.verify(got[0].header, tt.secret[:len(tt.secret)-1]), "a shorter secret does not verify")
+			assert.False(t, tt.verify(http.Header{}, tt.secret), "no header does not verify")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -85,6 +86,37 @@ func VerifyStandardWebhooks(headers http.Header, body []byte, secret string, tol
 		}
 	}
 	return ErrSignatureMismatch
+}
+
+// VerifyAPIKey reports whether header of h holds key, as the api_key
+// method sends it. The comparison takes the same time whatever the
+// values and their lengths.
+func VerifyAPIKey(h http.Header, header, key string) bool {
+	return sameSecret(h.Get(header), key)
+}
+
+// VerifyBearer reports whether h's Authorization is "Bearer <token>", as
+// the bearer_token method sends it.
+func VerifyBearer(h http.Header, token string) bool {
+	got, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
+	return sameSecret(got, token) && ok
+}
+
+// VerifyBasic reports whether h's Authorization holds Basic credentials
+// for username and password, as the basic method sends them. Both are
+// compared, whichever differs.
+func VerifyBasic(h http.Header, username, password string) bool {
+	req := http.Request{Header: h}
+	user, pass, ok := req.BasicAuth()
+	userOK := sameSecret(user, username)
+	return sameSecret(pass, password) && userOK && ok
+}
+
+// sameSecret compares digests, so that neither a value nor its length
+// shows in the time taken.
+func sameSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return hmac.Equal(g[:], w[:])
 }
 
 // anyMatch compares every comma-separated signature with the expected

@@ -15,7 +15,7 @@
 set -euo pipefail
 tools=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$tools/../.." && pwd)
-components=(. auth)
+components=(. auth receiver/securityevents)
 
 generate() {
 	local dir rel pkg link
