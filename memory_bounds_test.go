@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sentyr/webhookexporter/internal/raceflag"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,24 +18,26 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 )
 
 // Memory follows the request: what a push allocates is bounded per byte of
 // the OTLP request it was given, whatever came before it. The requests are
 // those of issue 23: one record with a body of megabytes, and one request
-// of many tiny records, each alone and one after the other, all within an
-// OTLP/HTTP request of about 4 MB.
+// of many tiny records, each alone and one after the other, each within
+// one OTLP/HTTP request (bench/README.md, "Memory bounds", has the figures
+// before and after).
 const (
 	hugeBodyBytes = 3_900_000
 	tinyRecords   = 130_000
 	// A push may allocate allocPerPushedByte per byte of its OTLP request
 	// and allocPerPayloadByte per byte of the payload it encodes. A tiny
-	// record is about thirty bytes on the wire and becomes an event and
-	// its place in the push's arrays, a few hundred bytes; the payload is
-	// written once, into a body that grows by doubling. Before issue 23 a
-	// tiny record also reserved ten data fields, a body grew by a quarter
-	// at a time, and a batch after a large event reserved the large
-	// event's size for each of its events.
+	// record is a few bytes on the wire and becomes an event and its place
+	// in the push's arrays, many times that; the payload is written once,
+	// into a body that grows by doubling. Before issue 23 a tiny record
+	// also reserved room for a full set of data fields, a body grew by a
+	// quarter at a time, and a batch after a large event reserved the
+	// large event's size for each of its events.
 	allocPerPushedByte  = 14
 	allocPerPayloadByte = 4
 )
@@ -137,7 +138,7 @@ func TestPushMemoryFollowsTheRequestForEveryFormat(t *testing.T) {
 	raceflag.SkipAllocationBound(t)
 	huge, tiny := hugeRequest(), tinyRequest(tinyRecords)
 	hugeBytes, tinyBytes := otlpBytes(huge), otlpBytes(tiny)
-	require.Less(t, tinyBytes, 4_500_000, "the tiny records fit an OTLP/HTTP request of about 4 MB")
+	require.Less(t, tinyBytes, 4_500_000, "the tiny records fit one OTLP/HTTP request of issue 23's size")
 	for _, b := range formats.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			newExp := func() *webhookExporter {
@@ -186,14 +187,14 @@ func TestPushOfManyTinyRecordsDeliveredAndDeadLettered(t *testing.T) {
 		// perByte is the bound on what the push allocates per pushed byte.
 		perByte int
 	}{
-		// Mapping and encoding as above (the payload is about three times
-		// the OTLP request), the requests' and the answers' own costs, and
-		// the results; before issue 23, about fifty.
+		// Mapping and encoding as above (the payload is a few times the
+		// OTLP request), the requests' and the answers' own costs, and the
+		// results; before issue 23, well over this bound.
 		{"delivered", http.StatusOK, 30},
 		// Each dead letter is an OTLP/JSON request of its own, built by
 		// pdata's marshaler and written before the next is built; before
-		// issue 23, when every line was kept and then joined, about two
-		// hundred.
+		// issue 23, when every line was kept and then joined, far over
+		// this bound.
 		{"refused with dead letters", http.StatusBadRequest, 70},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
