@@ -92,8 +92,10 @@ func TestABodyStillHeldByTheTransportIsNotReused(t *testing.T) {
 	e.sender.client = &http.Client{Transport: transport}
 	ctx := context.Background()
 
-	first := seedEvent{"first_batch", "warning", map[string]any{"n": strings.Repeat("1", 4000)}}
-	second := seedEvent{"second_batch", "error", map[string]any{"n": strings.Repeat("2", 4000)}}
+	// Bodies far larger than what a push allocates besides (its trace,
+	// its answer), so that a body allocated anew stands out.
+	first := seedEvent{"first_batch", "warning", map[string]any{"n": strings.Repeat("1", 40000)}}
+	second := seedEvent{"second_batch", "error", map[string]any{"n": strings.Repeat("2", 40000)}}
 	require.NoError(t, e.pushLogs(ctx, seedLogs(t, first, first)))
 	require.NoError(t, e.pushLogs(ctx, seedLogs(t, second, second)))
 	require.Len(t, transport.bodies, 2)
