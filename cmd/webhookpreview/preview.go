@@ -34,6 +34,11 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
+// distribution is the collector that builder-config.yaml's dist builds, as
+// ocb tells its components: the exporter's User-Agent is
+// <description>/<version> (TestUserAgentIsTheDistributions keeps it so).
+var distribution = component.BuildInfo{Command: "otelcol-webhook", Description: "otelcol-webhook", Version: "0.1.0-dev"}
+
 // host offers the started extension to the exporter, as the collector does.
 type host map[component.ID]component.Component
 
@@ -107,6 +112,7 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 	p.logs = logs
 	set := exportertest.NewNopSettings(ef.Type())
 	set.ID = cid
+	set.BuildInfo = distribution
 	set.Logger = zap.New(core)
 	exp, err := ef.CreateLogs(ctx, set, cfg)
 	if err != nil {
