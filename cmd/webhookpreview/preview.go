@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -79,6 +80,11 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 	cfg := ef.CreateDefaultConfig().(*webhookexporter.Config)
 	if err := expConf.Unmarshal(cfg); err != nil {
 		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
+	}
+	if cfg.DeadLetter.Enabled && strings.TrimSpace(cfg.DeadLetter.Directory) != "" {
+		// The preview writes no dead letter: the directory is checked where
+		// the collector runs, by its validate and at its start.
+		cfg.DeadLetter.Directory = os.TempDir()
 	}
 	if err := confmap.Validate(cfg); err != nil {
 		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}

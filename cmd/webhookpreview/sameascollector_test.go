@@ -67,3 +67,19 @@ func TestUntimedEventsAreSentNow(t *testing.T) {
 	assert.False(t, sent.Before(before) || sent.After(after), "sent %s, read between %s and %s", sent, before, after)
 	assert.True(t, strings.HasSuffix(m[1], "Z"))
 }
+
+// TestDeadLetterDirectoryIsNotThePreviews: the preview writes no dead
+// letter, so a directory that only the collector's machine has does not
+// stop it; a missing one still does, as in the collector.
+func TestDeadLetterDirectoryIsNotThePreviews(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/a-file"
+	require.NoError(t, os.WriteFile(file, nil, 0o600))
+	for directory, wantCode := range map[string]int{file + "/deadletter": 0, `""`: 1} {
+		cfg := dir + "/dl.yaml"
+		require.NoError(t, os.WriteFile(cfg, []byte("exporters:\n  webhook:\n    endpoint: https://siem.example.com/in\n    dead_letter: {enabled: true, directory: "+directory+"}\n"), 0o600))
+		out, errOut, code := previewOut(t, "-config", cfg)
+		assert.Equal(t, wantCode, code, "%s: %s%s", directory, out, errOut)
+		assert.NoFileExists(t, file+"/deadletter")
+	}
+}
