@@ -144,6 +144,8 @@ func (c *DeadLetterConfig) validate() error {
 	var errs []error
 	if strings.TrimSpace(c.Directory) == "" {
 		errs = append(errs, errors.New("dead_letter::directory: required when dead_letter::enabled is true; write a directory the collector may write to, e.g. /var/lib/otelcol/deadletter"))
+	} else if err := checkDeadLetterDirectory(c.Directory); err != nil {
+		errs = append(errs, err)
 	}
 	if c.MaxSizeMiB < 1 || c.MaxSizeMiB > maxDeadLetterMaxSizeMiB {
 		errs = append(errs, fmt.Errorf("dead_letter::max_size_mib: %d is not allowed; write a size from 1 to %d, the most whose bytes a file size can hold (default %d)", c.MaxSizeMiB, maxDeadLetterMaxSizeMiB, defaultDeadLetterMaxSizeMiB))

@@ -73,7 +73,7 @@ func TestLoadAllSettings(t *testing.T) {
 	want.JSON.IncludeID = true
 	want.ConnectionCheck.Enabled = true
 	want.ConnectionCheck.FailOnError = true
-	want.DeadLetter = DeadLetterConfig{Enabled: true, Directory: "/var/lib/otelcol/deadletter", MaxSizeMiB: 64, Sync: true}
+	want.DeadLetter = DeadLetterConfig{Enabled: true, Directory: "_build/deadletter", MaxSizeMiB: 64, Sync: true}
 	assert.Equal(t, want, cfg)
 }
 

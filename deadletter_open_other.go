@@ -16,3 +16,7 @@ func openAppendNoFollow(path string) (*os.File, error) {
 	}
 	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 }
+
+// mayCreateIn is left to the start's check here: without access(2) the
+// mode bits alone would misjudge ACLs.
+func mayCreateIn(string) error { return nil }

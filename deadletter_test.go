@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -148,9 +149,19 @@ func TestDeadLetterRefused(t *testing.T) {
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t, seedBatch...)
 
-	err := exp.ConsumeLogs(context.Background(), ld)
-	require.Error(t, err)
-	assert.True(t, consumererror.IsPermanent(err))
+	// Kept, not lost: the push succeeds, so exporterhelper logs no error
+	// (with a stack trace) of its own, and the lines say where they are.
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.Shutdown(context.Background()))
+	file := onlyFile(t, cfg.DeadLetter.Directory)
+	assert.Zero(t, exp.logs.FilterLevelExact(zapcore.ErrorLevel).Len(), "no error: nothing is lost")
+	assert.Zero(t, exp.logs.FilterMessageSnippet("dropped").Len())
+	for _, msg := range []string{"The receiver refused the events; they are kept as dead letters", " kept events as dead letters: refused"} {
+		lines := exp.logs.FilterMessageSnippet(msg).All()
+		require.Len(t, lines, 1, msg)
+		assert.Equal(t, zapcore.WarnLevel, lines[0].Level)
+		assert.Equal(t, file, lines[0].ContextMap()["dead_letter_file"])
+	}
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, ld, reasonRefused)
@@ -189,7 +200,7 @@ func TestDeadLetterTooLarge(t *testing.T) {
 	exp := startExporter(t, cfg)
 	ld := numberedLogs(2, 0)
 
-	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, ld, reasonTooLarge)
@@ -209,7 +220,7 @@ func TestDeadLetterEncodingFailed(t *testing.T) {
 		seedEvent{"broken", "info", map[string]any{"count": `1, "admin": true`}},
 	)
 
-	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, subsetOf(ld, 1), reasonEncodingFailed)
@@ -227,9 +238,7 @@ func TestDeadLetterRetriesExhausted(t *testing.T) {
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t, seedBatch...)
 
-	err := exp.ConsumeLogs(context.Background(), ld)
-	require.Error(t, err)
-	assert.True(t, consumererror.IsPermanent(err), "kept as dead letters: not to be retried by the caller too")
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld), "kept as dead letters: nothing for the caller to retry")
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
@@ -252,7 +261,7 @@ func TestDeadLetterRetryAfterBeyondMaxElapsedTime(t *testing.T) {
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t, seedExample)
 
-	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	assert.Equal(t, 1, s.count())
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
@@ -270,7 +279,7 @@ func TestDeadLetterRetriesOff(t *testing.T) {
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t, seedExample)
 
-	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
@@ -334,7 +343,7 @@ func TestDeadLetterCancelled(t *testing.T) {
 		cancel()
 	}()
 
-	require.Error(t, exp.ConsumeLogs(ctx, ld))
+	require.NoError(t, exp.ConsumeLogs(ctx, ld))
 	<-done
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
@@ -426,7 +435,7 @@ func TestDeadLetterExportersShareADirectory(t *testing.T) {
 		exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
 		require.NoError(t, err)
 		require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
-		require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(i+1, 0)))
+		require.NoError(t, exp.ConsumeLogs(context.Background(), numberedLogs(i+1, 0)))
 		require.NoError(t, exp.Shutdown(context.Background()))
 	}
 	for i, id := range ids {
@@ -532,7 +541,7 @@ func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 	ld := richLogs(t)
 	untimed := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
 	untimed.Body().SetStr("no time")
-	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	first := s.waitRequests(t, 2)
 	dls := readDeadLetters(t, cfg.DeadLetter.Directory)
 	require.Len(t, dls, 2)
@@ -560,23 +569,26 @@ func TestDropLogOneLinePerReasonAndInterval(t *testing.T) {
 	for range 1000 {
 		l.add(reasonRefusedPerEvent, "code 6", 1, 1, 0, nil)
 	}
-	l.add(reasonRefused, "status 400", 50, 50, 0, nil)
+	l.add(reasonRefused, "status 400", 50, 48, 2, errors.New("no space left on device"))
 
 	tick <- time.Time{}
 	tick <- time.Time{} // taken once the first flush is done
 	require.Equal(t, 2, logs.Len(), "one line per reason")
 	refused := logs.FilterMessage("webhook/siem dropped events: refused").All()
-	require.Len(t, refused, 1)
+	require.Len(t, refused, 1, "some are lost: an error")
+	assert.Equal(t, zapcore.ErrorLevel, refused[0].Level)
 	assert.EqualValues(t, 50, refused[0].ContextMap()["events"])
-	perEvent := logs.FilterMessage("webhook/siem dropped events: refused_per_event").All()
-	require.Len(t, perEvent, 1)
+	assert.EqualValues(t, 2, refused[0].ContextMap()["dead_letters_not_written"])
+	perEvent := logs.FilterMessage("webhook/siem kept events as dead letters: refused_per_event").All()
+	require.Len(t, perEvent, 1, "all are kept: a warning")
+	assert.Equal(t, zapcore.WarnLevel, perEvent[0].Level)
 	assert.EqualValues(t, 1000, perEvent[0].ContextMap()["events"])
 	assert.EqualValues(t, 1000, perEvent[0].ContextMap()["dead_letters_written"])
 	assert.Equal(t, "/var/lib/dl/webhook%2Fsiem.deadletter.jsonl", perEvent[0].ContextMap()["dead_letter_file"])
 
 	l.add(reasonShutdown, "queue", 7, 7, 0, nil)
 	l.stop()
-	shut := logs.FilterMessage("webhook/siem dropped events: shutdown").All()
+	shut := logs.FilterMessage("webhook/siem kept events as dead letters: shutdown").All()
 	require.Len(t, shut, 1, "what is left is logged at stop")
 	assert.EqualValues(t, 7, shut[0].ContextMap()["events"])
 	assert.Equal(t, 3, logs.Len(), "an interval without drops logs nothing")

@@ -21,6 +21,8 @@ type deliverer struct {
 	logger        *zap.Logger
 	format        string // for log lines
 	maxConcurrent int    // max_concurrent_requests
+	// deadLetterFile keeps what is dropped; "" when dead_letter is off.
+	deadLetterFile string
 }
 
 func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logger) *deliverer {
@@ -88,7 +90,7 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 			// The transport refused the request itself (an authenticator
 			// that cannot sign this body): the same body fails the same
 			// way on every retry.
-			d.logger.Error("The request could not be sent; its events are dropped",
+			d.logDropped("The request could not be sent", "its events",
 				zap.String("endpoint", d.sender.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
 			d.markDrop(req, dropped{reason: reasonEncodingFailed, detail: err.Error()})
 			return
@@ -113,7 +115,7 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 	case retryableStatus(resp.status):
 		d.markRetry(req, resp.err(d.sender.endpoint), resp.retryAfter)
 	default:
-		d.logger.Error("The receiver refused the events; they are dropped",
+		d.logDropped("The receiver refused the events", "they",
 			zap.Int("status", resp.status),
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("response", resp.snippet()),
@@ -156,8 +158,8 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 		d.results[req.Events[i]] = r
 	}
 	where := zap.String("endpoint", d.sender.endpoint)
-	d.logDrops("The receiver refused the request; its events are dropped", refusals, where)
-	d.logDrops("The receiver refused an event; it is dropped", drops, where)
+	d.logDrops("The receiver refused the request", "its events", refusals, where)
+	d.logDrops("The receiver refused an event", "it", drops, where)
 }
 
 // droppedGroup is the events of one request dropped for the same reason.
@@ -179,9 +181,9 @@ func addDrop(groups []droppedGroup, idx int, reason string) []droppedGroup {
 
 // logDrops writes one line per group: the first event's id and type, the
 // reason and how many events share it.
-func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) {
+func (d *delivery) logDrops(what, subject string, groups []droppedGroup, where zap.Field) {
 	for _, g := range groups {
-		d.logger.Error(msg, where,
+		d.logDropped(what, subject, where,
 			zap.String("event_id", d.id(g.first)),
 			zap.String("event_type", d.arrays.events[g.first].Type),
 			zap.String("reason", g.reason),
@@ -189,11 +191,27 @@ func (d *delivery) logDrops(msg string, groups []droppedGroup, where zap.Field) 
 	}
 }
 
+// logDropped logs what happened and what became of the events, subject
+// ("it", "they", "its events"): kept as dead letters in the file, a
+// warning, or dropped, an error. A dead letter that cannot be written is
+// logged and counted as not written (see dropLog).
+func (d *deliverer) logDropped(what, subject string, fields ...zap.Field) {
+	is, letters := " are ", "dead letters"
+	if subject == "it" {
+		is, letters = " is ", "a dead letter"
+	}
+	if d.deadLetterFile == "" {
+		d.logger.Error(what+"; "+subject+is+"dropped", fields...)
+		return
+	}
+	d.logger.Warn(what+"; "+subject+is+"kept as "+letters, append(fields, zap.String("dead_letter_file", d.deadLetterFile))...)
+}
+
 // split answers 413 Payload Too Large: the halves are encoded and sent on
 // their own until they fit; a single event too large alone is dropped.
 func (d *delivery) split(ctx context.Context, events []int, size int) {
 	if len(events) == 1 {
-		d.logger.Error("An event is larger than the receiver accepts (413 Payload Too Large); it is dropped",
+		d.logDropped("An event is larger than the receiver accepts (413 Payload Too Large)", "it",
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
@@ -237,7 +255,7 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		groups = addDrop(groups, idx, reason)
 		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, dropped{reason: reasonEncodingFailed, detail: reason})
 	}
-	d.logDrops("An event could not be encoded; it is dropped", groups, zap.String("format", d.format))
+	d.logDrops("An event could not be encoded", "it", groups, zap.String("format", d.format))
 }
 
 // set records r for events[idx]; why is the reason when r drops it.

@@ -13,12 +13,13 @@ const dropLogInterval = 10 * time.Second
 
 // dropLog sums the events dropped per reason and logs one line per reason
 // and interval, and at shutdown, with the total and where their dead
-// letters went. The collector's log sampler (the first lines of a
-// message per second, then 1 in 100) drops most of the per-request drop
-// lines in a burst; a total per interval always reaches the log. Each
-// line's message names the exporter and the reason because the sampler
-// counts lines per message: totals of several exporters or reasons
-// flushed in the same second are not sampled against each other.
+// letters went: a warning when all are kept, else an error. The
+// collector's log sampler (the first lines of a message per second, then
+// 1 in 100) drops most of the per-request drop lines in a burst; a total
+// per interval always reaches the log. Each line's message names the
+// exporter and the reason because the sampler counts lines per message:
+// totals of several exporters or reasons flushed in the same second are
+// not sampled against each other.
 type dropLog struct {
 	logger   *zap.Logger
 	exporter string
@@ -87,6 +88,11 @@ func (l *dropLog) flush() {
 		}
 		if t.notWritten > 0 {
 			fields = append(fields, zap.Int("dead_letters_not_written", t.notWritten), zap.String("dead_letter_error", t.notWrittenErr))
+		}
+		if l.file != "" && t.written == t.events {
+			// Every one is in the file, to be replayed: nothing is lost.
+			l.logger.Warn(l.exporter+" kept events as dead letters: "+r, fields...)
+			continue
 		}
 		l.logger.Error(l.exporter+" dropped events: "+r, fields...)
 	}

@@ -80,6 +80,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	e.telemetry = tel
 	e.deadLetters = dl
 	e.drops = newDropLog(set.Logger, e.id, file)
+	e.deliverer.deadLetterFile = file
 	e.stopping = make(chan struct{})
 	if cfg.QueueConfig.HasValue() {
 		e.queueStorage = cfg.QueueConfig.Get().StorageID
@@ -172,17 +173,19 @@ func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResu
 	batch, err := mapAndEncode(&e.mapper, e.encoder, ld, arrays)
 	if err != nil {
 		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err)
-		e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
-		return attemptResult{dropped: len(arrays.events), dropErr: err}
+		lost := e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
+		return attemptResult{dropped: len(arrays.events), dropErr: err, lost: lost}
 	}
 	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
 	d := newDelivery(e.deliverer, arrays)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
+	lost := 0
 	if d.dropped > 0 {
-		e.giveUp(ld, d.droppedAt)
+		lost = e.giveUp(ld, d.droppedAt)
 	}
 	r := d.result(ld)
+	r.lost = lost
 	if e.settled != nil && r.retryErr != nil {
 		r.settled = settledDigests(arrays, d.results)
 	}
@@ -223,6 +226,7 @@ type attemptResult struct {
 	retryErr error
 	throttle time.Duration // the receiver's Retry-After
 	dropped  int
+	lost     int   // of the dropped, those not kept as dead letters
 	dropErr  error // why the whole batch was dropped, if it was
 	// firstDrop is the reason of the first event dropped, for the error.
 	firstDrop string

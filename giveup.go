@@ -13,8 +13,9 @@ func allDropped(why dropped) func(int) (dropped, bool) {
 
 // giveUp accounts for the events of ld that pick names, by their index in
 // record order: one dead letter each (when dead_letter is on), the drop
-// counters, and the drop log's totals.
-func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool)) {
+// counters, and the drop log's totals. It returns how many of them are
+// lost: not kept as a dead letter.
+func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool)) (lost int) {
 	type group struct {
 		events, written, notWritten int
 		detail, cause               string
@@ -99,5 +100,7 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 		g := groups[reason]
 		e.telemetry.record(reason, g.events, g.written, g.notWritten, g.cause)
 		e.drops.add(reason, g.detail, g.events, g.written, g.notWritten, g.err)
+		lost += g.events - g.written
 	}
+	return lost
 }

@@ -290,14 +290,18 @@ func hostileEchoingAnswer(t *testing.T, b formats.Builtin) {
 		w.WriteHeader(a.Status)
 		_, _ = w.Write(echoInto(a.Body, strings.Join(echo, "; ")))
 	})
+	// Without dead letters the push returns the refusal as its error; with
+	// them it succeeds, the events kept, and the text is in the file.
+	lost := startExporter(t, hostileCfg(t, s))
+	err := lost.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...))
+	require.Error(t, err, "the receiver refused every request")
 	cfg := hostileCfg(t, s)
 	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: t.TempDir(), MaxSizeMiB: 8}
 	exp := startExporter(t, cfg)
-	err := exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...))
-	require.Error(t, err, "the receiver refused every request")
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)), "every refused event is kept")
 
 	texts := []string{err.Error()}
-	for _, e := range exp.logs.All() {
+	for _, e := range append(lost.logs.All(), exp.logs.All()...) {
 		fields, _ := json.Marshal(e.ContextMap())
 		texts = append(texts, e.Message+" "+string(fields))
 	}

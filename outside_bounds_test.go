@@ -110,23 +110,32 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 		}, reasonRefusedPerEvent, false, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			run := func(text string) (uint64, *testExporter, string, []deadLetter) {
+			// keep: with dead letters, which the push then succeeds with;
+			// without, it returns the error, the text's last place.
+			run := func(text string, keep bool) (uint64, *testExporter, string, []deadLetter) {
 				s := newAnswerServer(t, tt.answer(text))
 				cfg := withoutQueue(testCfg(s.URL + tt.path))
 				cfg.Format = tt.format
 				cfg.SplunkHEC.Token = "11111111-2222-3333-4444-555555555555"
 				cfg.Elastic.APIKey = "a2V5aWQ6a2V5"
 				cfg.RetryConfig.Enabled = !tt.noRetry
+				if !keep {
+					exp := startExporter(t, cfg)
+					alloc, err := consumeAlloc(exp, numberedLogs(events, 0))
+					require.Error(t, err)
+					return alloc, exp, err.Error(), nil
+				}
 				cfg = withDeadLetters(t, cfg)
 				cfg.DeadLetter.MaxSizeMiB = 256
 				exp := startExporter(t, cfg)
 				alloc, err := consumeAlloc(exp, numberedLogs(events, 0))
-				require.Error(t, err)
-				return alloc, exp, err.Error(), readDeadLetters(t, cfg.DeadLetter.Directory)
+				require.NoError(t, err, "every event is kept as a dead letter")
+				return alloc, exp, "", readDeadLetters(t, cfg.DeadLetter.Directory)
 			}
-			short, _, _, _ := run("refused")
+			short, _, _, _ := run("refused", true)
 			long := strings.Repeat("refused! ", max(tt.size, 54_000)/9)
-			alloc, exp, errText, got := run(long)
+			alloc, exp, _, got := run(long, true)
+			_, _, errText, _ := run(long, false)
 
 			require.Len(t, got, events, "every event is a dead letter")
 			for _, dl := range got {
@@ -166,12 +175,12 @@ func TestHECTokenRefusalIsRefusedWhole(t *testing.T) {
 	exp := startExporter(t, cfg)
 	ld := numberedLogs(50, 0)
 
-	require.Error(t, exp.ConsumeLogs(context.Background(), ld))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	requireDeadLetters(t, readDeadLetters(t, cfg.DeadLetter.Directory), ld, reasonRefused)
 	assert.Equal(t, map[string]int64{reasonRefused: 50}, metricByReason(t, exp.telemetry, metricDropped))
 	assert.Zero(t, exp.logs.FilterMessageSnippet("refused an event").Len())
-	lines := exp.logs.FilterMessage("The receiver refused the request; its events are dropped").All()
+	lines := exp.logs.FilterMessage("The receiver refused the request; its events are kept as dead letters").All()
 	require.Len(t, lines, 1)
 	assert.EqualValues(t, 50, lines[0].ContextMap()["events"])
 	assert.Contains(t, lines[0].ContextMap()["reason"], "Splunk HEC refused the token (code 4; set splunk_hec::token to a valid, enabled HEC token): Invalid token")

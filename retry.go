@@ -27,9 +27,8 @@ import (
 // pushLogs delivers one batch, trying the events that failed in a
 // retryable way again as retry_on_failure says, and gives up on them with
 // a reason: retries_exhausted, shutdown or cancelled. Every event given up
-// on is dead-lettered, counted and logged; the error returned is then
-// permanent, since trying the batch again would deliver those events
-// twice once the dead letters are replayed.
+// on is dead-lettered, counted and logged; see gaveUp for what the push
+// then returns.
 func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if ld.LogRecordCount() == 0 {
 		return nil
@@ -68,19 +67,21 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if rc.Enabled && rc.MaxElapsedTime > 0 {
 		deadline = e.clock.now().Add(rc.MaxElapsedTime)
 	}
+	lost := 0 // events given up on and not kept as dead letters
 	for attempt := 1; ; attempt++ {
 		r := e.attempt(ctx, ld)
+		lost += r.lost
 		// Go's transport resends a request on its own when a reused
 		// connection broke before the answer: each resend is an attempt.
 		attempt += r.resent
 		if r.retryErr == nil {
 			switch {
 			case r.dropErr != nil:
-				return consumererror.NewPermanent(r.dropErr)
+				return gaveUp(lost, r.dropErr)
 			case r.dropped > 0:
 				// As before retries ran here: the last attempt's drops
 				// decide, those of earlier attempts are accounted for.
-				return consumererror.NewPermanent(fmt.Errorf("%d of %d events were dropped; the first: %s", r.dropped, ld.LogRecordCount(), r.firstDrop))
+				return gaveUp(lost, fmt.Errorf("%d of %d events were dropped; the first: %s", r.dropped, ld.LogRecordCount(), r.firstDrop))
 			}
 			return nil
 		}
@@ -133,9 +134,22 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}
 		n := ld.LogRecordCount()
 		detail := fmt.Sprintf("%s, after %d attempts; the last error: %s", why, attempt, redact.Cut(r.retryErr.Error()))
-		e.giveUp(ld, allDropped(dropped{reason: reason, detail: detail}))
-		return consumererror.NewPermanent(fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
+		lost += e.giveUp(ld, allDropped(dropped{reason: reason, detail: detail}))
+		return gaveUp(lost, fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
 	}
+}
+
+// gaveUp is what a push that gave up on events returns. When every one is
+// kept as a dead letter, nothing: they are logged as kept and counted by
+// the exporter's own metrics, and an error would make exporterhelper log
+// safe events as dropped, at error level with a stack trace. Else the
+// error, permanent: trying the batch again would deliver twice the events
+// already dead-lettered once they are replayed.
+func gaveUp(lost int, err error) error {
+	if lost == 0 {
+		return nil
+	}
+	return consumererror.NewPermanent(err)
 }
 
 // interrupted says why a batch's retries must end, if they must. A
@@ -162,8 +176,8 @@ func (e *webhookExporter) shutdownUnsent(ld plog.Logs) error {
 	if e.keepOnRestart {
 		return errDrainOver
 	}
-	e.giveUp(ld, allDropped(dropped{reason: reasonShutdown, detail: errDrainOver.Error()}))
-	return consumererror.NewPermanent(fmt.Errorf("%d events were dropped (%s): %w", ld.LogRecordCount(), reasonShutdown, errDrainOver))
+	lost := e.giveUp(ld, allDropped(dropped{reason: reasonShutdown, detail: errDrainOver.Error()}))
+	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", ld.LogRecordCount(), reasonShutdown, errDrainOver))
 }
 
 // clock is the time the retry loop reads and waits on.

@@ -265,3 +265,19 @@ func TestConnectionCheckUntrustedCertificateHint(t *testing.T) {
 		assert.Equal(t, 1, logs.FilterMessage("Connection check passed").Len())
 	})
 }
+
+// TestNoCredentialWarningNamesTheUnsetVariable: a token written as
+// ${env:NAME} with NAME unset resolves to "", so the one warning about the
+// missing credential also says that the variable may be unset, and points
+// at the collector's line that names it.
+func TestNoCredentialWarningNamesTheUnsetVariable(t *testing.T) {
+	cfg := testCfg("https://splunk.example.com:8088/services/collector/event")
+	cfg.Format = "splunk_hec"
+	cfg.SplunkHEC.Token = "" // what ${env:SPLUNK_HEC_TOKEN} resolves to when it is unset
+	warnings := startWarned(t, cfg).FilterLevelExact(zapcore.WarnLevel).All()
+	require.Len(t, warnings, 1)
+	msg := warnings[0].Message
+	assert.Contains(t, msg, "No credential configured: set splunk_hec::token")
+	assert.Contains(t, msg, "written as ${env:NAME}, that variable is unset or empty")
+	assert.Contains(t, msg, `"Configuration references unset environment variable"`)
+}

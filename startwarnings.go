@@ -30,8 +30,13 @@ func (e *webhookExporter) warnSettings() {
 		}
 	}
 	if missing := cfg.missingCredential(); missing != "" {
+		// The collector has resolved the config: a credential written as
+		// ${env:NAME} with NAME unset is empty here, and only the
+		// collector's own warning names NAME.
 		e.logger.Warn("No credential configured: "+missing+
-			"; the real service refuses every request without one (some compatible receivers accept them)",
+			"; if it is written as ${env:NAME}, that variable is unset or empty (the collector's warning "+
+			"\"Configuration references unset environment variable\" names it); "+
+			"the real service refuses every request without one (some compatible receivers accept them)",
 			zap.String("format", cfg.Format), zap.String("endpoint", e.sender.endpoint))
 	}
 }

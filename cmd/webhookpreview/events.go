@@ -12,12 +12,18 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// exampleEvent is the event of Sentyr's webhook guide, at a fixed time so
-// the preview is the same on every run.
-const exampleEvent = `{"type": "file_shared_externally", "severity": "warning", "timestamp": "2025-10-29T12:00:00Z", "data": {"file_id": "abc123", "file_name": "sensitive.pdf", "owner": "user@example.com", "shared_with": "external@partner.com"}}`
-
-// fixedTime stamps events that carry no timestamp, for a stable preview.
-var fixedTime = time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
+// exampleEvent is the event of Sentyr's webhook guide as an OTLP/JSON
+// logs request: examples/event.otlp.json, the record behind every payload
+// of README.md (TestExampleEventIsTheExampleFile keeps them the same). It
+// carries its time, so the preview shows the same payloads on every run.
+const exampleEvent = `{"resourceLogs": [{"scopeLogs": [{"logRecords": [{
+  "timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally", "severityNumber": 13,
+  "body": {"kvlistValue": {"values": [
+    {"key": "file_id", "value": {"stringValue": "abc123"}},
+    {"key": "file_name", "value": {"stringValue": "sensitive.pdf"}},
+    {"key": "owner", "value": {"stringValue": "user@example.com"}},
+    {"key": "shared_with", "value": {"stringValue": "external@partner.com"}}]}}}]}]}]}
+`
 
 // jsonlEvent is one line of examples/events.jsonl.
 type jsonlEvent struct {
@@ -30,8 +36,10 @@ type jsonlEvent struct {
 
 // eventsFromJSONL maps each line as examples/quickstart.yaml's filelog
 // receiver does: type becomes the event_type attribute, severity stays an
-// attribute and data becomes the map body.
-func eventsFromJSONL(b []byte) (plog.Logs, error) {
+// attribute and data becomes the map body. Every event is observed now, as
+// the receiver observes it when it reads the line: an event without a
+// timestamp is sent with that time, as the collector sends it.
+func eventsFromJSONL(b []byte, now time.Time) (plog.Logs, error) {
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
 	sc := bufio.NewScanner(bytes.NewReader(b))
@@ -46,16 +54,14 @@ func eventsFromJSONL(b []byte) (plog.Logs, error) {
 			return ld, fmt.Errorf("line %d: %w", n, err)
 		}
 		lr := lrs.AppendEmpty()
-		ts := fixedTime
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(now))
 		if e.Timestamp != "" {
 			t, err := time.Parse(time.RFC3339Nano, e.Timestamp)
 			if err != nil {
 				return ld, fmt.Errorf("line %d: timestamp: %w", n, err)
 			}
-			ts = t
+			lr.SetTimestamp(pcommon.NewTimestampFromTime(t))
 		}
-		lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
-		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(ts))
 		if e.EventType == "" {
 			e.EventType = e.Type
 		}
@@ -75,23 +81,24 @@ func eventsFromJSONL(b []byte) (plog.Logs, error) {
 	return ld, sc.Err()
 }
 
-// loadEvents reads -otlp, else -events, else the built-in example event.
-func loadEvents(eventsFile, otlpFile string) (plog.Logs, error) {
+// loadEvents reads -otlp, else -events, else the built-in example event;
+// now is when events without a time of their own are observed.
+func loadEvents(eventsFile, otlpFile string, now time.Time) (plog.Logs, error) {
+	var u plog.JSONUnmarshaler
 	switch {
 	case otlpFile != "":
 		b, err := os.ReadFile(otlpFile)
 		if err != nil {
 			return plog.Logs{}, err
 		}
-		var u plog.JSONUnmarshaler
 		return u.UnmarshalLogs(b)
 	case eventsFile != "":
 		b, err := os.ReadFile(eventsFile)
 		if err != nil {
 			return plog.Logs{}, err
 		}
-		return eventsFromJSONL(b)
+		return eventsFromJSONL(b, now)
 	default:
-		return eventsFromJSONL([]byte(exampleEvent))
+		return u.UnmarshalLogs([]byte(exampleEvent))
 	}
 }

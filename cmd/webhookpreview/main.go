@@ -31,16 +31,17 @@ import (
 )
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, time.Now))
 }
 
 type options struct {
 	config, exporter, events, otlp string
 	send                           bool
+	now                            time.Time // when events without a time are observed
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var o options
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	o := options{now: now()}
 	fs := flag.NewFlagSet("webhookpreview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.config, "config", "", "collector configuration file (required)")
@@ -94,7 +95,7 @@ func preview(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return configError{err}
 	}
-	ld, err := loadEvents(o.events, o.otlp)
+	ld, err := loadEvents(o.events, o.otlp, o.now)
 	if err != nil {
 		return err
 	}

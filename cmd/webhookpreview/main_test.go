@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,12 +34,17 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden with the comm
 
 const hmacSecret = "0123456789abcdef0123456789abcdef"
 
+// testNow is when the tests' events without a time of their own are
+// observed: a run of the command observes them at the current time, as the
+// collector does; the tests need the same output on every run.
+func testNow() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
 // previewOut runs the command and returns its output with the platform
 // in the User-Agent made neutral, so the golden files hold on any machine.
 func previewOut(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut)
+	code := run(context.Background(), args, &out, &errOut, testNow)
 	s := strings.ReplaceAll(out.String(), "("+runtime.GOOS+"/"+runtime.GOARCH+")", "(os/arch)")
 	return s, errOut.String(), code
 }
@@ -107,7 +113,7 @@ func TestSameRequestAsTheExporter(t *testing.T) {
 
 	p, err := build(ctx, conf, "", nil)
 	require.NoError(t, err)
-	ld, err := loadEvents("", "")
+	ld, err := loadEvents("", "", testNow())
 	require.NoError(t, err)
 	require.NoError(t, p.export(ctx, ld))
 	p.close(ctx)
@@ -142,6 +148,7 @@ func TestSameRequestAsTheExporter(t *testing.T) {
 	defer func() { require.NoError(t, ext.Shutdown(ctx)) }()
 	set := exportertest.NewNopSettings(ef.Type())
 	set.ID = component.MustNewIDWithName("webhook", "security")
+	set.BuildInfo = distribution
 	exp, err := ef.CreateLogs(ctx, set, cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(ctx, host{aid: ext}))

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -33,6 +34,11 @@ import (
 	"github.com/sentyr/webhookexporter/auth"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
+
+// distribution is the collector that builder-config.yaml's dist builds, as
+// ocb tells its components: the exporter's User-Agent is
+// <description>/<version> (TestUserAgentIsTheDistributions keeps it so).
+var distribution = component.BuildInfo{Command: "otelcol-webhook", Description: "otelcol-webhook", Version: "0.1.0-dev"}
 
 // host offers the started extension to the exporter, as the collector does.
 type host map[component.ID]component.Component
@@ -75,6 +81,11 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 	if err := expConf.Unmarshal(cfg); err != nil {
 		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
 	}
+	if cfg.DeadLetter.Enabled && strings.TrimSpace(cfg.DeadLetter.Directory) != "" {
+		// The preview writes no dead letter: the directory is checked where
+		// the collector runs, by its validate and at its start.
+		cfg.DeadLetter.Directory = os.TempDir()
+	}
 	if err := confmap.Validate(cfg); err != nil {
 		return nil, configError{fmt.Errorf("exporters::%s: %w", id, err)}
 	}
@@ -107,6 +118,7 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 	p.logs = logs
 	set := exportertest.NewNopSettings(ef.Type())
 	set.ID = cid
+	set.BuildInfo = distribution
 	set.Logger = zap.New(core)
 	exp, err := ef.CreateLogs(ctx, set, cfg)
 	if err != nil {
