@@ -164,7 +164,11 @@ func TestBodyBuffersReserveFromTheBatchAtHand(t *testing.T) {
 	p.lend(&huge, make([]byte, 3<<20))
 	huge.Release()
 	got := p.get(130_000, 0)
-	assert.Equal(t, 3<<20, cap(got), "the released buffer, as it is")
+	// Under the race detector sync.Pool drops some of what it is given
+	// (see raceflag): the run without it checks the reuse.
+	if !raceflag.Enabled {
+		assert.Equal(t, 3<<20, cap(got), "the released buffer, as it is")
+	}
 	assert.Zero(t, len(got))
 
 	larger := Batch{}
