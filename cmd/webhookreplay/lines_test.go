@@ -60,7 +60,7 @@ func TestReplayGoesOnAfterALineOverTheLimit(t *testing.T) {
 	assert.Contains(t, out, "replay.jsonl:2: a line of 307", "the line's number and size")
 	assert.Contains(t, out, "over the 102400 a line may have: not sent")
 	assert.Contains(t, out, "replay.jsonl:4: not a dead letter")
-	assert.Contains(t, out, "sent 3, refused 0, not valid 2")
+	assert.Contains(t, out, "accepted by the collector 3, refused 0, not valid 2")
 	assert.Equal(t, long+"\nnot json\n", kept, "the long line kept whole, ready to replay with a collector that takes it")
 }
 
@@ -127,7 +127,7 @@ func TestReplayReportsAFragmentAtTheEnd(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Equal(t, []string{"ok-1", "ok-2"}, got)
 	assert.Contains(t, out, "replay.jsonl:3: not a dead letter, the file ends inside it: its write was cut short")
-	assert.Contains(t, out, "sent 2, refused 0, not valid 1")
+	assert.Contains(t, out, "accepted by the collector 2, refused 0, not valid 1")
 	assert.Equal(t, fragment+"\n", kept)
 
 	// A complete last line without its newline is a dead letter all the same.

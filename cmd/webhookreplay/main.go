@@ -9,8 +9,9 @@
 //	mv /var/lib/otelcol/deadletter/webhook%2Fsiem.deadletter.jsonl replay.jsonl
 //	go run ./cmd/webhookreplay -endpoint http://127.0.0.1:4319/v1/logs replay.jsonl
 //
-// It prints one line per event the receiver refused, then how many were
-// sent and refused; lines it could not send are written to -failed, ready
+// It prints one line per event the receiver refused, then how many the
+// collector accepted (its exporter then delivers them, or keeps them as
+// dead letters again) and how many it refused; lines it could not send are written to -failed, ready
 // to be replayed again. A line over 64 MiB is not sent nor held in memory:
 // it is reported with its number, counted as not valid and copied to
 // -failed, and the lines after it are replayed. It exits with 1 when any
@@ -87,6 +88,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 // accepted, 1 when some were not.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	o, err := parseOptions(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		// -h asked for the usage, which the flag set printed.
+		return 0, nil
+	}
 	if err != nil {
 		return 2, err
 	}
@@ -109,7 +114,10 @@ func replay(ctx context.Context, o options, stdout io.Writer) (int, error) {
 			return 2, err
 		}
 	}
-	fmt.Fprintf(stdout, "sent %d, refused %d, not valid %d\n", r.sent, r.refused, r.invalid)
+	// The collector answers once its pipeline took the record, before the
+	// exporter delivers it: delivery shows in the exporter's counters and
+	// dead letters, not here.
+	fmt.Fprintf(stdout, "accepted by the collector %d, refused %d, not valid %d\n", r.sent, r.refused, r.invalid)
 	if r.refused+r.invalid > 0 {
 		return 1, nil
 	}

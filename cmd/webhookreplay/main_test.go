@@ -94,7 +94,7 @@ func TestReplaySendsEachLineAndTellsWhatWasRefused(t *testing.T) {
 	assert.Contains(t, text, "replay.jsonl:2: event id2 (was refused): answered 400 Bad Request: Permanent error: schema")
 	assert.Contains(t, text, "replay.jsonl:3: not a dead letter")
 	assert.Contains(t, text, "replay.jsonl:4: event id3 (was refused): rejected: too old")
-	assert.Contains(t, text, "sent 2, refused 2, not valid 1")
+	assert.Contains(t, text, "accepted by the collector 2, refused 2, not valid 1")
 	kept, err := os.ReadFile(failed)
 	require.NoError(t, err)
 	assert.Equal(t, lines[1]+"\n"+lines[2]+"\n"+lines[3]+"\n", string(kept), "what was not accepted, ready to replay again")
@@ -110,11 +110,20 @@ func TestReplayAllAcceptedExitsZero(t *testing.T) {
 
 	require.NoError(t, err)
 	assert.Equal(t, 0, code)
-	assert.Equal(t, "sent 1, refused 0, not valid 0\n", out.String())
+	assert.Equal(t, "accepted by the collector 1, refused 0, not valid 0\n", out.String())
 }
 
 func TestReplayNeedsAFile(t *testing.T) {
 	code, err := run(context.Background(), nil, io.Discard, io.Discard)
 	assert.Equal(t, 2, code)
 	assert.ErrorContains(t, err, "dead-letter files")
+}
+
+// -h prints the usage and is not an error.
+func TestHelpExitsZero(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code, err := run(context.Background(), []string{"-h"}, &out, &errOut)
+	require.NoError(t, err)
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut.String(), "-endpoint")
 }
