@@ -15,7 +15,7 @@ import (
 // kept, and the format reads that head as every event delivered; any
 // other answer is kept whole, as before.
 func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
-	enc := builtinEncoder(t, "elastic", &formats.Settings{Endpoint: "https://es.example.com/_bulk", Elastic: formats.ElasticConfig{Index: "x"}}).(formats.ResponseReader)
+	enc := builtinEncoder(t, "elastic", &formats.Settings{Endpoint: "https://es.example.com/_bulk", Sections: formats.Sections{Elastic: formats.ElasticConfig{Index: "x"}}}).(formats.ResponseReader)
 	item := `{"create":{"_index":"x","_id":"0123456789abcdef0123456789abcdef","status":201}},`
 	items := strings.TrimSuffix(strings.Repeat(item, 1000), ",")
 	req := &formats.Request{Events: make([]int, 1000)}

@@ -3,6 +3,7 @@ package formats
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,5 +54,16 @@ func TestEveryBuiltinDescribesItsService(t *testing.T) {
 				require.Contains(t, svc.CredentialValue, svc.TestSecret)
 			}
 		})
+	}
+}
+
+// Each section of the configuration is named after the format that reads
+// it: a section belongs to a format of the table.
+func TestEverySectionIsAFormats(t *testing.T) {
+	typ := reflect.TypeFor[Sections]()
+	for i := range typ.NumField() {
+		name := typ.Field(i).Tag.Get("mapstructure")
+		_, ok := LookupBuiltin(name)
+		require.True(t, ok, "section %q (Sections.%s) is no built-in format's name", name, typ.Field(i).Name)
 	}
 }
