@@ -50,7 +50,6 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, readsIDs := enc.(formats.IDReader)
 	tel, err := newExporterTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, err
@@ -73,7 +72,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
 			now:                time.Now,
-			lazyIDs:            readsIDs && !ids.ReadsIDs(),
+			lazyIDs:            enc.Wire().WithoutIDs,
 		},
 	}
 	e.id = set.ID.String()
@@ -210,8 +209,8 @@ func settledDigests(a *eventArrays, results []formats.Result) []idDigest {
 // mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
 // time for an encoder that takes a batch in parts, else all at once.
 func mapAndEncode(m *mapper, enc formats.Encoder, ld plog.Logs, arrays *eventArrays) (formats.Batch, error) {
-	if s, ok := enc.(formats.StreamEncoder); ok {
-		stream := s.Stream(ld.LogRecordCount())
+	if s := enc.Wire().Stream; s != nil {
+		stream := s(ld.LogRecordCount())
 		m.mapInto(ld, arrays, stream.Add)
 		return stream.Finish(), nil
 	}

@@ -3,6 +3,7 @@ package formats
 import (
 	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"testing"
 
@@ -65,5 +66,34 @@ func TestEverySectionIsAFormats(t *testing.T) {
 		name := typ.Field(i).Tag.Get("mapstructure")
 		_, ok := LookupBuiltin(name)
 		require.True(t, ok, "section %q (Sections.%s) is no built-in format's name", name, typ.Field(i).Name)
+	}
+}
+
+// Each format's encoder states what its service needs besides the bodies:
+// the credential of its own setting in its header, and a reader of the
+// answers that speak for each event.
+func TestEveryEncoderStatesItsWire(t *testing.T) {
+	for _, b := range Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			s, err := tableSettings(b)
+			require.NoError(t, err)
+			enc, err := b.New(s)
+			require.NoError(t, err)
+			wire := enc.Wire()
+			if c := b.Credential; c != nil && c.Field != "" && b.Service.TestSecret != "" {
+				require.NotNil(t, wire.Headers, "the credential of %s is set by Wire.Headers", c.Field)
+				h := http.Header{}
+				wire.Headers(h)
+				require.Equal(t, b.Service.CredentialValue, h.Get(c.Header))
+			}
+			if b.Service.AnswerEach != nil {
+				require.NotNil(t, wire.ReadAnswer, "the service answers for each event")
+				answer := b.Service.AnswerEach([]int{201, 400})
+				results := wire.ReadAnswer(&Request{Events: []int{0, 1}}, answer.Status, []byte(answer.Body))
+				require.Len(t, results, 2)
+				require.Equal(t, Delivered, results[0].Outcome)
+				require.Equal(t, Drop, results[1].Outcome)
+			}
+		})
 	}
 }
