@@ -14,9 +14,15 @@ import (
 // tableSettings are the settings of b's exporter sending to its service,
 // as its table entry gives them.
 func tableSettings(b Builtin) (*Settings, error) {
+	return settingsOf(b, b.Service.Settings)
+}
+
+// settingsOf are the settings of b's exporter sending to its service,
+// configured as conf says.
+func settingsOf(b Builtin, conf map[string]any) (*Settings, error) {
 	s := &Settings{Endpoint: "https://receiver.example.com" + b.Service.Path, Source: "sentyr"}
 	// Other settings of the exporter (headers) are not the formats'.
-	return s, confmap.NewFromStringMap(b.Service.Settings).Unmarshal(s, confmap.WithIgnoreUnused())
+	return s, confmap.NewFromStringMap(conf).Unmarshal(s, confmap.WithIgnoreUnused())
 }
 
 // builtinEncoders are the encoders of every built-in format, built from
