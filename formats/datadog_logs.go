@@ -142,7 +142,7 @@ func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev
 	dst = append(dst, `,"ddtags":`...)
 	dst = appendBytesAsString(dst, tmp.tags)
 	dst = append(dst, `,"hostname":`...)
-	host, ok := attributeValue(ev, AttrHostName)
+	host, ok := attributeValue(ev, attrHostName)
 	if !ok {
 		host = e.hostname
 	}

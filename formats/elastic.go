@@ -72,7 +72,7 @@ func parseElasticEndpoint(endpoint string) (elasticTarget, error) {
 // index, for /_bulk endpoints; a /_doc endpoint names the index itself.
 func elasticRoutes(endpoint string) []string {
 	if t, err := parseElasticEndpoint(endpoint); err == nil && t.bulk {
-		return []string{AttrElasticIndex}
+		return []string{attrElasticIndex}
 	}
 	return nil
 }
@@ -208,7 +208,7 @@ func (e *elasticEncoder) Encode(events []Event) (Batch, error) {
 
 // Stream is the format's Wire.Stream.
 func (e *elasticEncoder) Stream(n int) EventStream {
-	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: AttrElasticIndex}}
+	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: attrElasticIndex}}
 	if !e.bulk {
 		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
 	}
@@ -286,7 +286,7 @@ func (e *elasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTit
 	dst = append(dst, ':')
 	if e.bulk {
 		// The attribute is the document's _index, not its data.
-		dst = appendFieldsWithout(dst, ev, AttrElasticIndex)
+		dst = appendFieldsWithout(dst, ev, attrElasticIndex)
 	} else {
 		dst = AppendFields(dst, ev.Data)
 	}

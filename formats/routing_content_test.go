@@ -88,7 +88,7 @@ func TestEventContentNeverRoutes(t *testing.T) {
 			}
 		}
 	}
-	require.Subset(t, attrs, []string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName, AttrElasticIndex, "tenant"},
+	require.Subset(t, attrs, []string{attrSplunkIndex, attrSplunkSourcetype, attrSplunkSource, attrHostName, attrElasticIndex, "tenant"},
 		"the table states the routing attributes of every format that routes")
 	routed := map[string]bool{}
 	for _, b := range Builtins() {

@@ -127,7 +127,7 @@ var builtinTable = []Builtin{{
 		Header:  "DD-API-KEY",
 		Missing: "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)",
 	},
-	Routes: func(s *Settings) []string { return append([]string{AttrHostName}, s.DatadogLogs.TagAttributes...) },
+	Routes: func(s *Settings) []string { return append([]string{attrHostName}, s.DatadogLogs.TagAttributes...) },
 }, {
 	Name:  "elastic",
 	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
