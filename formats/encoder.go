@@ -14,7 +14,8 @@ type Encoder interface {
 	// events (or their Data) after it returns: the exporter reuses their
 	// arrays for the next batch. The bodies it returns are its own.
 	Encode(events []Event) (Batch, error)
-	// Wire is what the exporter needs of the format besides its bodies.
+	// Wire is what the exporter needs of the format besides its bodies,
+	// asked once, when the exporter is built.
 	Wire() Wire
 }
 
