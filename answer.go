@@ -64,15 +64,16 @@ func retryAfterCap(rc configretry.BackOffConfig) time.Duration {
 }
 
 // readFormatAnswer is readAnswer for a delivery, whose format may settle
-// the answer by its head (see readAnswerBody).
-func readFormatAnswer(resp *http.Response, sent *sentHeaders, bounds answerBounds, reader formats.ResponseReader) (*response, error) {
+// the answer by its head (see readAnswerBody); settled is nil when it
+// cannot.
+func readFormatAnswer(resp *http.Response, sent *sentHeaders, bounds answerBounds, settled func(status int, head []byte) bool) (*response, error) {
 	defer resp.Body.Close()
 	out := &response{status: resp.StatusCode, retryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now(), bounds.wait), sent: sent}
 	if isRedirect(resp.StatusCode) {
 		out.location = out.redactor().Cut(redirectLocation(resp))
 	}
 	var err error
-	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, bounds.body, reader)
+	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, bounds.body, settled)
 	// Drain what is left, within a bound, so the connection can be reused;
 	// closing a body not read to its end closes the connection.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, formats.AnswerBytes))
@@ -118,18 +119,17 @@ func retryAfter(value string, now time.Time, limit time.Duration) time.Duration 
 }
 
 // readAnswerBody reads an answer of at most limit bytes. A format that can
-// settle a 2xx answer from its head (formats.HeadSettler) gets the head
+// settle a 2xx answer from its head (formats.Wire.Settled) gets the head
 // alone when it does: the rest is read off the connection, so that the
 // connection is reused, into a buffer that is not kept. A _bulk answer
 // has an item for every document, most of its length, which would
 // otherwise be kept, copied as it grows and collected on every push.
-func readAnswerBody(body io.Reader, status int, limit int64, reader formats.ResponseReader) ([]byte, error) {
-	hs, ok := reader.(formats.HeadSettler)
+func readAnswerBody(body io.Reader, status int, limit int64, settled func(status int, head []byte) bool) ([]byte, error) {
 	if status < 200 || status > 299 {
 		// Judged by the status, or a HEC code, and quoted in part.
 		limit = min(limit, formats.AnswerBytes)
 	}
-	if !ok || status < 200 || status > 299 {
+	if settled == nil || status < 200 || status > 299 {
 		return io.ReadAll(io.LimitReader(body, limit))
 	}
 	head := make([]byte, formats.AnswerHead)
@@ -141,7 +141,7 @@ func readAnswerBody(body io.Reader, status int, limit int64, reader formats.Resp
 	if err != nil {
 		return head, err
 	}
-	if hs.Settled(status, head) {
+	if settled(status, head) {
 		// Bounded as a kept answer is: a receiver that never ends its
 		// answer does not hold the request.
 		_, err := io.Copy(io.Discard, io.LimitReader(body, limit-int64(n)))

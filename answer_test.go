@@ -15,7 +15,7 @@ import (
 // kept, and the format reads that head as every event delivered; any
 // other answer is kept whole, as before.
 func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
-	enc := builtinEncoder(t, "elastic", &formats.Settings{Endpoint: "https://es.example.com/_bulk", Elastic: formats.ElasticConfig{Index: "x"}}).(formats.ResponseReader)
+	enc := builtinEncoder(t, "elastic", &formats.Settings{Endpoint: "https://es.example.com/_bulk", Sections: formats.Sections{Elastic: formats.ElasticConfig{Index: "x"}}}).Wire()
 	item := `{"create":{"_index":"x","_id":"0123456789abcdef0123456789abcdef","status":201}},`
 	items := strings.TrimSuffix(strings.Repeat(item, 1000), ",")
 	req := &formats.Request{Events: make([]int, 1000)}
@@ -33,7 +33,7 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 		{"short", 200, `{"errors":false,"items":[]}`, -1},
 	} {
 		r := strings.NewReader(tt.answer)
-		body, err := readAnswerBody(r, tt.status, 1<<20, enc)
+		body, err := readAnswerBody(r, tt.status, 1<<20, enc.Settled)
 		require.NoError(t, err, tt.name)
 		assert.Zero(t, r.Len(), "%s: the answer is read to its end", tt.name)
 		if tt.kept < 0 {
@@ -41,21 +41,21 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, tt.answer[:tt.kept], string(body), tt.name)
-		assert.Nil(t, enc.ReadResponse(req, tt.status, body), "%s: the head reads as all delivered", tt.name)
+		assert.Nil(t, enc.ReadAnswer(req, tt.status, body), "%s: the head reads as all delivered", tt.name)
 	}
 	// An answer that is not 2xx is judged by its status (or a HEC code)
 	// and quoted in part: its bound does not grow with the request.
 	notOK := `{"errors":false,"took":3,"items":[` + items + `]}`
-	body, err := readAnswerBody(strings.NewReader(notOK), 500, 1<<20, enc)
+	body, err := readAnswerBody(strings.NewReader(notOK), 500, 1<<20, enc.Settled)
 	require.NoError(t, err)
 	assert.Equal(t, notOK[:formats.AnswerBytes], string(body))
 	// A format that settles nothing by the head gets the answer whole,
 	// up to the limit.
 	long := strings.Repeat("x", 2000)
-	body, err = readAnswerBody(strings.NewReader(long), 200, 1500, builtinEncoder(t, "splunk_hec", &formats.Settings{}).(formats.ResponseReader))
+	body, err = readAnswerBody(strings.NewReader(long), 200, 1500, builtinEncoder(t, "splunk_hec", &formats.Settings{}).Wire().Settled)
 	require.NoError(t, err)
 	assert.Len(t, body, 1500)
-	body, err = readAnswerBody(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc)
+	body, err = readAnswerBody(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc.Settled)
 	require.NoError(t, err)
 	assert.Len(t, body, 1500, "the limit holds for an answer that is not settled by its head")
 }

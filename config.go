@@ -43,15 +43,11 @@ type Config struct {
 	// a format sends one event per request (Datadog, Elasticsearch _doc).
 	MaxConcurrentRequests int `mapstructure:"max_concurrent_requests"`
 
-	JSON            formats.JSONConfig        `mapstructure:"json"`
-	SplunkHEC       formats.SplunkHECConfig   `mapstructure:"splunk_hec"`
-	Datadog         formats.DatadogConfig     `mapstructure:"datadog"`
-	DatadogLogs     formats.DatadogLogsConfig `mapstructure:"datadog_logs"`
-	Elastic         formats.ElasticConfig     `mapstructure:"elastic"`
-	Custom          formats.CustomConfig      `mapstructure:"custom"`
-	Body            formats.BodyConfig        `mapstructure:"body"`
-	ConnectionCheck ConnectionCheckConfig     `mapstructure:"connection_check"`
-	DeadLetter      DeadLetterConfig          `mapstructure:"dead_letter"`
+	// The formats' own sections (json, splunk_hec, ...), declared with
+	// their formats.
+	formats.Sections `mapstructure:",squash"`
+	ConnectionCheck  ConnectionCheckConfig `mapstructure:"connection_check"`
+	DeadLetter       DeadLetterConfig      `mapstructure:"dead_letter"`
 
 	_ struct{}
 }
@@ -199,15 +195,5 @@ func (cfg *Config) validateFormat() error {
 
 // formatSettings hands the built-in formats their sections of the config.
 func (cfg *Config) formatSettings() *formats.Settings {
-	return &formats.Settings{
-		Endpoint:    cfg.ClientConfig.Endpoint,
-		Source:      cfg.Source,
-		JSON:        cfg.JSON,
-		SplunkHEC:   cfg.SplunkHEC,
-		Datadog:     cfg.Datadog,
-		DatadogLogs: cfg.DatadogLogs,
-		Elastic:     cfg.Elastic,
-		Custom:      cfg.Custom,
-		Body:        cfg.Body,
-	}
+	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections}
 }

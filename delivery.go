@@ -102,8 +102,8 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.redirected(req, resp)
 		return
 	}
-	if d.sender.answers != nil {
-		if results := d.sender.answers.ReadResponse(req, resp.status, resp.body); results != nil {
+	if read := d.sender.wire.ReadAnswer; read != nil {
+		if results := read(req, resp.status, resp.body); results != nil {
 			d.apply(req, resp, results)
 			return
 		}

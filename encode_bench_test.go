@@ -77,7 +77,7 @@ func BenchmarkMapEncode(b *testing.B) {
 				m := bench.StartMeter(b)
 				for range b.N {
 					a := exp.arrays.get()
-					batch, err := mapAndEncode(mp, enc, ld, a)
+					batch, err := mapAndEncode(mp, enc, exp.sender.wire.Stream, ld, a)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -50,7 +50,6 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, readsIDs := enc.(formats.IDReader)
 	tel, err := newExporterTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, err
@@ -73,7 +72,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 			source:             cfg.Source,
 			resourceAttributes: cfg.ResourceAttributes,
 			now:                time.Now,
-			lazyIDs:            readsIDs && !ids.ReadsIDs(),
+			lazyIDs:            enc.Wire().WithoutIDs,
 		},
 	}
 	e.id = set.ID.String()
@@ -170,7 +169,7 @@ func (e *webhookExporter) shutdown(ctx context.Context) error {
 func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResult {
 	arrays := e.arrays.get()
 	defer e.arrays.put(arrays)
-	batch, err := mapAndEncode(&e.mapper, e.encoder, ld, arrays)
+	batch, err := mapAndEncode(&e.mapper, e.encoder, e.sender.wire.Stream, ld, arrays)
 	if err != nil {
 		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err)
 		lost := e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
@@ -208,10 +207,11 @@ func settledDigests(a *eventArrays, results []formats.Result) []idDigest {
 }
 
 // mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
-// time for an encoder that takes a batch in parts, else all at once.
-func mapAndEncode(m *mapper, enc formats.Encoder, ld plog.Logs, arrays *eventArrays) (formats.Batch, error) {
-	if s, ok := enc.(formats.StreamEncoder); ok {
-		stream := s.Stream(ld.LogRecordCount())
+// time for an encoder that takes a batch in parts (stream, its
+// Wire.Stream as the sender keeps it), else all at once.
+func mapAndEncode(m *mapper, enc formats.Encoder, stream func(n int) formats.EventStream, ld plog.Logs, arrays *eventArrays) (formats.Batch, error) {
+	if stream != nil {
+		stream := stream(ld.LogRecordCount())
 		m.mapInto(ld, arrays, stream.Add)
 		return stream.Finish(), nil
 	}

@@ -19,7 +19,7 @@ var eventIDForm = regexp.MustCompile(`^[0-9a-f]{32}$`)
 func FuzzMapping(f *testing.F) {
 	now := time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 	m := mapper{source: "fuzz", resourceAttributes: []string{"service.name", "host.name"}, now: func() time.Time { return now }}
-	enc := builtinEncoder(f, "json", &formats.Settings{JSON: formats.JSONConfig{Batch: "ndjson", IncludeID: true}})
+	enc := builtinEncoder(f, "json", &formats.Settings{Sections: formats.Sections{JSON: formats.JSONConfig{Batch: "ndjson", IncludeID: true}}})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ld := fuzzdata.New(data).Logs()
 		events := m.events(ld, nil)

@@ -116,7 +116,7 @@ func pushAlloc(t *testing.T, exp *webhookExporter, ld plog.Logs) (allocated uint
 	t.Helper()
 	allocated = allocatedBy(func() {
 		a := exp.arrays.get()
-		batch, err := mapAndEncode(&exp.mapper, exp.encoder, ld, a)
+		batch, err := mapAndEncode(&exp.mapper, exp.encoder, exp.sender.wire.Stream, ld, a)
 		require.NoError(t, err)
 		for _, r := range batch.Requests {
 			payload += len(r.Body)

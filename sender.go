@@ -39,13 +39,10 @@ type sender struct {
 	// service's own headers (Splunk's token, Datadog's key).
 	userAgent   string
 	contentType string
-	headers     formats.HeaderSetter        // nil when the service wants none
-	perRequest  formats.RequestHeaderSetter // nil when no header differs per request
-	answers     formats.ResponseReader      // nil when the status alone decides
-	maxWait     time.Duration               // the longest Retry-After taken, see retryAfterCap
-	urls        formats.RequestURLer        // nil when every request goes to the endpoint
-	secrets     []string                    // of the config, for redacting what receivers echo
-	tracing     bool                        // the client's spans record, see redactingTracerProvider
+	wire        formats.Wire  // what the format needs besides its bodies
+	maxWait     time.Duration // the longest Retry-After taken, see retryAfterCap
+	secrets     []string      // of the config, for redacting what receivers echo
+	tracing     bool          // the client's spans record, see redactingTracerProvider
 }
 
 func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sender {
@@ -57,11 +54,8 @@ func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sen
 		contentType: enc.ContentType(),
 		maxWait:     retryAfterCap(cfg.RetryConfig),
 		secrets:     configSecrets(cfg),
+		wire:        enc.Wire(),
 	}
-	s.headers, _ = enc.(formats.HeaderSetter)
-	s.perRequest, _ = enc.(formats.RequestHeaderSetter)
-	s.answers, _ = enc.(formats.ResponseReader)
-	s.urls, _ = enc.(formats.RequestURLer)
 	return s
 }
 
@@ -99,8 +93,8 @@ func (s *sender) newRequest(ctx context.Context, method, rawURL, contentType str
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", s.userAgent)
-	if s.headers != nil {
-		s.headers.SetHeaders(req.Header)
+	if s.wire.Headers != nil {
+		s.wire.Headers(req.Header)
 	}
 	return req, sent, nil
 }
@@ -112,22 +106,22 @@ func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyL
 
 // answerBytes is the most of the answer to req that is read.
 func (s *sender) answerBytes(req *formats.Request) int64 {
-	if sizer, ok := s.answers.(formats.AnswerSizer); ok {
-		return sizer.AnswerBytes(req)
+	if s.wire.AnswerBytes != nil {
+		return s.wire.AnswerBytes(req)
 	}
 	return formats.AnswerBytes
 }
 
 // postRequest is post for a request of the format, whose answer may grow
-// with its events (see formats.AnswerSizer).
+// with its events (see formats.Wire.AnswerBytes).
 func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (*response, error) {
 	body := r.Body
 	if s.client == nil {
 		return nil, errNoClient
 	}
 	target := s.url
-	if s.urls != nil {
-		if u := s.urls.RequestURL(key); u != "" {
+	if s.wire.RequestURL != nil {
+		if u := s.wire.RequestURL(key); u != "" {
 			target = u
 		}
 	}
@@ -141,14 +135,14 @@ func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request
 		req.GetBody = func() (io.ReadCloser, error) { return lease.reader(body), nil }
 	}
 	req.Header.Set(headerIdempotencyKey, key)
-	if s.perRequest != nil {
-		s.perRequest.SetRequestHeaders(req.Header, key)
+	if s.wire.RequestHeaders != nil {
+		s.wire.RequestHeaders(req.Header, key)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return nil, sent.secrets().Error(s.requestError(req.Context(), err))
 	}
-	out, err := readFormatAnswer(resp, sent, answerBounds{body: s.answerBytes(r), wait: s.maxWait}, s.answers)
+	out, err := readFormatAnswer(resp, sent, answerBounds{body: s.answerBytes(r), wait: s.maxWait}, s.wire.Settled)
 	if err != nil && out.status >= 200 && out.status <= 299 {
 		return nil, fmt.Errorf("reading the answer of %s: %w", s.endpoint, err)
 	}

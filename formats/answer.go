@@ -11,15 +11,7 @@ const AnswerBytes = 64 << 10
 // writes them, fits with room to spare.
 const BulkItemAnswerBytes = 2 << 10
 
-// AnswerSizer is implemented by ResponseReaders whose answers grow with
-// the request: a _bulk answer has an item for every document. The
-// exporter reads at most AnswerBytes(req) of the answer to req; without
-// AnswerSizer, at most AnswerBytes.
-type AnswerSizer interface {
-	AnswerBytes(req *Request) int64
-}
-
-// AnswerBytes implements AnswerSizer: a _bulk answer is judged per item,
+// AnswerBytes is the elastic Wire.AnswerBytes: a _bulk answer is judged per item,
 // so its bound grows with the documents of the request.
 func (e *elasticEncoder) AnswerBytes(req *Request) int64 {
 	if !e.bulk {

@@ -52,6 +52,9 @@ func newBody(cfg BodyConfig) *bodyEncoder {
 // ContentType implements Encoder.
 func (e *bodyEncoder) ContentType() string { return e.contentType }
 
+// Wire implements Encoder: the plain case.
+func (e *bodyEncoder) Wire() Wire { return Wire{} }
+
 var errNoBody = errors.New("body: the record has no body; set one upstream (e.g. with an OTTL transform) or use another format")
 
 // Encode implements Encoder. The bodies share one buffer.

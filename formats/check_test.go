@@ -42,7 +42,7 @@ func TestConnectionCheckURLsFromTheSettings(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			b, _ := LookupBuiltin(tt.format)
-			s := &Settings{Endpoint: tt.endpoint, Datadog: DatadogConfig{Site: tt.site}}
+			s := &Settings{Endpoint: tt.endpoint, Sections: Sections{Datadog: DatadogConfig{Site: tt.site}}}
 			assert.Equal(t, tt.want, b.ConnectionCheck.URL(s))
 		})
 	}
@@ -110,12 +110,12 @@ const quotedBytes = redact.TextBytes + len(redact.CutMarker) + len("99999 bytes)
 
 // Each format's credential reads the setting its field names.
 func TestCredentialsOfTheTable(t *testing.T) {
-	s := &Settings{
+	s := &Settings{Sections: Sections{
 		SplunkHEC:   SplunkHECConfig{Token: "splunk_hec::token"},
 		Datadog:     DatadogConfig{APIKey: "datadog::api_key"},
 		DatadogLogs: DatadogLogsConfig{APIKey: "datadog_logs::api_key"},
 		Elastic:     ElasticConfig{APIKey: "elastic::api_key"},
-	}
+	}}
 	fields := 0
 	for _, b := range Builtins() {
 		c := b.Credential

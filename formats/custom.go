@@ -144,6 +144,9 @@ func newCustom(cfg CustomConfig) (*customEncoder, error) {
 // ContentType implements Encoder.
 func (e *customEncoder) ContentType() string { return e.contentType }
 
+// Wire implements Encoder: the plain case.
+func (e *customEncoder) Wire() Wire { return Wire{} }
+
 // Encode implements Encoder. An event whose template fails, or whose output
 // is not valid JSON when the content type is JSON, is rejected alone.
 func (e *customEncoder) Encode(events []Event) (Batch, error) {

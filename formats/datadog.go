@@ -65,7 +65,10 @@ func newDatadog(cfg DatadogConfig) *datadogEncoder {
 // ContentType implements Encoder.
 func (e *datadogEncoder) ContentType() string { return "application/json" }
 
-// SetHeaders implements HeaderSetter.
+// Wire implements Encoder.
+func (e *datadogEncoder) Wire() Wire { return Wire{Headers: e.SetHeaders} }
+
+// SetHeaders is the format's Wire.Headers.
 func (e *datadogEncoder) SetHeaders(h http.Header) {
 	if e.apiKey != "" {
 		h.Set("DD-API-KEY", e.apiKey)

@@ -80,15 +80,15 @@ func newDatadogLogs(cfg DatadogLogsConfig, source string) *datadogLogsEncoder {
 // ContentType implements Encoder.
 func (e *datadogLogsEncoder) ContentType() string { return "application/json" }
 
-// SetHeaders implements HeaderSetter.
+// Wire implements Encoder. Entries carry their event's id.
+func (e *datadogLogsEncoder) Wire() Wire { return Wire{Stream: e.Stream, Headers: e.SetHeaders} }
+
+// SetHeaders is the format's Wire.Headers.
 func (e *datadogLogsEncoder) SetHeaders(h http.Header) {
 	if e.apiKey != "" {
 		h.Set("DD-API-KEY", e.apiKey)
 	}
 }
-
-// ReadsIDs implements IDReader: entries carry their event's id.
-func (e *datadogLogsEncoder) ReadsIDs() bool { return true }
 
 // Encode implements Encoder. The intake does not depend on the order of
 // requests, so those of a batch may be sent concurrently.
@@ -96,7 +96,7 @@ func (e *datadogLogsEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
-// Stream implements StreamEncoder.
+// Stream is the format's Wire.Stream.
 func (e *datadogLogsEncoder) Stream(n int) EventStream {
 	return &datadogLogsStream{e: e, packer: newArrayPacker(n, datadogLogsMaxRequestBytes, datadogLogsMaxEntries, e.bodies.get(n, datadogLogsMaxRequestBytes))}
 }
@@ -142,7 +142,7 @@ func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev
 	dst = append(dst, `,"ddtags":`...)
 	dst = appendBytesAsString(dst, tmp.tags)
 	dst = append(dst, `,"hostname":`...)
-	host, ok := attributeValue(ev, AttrHostName)
+	host, ok := attributeValue(ev, attrHostName)
 	if !ok {
 		host = e.hostname
 	}

@@ -13,7 +13,7 @@ import (
 func TestDatadogLogsEntryLayout(t *testing.T) {
 	ev := serviceEvent(t, append([]any{"user.name", "alice"}, seedData...)...)
 	ev.Resource = pcommon.NewMap()
-	ev.Resource.PutStr(AttrHostName, "scanner-1")
+	ev.Resource.PutStr(attrHostName, "scanner-1")
 	enc := newDatadogLogs(DatadogLogsConfig{Tags: []string{"env:prod"}, TagAttributes: []string{"user.name", "missing"}}, "sentyr")
 	assert.Equal(t, `{"ddsource":"sentyr","ddtags":"event_type:file_shared_externally,severity:warning,source:sentyr,env:prod,user.name:alice",`+
 		`"hostname":"scanner-1","service":"sentyr","status":"warn","timestamp":1761739200000,"message":"Sentyr event: file_shared_externally",`+

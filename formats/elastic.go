@@ -72,7 +72,7 @@ func parseElasticEndpoint(endpoint string) (elasticTarget, error) {
 // index, for /_bulk endpoints; a /_doc endpoint names the index itself.
 func elasticRoutes(endpoint string) []string {
 	if t, err := parseElasticEndpoint(endpoint); err == nil && t.bulk {
-		return []string{AttrElasticIndex}
+		return []string{attrElasticIndex}
 	}
 	return nil
 }
@@ -122,13 +122,7 @@ type elasticEncoder struct {
 	createURL, createQuery string
 }
 
-// RequestURLer is implemented by encoders whose requests go to a URL of
-// their own, made from the request's idempotency key; "" is the endpoint.
-type RequestURLer interface {
-	RequestURL(key string) string
-}
-
-// RequestURL implements RequestURLer: a /_doc endpoint's document goes to
+// RequestURL is the format's Wire.RequestURL: a /_doc endpoint's document goes to
 // /<index>/_create/<event id>, so a document sent again (after a restart,
 // or an answer lost on the way back) is answered 409 instead of being
 // indexed a second time under an id of Elasticsearch's choosing.
@@ -191,7 +185,15 @@ func (e *elasticEncoder) ContentType() string {
 	return "application/json"
 }
 
-// SetHeaders implements HeaderSetter.
+// Wire implements Encoder.
+func (e *elasticEncoder) Wire() Wire {
+	return Wire{
+		Stream: e.Stream, Headers: e.SetHeaders, RequestURL: e.RequestURL,
+		ReadAnswer: e.ReadResponse, AnswerBytes: e.AnswerBytes, Settled: e.Settled,
+	}
+}
+
+// SetHeaders is the format's Wire.Headers.
 func (e *elasticEncoder) SetHeaders(h http.Header) {
 	if e.apiKey != "" {
 		h.Set("Authorization", "ApiKey "+e.apiKey)
@@ -204,9 +206,9 @@ func (e *elasticEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
-// Stream implements StreamEncoder.
+// Stream is the format's Wire.Stream.
 func (e *elasticEncoder) Stream(n int) EventStream {
-	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: AttrElasticIndex}}
+	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: attrElasticIndex}}
 	if !e.bulk {
 		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
 	}
@@ -284,7 +286,7 @@ func (e *elasticEncoder) appendDocument(dst []byte, ev *Event, titles *sourceTit
 	dst = append(dst, ':')
 	if e.bulk {
 		// The attribute is the document's _index, not its data.
-		dst = appendFieldsWithout(dst, ev, AttrElasticIndex)
+		dst = appendFieldsWithout(dst, ev, attrElasticIndex)
 	} else {
 		dst = AppendFields(dst, ev.Data)
 	}
@@ -319,7 +321,7 @@ type bulkItem struct {
 	} `json:"error"`
 }
 
-// ReadResponse implements ResponseReader for _bulk: a 200 answer may hold
+// ReadResponse is the format's Wire.ReadAnswer for _bulk: a 200 answer may hold
 // failed items. Items with 429 or 5xx are sent again alone, other failed
 // items are dropped with their error; 409 means a document with the event's
 // id exists, i.e. an earlier attempt delivered it. For _create, 409 means

@@ -101,7 +101,7 @@ func skipJSONSpace(b []byte, i int) int {
 	return i
 }
 
-// Settled implements HeadSettler: a _bulk answer that says no errors in
+// Settled is the format's Wire.Settled: a _bulk answer that says no errors in
 // its head needs nothing of its items.
 func (e *elasticEncoder) Settled(status int, head []byte) bool {
 	return e.bulk && status >= 200 && status <= 299 && bulkHeadSaysNoErrors(head)

@@ -197,7 +197,7 @@ func TestElasticCheck(t *testing.T) {
 func TestElasticBulkRoutedEventNamesItsIndexWhereThePathNamesOne(t *testing.T) {
 	enc := elasticFor(t, ElasticConfig{Pipeline: "geoip"}, "https://es.example.com/logs-sentyr/_bulk")
 	routed := serviceEvent(t, "n", 1)
-	withAttribute(&routed, AttrElasticIndex, "other")
+	withAttribute(&routed, attrElasticIndex, "other")
 	events := []Event{serviceEvent(t, "n", 0), routed}
 	events[0].ID, events[1].ID = "a", "b"
 	batch, err := enc.Encode(events)

@@ -14,22 +14,58 @@ type Encoder interface {
 	// events (or their Data) after it returns: the exporter reuses their
 	// arrays for the next batch. The bodies it returns are its own.
 	Encode(events []Event) (Batch, error)
+	// Wire is what the exporter needs of the format besides its bodies,
+	// asked once, when the exporter is built.
+	Wire() Wire
 }
 
-// StreamEncoder is implemented by encoders that take a batch in parts, in
-// order. The exporter then maps a few events, encodes them, and maps the
-// next, so that each event is encoded while the pdata it was mapped from
-// is still in the CPU's caches: a batch of a thousand events is larger
-// than a core's L2, and mapping all of it first sent the encoder back to
-// memory for every value.
-type StreamEncoder interface {
+// Wire is what the exporter needs of a format besides its bodies: each
+// encoder states it, so that nothing a format needs is found, or missed,
+// by the methods its type happens to have. A nil field is the plain case.
+type Wire struct {
+	// Stream takes a batch of n events in parts, in order. The exporter
+	// then maps a few events, encodes them, and maps the next, so that each
+	// event is encoded while the pdata it was mapped from is still in the
+	// CPU's caches. Nil: the exporter maps the whole batch for Encode.
+	Stream func(n int) EventStream
+	// WithoutIDs says the encoder reads no Event.ID. An id is a digest of
+	// the whole record, a fifth of the push path's CPU: such an encoder
+	// gets events without ids, and the exporter computes an event's id
+	// only where it uses one (the key of a request of that event alone, a
+	// log line).
+	WithoutIDs bool
+	// Headers sets the headers the service wants on every request
+	// (Splunk's token, Datadog's key).
+	Headers func(h http.Header)
+	// RequestHeaders sets a header that differs per request: Sentinel's
+	// x-ms-client-request-id carries the request's idempotency key.
+	RequestHeaders func(h http.Header, key string)
+	// RequestURL is where a request goes, made from its idempotency key;
+	// "" (or a nil RequestURL) is the endpoint.
+	RequestURL func(key string) string
+	// ReadAnswer reads results per event from an answer's body (Splunk HEC
+	// codes, Elasticsearch _bulk items): one Result per event of req, or
+	// nil when the HTTP status alone decides. Nil: the status decides.
+	ReadAnswer func(req *Request, status int, body []byte) []Result
+	// AnswerBytes is the most of the answer to req the exporter reads,
+	// for answers that grow with the request (a _bulk answer has an item
+	// for every document). Nil: AnswerBytes.
+	AnswerBytes func(req *Request) int64
+	// Settled says from the first AnswerHead bytes of a 2xx answer that
+	// every event was taken (a _bulk answer's "errors": false), before a
+	// long part that then says nothing more. The rest is then read off the
+	// connection and not kept, and ReadAnswer gets the head alone, for
+	// which it must return nil.
+	Settled func(status int, head []byte) bool
+}
+
+// streamEncoder is an encoder that takes a batch in parts.
+type streamEncoder interface {
 	Encoder
-	// Stream starts a batch of n events; Encode(events) is
-	// Stream(len(events)), one Add(events) and Finish.
 	Stream(n int) EventStream
 }
 
-// EventStream is one batch that a StreamEncoder takes in parts.
+// EventStream is one batch that an encoder takes in parts (Wire.Stream).
 type EventStream interface {
 	// Add encodes the batch's next events. It must not keep them.
 	Add(events []Event)
@@ -37,8 +73,9 @@ type EventStream interface {
 	Finish() Batch
 }
 
-// encodeStream is Encode for a StreamEncoder.
-func encodeStream(e StreamEncoder, events []Event) Batch {
+// encodeStream is Encode for an encoder that takes a batch in parts:
+// Stream(len(events)), one Add(events) and Finish.
+func encodeStream(e streamEncoder, events []Event) Batch {
 	s := e.Stream(len(events))
 	s.Add(events)
 	return s.Finish()
@@ -79,19 +116,6 @@ type Rejection struct {
 	Err   error
 }
 
-// HeaderSetter is implemented by encoders whose service wants headers of
-// its own (Splunk's token, Datadog's key).
-type HeaderSetter interface {
-	SetHeaders(h http.Header)
-}
-
-// RequestHeaderSetter is implemented by encoders whose service wants a
-// header that differs per request: Sentinel's x-ms-client-request-id
-// carries the request's idempotency key.
-type RequestHeaderSetter interface {
-	SetRequestHeaders(h http.Header, key string)
-}
-
 // Outcome is what became of one event inside an answered request.
 type Outcome uint8
 
@@ -112,33 +136,5 @@ type Result struct {
 	WholeRequest bool
 }
 
-// ResponseReader is implemented by encoders whose receivers report results
-// per event in the response body (Splunk HEC codes, Elasticsearch _bulk
-// items). ReadResponse returns one Result per event of req, or nil when the
-// HTTP status alone decides.
-type ResponseReader interface {
-	ReadResponse(req *Request, status int, body []byte) []Result
-}
-
-// HeadSettler is implemented by ResponseReaders whose receivers may say at
-// the start of a 2xx answer that every event was taken (a _bulk answer's
-// "errors": false), before a long part that then says nothing more (its
-// items). When Settled says so for the answer's first AnswerHead bytes,
-// the rest is read off the connection and not kept, and ReadResponse gets
-// the head alone, for which it must return nil.
-type HeadSettler interface {
-	Settled(status int, head []byte) bool
-}
-
-// AnswerHead is how much of an answer a HeadSettler is shown.
+// AnswerHead is how much of an answer Wire.Settled is shown.
 const AnswerHead = 512
-
-// IDReader is implemented by encoders that can say whether they read
-// Event.ID. An id is a digest of the whole record, a fifth of the push
-// path's CPU: an encoder that reads none gets events without ids, and the
-// exporter computes an event's id only where it uses one (the key of a
-// request of that event alone, a log line). Encoders that do not
-// implement IDReader get every id.
-type IDReader interface {
-	ReadsIDs() bool
-}

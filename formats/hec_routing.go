@@ -13,7 +13,7 @@ func (r *hecRoute) routed() bool {
 }
 
 // hecRoutingAttributes are the attributes that route a HEC event.
-var hecRoutingAttributes = [...]string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName}
+var hecRoutingAttributes = [...]string{attrSplunkIndex, attrSplunkSourcetype, attrSplunkSource, attrHostName}
 
 // isHECRouting says whether key is an attribute that routes a HEC event:
 // it goes in the envelope, not in the event's data (unless the data member
@@ -21,11 +21,11 @@ var hecRoutingAttributes = [...]string{AttrSplunkIndex, AttrSplunkSourcetype, At
 func isHECRouting(key string) bool {
 	// Most keys are data: all four start with c or h, and are 9 bytes
 	// or longer. It runs twice for every field of every event.
-	if len(key) < len(AttrHostName) || key[0] != 'c' && key[0] != 'h' {
+	if len(key) < len(attrHostName) || key[0] != 'c' && key[0] != 'h' {
 		return false
 	}
 	switch key {
-	case AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName:
+	case attrSplunkIndex, attrSplunkSourcetype, attrSplunkSource, attrHostName:
 		return true
 	}
 	return false
@@ -70,13 +70,13 @@ func (h *hecRouter) route(ev *Event) hecRoute {
 
 func (r *hecRoute) set(key, v string) {
 	switch key {
-	case AttrSplunkIndex:
+	case attrSplunkIndex:
 		r.index = v
-	case AttrSplunkSourcetype:
+	case attrSplunkSourcetype:
 		r.sourcetype = v
-	case AttrSplunkSource:
+	case attrSplunkSource:
 		r.source = v
-	case AttrHostName:
+	case attrHostName:
 		r.host = v
 	}
 }

@@ -44,9 +44,11 @@ func newJSON(cfg JSONConfig) *jsonEncoder {
 	return &jsonEncoder{ndjson: cfg.Batch == jsonNDJSON, perEvent: cfg.Batch == jsonObject, includeID: cfg.IncludeID}
 }
 
-// ReadsIDs implements IDReader: ids are written with include_id, and each
+// Wire implements Encoder. Ids are written with include_id, and each
 // request of the object layout is keyed by its event's id.
-func (e *jsonEncoder) ReadsIDs() bool { return e.includeID || e.perEvent }
+func (e *jsonEncoder) Wire() Wire {
+	return Wire{Stream: e.Stream, WithoutIDs: !e.includeID && !e.perEvent}
+}
 
 // ContentType implements Encoder.
 func (e *jsonEncoder) ContentType() string {
@@ -63,7 +65,7 @@ func (e *jsonEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
-// Stream implements StreamEncoder.
+// Stream is the format's Wire.Stream.
 func (e *jsonEncoder) Stream(n int) EventStream {
 	s := &jsonStream{e: e, indices: make([]int, n), body: e.bodies.get(n, 0)}
 	switch {

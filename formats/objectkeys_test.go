@@ -135,7 +135,7 @@ func TestElasticBulkDocumentKeysAreUnique(t *testing.T) {
 	enc, err := newElastic(ElasticConfig{Index: "sentyr"}, "https://es.example.com/_bulk")
 	require.NoError(t, err)
 	ev := repeatedKeyEvent(t)
-	withAttribute(&ev, AttrElasticIndex, "other")
+	withAttribute(&ev, attrElasticIndex, "other")
 	batch, err := enc.Encode([]Event{ev})
 	require.NoError(t, err)
 	lines := bytes.Split(bytes.TrimSuffix(batch.Requests[0].Body, []byte{'\n'}), []byte{'\n'})
@@ -147,7 +147,7 @@ func TestElasticBulkDocumentKeysAreUnique(t *testing.T) {
 	data := doc[defaultElasticDataKey].(map[string]any)
 	assert.Equal(t, "first", data["a\uFFFD"])
 	assert.Equal(t, map[string]any{"x": 1.0, "y": []any{map[string]any{"z": "a"}}}, data["m"])
-	assert.NotContains(t, data, AttrElasticIndex)
+	assert.NotContains(t, data, attrElasticIndex)
 }
 
 // The custom format's templates that gonja renders see the same keys.

@@ -122,6 +122,9 @@ type formatterEncoder struct {
 
 func (e *formatterEncoder) ContentType() string { return e.contentType }
 
+// Wire implements Encoder: the plain case.
+func (e *formatterEncoder) Wire() Wire { return Wire{} }
+
 func (e *formatterEncoder) Encode(events []Event) (Batch, error) {
 	batch := Batch{Requests: make([]Request, 0, len(events)), Concurrent: true}
 	indices := make([]int, len(events))

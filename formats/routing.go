@@ -10,11 +10,11 @@ import (
 // Attributes that route an event within one endpoint, under the names the
 // collector-contrib Splunk and Elasticsearch components read.
 const (
-	AttrSplunkIndex      = "com.splunk.index"
-	AttrSplunkSourcetype = "com.splunk.sourcetype"
-	AttrSplunkSource     = "com.splunk.source"
-	AttrHostName         = "host.name"
-	AttrElasticIndex     = "elasticsearch.index"
+	attrSplunkIndex      = "com.splunk.index"
+	attrSplunkSourcetype = "com.splunk.sourcetype"
+	attrSplunkSource     = "com.splunk.source"
+	attrHostName         = "host.name"
+	attrElasticIndex     = "elasticsearch.index"
 )
 
 // attributeValue is the value of attribute key for ev: from its record's
@@ -65,7 +65,7 @@ func routingString(v pcommon.Value) (string, bool) {
 func checkTagAttributes(field string, attrs []string) error {
 	for i, a := range attrs {
 		if strings.TrimSpace(a) == "" {
-			return fmt.Errorf("%s[%d]: empty attribute name; write an attribute whose value becomes a tag, e.g. %s, or remove it", field, i, AttrHostName)
+			return fmt.Errorf("%s[%d]: empty attribute name; write an attribute whose value becomes a tag, e.g. %s, or remove it", field, i, attrHostName)
 		}
 	}
 	return nil

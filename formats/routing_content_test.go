@@ -15,12 +15,14 @@ import (
 // route does: a /_bulk endpoint, tag attributes for both Datadog formats.
 func routingSettings() *Settings {
 	return &Settings{
-		Endpoint:    "https://es.example.com:9200/_bulk",
-		Source:      "sentyr",
-		Elastic:     ElasticConfig{Index: "sentyr-events"},
-		Datadog:     DatadogConfig{APIKey: "k", TagAttributes: []string{"tenant"}},
-		DatadogLogs: DatadogLogsConfig{APIKey: "k", TagAttributes: []string{"tenant"}},
-		Custom:      CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`},
+		Endpoint: "https://es.example.com:9200/_bulk",
+		Source:   "sentyr",
+		Sections: Sections{
+			Elastic:     ElasticConfig{Index: "sentyr-events"},
+			Datadog:     DatadogConfig{APIKey: "k", TagAttributes: []string{"tenant"}},
+			DatadogLogs: DatadogLogsConfig{APIKey: "k", TagAttributes: []string{"tenant"}},
+			Custom:      CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`},
+		},
 	}
 }
 
@@ -86,7 +88,7 @@ func TestEventContentNeverRoutes(t *testing.T) {
 			}
 		}
 	}
-	require.Subset(t, attrs, []string{AttrSplunkIndex, AttrSplunkSourcetype, AttrSplunkSource, AttrHostName, AttrElasticIndex, "tenant"},
+	require.Subset(t, attrs, []string{attrSplunkIndex, attrSplunkSourcetype, attrSplunkSource, attrHostName, attrElasticIndex, "tenant"},
 		"the table states the routing attributes of every format that routes")
 	routed := map[string]bool{}
 	for _, b := range Builtins() {

@@ -14,7 +14,7 @@ import (
 func TestHECIncorrectIndexDropsOnlyThatIndex(t *testing.T) {
 	var events []Event
 	for _, index := range []string{"good", "gone", "good", "gone"} {
-		events = append(events, serviceEvent(t, AttrSplunkIndex, index))
+		events = append(events, serviceEvent(t, attrSplunkIndex, index))
 	}
 	enc := newSplunkHEC(SplunkHECConfig{})
 	batch, err := enc.Encode(events)
@@ -32,8 +32,8 @@ func TestHECIncorrectIndexDropsOnlyThatIndex(t *testing.T) {
 // the events of another.
 func TestHECRouteOfEachResource(t *testing.T) {
 	a, b := pcommon.NewMap(), pcommon.NewMap()
-	a.PutStr(AttrSplunkIndex, "a")
-	b.PutStr(AttrHostName, "host-b")
+	a.PutStr(attrSplunkIndex, "a")
+	b.PutStr(attrHostName, "host-b")
 	enc := newSplunkHEC(SplunkHECConfig{Index: "main"})
 	var events []Event
 	for _, res := range []pcommon.Map{a, a, b, a} {

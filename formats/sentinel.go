@@ -71,10 +71,12 @@ func newSentinel() *sentinelEncoder { return &sentinelEncoder{} }
 // ContentType implements Encoder.
 func (e *sentinelEncoder) ContentType() string { return "application/json" }
 
-// ReadsIDs implements IDReader: every row carries its event's id.
-func (e *sentinelEncoder) ReadsIDs() bool { return true }
+// Wire implements Encoder. Every row carries its event's id.
+func (e *sentinelEncoder) Wire() Wire {
+	return Wire{Stream: e.Stream, RequestHeaders: e.SetRequestHeaders}
+}
 
-// SetRequestHeaders implements RequestHeaderSetter: the service logs
+// SetRequestHeaders is the format's Wire.RequestHeaders: the service logs
 // x-ms-client-request-id with the request, which lets a resent request be
 // told from a new one on its side too.
 func (e *sentinelEncoder) SetRequestHeaders(h http.Header, key string) {
@@ -117,7 +119,7 @@ func (e *sentinelEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
-// Stream implements StreamEncoder.
+// Stream is the format's Wire.Stream.
 func (e *sentinelEncoder) Stream(n int) EventStream {
 	return &sentinelStream{e: e, packer: newArrayPacker(n, sentinelMaxRequestBytes, 0, e.bodies.get(n, sentinelMaxRequestBytes))}
 }

@@ -2,27 +2,42 @@ package formats
 
 import (
 	"encoding/json"
+	"maps"
 	"testing"
 
 	"github.com/sentyr/webhookexporter/internal/fuzzdata"
 )
 
-// The Logs Ingestion API and the Logs intake take JSON arrays of objects
-// within their limits: whatever the events hold, every body is one, and no
-// row or entry is over the service's limit.
+// arrayLimits are the limits of the services that take JSON arrays of
+// objects (the Logs Ingestion API, the Logs intake): the body, an entry,
+// the entries of a body, a field; 0 for none.
+var arrayLimits = map[string]struct{ maxBody, maxEntry, maxEntries, maxField int }{
+	"sentinel":     {sentinelMaxRequestBytes, sentinelMaxRequestBytes, 0, sentinelMaxFieldBytes},
+	"datadog_logs": {datadogLogsMaxRequestBytes, datadogLogsMaxEntryBytes, datadogLogsMaxEntries, 0},
+}
+
+// The services that take JSON arrays of objects take them within their
+// limits: whatever the events hold, every body is one, and no row or entry
+// is over the service's limit. Every format of the table whose service
+// takes arrays is fuzzed, its tag attributes named by the fuzzer.
 func FuzzSentinelAndDatadogLogsEncoders(f *testing.F) {
 	f.Add("team", []byte("seed"))
 	f.Fuzz(func(t *testing.T, attr string, data []byte) {
 		events := fuzzEvents(fuzzdata.New(data))
-		for name, tt := range map[string]struct {
-			enc                  Encoder
-			maxBody, maxEntry    int
-			maxEntries, maxField int
-		}{
-			"sentinel":     {newSentinel(), sentinelMaxRequestBytes, sentinelMaxRequestBytes, 0, sentinelMaxFieldBytes},
-			"datadog_logs": {newDatadogLogs(DatadogLogsConfig{TagAttributes: []string{attr}}, "fuzz"), datadogLogsMaxRequestBytes, datadogLogsMaxEntryBytes, datadogLogsMaxEntries, 0},
-		} {
-			batch, err := tt.enc.Encode(events)
+		for _, b := range Builtins() {
+			if b.Service.Body != BodyArray {
+				continue
+			}
+			name := b.Name
+			tt, ok := arrayLimits[name]
+			if !ok {
+				t.Fatalf("%s takes arrays: state its service's limits in arrayLimits", name)
+			}
+			enc, err := b.New(fuzzSettings(t, b, attr))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			batch, err := enc.Encode(events)
 			if err != nil {
 				t.Fatalf("%s: Encode: %v", name, err)
 			}
@@ -54,4 +69,25 @@ func FuzzSentinelAndDatadogLogsEncoders(f *testing.F) {
 			batch.Release()
 		}
 	})
+}
+
+// fuzzSettings are b's table settings with its tag attributes, where it
+// has them, named attr.
+func fuzzSettings(t *testing.T, b Builtin, attr string) *Settings {
+	conf := map[string]any{}
+	for key, v := range b.Service.Settings {
+		if section, ok := v.(map[string]any); ok {
+			section = maps.Clone(section)
+			if _, ok := section["tag_attributes"]; ok {
+				section["tag_attributes"] = []any{attr}
+			}
+			v = section
+		}
+		conf[key] = v
+	}
+	s, err := settingsOf(b, conf)
+	if err != nil {
+		t.Fatalf("%s: %v", b.Name, err)
+	}
+	return s
 }

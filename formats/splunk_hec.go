@@ -77,15 +77,17 @@ func newSplunkHEC(cfg SplunkHECConfig) *splunkHECEncoder {
 // ContentType implements Encoder.
 func (e *splunkHECEncoder) ContentType() string { return "application/json" }
 
-// SetHeaders implements HeaderSetter.
+// Wire implements Encoder. HEC events carry no id.
+func (e *splunkHECEncoder) Wire() Wire {
+	return Wire{Stream: e.Stream, WithoutIDs: true, Headers: e.SetHeaders, ReadAnswer: e.ReadResponse}
+}
+
+// SetHeaders is the format's Wire.Headers.
 func (e *splunkHECEncoder) SetHeaders(h http.Header) {
 	if e.token != "" {
 		h.Set("Authorization", "Splunk "+e.token)
 	}
 }
-
-// ReadsIDs implements IDReader: HEC events carry no id.
-func (e *splunkHECEncoder) ReadsIDs() bool { return false }
 
 // Encode implements Encoder. Events are packed in order into requests of at
 // most the configured size; HEC takes them in order, so the requests are sent
@@ -96,7 +98,7 @@ func (e *splunkHECEncoder) Encode(events []Event) (Batch, error) {
 	return encodeStream(e, events), nil
 }
 
-// Stream implements StreamEncoder.
+// Stream is the format's Wire.Stream.
 func (e *splunkHECEncoder) Stream(n int) EventStream {
 	return &hecStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, e.maxBytes)}
 }
@@ -329,7 +331,7 @@ type hecResponse struct {
 	InvalidEventNumber *int   `json:"invalid-event-number"`
 }
 
-// ReadResponse implements ResponseReader: HEC's code says more than the
+// ReadResponse is the format's Wire.ReadAnswer: HEC's code says more than the
 // HTTP status. It returns nil where the status alone decides (success,
 // 413, answers that are not HEC's).
 func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) []Result {

@@ -22,7 +22,7 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 		events[i].Timestamp = serviceSeedTime.Add(time.Duration(i) * 7 * time.Millisecond)
 	}
 	// Every built-in format that streams, and the variants of some.
-	encoders := map[string]StreamEncoder{
+	encoders := map[string]Encoder{
 		"json ndjson":        newJSON(JSONConfig{Batch: jsonNDJSON}),
 		"json object":        newJSON(JSONConfig{Batch: jsonObject}),
 		"json include_id":    newJSON(JSONConfig{IncludeID: true}),
@@ -30,8 +30,8 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 		"elastic _doc":       elasticFor(t, ElasticConfig{}, "https://es.example.com/security/_doc"),
 	}
 	for name, enc := range builtinEncoders(nil) {
-		if s, ok := enc.(StreamEncoder); ok {
-			encoders[name] = s
+		if enc.Wire().Stream != nil {
+			encoders[name] = enc
 		}
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -43,7 +43,7 @@ func TestStreamInPartsIsEncode(t *testing.T) {
 				want := copyBatch(whole)
 				whole.Release()
 
-				stream := enc.Stream(n)
+				stream := enc.Wire().Stream(n)
 				for at := 0; at < n; {
 					part := min(n-at, 1+rng.IntN(80))
 					stream.Add(events[at : at+part])

@@ -11,8 +11,15 @@ import (
 // some of them depend on. The tags are the collector YAML's names, in which
 // Service.Settings gives them.
 type Settings struct {
-	Endpoint    string            `mapstructure:"endpoint"`
-	Source      string            `mapstructure:"source"`
+	Endpoint string `mapstructure:"endpoint"`
+	Source   string `mapstructure:"source"`
+	Sections `mapstructure:",squash"`
+}
+
+// Sections are the formats' own sections of the exporter's configuration,
+// each named after its format. The exporter's Config takes them as they
+// are, so a format's section is declared here alone.
+type Sections struct {
 	JSON        JSONConfig        `mapstructure:"json"`
 	SplunkHEC   SplunkHECConfig   `mapstructure:"splunk_hec"`
 	Datadog     DatadogConfig     `mapstructure:"datadog"`
@@ -120,7 +127,7 @@ var builtinTable = []Builtin{{
 		Header:  "DD-API-KEY",
 		Missing: "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)",
 	},
-	Routes: func(s *Settings) []string { return append([]string{AttrHostName}, s.DatadogLogs.TagAttributes...) },
+	Routes: func(s *Settings) []string { return append([]string{attrHostName}, s.DatadogLogs.TagAttributes...) },
 }, {
 	Name:  "elastic",
 	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },

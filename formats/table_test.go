@@ -3,6 +3,8 @@ package formats
 import (
 	"fmt"
 	"maps"
+	"net/http"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -12,9 +14,15 @@ import (
 // tableSettings are the settings of b's exporter sending to its service,
 // as its table entry gives them.
 func tableSettings(b Builtin) (*Settings, error) {
+	return settingsOf(b, b.Service.Settings)
+}
+
+// settingsOf are the settings of b's exporter sending to its service,
+// configured as conf says.
+func settingsOf(b Builtin, conf map[string]any) (*Settings, error) {
 	s := &Settings{Endpoint: "https://receiver.example.com" + b.Service.Path, Source: "sentyr"}
 	// Other settings of the exporter (headers) are not the formats'.
-	return s, confmap.NewFromStringMap(b.Service.Settings).Unmarshal(s, confmap.WithIgnoreUnused())
+	return s, confmap.NewFromStringMap(conf).Unmarshal(s, confmap.WithIgnoreUnused())
 }
 
 // builtinEncoders are the encoders of every built-in format, built from
@@ -51,6 +59,46 @@ func TestEveryBuiltinDescribesItsService(t *testing.T) {
 			require.NoError(t, b.Check(s))
 			if b.Credential != nil && svc.TestSecret != "" {
 				require.Contains(t, svc.CredentialValue, svc.TestSecret)
+			}
+		})
+	}
+}
+
+// Each section of the configuration is named after the format that reads
+// it: a section belongs to a format of the table.
+func TestEverySectionIsAFormats(t *testing.T) {
+	typ := reflect.TypeFor[Sections]()
+	for i := range typ.NumField() {
+		name := typ.Field(i).Tag.Get("mapstructure")
+		_, ok := LookupBuiltin(name)
+		require.True(t, ok, "section %q (Sections.%s) is no built-in format's name", name, typ.Field(i).Name)
+	}
+}
+
+// Each format's encoder states what its service needs besides the bodies:
+// the credential of its own setting in its header, and a reader of the
+// answers that speak for each event.
+func TestEveryEncoderStatesItsWire(t *testing.T) {
+	for _, b := range Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			s, err := tableSettings(b)
+			require.NoError(t, err)
+			enc, err := b.New(s)
+			require.NoError(t, err)
+			wire := enc.Wire()
+			if c := b.Credential; c != nil && c.Field != "" && b.Service.TestSecret != "" {
+				require.NotNil(t, wire.Headers, "the credential of %s is set by Wire.Headers", c.Field)
+				h := http.Header{}
+				wire.Headers(h)
+				require.Equal(t, b.Service.CredentialValue, h.Get(c.Header))
+			}
+			if b.Service.AnswerEach != nil {
+				require.NotNil(t, wire.ReadAnswer, "the service answers for each event")
+				answer := b.Service.AnswerEach([]int{201, 400})
+				results := wire.ReadAnswer(&Request{Events: []int{0, 1}}, answer.Status, []byte(answer.Body))
+				require.Len(t, results, 2)
+				require.Equal(t, Delivered, results[0].Outcome)
+				require.Equal(t, Drop, results[1].Outcome)
 			}
 		})
 	}

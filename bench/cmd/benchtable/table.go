@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/sentyr/webhookexporter/formats"
 )
 
 // Targets of issue 7, as ratios baseline ÷ webhook.
@@ -71,12 +73,11 @@ func (t *tables) formats(group string) []string {
 			seen[k.format] = true
 		}
 	}
-	order := []string{"json", "splunk_hec", "datadog", "datadog_logs", "elastic", "sentinel", "custom"}
 	var out []string
-	for _, f := range order {
-		if seen[f] {
-			out = append(out, f)
-			delete(seen, f)
+	for _, b := range formats.Builtins() {
+		if seen[b.Name] {
+			out = append(out, b.Name)
+			delete(seen, b.Name)
 		}
 	}
 	rest := make([]string, 0, len(seen))

@@ -1,0 +1,24 @@
+package bench_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/bench"
+)
+
+// Every built-in format is benchmarked, with its service's settings: a
+// format is in the benchmarks by being in the table.
+func TestEveryBuiltinFormatIsBenchmarked(t *testing.T) {
+	var names []string
+	for _, f := range bench.Formats {
+		names = append(names, f.Name)
+	}
+	var want []string
+	for _, b := range formats.Builtins() {
+		want = append(want, b.Name)
+	}
+	assert.Equal(t, want, names)
+}
