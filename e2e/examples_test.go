@@ -24,7 +24,9 @@ package e2e
 //     formatter it does not include) is skipped when the nearest non-blank
 //     line before its opening fence is an HTML comment that starts with
 //     `<!-- validate: skip` and gives the reason, e.g.
-//     `<!-- validate: skip (needs the transform processor) -->`.
+//     `<!-- validate: skip (needs the transform processor) -->`. The same
+//     marker says why a block of another language is not run
+//     (snippets_test.go).
 //   - A block with a top-level `dist:` is an ocb manifest, not a collector
 //     config: its collector modules must be at the release that
 //     builder-config.yaml uses (the same version for a module it lists, one
