@@ -3,6 +3,7 @@ package auth_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -10,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.yaml.in/yaml/v3"
 
@@ -22,12 +22,18 @@ import (
 // every webhookauth extension and webhook exporter in them unmarshals and
 // validates, the extension builds, and each exporter's authenticator is
 // an extension the service enables. (${env:...} stays unresolved here,
-// which these sections accept as literal values.)
+// which these sections accept as literal values, but for a default, which
+// stands for it: ${env:NAME:-default}.)
+var envDefault = regexp.MustCompile(`\$\{env:\w+:-([^}]*)\}`)
+
 func TestAuthExamplesLoad(t *testing.T) {
 	for _, name := range []string{"hmac.yaml", "datadog-oauth2.yaml", "sentinel-oauth2.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			cm, err := confmaptest.LoadConf(filepath.Join("..", "examples", name))
+			data, err := os.ReadFile(filepath.Join("..", "examples", name))
 			require.NoError(t, err)
+			var raw map[string]any
+			require.NoError(t, yaml.Unmarshal([]byte(envDefault.ReplaceAllString(string(data), "$1")), &raw))
+			cm := confmap.NewFromStringMap(raw)
 			var top struct {
 				Extensions map[component.ID]map[string]any `mapstructure:"extensions"`
 				Exporters  map[component.ID]map[string]any `mapstructure:"exporters"`
@@ -81,6 +87,7 @@ func TestReadmeAuthenticationYAML(t *testing.T) {
 		var top struct {
 			Extensions map[component.ID]map[string]any `mapstructure:"extensions"`
 			Exporters  map[component.ID]map[string]any `mapstructure:"exporters"`
+			Service    any                             `mapstructure:"service"`
 		}
 		var raw map[string]any
 		require.NoError(t, yaml.Unmarshal([]byte(block), &raw), block)

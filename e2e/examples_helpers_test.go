@@ -43,7 +43,6 @@ receivers:
 exporters:
   debug: {}
 service:
-  extensions: [webhookauth/token]
   pipelines:
     logs: {receivers: [otlp], exporters: [debug]}
 `,
@@ -64,7 +63,6 @@ exporters:
   webhook: {endpoint: https://a.example}
 service:
   telemetry: {metrics: {level: none}}
-  extensions: [file_storage]
   pipelines:
     logs: {receivers: [file_log], processors: [memory_limiter], exporters: [webhook]}
 `,
@@ -120,6 +118,7 @@ func TestManifestErrors(t *testing.T) {
 dist: {name: x}
 exporters:
   - gomod: github.com/sentyr/webhookexporter v1.2.3
+    path: ../webhookexporter
 receivers:
   - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0
   - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.165.1
@@ -135,11 +134,14 @@ receivers:
   - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0
   - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.160.0
   - gomod: go.opentelemetry.io/collector/receiver/nopreceiver
+exporters:
+  - gomod: github.com/sentyr/webhookexporter v0.0.0
 `,
 			want: []string{
 				"go.opentelemetry.io/collector/receiver/otlpreceiver v0.164.0, but builder-config.yaml builds v0.165.0",
 				"github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.160.0 is not at the release of builder-config.yaml ([v0.165.1])",
 				`gomod "go.opentelemetry.io/collector/receiver/nopreceiver" has no version`,
+				"github.com/sentyr/webhookexporter is in no module proxy: give it `path:`, a checkout of this repository",
 			},
 		},
 	}
@@ -153,6 +155,24 @@ receivers:
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestUnlistedAuthenticators pins the authenticator check of
+// TestExamplesValidate: an authenticator counts once service::extensions
+// lists it, wherever the block names it.
+func TestUnlistedAuthenticators(t *testing.T) {
+	block := `
+extensions:
+  webhookauth/sign: {hmac: {secret: x}}
+  webhookauth/in: {bearer_token: y}
+receivers:
+  otlp: {protocols: {http: {endpoint: 127.0.0.1:4318, auth: {authenticator: webhookauth/in}}}}
+exporters:
+  webhook: {endpoint: https://a.example, auth: {authenticator: webhookauth/sign}}
+`
+	assert.Equal(t, []string{"webhookauth/in", "webhookauth/sign"}, unlistedAuthenticators(block))
+	assert.Equal(t, []string{"webhookauth/in"}, unlistedAuthenticators(block+"service: {extensions: [webhookauth/sign]}\n"))
+	assert.Empty(t, unlistedAuthenticators(block+"service: {extensions: [webhookauth/sign, webhookauth/in]}\n"))
 }
 
 func TestDummyEnv(t *testing.T) {

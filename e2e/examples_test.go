@@ -14,18 +14,24 @@ package e2e
 //   - Any other block is a fragment (e.g. only `exporters:`, or
 //     `extensions:` and `exporters:`). The test completes it: an otlp
 //     receiver when it has no receivers, a debug exporter when it has no
-//     exporters, and in `service` (kept when the block has one) all of the
-//     fragment's extensions and a logs pipeline through all of its
-//     receivers, processors and exporters.
+//     exporters, and in `service` (kept when the block has one) a logs
+//     pipeline through all of its receivers, processors and exporters.
+//     `service::extensions` is never completed: the collector starts only
+//     the extensions listed there, so every authenticator a block names
+//     must be listed in the block itself (`validate` does not check it; the
+//     start fails with "authenticator not found").
 //   - A block that this distribution cannot validate (a component or a
 //     formatter it does not include) is skipped when the nearest non-blank
 //     line before its opening fence is an HTML comment that starts with
 //     `<!-- validate: skip` and gives the reason, e.g.
-//     `<!-- validate: skip (needs the transform processor) -->`.
+//     `<!-- validate: skip (needs the transform processor) -->`. The same
+//     marker says why a block of another language is not run
+//     (snippets_test.go).
 //   - A block with a top-level `dist:` is an ocb manifest, not a collector
 //     config: its collector modules must be at the release that
 //     builder-config.yaml uses (the same version for a module it lists, one
-//     of its core or contrib versions for others).
+//     of its core or contrib versions for others), and this repository's
+//     module, which no proxy serves, needs a `path:` to a checkout.
 //   - Every ${env:NAME} (or ${NAME}) gets a dummy value, a URL for names
 //     that contain ENDPOINT or URL. Relative file paths resolve from the
 //     repository root.
@@ -55,15 +61,32 @@ type example struct {
 	skip string // the reason of a skip marker
 }
 
-// readmeExamples returns README.md's ```yaml blocks.
-func readmeExamples(t *testing.T, path string) []example {
+// docBlock is one fenced code block of README.md or a page of docs/.
+type docBlock struct {
+	name    string // where it is, e.g. README.md:120 (the fence's line)
+	file    string // README.md, docs/build.md
+	section string // the nearest "## " heading above it, "(top)" before any
+	lang    string // the fence's language: yaml, json, sh, go
+	text    string
+	skip    string // the reason of a skip marker
+}
+
+// docBlocks returns the fenced blocks of a Markdown file; file is how it
+// is named in the results.
+func docBlocks(t *testing.T, path, file string) []docBlock {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.Split(string(data), "\n")
-	var out []example
+	section := "(top)"
+	var out []docBlock
 	for i := 0; i < len(lines); i++ {
-		if strings.TrimSpace(lines[i]) != "```yaml" {
+		if title, ok := strings.CutPrefix(lines[i], "## "); ok {
+			section = title
+			continue
+		}
+		lang, ok := strings.CutPrefix(strings.TrimSpace(lines[i]), "```")
+		if !ok || lang == "" {
 			continue
 		}
 		start := i
@@ -71,19 +94,45 @@ func readmeExamples(t *testing.T, path string) []example {
 		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
 			block = append(block, lines[i])
 		}
-		require.Less(t, i, len(lines), "%s:%d: the yaml block is not closed", filepath.Base(path), start+1)
-		ex := example{name: fmt.Sprintf("%s:%d", filepath.Base(path), start+1), text: strings.Join(block, "\n") + "\n"}
+		require.Less(t, i, len(lines), "%s:%d: the block is not closed", file, start+1)
+		b := docBlock{name: fmt.Sprintf("%s:%d", file, start+1), file: file, section: section, lang: lang, text: strings.Join(block, "\n") + "\n"}
 		for j := start - 1; j >= 0; j-- {
 			prev := strings.TrimSpace(lines[j])
 			if prev == "" {
 				continue
 			}
 			if strings.HasPrefix(prev, skipMarker) {
-				ex.skip = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(prev, skipMarker), "-->"))
+				b.skip = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(prev, skipMarker), "-->"))
 			}
 			break
 		}
-		out = append(out, ex)
+		out = append(out, b)
+	}
+	return out
+}
+
+// allDocBlocks returns the blocks of README.md and docs/*.md.
+func allDocBlocks(t *testing.T) []docBlock {
+	t.Helper()
+	root := repoRoot(t)
+	blocks := docBlocks(t, filepath.Join(root, "README.md"), "README.md")
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	require.NotEmpty(t, docs, "docs/ has pages")
+	for _, doc := range docs {
+		blocks = append(blocks, docBlocks(t, doc, "docs/"+filepath.Base(doc))...)
+	}
+	return blocks
+}
+
+// readmeExamples returns a Markdown file's ```yaml blocks.
+func readmeExamples(t *testing.T, path string) []example {
+	t.Helper()
+	var out []example
+	for _, b := range docBlocks(t, path, filepath.Base(path)) {
+		if b.lang == "yaml" {
+			out = append(out, example{name: b.name, text: b.text, skip: b.skip})
+		}
 	}
 	return out
 }
@@ -135,9 +184,6 @@ func complete(text string) (string, error) {
 		pipeline["processors"] = p
 	}
 	service["pipelines"] = map[string]any{"logs": pipeline}
-	if e := keys(cfg["extensions"]); len(e) > 0 {
-		service["extensions"] = e
-	}
 	cfg["service"] = service
 	out, err := yaml.Marshal(cfg)
 	return string(out), err
@@ -201,6 +247,10 @@ func TestExamplesValidate(t *testing.T) {
 			}
 			config, err := complete(ex.text)
 			require.NoError(t, err, "%s is not YAML:\n%s", ex.name, ex.text)
+			for _, id := range unlistedAuthenticators(config) {
+				t.Errorf("%s: authenticator %q is not in service::extensions; the collector would fail at start with "+
+					"`authenticator %q not found`: add `service: { extensions: [%s] }` to the block", ex.name, id, id, id)
+			}
 			path := filepath.Join(t.TempDir(), "config.yaml")
 			require.NoError(t, os.WriteFile(path, []byte(config), 0o600))
 
@@ -235,6 +285,48 @@ type manifest struct {
 
 type module struct {
 	GoMod string `yaml:"gomod"`
+	Path  string `yaml:"path"`
+}
+
+// thisModule is this repository's module: no proxy serves it.
+const thisModule = "github.com/sentyr/webhookexporter"
+
+// unlistedAuthenticators returns the authenticators a config names (any
+// `authenticator:` value) that its service::extensions does not list.
+func unlistedAuthenticators(text string) []string {
+	var cfg map[string]any
+	if yaml.Unmarshal([]byte(text), &cfg) != nil {
+		return nil
+	}
+	listed := map[string]bool{}
+	if service, ok := cfg["service"].(map[string]any); ok {
+		exts, _ := service["extensions"].([]any)
+		for _, e := range exts {
+			listed[fmt.Sprint(e)] = true
+		}
+	}
+	var missing []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if id, ok := x.(string); ok && k == "authenticator" && !listed[id] {
+					missing = append(missing, id)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	for _, section := range []string{"receivers", "exporters", "extensions", "processors", "connectors"} {
+		walk(cfg[section])
+	}
+	sort.Strings(missing)
+	return missing
 }
 
 func (m *manifest) modules() []module {
@@ -292,6 +384,9 @@ func manifestErrors(text string, pinned map[string]string) []error {
 		if !ok {
 			errs = append(errs, fmt.Errorf("gomod %q has no version", mod.GoMod))
 			continue
+		}
+		if p == thisModule && mod.Path == "" {
+			errs = append(errs, fmt.Errorf("%s is in no module proxy: give it `path:`, a checkout of this repository", p))
 		}
 		for prefix, versions := range release {
 			if !strings.HasPrefix(p, prefix) {

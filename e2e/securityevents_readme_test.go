@@ -19,26 +19,13 @@ import (
 // section, by their fence's language.
 func readmeSection(t *testing.T, title string) map[string][]string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
-	require.NoError(t, err)
-	_, rest, found := strings.Cut(string(data), "\n## "+title+"\n")
-	require.True(t, found, "README.md has no section %q", title)
-	if end := strings.Index(rest, "\n## "); end >= 0 {
-		rest = rest[:end]
-	}
 	blocks := map[string][]string{}
-	lines := strings.Split(rest, "\n")
-	for i := 0; i < len(lines); i++ {
-		lang, ok := strings.CutPrefix(strings.TrimSpace(lines[i]), "```")
-		if !ok || lang == "" {
-			continue
+	for _, b := range docBlocks(t, filepath.Join(repoRoot(t), "README.md"), "README.md") {
+		if b.section == title {
+			blocks[b.lang] = append(blocks[b.lang], b.text)
 		}
-		var block []string
-		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
-			block = append(block, lines[i])
-		}
-		blocks[lang] = append(blocks[lang], strings.Join(block, "\n")+"\n")
 	}
+	require.NotEmpty(t, blocks, "README.md has no section %q with code blocks", title)
 	return blocks
 }
 

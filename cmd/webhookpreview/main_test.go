@@ -53,7 +53,7 @@ func previewOut(t *testing.T, args ...string) (string, string, int) {
 // output with the built-in event, and with examples/events.jsonl, is the
 // one in testdata (go test -run TestGoldenExamples -update rewrites it).
 func TestGoldenExamples(t *testing.T) {
-	t.Setenv("WEBHOOK_HMAC_SECRET", hmacSecret)
+	t.Setenv("WEBHOOK_SECRET", hmacSecret)
 	files, err := filepath.Glob("../../examples/*.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -106,7 +106,7 @@ func TestUnsetVariableIsShown(t *testing.T) {
 // is, header for header and byte for byte, what the exporter built from
 // the same configuration sends to a real server.
 func TestSameRequestAsTheExporter(t *testing.T) {
-	t.Setenv("WEBHOOK_HMAC_SECRET", hmacSecret)
+	t.Setenv("WEBHOOK_SECRET", hmacSecret)
 	ctx := context.Background()
 	conf, err := loadConfig(ctx, "../../examples/hmac.yaml")
 	require.NoError(t, err)
@@ -170,7 +170,7 @@ func TestSameRequestAsTheExporter(t *testing.T) {
 func TestPrintedSignatureVerifiesWithTheGuide(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	require.NoError(t, err, "python3 is required to run the guide's verify_signature")
-	t.Setenv("WEBHOOK_HMAC_SECRET", hmacSecret)
+	t.Setenv("WEBHOOK_SECRET", hmacSecret)
 	out, errOut, code := previewOut(t, "-config", "../../examples/hmac.yaml")
 	require.Equal(t, 0, code, errOut)
 	var sig, body string
