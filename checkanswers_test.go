@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/sentyr/webhookexporter/internal/redact"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestHECConnectionCheckProvesTheToken: HEC's health endpoint reads no
@@ -80,7 +81,7 @@ func TestElasticConnectionCheckLogsWhatTheRootSays(t *testing.T) {
 		{"a long name is cut", `{"cluster_name":"` + strings.Repeat("c", 10000) + `"}`, "cluster " + strings.Repeat("c", redact.TextBytes-len("cluster ")) + redact.CutMarker + "10008 bytes)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write([]byte(tt.root))
 			})
