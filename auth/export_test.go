@@ -5,16 +5,8 @@ import "net/http"
 // Test helpers shared with the exporter-level tests in package auth_test.
 var (
 	RunPython      = runPython
-	NewRecorder    = newRecorder
 	NewTokenServer = newTokenServer
 )
-
-type Received = received
-
-func (r received) Header() http.Header { return r.header }
-func (r received) Body() []byte        { return r.body }
-
-func (r *recorder) Requests() []received { return r.requests() }
 
 func (ts *tokenServer) Fetches() int64                       { return ts.fetches.Load() }
 func (ts *tokenServer) TokenURL() string                     { return ts.tokenURL() }

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestSecretsNeverLogged runs every method, through successes and
@@ -28,7 +30,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	var outputs []string
 	var allLogs []*observer.ObservedLogs
 	send := func(cfg *Config, body string, endpointStatus func(*http.Request, int) int, revokeAfterFirst bool) {
-		rec := newRecorder(t, endpointStatus)
+		rec := testsink.NewRecorder(t, testsink.Status(endpointStatus))
 		ext, logs := startExtension(t, cfg)
 		allLogs = append(allLogs, logs)
 		client := clientWith(t, ext, rec.URL, "")
@@ -42,13 +44,13 @@ func TestSecretsNeverLogged(t *testing.T) {
 			}
 			require.NoError(t, resp.Body.Close())
 			if i == 0 && revokeAfterFirst {
-				for _, r := range rec.requests() {
-					ts.revoke(strings.TrimPrefix(r.header.Get("Authorization"), "Bearer "))
+				for _, r := range rec.Requests() {
+					ts.revoke(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 				}
 			}
 		}
-		for _, r := range rec.requests() {
-			if tok, ok := strings.CutPrefix(r.header.Get("Authorization"), "Bearer "); ok && cfg.OAuth2.HasValue() {
+		for _, r := range rec.Requests() {
+			if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && cfg.OAuth2.HasValue() {
 				secrets = append(secrets, tok)
 			}
 		}

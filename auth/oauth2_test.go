@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 func oauthCfg(tokenURL, secret string) *Config {
@@ -29,7 +31,7 @@ func oauthCfg(tokenURL, secret string) *Config {
 // one token request, and every one carries the server's live token.
 func TestOAuth2ConcurrentRequestsShareOneToken(t *testing.T) {
 	ts := newTokenServer(t, time.Hour)
-	rec := newRecorder(t, ts.protected)
+	rec := testsink.NewRecorder(t, testsink.Status(ts.protected))
 	ext, _ := startExtension(t, oauthCfg(ts.tokenURL(), testClientSecret))
 	client := clientWith(t, ext, rec.URL, "")
 
@@ -38,7 +40,7 @@ func TestOAuth2ConcurrentRequestsShareOneToken(t *testing.T) {
 		wg.Go(func() { post(t, client, rec.URL, []byte(`{"a":1}`), nil, http.StatusOK) })
 	}
 	wg.Wait()
-	assert.Len(t, rec.requests(), 200)
+	assert.Len(t, rec.Requests(), 200)
 	assert.EqualValues(t, 1, ts.fetches.Load(), "one token request for all")
 }
 
@@ -47,7 +49,7 @@ func TestOAuth2ConcurrentRequestsShareOneToken(t *testing.T) {
 // replaced. The extension's clock is moved instead of waiting.
 func TestOAuth2RefreshInsideExpiryBuffer(t *testing.T) {
 	ts := newTokenServer(t, 2*time.Minute)
-	rec := newRecorder(t, ts.protected)
+	rec := testsink.NewRecorder(t, testsink.Status(ts.protected))
 	ext, _ := startExtension(t, oauthCfg(ts.tokenURL(), testClientSecret))
 	var offset atomic.Int64
 	ext.oauth.now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
@@ -68,8 +70,8 @@ func TestOAuth2RefreshInsideExpiryBuffer(t *testing.T) {
 		post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
 		assert.Equal(t, step.wantFetches, ts.fetches.Load(), "token requests after %s", step.after)
 	}
-	got := rec.requests()
-	auth := func(i int) string { return got[i].header.Get("Authorization") }
+	got := rec.Requests()
+	auth := func(i int) string { return got[i].Header.Get("Authorization") }
 	assert.Equal(t, auth(0), auth(2))
 	assert.NotEqual(t, auth(2), auth(3), "the refreshed token is used")
 }
@@ -81,22 +83,22 @@ func TestOAuth2RetryAfter401(t *testing.T) {
 	for _, compression := range []configcompression.Type{"", configcompression.TypeGzip} {
 		t.Run("compression="+string(compression), func(t *testing.T) {
 			ts := newTokenServer(t, time.Hour)
-			rec := newRecorder(t, ts.protected)
+			rec := testsink.NewRecorder(t, testsink.Status(ts.protected))
 			ext, logs := startExtension(t, oauthCfg(ts.tokenURL(), testClientSecret))
 			client := clientWith(t, ext, rec.URL, compression)
 
 			post(t, client, rec.URL, []byte(`{"n":1}`), nil, http.StatusOK)
-			first := rec.requests()[0].header.Get("Authorization")
+			first := rec.Requests()[0].Header.Get("Authorization")
 			ts.revoke(strings.TrimPrefix(first, "Bearer "))
 
 			post(t, client, rec.URL, []byte(`{"n":2}`), nil, http.StatusOK)
-			got := rec.requests()
+			got := rec.Requests()
 			require.Len(t, got, 3, "the rejected send and one resend")
 			assert.EqualValues(t, 2, ts.fetches.Load(), "exactly one new token")
-			assert.Equal(t, first, got[1].header.Get("Authorization"))
-			assert.NotEqual(t, first, got[2].header.Get("Authorization"))
-			assert.Equal(t, got[1].body, got[2].body, "the resend carries the same body")
-			assert.NotEmpty(t, got[2].body)
+			assert.Equal(t, first, got[1].Header.Get("Authorization"))
+			assert.NotEqual(t, first, got[2].Header.Get("Authorization"))
+			assert.Equal(t, got[1].Raw, got[2].Raw, "the resend carries the same body")
+			assert.NotEmpty(t, got[2].Raw)
 			assert.Equal(t, 1, logs.FilterMessageSnippet("401").Len())
 		})
 	}
@@ -106,10 +108,10 @@ func TestOAuth2RetryAfter401(t *testing.T) {
 // two sends per request, not a loop, and the caller gets the 401.
 func TestOAuth2RetriesOnlyOnce(t *testing.T) {
 	ts := newTokenServer(t, time.Hour)
-	rec := newRecorder(t, func(*http.Request, int) int { return http.StatusUnauthorized })
+	rec := testsink.NewRecorder(t, testsink.Status(func(*http.Request, int) int { return http.StatusUnauthorized }))
 	ext, _ := startExtension(t, oauthCfg(ts.tokenURL(), testClientSecret))
 	post(t, clientWith(t, ext, rec.URL, ""), rec.URL, []byte(`{}`), nil, http.StatusUnauthorized)
-	assert.Len(t, rec.requests(), 2)
+	assert.Len(t, rec.Requests(), 2)
 	assert.EqualValues(t, 2, ts.fetches.Load())
 }
 
@@ -118,7 +120,7 @@ func TestOAuth2RetriesOnlyOnce(t *testing.T) {
 // the OAuth2 error code, never the secret; nothing reaches the webhook.
 func TestOAuth2TokenRequestFailures(t *testing.T) {
 	ts := newTokenServer(t, time.Hour)
-	down := newRecorder(t, func(*http.Request, int) int { return http.StatusServiceUnavailable })
+	down := testsink.NewRecorder(t, testsink.Status(func(*http.Request, int) int { return http.StatusServiceUnavailable }))
 	for _, tt := range []struct {
 		name     string
 		tokenURL string
@@ -133,7 +135,7 @@ func TestOAuth2TokenRequestFailures(t *testing.T) {
 			"OAuth2 token request to http://127.0.0.1:1/token failed", "connection refused"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := newRecorder(t, nil)
+			rec := testsink.NewRecorder(t, nil)
 			ext, logs := startExtension(t, oauthCfg(tt.tokenURL, tt.secret))
 			req, err := http.NewRequest(http.MethodPost, rec.URL, bytes.NewReader([]byte(`{}`)))
 			require.NoError(t, err)
@@ -145,7 +147,7 @@ func TestOAuth2TokenRequestFailures(t *testing.T) {
 			assert.NotContains(t, err.Error(), tt.secret)
 			assert.NotContains(t, err.Error(), "t1", "the token URL's query may hold a credential")
 			assert.False(t, consumererror.IsPermanent(err), "the exporter retries")
-			assert.Empty(t, rec.requests())
+			assert.Empty(t, rec.Requests())
 			assert.Equal(t, 1, logs.FilterMessage("OAuth2 token request failed").Len())
 		})
 	}
@@ -155,7 +157,7 @@ func TestOAuth2TokenRequestFailures(t *testing.T) {
 // token endpoint.
 func TestOAuth2TokenRequestFields(t *testing.T) {
 	ts := newTokenServer(t, time.Hour)
-	rec := newRecorder(t, nil)
+	rec := testsink.NewRecorder(t, nil)
 	cfg := oauthCfg(ts.tokenURL(), testClientSecret)
 	o := cfg.OAuth2.Get()
 	o.Scopes = []string{"events.write", "events.read"}
@@ -172,7 +174,7 @@ func TestOAuth2TokenRequestFields(t *testing.T) {
 // corrected file is used by the next token request.
 func TestOAuth2ClientSecretFile(t *testing.T) {
 	ts := newTokenServer(t, time.Hour)
-	rec := newRecorder(t, ts.protected)
+	rec := testsink.NewRecorder(t, testsink.Status(ts.protected))
 	path := t.TempDir() + "/client_secret"
 	writeSecret(t, path, "stale-secret\n", time.Now().Add(-time.Hour))
 	cfg := oauthCfg(ts.tokenURL(), "")
@@ -197,7 +199,7 @@ func TestOAuth2TokenRedirectIsNotFollowed(t *testing.T) {
 		http.Redirect(w, r, ts.tokenURL(), http.StatusTemporaryRedirect)
 	}))
 	t.Cleanup(moved.Close)
-	rec := newRecorder(t, ts.protected)
+	rec := testsink.NewRecorder(t, testsink.Status(ts.protected))
 	ext, _ := startExtension(t, oauthCfg(moved.URL+"/oauth/token", testClientSecret))
 	client := clientWith(t, ext, rec.URL, "")
 
@@ -207,5 +209,5 @@ func TestOAuth2TokenRedirectIsNotFollowed(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "307")
 	assert.Zero(t, ts.fetches.Load(), "nothing reaches the Location")
-	assert.Empty(t, rec.requests())
+	assert.Empty(t, rec.Requests())
 }

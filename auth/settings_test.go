@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestConfigRefusesWhatCannotBeSent: header names that are not HTTP
@@ -106,7 +108,7 @@ func TestOAuth2UnsafeSettingsWarnOnce(t *testing.T) {
 // however many tokens come.
 func TestOAuth2TokensShorterThanTheBuffer(t *testing.T) {
 	ts := newTokenServer(t, 30*time.Second)
-	rec := newRecorder(t, ts.protected)
+	rec := testsink.NewRecorder(t, testsink.Status(ts.protected))
 	ext, logs := startExtension(t, oauthCfg(ts.tokenURL(), testClientSecret))
 	var offset atomic.Int64
 	ext.oauth.now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }

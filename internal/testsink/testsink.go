@@ -31,9 +31,11 @@ type Request struct {
 	// Path is the path and query as sent.
 	Path   string
 	Header http.Header
-	// Body is the body as sent, decompressed; Size is its size as sent.
+	// Body is the body decompressed; Raw is the body as sent (the same
+	// bytes when it came uncompressed), for what is computed over them,
+	// such as signatures.
 	Body []byte
-	Size int
+	Raw  []byte
 	// Events is the number of events the body holds, by its shape, and
 	// EventBodies the events themselves, in order.
 	Events      int
@@ -82,6 +84,18 @@ func NewRecorder(t testing.TB, answer Handler) *Sink {
 		answer = func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
 	}
 	return (&Sink{record: answer}).start(t)
+}
+
+// Status is the Handler answering the n-th request status(r, n) with no
+// body; nil: 200.
+func Status(status func(r *http.Request, n int) int) Handler {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		code := http.StatusOK
+		if status != nil {
+			code = status(r, n)
+		}
+		w.WriteHeader(code)
+	}
 }
 
 func (s *Sink) start(t testing.TB) *Sink {
@@ -181,7 +195,7 @@ func Write(w http.ResponseWriter, a formats.Answer) {
 func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 	req := Request{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone()}
 	raw, err := io.ReadAll(r.Body)
-	req.Size = len(raw)
+	req.Raw = raw
 	if err != nil {
 		err = fmt.Errorf("unreadable body: %w", err)
 	} else {
