@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/entraid"
 	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestEndToEndSentinelWithEntraID runs the distribution with format
@@ -27,8 +27,7 @@ import (
 // tokens. The guide's example event arrives as the golden row, and no line of
 // the collector's output holds the client secret or the token.
 func TestEndToEndSentinelWithEntraID(t *testing.T) {
-	idp := entraid.New(time.Hour)
-	t.Cleanup(idp.Close)
+	idp := testsink.NewEntraID(t, time.Hour)
 	columns := map[string]string{}
 	for _, c := range formats.SentinelColumns {
 		columns[c.Name] = c.Type
@@ -76,7 +75,7 @@ service:
       exporters: [webhook/sentinel]
 `), 0o600))
 
-	col := startCollector(t, config, t.TempDir(), envFor("AZURE_CLIENT_ID", entraid.ClientID, "AZURE_CLIENT_SECRET", entraid.ClientSecret)...)
+	col := startCollector(t, config, t.TempDir(), envFor("AZURE_CLIENT_ID", testsink.EntraClientID, "AZURE_CLIENT_SECRET", testsink.EntraClientSecret)...)
 	client := newOTLPClient(t, otlpAddr)
 	client.waitReady(t, col)
 	status, err := client.post(otlpLogs(`{"timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally",
@@ -106,7 +105,7 @@ service:
 
 	require.NoError(t, col.stop(t))
 	out := col.output.String()
-	assert.NotContains(t, out, entraid.ClientSecret)
+	assert.NotContains(t, out, testsink.EntraClientSecret)
 	mu.Lock()
 	defer mu.Unlock()
 	for _, tok := range tokens {
