@@ -11,7 +11,7 @@ import (
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/sentinelsink"
-	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
 
 // TestSentinelWithEntraIDToken: format sentinel authenticated by the
@@ -19,7 +19,7 @@ import (
 // scope only), at an ingestion endpoint that refuses any request without
 // one of that server's live tokens.
 func TestSentinelWithEntraIDToken(t *testing.T) {
-	idp := testsink.NewEntraID(t, time.Hour)
+	idp := tokens.NewEntraID(t, time.Hour)
 	columns := map[string]string{}
 	for _, c := range formats.SentinelColumns {
 		columns[c.Name] = c.Type
@@ -30,9 +30,9 @@ func TestSentinelWithEntraIDToken(t *testing.T) {
 
 	send := exportThrough(t, sink.IngestionURL(), map[string]any{"oauth2": map[string]any{
 		"token_url":     idp.TokenURL(),
-		"client_id":     testsink.EntraClientID,
-		"client_secret": testsink.EntraClientSecret,
-		"scopes":        []string{testsink.MonitorScope},
+		"client_id":     tokens.EntraClientID,
+		"client_secret": tokens.EntraClientSecret,
+		"scopes":        []string{tokens.MonitorScope},
 	}}, format)
 	require.NoError(t, send(events(t, seedData, seedData)))
 	got := sink.Accepted()
@@ -42,8 +42,8 @@ func TestSentinelWithEntraIDToken(t *testing.T) {
 	// Without the scope Entra ID issues no token, and nothing is sent.
 	sendNoScope := exportThrough(t, sink.IngestionURL(), map[string]any{"oauth2": map[string]any{
 		"token_url":     idp.TokenURL(),
-		"client_id":     testsink.EntraClientID,
-		"client_secret": testsink.EntraClientSecret,
+		"client_id":     tokens.EntraClientID,
+		"client_secret": tokens.EntraClientSecret,
 	}}, func(cfg *webhookexporter.Config) {
 		format(cfg)
 		cfg.RetryConfig.Enabled = false

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
 
 const (
@@ -14,8 +14,8 @@ const (
 
 // newTokenServer is a real OAuth2 authorization server issuing the test
 // client tokens that live for lifetime, at /oauth/token.
-func newTokenServer(t testing.TB, lifetime time.Duration) *testsink.TokenServer {
-	return testsink.NewTokenServer(t, testsink.Issuer{
+func newTokenServer(t testing.TB, lifetime time.Duration) *tokens.Server {
+	return tokens.NewServer(t, tokens.Issuer{
 		Path: "/oauth/token", ClientID: testClientID, ClientSecret: testClientSecret, Lifetime: lifetime,
 	})
 }

@@ -1,4 +1,8 @@
-package testsink
+// Package tokens stands in for OAuth2 token endpoints in tests: a real
+// authorization server (go-oauth2) issuing client-credentials tokens, as a
+// generic issuer (NewServer) or as Microsoft Entra ID (NewEntraID). It is
+// apart from testsink so that what imports testsink links no OAuth2 server.
+package tokens // import "github.com/sentyr/webhookexporter/internal/testsink/tokens"
 
 import (
 	"context"
@@ -17,7 +21,7 @@ import (
 	"github.com/go-oauth2/oauth2/v4/server"
 )
 
-// Issuer is what a TokenServer knows: the one application it issues
+// Issuer is what a Server knows: the one application it issues
 // tokens to, at which path, for how long, for which scope.
 type Issuer struct {
 	// Path is the token endpoint's path.
@@ -28,10 +32,10 @@ type Issuer struct {
 	Scope string
 }
 
-// TokenServer is a real OAuth2 authorization server (go-oauth2) issuing
+// Server is a real OAuth2 authorization server (go-oauth2) issuing
 // client-credentials tokens, the client's secret in Basic auth or in the
 // form, and the check of its tokens a protected endpoint makes.
-type TokenServer struct {
+type Server struct {
 	*httptest.Server
 	issuer Issuer
 	srv    *server.Server
@@ -44,12 +48,12 @@ type TokenServer struct {
 	forms    []url.Values
 }
 
-// NewTokenServer starts a token server for issuer; it stops when the test
+// NewServer starts a token server for issuer; it stops when the test
 // ends.
-func NewTokenServer(t testing.TB, issuer Issuer) *TokenServer {
+func NewServer(t testing.TB, issuer Issuer) *Server {
 	m := manage.NewDefaultManager()
 	m.SetClientTokenCfg(&manage.Config{AccessTokenExp: issuer.Lifetime})
-	ts := &TokenServer{issuer: issuer, tokens: &tokenStore{byAccess: map[string]oauth2.TokenInfo{}}}
+	ts := &Server{issuer: issuer, tokens: &tokenStore{byAccess: map[string]oauth2.TokenInfo{}}}
 	m.MapTokenStorage(ts.tokens)
 	m.MapClientStorage(clients{issuer.ClientID: &models.Client{ID: issuer.ClientID, Secret: issuer.ClientSecret}})
 	srv := server.NewDefaultServer(m)
@@ -83,27 +87,27 @@ func NewTokenServer(t testing.TB, issuer Issuer) *TokenServer {
 }
 
 // TokenURL is the token endpoint.
-func (ts *TokenServer) TokenURL() string { return ts.URL + ts.issuer.Path }
+func (ts *Server) TokenURL() string { return ts.URL + ts.issuer.Path }
 
 // Requests is the number of requests that reached the server.
-func (ts *TokenServer) Requests() int64 { return ts.requests.Load() }
+func (ts *Server) Requests() int64 { return ts.requests.Load() }
 
 // Forms are the form fields of the requests that reached the server.
-func (ts *TokenServer) Forms() []url.Values {
+func (ts *Server) Forms() []url.Values {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return append([]url.Values(nil), ts.forms...)
 }
 
 // Valid says whether r carries a live bearer token of this server.
-func (ts *TokenServer) Valid(r *http.Request) bool {
+func (ts *Server) Valid(r *http.Request) bool {
 	_, err := ts.srv.ValidationBearerToken(r)
 	return err == nil
 }
 
-// Protected is a recorder's Handler for an endpoint that takes only the
+// Protected is a testsink.Handler for an endpoint that takes only the
 // server's live tokens: 200, else 401.
-func (ts *TokenServer) Protected(w http.ResponseWriter, r *http.Request, _ int) {
+func (ts *Server) Protected(w http.ResponseWriter, r *http.Request, _ int) {
 	if !ts.Valid(r) {
 		w.WriteHeader(http.StatusUnauthorized)
 		return
@@ -112,7 +116,7 @@ func (ts *TokenServer) Protected(w http.ResponseWriter, r *http.Request, _ int) 
 }
 
 // Revoke makes the server forget a token, as a real one does on revocation.
-func (ts *TokenServer) Revoke(access string) {
+func (ts *Server) Revoke(access string) {
 	_ = ts.tokens.RemoveByAccess(context.Background(), access)
 }
 
@@ -128,8 +132,8 @@ const (
 
 // NewEntraID starts a stand-in for Entra ID's token endpoint
 // (/<tenant>/oauth2/v2.0/token) whose tokens live for lifetime.
-func NewEntraID(t testing.TB, lifetime time.Duration) *TokenServer {
-	return NewTokenServer(t, Issuer{
+func NewEntraID(t testing.TB, lifetime time.Duration) *Server {
+	return NewServer(t, Issuer{
 		Path:     "/" + EntraTenant + "/oauth2/v2.0/token",
 		ClientID: EntraClientID, ClientSecret: EntraClientSecret,
 		Lifetime: lifetime, Scope: MonitorScope,
