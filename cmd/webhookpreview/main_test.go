@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,8 +27,11 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
+	"go.yaml.in/yaml/v3"
+
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
+	"github.com/sentyr/webhookexporter/formats"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the command's output")
@@ -269,6 +273,23 @@ func TestSendVerdicts(t *testing.T) {
 			assert.Contains(t, string(got), `"event_type":"file_shared_externally"`)
 			assert.Contains(t, out, "answered: "+strconv.Itoa(status)+" "+http.StatusText(status)+" answer from the endpoint\n")
 			assert.Contains(t, out, want)
+		})
+	}
+}
+
+// TestEveryFormatPreviewsDelivered: the preview answers each built-in
+// format as the format table says its service answers taking every event,
+// so the exporter reports the guide's batch delivered, not an error.
+func TestEveryFormatPreviewsDelivered(t *testing.T) {
+	for _, b := range formats.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			settings := map[string]any{"format": b.Name, "endpoint": "https://siem.example.com" + b.Service.Path}
+			maps.Copy(settings, b.Service.Settings)
+			doc, err := yaml.Marshal(map[string]any{"exporters": map[string]any{"webhook": settings}})
+			require.NoError(t, err)
+			out, errOut, code := previewOut(t, "-config", writeConfig(t, string(doc)), "-events", "../../examples/events.jsonl")
+			require.Equal(t, 0, code, errOut)
+			assert.NotContains(t, out, "export error", out)
 		})
 	}
 }

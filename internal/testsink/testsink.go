@@ -199,7 +199,7 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		err = fmt.Errorf("unreadable body: %w", err)
 	} else {
-		req.Body, err = decompress(r, raw)
+		req.Body, err = Decompress(r.Header, raw)
 	}
 	status := http.StatusBadRequest
 	switch {
@@ -381,9 +381,10 @@ func bulk(body []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// decompress is the request's body raw, decompressed when it says gzip.
-func decompress(r *http.Request, raw []byte) ([]byte, error) {
-	if r.Header.Get("Content-Encoding") != "gzip" {
+// Decompress is a request's body raw, decompressed when its header h says
+// gzip.
+func Decompress(h http.Header, raw []byte) ([]byte, error) {
+	if h.Get("Content-Encoding") != "gzip" {
 		return raw, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
