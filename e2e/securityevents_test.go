@@ -74,12 +74,10 @@ func newEventRecorder(t *testing.T) *eventRecorder {
 func (r *eventRecorder) got(t *testing.T) []string {
 	t.Helper()
 	var out []string
-	for _, req := range r.Taken() {
-		for _, ev := range req.EventBodies {
-			var b bytes.Buffer
-			require.NoError(t, json.Compact(&b, ev))
-			out = append(out, b.String())
-		}
+	for _, ev := range r.Events() {
+		var b bytes.Buffer
+		require.NoError(t, json.Compact(&b, ev))
+		out = append(out, b.String())
 	}
 	return out
 }

@@ -172,6 +172,15 @@ func (s *Sink) Wait(t testing.TB, n int) []Request {
 	}
 }
 
+// Events returns the events of the requests the stand-in took, in order.
+func (s *Sink) Events() [][]byte {
+	var out [][]byte
+	for _, r := range s.Taken() {
+		out = append(out, r.EventBodies...)
+	}
+	return out
+}
+
 // Taken returns the requests the stand-in did not refuse.
 func (s *Sink) Taken() []Request {
 	var out []Request
@@ -228,6 +237,8 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.record != nil {
+		// The answer may read the body too.
+		r.Body = io.NopCloser(bytes.NewReader(raw))
 		s.record(rec, r, n)
 		return
 	}

@@ -24,7 +24,7 @@ func TestGuidePythonSender(t *testing.T) {
 	srv := newRecordingServer(t)
 	cfg := testConfig()
 	cfg.Verify = VerifyConfig{Method: methodHMAC, Secret: secret}
-	s := startReceiver(t, cfg, jsonExporter(t, srv.URL))
+	s := startReceiver(t, cfg, jsonExporter(t, srv.Endpoint()))
 
 	cmd := exec.CommandContext(t.Context(), py, "testdata/guide_sender.py", s.url, secret)
 	var stderr bytes.Buffer

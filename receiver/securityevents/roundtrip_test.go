@@ -5,12 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,49 +18,25 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
-// recordingServer keeps every request body the exporter sends.
-type recordingServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies [][]byte
-}
+// recordingServer is a json-format service that keeps every event the
+// exporter sends.
+type recordingServer struct{ *testsink.Sink }
 
 func newRecordingServer(t *testing.T) *recordingServer {
-	t.Helper()
-	s := &recordingServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.bodies = append(s.bodies, body)
-		s.mu.Unlock()
-	}))
-	t.Cleanup(s.Close)
-	return s
+	b, _ := formats.LookupBuiltin("json")
+	return &recordingServer{testsink.New(t, b)}
 }
 
-// events returns the events sent so far, each compacted, in order: a
-// body is one event or an array of them.
+// events returns the events taken so far, each compacted, in order.
 func (s *recordingServer) events(t *testing.T) []string {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []string
-	for _, body := range s.bodies {
-		var items []json.RawMessage
-		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
-			require.NoError(t, json.Unmarshal(body, &items), "%s", body)
-		} else {
-			items = []json.RawMessage{body}
-		}
-		for _, it := range items {
-			out = append(out, compact(t, it))
-		}
+	for _, ev := range s.Events() {
+		out = append(out, compact(t, ev))
 	}
 	return out
 }
@@ -139,7 +112,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, shape := range []string{"one by one", "array", "ndjson"} {
 		t.Run(shape, func(t *testing.T) {
 			srv := newRecordingServer(t)
-			s := startReceiver(t, testConfig(), jsonExporter(t, srv.URL))
+			s := startReceiver(t, testConfig(), jsonExporter(t, srv.Endpoint()))
 			var bodies []string
 			switch shape {
 			case "one by one":
@@ -162,7 +135,7 @@ func TestRoundTrip(t *testing.T) {
 // timestamp, no severity) come out as the guide's payload.
 func TestRoundTripAliases(t *testing.T) {
 	srv := newRecordingServer(t)
-	s := startReceiver(t, testConfig(), jsonExporter(t, srv.URL))
+	s := startReceiver(t, testConfig(), jsonExporter(t, srv.Endpoint()))
 	status, answer := post(t, s.url, []byte(`{"type":"pii_detected","event_data":{"file_id":"ghi789"},"timestamp":"2025-10-29T14:00:00+02:00"}`), nil)
 	require.Equal(t, http.StatusOK, status, answer)
 	assert.Equal(t, []string{`{"timestamp":"2025-10-29T12:00:00Z","source":"sentyr","event_type":"pii_detected","severity":"info","data":{"file_id":"ghi789"}}`},
