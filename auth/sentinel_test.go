@@ -10,7 +10,7 @@ import (
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
 
@@ -24,8 +24,7 @@ func TestSentinelWithEntraIDToken(t *testing.T) {
 	for _, c := range formats.SentinelColumns {
 		columns[c.Name] = c.Type
 	}
-	sink := sentinelsink.New(columns, idp.Valid)
-	t.Cleanup(sink.Close)
+	sink := sentinel.New(t, columns, idp.Valid)
 	format := func(cfg *webhookexporter.Config) { cfg.Format = "sentinel" }
 
 	send := exportThrough(t, sink.IngestionURL(), map[string]any{"oauth2": map[string]any{

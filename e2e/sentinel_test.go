@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
 
@@ -34,13 +34,12 @@ func TestEndToEndSentinelWithEntraID(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var issued []string
-	sink := sentinelsink.New(columns, func(r *http.Request) bool {
+	sink := sentinel.New(t, columns, func(r *http.Request) bool {
 		mu.Lock()
 		issued = append(issued, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 		mu.Unlock()
 		return idp.Valid(r)
 	})
-	t.Cleanup(sink.Close)
 
 	otlpAddr := freeAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")

@@ -1,9 +1,9 @@
-// Package sentinelsink is a stand-in for the Azure Monitor Logs Ingestion
+// Package sentinel is a stand-in for the Azure Monitor Logs Ingestion
 // API in tests, as strict as the service where the service refuses a
 // request, and stricter where it would lose data without a word: it
 // refuses rows with columns the stream does not declare (the service drops
 // them) and field values over 64 KB (the service truncates them).
-package sentinelsink // import "github.com/sentyr/webhookexporter/internal/sentinelsink"
+package sentinel // import "github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -61,10 +62,11 @@ type Sink struct {
 }
 
 // New starts a sink for a stream with columns; valid says whether a
-// request's bearer token is good. Close stops it.
-func New(columns map[string]string, valid func(*http.Request) bool) *Sink {
+// request's bearer token is good. It stops when the test ends.
+func New(t testing.TB, columns map[string]string, valid func(*http.Request) bool) *Sink {
 	s := &Sink{columns: columns, valid: valid, throttle: map[int]string{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	t.Cleanup(s.Close)
 	return s
 }
 
