@@ -3,13 +3,13 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -48,29 +48,17 @@ func (s *sink) next(t *testing.T, c *collector) testsink.Request {
 // single event, an array for a batch, or NDJSON lines.
 func events(t *testing.T, r testsink.Request) []map[string]any {
 	t.Helper()
-	body := bytes.TrimSpace(r.Body)
-	require.NotEmpty(t, body, "empty body")
-	switch body[0] {
-	case '{':
-		if r.Header.Get("Content-Type") == "application/x-ndjson" {
-			var out []map[string]any
-			for _, line := range bytes.Split(body, []byte("\n")) {
-				var ev map[string]any
-				require.NoError(t, json.Unmarshal(line, &ev), "NDJSON line %s", line)
-				out = append(out, ev)
-			}
-			return out
-		}
-		var ev map[string]any
-		require.NoError(t, json.Unmarshal(body, &ev), "body %s", body)
-		return []map[string]any{ev}
-	case '[':
-		var out []map[string]any
-		require.NoError(t, json.Unmarshal(body, &out), "body %s", body)
-		return out
+	shape := formats.BodyObjectOrArray
+	if r.Header.Get("Content-Type") == "application/x-ndjson" {
+		shape = formats.BodyObjects
 	}
-	t.Fatalf("body is not a json-format payload: %s", body)
-	return nil
+	bodies, err := testsink.Split(shape, r.Body)
+	require.NoError(t, err, "body is not a json-format payload: %s", r.Body)
+	out := make([]map[string]any, len(bodies))
+	for i, b := range bodies {
+		require.NoError(t, json.Unmarshal(b, &out[i]))
+	}
+	return out
 }
 
 // parse decodes a JSON document written in a test, for comparing with what
