@@ -25,7 +25,6 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 
 	"github.com/sentyr/webhookexporter/auth"
-	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/authclient"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -66,20 +65,7 @@ service:
 type eventRecorder struct{ *testsink.Sink }
 
 func newEventRecorder(t *testing.T) *eventRecorder {
-	b, _ := formats.LookupBuiltin("json")
-	return &eventRecorder{testsink.New(t, b)}
-}
-
-// got are the events taken so far, compacted.
-func (r *eventRecorder) got(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for _, ev := range r.Events() {
-		var b bytes.Buffer
-		require.NoError(t, json.Compact(&b, ev))
-		out = append(out, b.String())
-	}
-	return out
+	return &eventRecorder{testsink.NewFormat(t, "json")}
 }
 
 // waitFor waits until at least n events arrived, while the collector runs.
@@ -87,7 +73,7 @@ func (r *eventRecorder) waitFor(t *testing.T, c *collector, n int) []string {
 	t.Helper()
 	deadline := time.Now().Add(deliverTimeout)
 	for {
-		got := r.got(t)
+		got := r.CompactEvents(t)
 		if len(got) >= n {
 			return got
 		}
@@ -245,7 +231,7 @@ func TestSecurityEventsReceiver(t *testing.T) {
 	require.NoError(t, col.stop(t))
 	seen := map[int]int{}
 	others := 0
-	for _, ev := range rec.got(t) {
+	for _, ev := range rec.CompactEvents(t) {
 		var e struct {
 			EventType string `json:"event_type"`
 			Data      struct {

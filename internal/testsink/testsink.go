@@ -77,6 +77,16 @@ func New(t testing.TB, b formats.Builtin) *Sink {
 	return s.start(t)
 }
 
+// NewFormat starts a stand-in for the service of the built-in format
+// called name.
+func NewFormat(t testing.TB, name string) *Sink {
+	b, ok := formats.LookupBuiltin(name)
+	if !ok {
+		t.Fatalf("no built-in format %q", name)
+	}
+	return New(t, b)
+}
+
 // NewRecorder starts a sink that records every request, checking
 // nothing, and answers as answer says; nil: 200 with no body.
 func NewRecorder(t testing.TB, answer Handler) *Sink {
@@ -177,6 +187,21 @@ func (s *Sink) Events() [][]byte {
 	var out [][]byte
 	for _, r := range s.Taken() {
 		out = append(out, r.EventBodies...)
+	}
+	return out
+}
+
+// CompactEvents returns the events of the requests the stand-in took,
+// each compacted JSON, in order.
+func (s *Sink) CompactEvents(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range s.Events() {
+		var b bytes.Buffer
+		if err := json.Compact(&b, ev); err != nil {
+			t.Fatalf("an event that is not JSON: %v", err)
+		}
+		out = append(out, b.String())
 	}
 	return out
 }

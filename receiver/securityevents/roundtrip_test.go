@@ -18,28 +18,8 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
-	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
-
-// recordingServer is a json-format service that keeps every event the
-// exporter sends.
-type recordingServer struct{ *testsink.Sink }
-
-func newRecordingServer(t *testing.T) *recordingServer {
-	b, _ := formats.LookupBuiltin("json")
-	return &recordingServer{testsink.New(t, b)}
-}
-
-// events returns the events taken so far, each compacted, in order.
-func (s *recordingServer) events(t *testing.T) []string {
-	t.Helper()
-	var out []string
-	for _, ev := range s.Events() {
-		out = append(out, compact(t, ev))
-	}
-	return out
-}
 
 func compact(t *testing.T, doc []byte) string {
 	t.Helper()
@@ -111,7 +91,7 @@ func TestRoundTrip(t *testing.T) {
 	events := append(append(guideEvents(t), edgeEvents...), deepest)
 	for _, shape := range []string{"one by one", "array", "ndjson"} {
 		t.Run(shape, func(t *testing.T) {
-			srv := newRecordingServer(t)
+			srv := testsink.NewFormat(t, "json")
 			s := startReceiver(t, testConfig(), jsonExporter(t, srv.Endpoint()))
 			var bodies []string
 			switch shape {
@@ -126,7 +106,7 @@ func TestRoundTrip(t *testing.T) {
 				status, answer := post(t, s.url, []byte(b), nil)
 				require.Equal(t, http.StatusOK, status, answer)
 			}
-			assert.Equal(t, events, srv.events(t))
+			assert.Equal(t, events, srv.CompactEvents(t))
 		})
 	}
 }
@@ -134,10 +114,10 @@ func TestRoundTrip(t *testing.T) {
 // TestRoundTripAliases: the guide's other spellings (type, event_data, no
 // timestamp, no severity) come out as the guide's payload.
 func TestRoundTripAliases(t *testing.T) {
-	srv := newRecordingServer(t)
+	srv := testsink.NewFormat(t, "json")
 	s := startReceiver(t, testConfig(), jsonExporter(t, srv.Endpoint()))
 	status, answer := post(t, s.url, []byte(`{"type":"pii_detected","event_data":{"file_id":"ghi789"},"timestamp":"2025-10-29T14:00:00+02:00"}`), nil)
 	require.Equal(t, http.StatusOK, status, answer)
 	assert.Equal(t, []string{`{"timestamp":"2025-10-29T12:00:00Z","source":"sentyr","event_type":"pii_detected","severity":"info","data":{"file_id":"ghi789"}}`},
-		srv.events(t))
+		srv.CompactEvents(t))
 }
