@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // bodyLogs is one record per body setter, as a transform processor upstream
@@ -26,7 +28,7 @@ func bodyLogs(setters ...func(lr plog.LogRecord)) plog.Logs {
 }
 
 func TestBodyFormatSendsTheShapedBody(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	require.NoError(t, confmap.NewFromStringMap(map[string]any{"format": "body"}).Unmarshal(cfg))
 	require.NoError(t, confmap.Validate(cfg))
@@ -43,11 +45,11 @@ func TestBodyFormatSendsTheShapedBody(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
 
-	reqs := s.waitRequests(t, 1)
+	reqs := s.Wait(t, 1)
 	require.Len(t, reqs, 1)
-	assert.Equal(t, `{"title":"x\", \"admin\": true, \"y\": \"","tags":["pii"]}`, string(reqs[0].body),
+	assert.Equal(t, `{"title":"x\", \"admin\": true, \"y\": \"","tags":["pii"]}`, string(reqs[0].Body),
 		"the body alone, without the event wrapper")
-	assert.Equal(t, "application/json", reqs[0].header.Get("Content-Type"))
+	assert.Equal(t, "application/json", reqs[0].Header.Get("Content-Type"))
 
 	logged := exp.logs.FilterMessageSnippet("could not be encoded").All()
 	require.Len(t, logged, 1)
@@ -56,7 +58,7 @@ func TestBodyFormatSendsTheShapedBody(t *testing.T) {
 }
 
 func TestBodyFormatTextContentType(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	require.NoError(t, confmap.NewFromStringMap(map[string]any{
 		"format": "body",
@@ -68,9 +70,9 @@ func TestBodyFormatTextContentType(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), bodyLogs(
 		func(lr plog.LogRecord) { lr.Body().SetStr("CEF:0|Sentyr|DLP|1.0|pii|PII detected|9|") },
 	)))
-	req := s.waitRequests(t, 1)[0]
-	assert.Equal(t, "CEF:0|Sentyr|DLP|1.0|pii|PII detected|9|", string(req.body))
-	assert.Equal(t, "text/plain; charset=utf-8", req.header.Get("Content-Type"))
+	req := s.Wait(t, 1)[0]
+	assert.Equal(t, "CEF:0|Sentyr|DLP|1.0|pii|PII detected|9|", string(req.Body))
+	assert.Equal(t, "text/plain; charset=utf-8", req.Header.Get("Content-Type"))
 }
 
 func TestBodyFormatBadContentTypeFailsValidation(t *testing.T) {
@@ -83,7 +85,7 @@ func TestBodyFormatBadContentTypeFailsValidation(t *testing.T) {
 }
 
 func TestRejectionsForOneReasonAreOneLogLine(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "body"
 	exp := startExporter(t, cfg)
@@ -92,7 +94,7 @@ func TestRejectionsForOneReasonAreOneLogLine(t *testing.T) {
 	err := exp.ConsumeLogs(context.Background(), bodyLogs(notJSON, notJSON, notJSON))
 
 	require.Error(t, err)
-	assert.Zero(t, s.count(), "nothing could be sent")
+	assert.Zero(t, len(s.Requests()), "nothing could be sent")
 	logged := exp.logs.FilterMessageSnippet("could not be encoded").All()
 	require.Len(t, logged, 1, "three events, one reason, one line")
 	assert.EqualValues(t, 3, logged[0].ContextMap()["events"])

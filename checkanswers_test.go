@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/sentyr/webhookexporter/internal/redact"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestHECConnectionCheckProvesTheToken: HEC's health endpoint reads no
@@ -48,11 +49,10 @@ func TestHECConnectionCheckProvesTheToken(t *testing.T) {
 			assert.Equal(t, http.MethodPost, fields["method"])
 			assert.Equal(t, s.URL+"/services/collector/event", fields["url"], "the event endpoint, query left out")
 			assert.EqualValues(t, tt.status, fields["status"])
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			assert.Empty(t, s.indexed, "the check indexes nothing")
-			require.Len(t, s.requests, 1)
-			assert.Zero(t, s.requests[0].size, "no events in the body")
+			requests, indexed := s.snapshot()
+			assert.Empty(t, indexed, "the check indexes nothing")
+			require.Len(t, requests, 1)
+			assert.Zero(t, requests[0].size, "no events in the body")
 			if tt.ok {
 				assert.Equal(t, "Connection check passed", checks.All()[0].Message)
 				assert.Contains(t, fields["detail"], "token accepted")
@@ -80,7 +80,7 @@ func TestElasticConnectionCheckLogsWhatTheRootSays(t *testing.T) {
 		{"a long name is cut", `{"cluster_name":"` + strings.Repeat("c", 10000) + `"}`, "cluster " + strings.Repeat("c", redact.TextBytes-len("cluster ")) + redact.CutMarker + "10008 bytes)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write([]byte(tt.root))
 			})

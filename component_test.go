@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestComponentDelivers is the generated lifecycle test with a receiver:
@@ -30,7 +31,7 @@ func TestComponentDelivers(t *testing.T) {
 
 	for name, fromTests := range map[string]bool{"tests-config": true, "defaults": false} {
 		t.Run(name, func(t *testing.T) {
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
 			factory := NewFactory()
 			cfg := factory.CreateDefaultConfig()
 			if fromTests {
@@ -46,12 +47,12 @@ func TestComponentDelivers(t *testing.T) {
 			require.NoError(t, exp.ConsumeLogs(context.Background(), logs))
 			require.NoError(t, exp.Shutdown(context.Background()))
 
-			got := s.waitRequests(t, 1)
+			got := s.Wait(t, 1)
 			require.Len(t, got, 1)
 			var event struct {
 				Data map[string]any `json:"data"`
 			}
-			require.NoError(t, json.Unmarshal(got[0].body, &event), string(got[0].body))
+			require.NoError(t, json.Unmarshal(got[0].Body, &event), string(got[0].Body))
 			assert.Equal(t, "test log message", event.Data["message"])
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // endpointPaths are endpoint paths of the shapes the built-in formats
@@ -46,8 +47,8 @@ func formatConfig(t *testing.T, b formats.Builtin, base string) *Config {
 func TestConnectionCheckEndpointForEveryFormat(t *testing.T) {
 	for _, b := range formats.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
-			endpoint := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
-			check := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
+			endpoint := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
+			check := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
 			cfg := formatConfig(t, b, endpoint.URL)
 			cfg.ConnectionCheck.Enabled = true
 			cfg.ConnectionCheck.Endpoint = check.URL + "/health"
@@ -55,8 +56,8 @@ func TestConnectionCheckEndpointForEveryFormat(t *testing.T) {
 
 			logs, _ := startChecked(t, cfg)
 
-			assert.Equal(t, 1, check.count(), "the check goes to connection_check::endpoint")
-			assert.Zero(t, endpoint.count(), "nothing goes to the endpoint")
+			assert.Equal(t, 1, len(check.Requests()), "the check goes to connection_check::endpoint")
+			assert.Zero(t, len(endpoint.Requests()), "nothing goes to the endpoint")
 			checks := logs.FilterMessageSnippet("Connection check")
 			require.Equal(t, 1, checks.Len())
 			assert.Equal(t, check.URL+"/health", checks.All()[0].ContextMap()["url"])

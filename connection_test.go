@@ -19,13 +19,14 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 const webhookTestToken = "webhook-bearer-secret"
 
 // webhookServer is a generic receiver that wants a bearer token.
-func webhookServer(t testing.TB) *sink {
-	return newSink(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+func webhookServer(t testing.TB) *testsink.Sink {
+	return testsink.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		if r.Header.Get("Authorization") != "Bearer "+webhookTestToken {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"unauthorized"}`))
@@ -180,14 +181,14 @@ func TestConnectionCheckPostsTheSeedTestEvent(t *testing.T) {
 	_, err := startChecked(t, cfg)
 
 	require.NoError(t, err)
-	got := s.waitRequests(t, 1)[0]
+	got := s.Wait(t, 1)[0]
 	var ev struct {
 		EventType string         `json:"event_type"`
 		Severity  string         `json:"severity"`
 		Source    string         `json:"source"`
 		Data      map[string]any `json:"data"`
 	}
-	require.NoError(t, json.Unmarshal(got.body, &ev))
+	require.NoError(t, json.Unmarshal(got.Body, &ev))
 	assert.Equal(t, "connection_test", ev.EventType)
 	assert.Equal(t, "info", ev.Severity)
 	assert.Equal(t, "sentyr", ev.Source)
@@ -198,7 +199,7 @@ func TestConnectionCheckIsOffByDefault(t *testing.T) {
 	s := webhookServer(t)
 	logs, err := startChecked(t, testCfg(s.URL))
 	require.NoError(t, err)
-	assert.Zero(t, s.count(), "nothing is sent at start")
+	assert.Zero(t, len(s.Requests()), "nothing is sent at start")
 	assert.Zero(t, logs.FilterMessageSnippet("Connection check").Len())
 }
 

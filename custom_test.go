@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // exampleExporterConfig loads one exporter of an examples/ collector config
@@ -34,20 +35,20 @@ func exampleExporterConfig(t *testing.T, file, id, endpoint string) *Config {
 }
 
 func TestCustomSeedTemplateFromExampleYAML(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := exampleExporterConfig(t, "custom-template.yaml", "webhook/alerts", s.URL)
 	require.Equal(t, "custom", cfg.Format)
 	exp := startExporter(t, withoutQueue(cfg))
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
-	req := s.waitRequests(t, 1)[0]
-	assert.JSONEq(t, readGolden(t, "custom.json"), string(req.body))
-	assert.Equal(t, "application/json", req.header.Get("Content-Type"))
+	req := s.Wait(t, 1)[0]
+	assert.JSONEq(t, readGolden(t, "custom.json"), string(req.Body))
+	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
 }
 
 func TestCustomInjectionEndToEnd(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := exampleExporterConfig(t, "custom-template.yaml", "webhook/alerts", s.URL)
 	exp := startExporter(t, withoutQueue(cfg))
 	hostile := []string{
@@ -62,17 +63,17 @@ func TestCustomInjectionEndToEnd(t *testing.T) {
 	}
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, events...)))
 
-	reqs := s.waitRequests(t, len(hostile))
+	reqs := s.Wait(t, len(hostile))
 	seen := map[string]bool{}
 	for _, r := range reqs {
-		require.True(t, json.Valid(r.body), "%s", r.body)
+		require.True(t, json.Valid(r.Body), "%s", r.Body)
 		var got struct {
 			Alert struct {
 				Details map[string]any `json:"details"`
 			} `json:"alert"`
 		}
-		require.NoError(t, json.Unmarshal(r.body, &got))
-		require.Len(t, got.Alert.Details, 3, "no key was added: %s", r.body)
+		require.NoError(t, json.Unmarshal(r.Body, &got))
+		require.Len(t, got.Alert.Details, 3, "no key was added: %s", r.Body)
 		owner := got.Alert.Details["owner"].(string)
 		assert.Equal(t, owner, got.Alert.Details["file"])
 		assert.Equal(t, owner, got.Alert.Details["recipient"])
@@ -86,7 +87,7 @@ func TestCustomInjectionEndToEnd(t *testing.T) {
 func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
 	for _, layout := range []string{"event", "array"} {
 		t.Run(layout, func(t *testing.T) {
-			s := newSink(t, nil)
+			s := testsink.NewRecorder(t, nil)
 			cfg := withoutQueue(testCfg(s.URL))
 			cfg.Format = "custom"
 			cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: layout}
@@ -104,12 +105,12 @@ func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
 			if layout == "array" {
 				wantRequests = 1
 			}
-			reqs := s.waitRequests(t, wantRequests)
+			reqs := s.Wait(t, wantRequests)
 			require.Len(t, reqs, wantRequests)
 			var delivered []any
 			for _, r := range reqs {
 				var v any
-				require.NoError(t, json.Unmarshal(r.body, &v))
+				require.NoError(t, json.Unmarshal(r.Body, &v))
 				if arr, ok := v.([]any); ok {
 					delivered = append(delivered, arr...)
 				} else {
@@ -148,15 +149,15 @@ func TestCustomTemplateErrorFailsValidation(t *testing.T) {
 }
 
 func TestCustomTextTemplate(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "custom"
 	cfg.Custom = formats.CustomConfig{Template: `{{ severity | upper }}: {{ event_data.owner }} shared {{ event_data.file_name }}`, ContentType: "text/plain"}
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
-	req := s.waitRequests(t, 1)[0]
-	assert.Equal(t, "WARNING: user@example.com shared sensitive.pdf", string(req.body))
-	assert.Equal(t, "text/plain", req.header.Get("Content-Type"))
+	req := s.Wait(t, 1)[0]
+	assert.Equal(t, "WARNING: user@example.com shared sensitive.pdf", string(req.Body))
+	assert.Equal(t, "text/plain", req.Header.Get("Content-Type"))
 }
 
 func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
@@ -165,7 +166,7 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 "data": {{ event_data | tojson }}, "text": "{{ event_data }}", "neighbour": "{{ event_data.neighbour }}"}`
 	for _, tt := range hostileRecords {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSink(t, nil)
+			s := testsink.NewRecorder(t, nil)
 			cfg := withoutQueue(testCfg(s.URL))
 			cfg.Format = "custom"
 			// The 10 MiB record renders to about 60 MiB, past the default
@@ -175,7 +176,7 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
 
-			body := s.waitRequests(t, 1)[0].body
+			body := s.Wait(t, 1)[0].Body
 			var events []map[string]any
 			require.NoError(t, json.Unmarshal(body, &events), "the payload is valid JSON")
 			require.Len(t, events, 2)
@@ -189,7 +190,7 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 // logged with the template and the budget, the others are delivered, and
 // ConsumeLogs returns.
 func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "custom"
 	cfg.Custom = formats.CustomConfig{
@@ -212,9 +213,9 @@ func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
 	))
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
-	reqs := s.waitRequests(t, 1)
+	reqs := s.Wait(t, 1)
 	require.Len(t, reqs, 1)
-	assert.JSONEq(t, `{"type": "ordinary"}`, string(reqs[0].body))
+	assert.JSONEq(t, `{"type": "ordinary"}`, string(reqs[0].Body))
 
 	logged := exp.logs.FilterMessageSnippet("could not be encoded").All()
 	require.Len(t, logged, 1)

@@ -9,9 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // Limits of Datadog's Logs intake (v2), as its documentation states them:
@@ -36,13 +37,8 @@ const (
 // are counted.
 type ddLogsServer struct {
 	*httptest.Server
-	mu        sync.Mutex
-	accepted  []ddLogsRequest
-	throttled []ddLogsRequest
-	refused   []string
-	overSized int
-	n         int
-	throttle  map[int]string
+	testsink.Ledger[ddLogsRequest]
+	overSized atomic.Int64
 }
 
 type ddLogsRequest struct {
@@ -52,16 +48,14 @@ type ddLogsRequest struct {
 }
 
 func newDDLogsServer(t testing.TB) *ddLogsServer {
-	s := &ddLogsServer{throttle: map[int]string{}}
+	s := &ddLogsServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
 	t.Cleanup(s.Close)
 	return s
 }
 
 func (s *ddLogsServer) fail(w http.ResponseWriter, status int, msg string) {
-	s.mu.Lock()
-	s.refused = append(s.refused, fmt.Sprintf("%d %s", status, msg))
-	s.mu.Unlock()
+	s.Refuse(fmt.Sprintf("%d %s", status, msg))
 	ddErrors(w, status, msg)
 }
 
@@ -113,22 +107,11 @@ func (s *ddLogsServer) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(e) > intakeMaxEntryBytes {
-			s.mu.Lock()
-			s.overSized++
-			s.mu.Unlock()
+			s.overSized.Add(1)
 		}
 		got.entries = append(got.entries, m)
 	}
-	s.mu.Lock()
-	n := s.n
-	s.n++
-	after, throttled := s.throttle[n]
-	if throttled {
-		s.throttled = append(s.throttled, got)
-	} else {
-		s.accepted = append(s.accepted, got)
-	}
-	s.mu.Unlock()
+	after, throttled := s.Take(got)
 	if throttled {
 		w.Header().Set("Retry-After", after)
 		s.fail(w, http.StatusTooManyRequests, "Too Many Requests")
@@ -141,9 +124,7 @@ func (s *ddLogsServer) handle(w http.ResponseWriter, r *http.Request) {
 
 // seen returns what the server took, threw back and refused so far.
 func (s *ddLogsServer) seen() (accepted, throttled []ddLogsRequest, refused []string, overSized int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted), slices.Clone(s.throttled), slices.Clone(s.refused), s.overSized
+	return s.Accepted(), s.Throttled(), s.Refused(), int(s.overSized.Load())
 }
 
 func ddLogsCfg(s *ddLogsServer) *Config {
@@ -202,7 +183,7 @@ func TestDatadogLogsGolden(t *testing.T) {
 // wait and go again.
 func TestDatadogLogsDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	s := newDDLogsServer(t)
-	s.throttle[2] = "1"
+	s.Throttle(2, "1")
 	cfg := withoutQueue(ddLogsCfg(s))
 	cfg.ClientConfig.Compression = configcompression.TypeGzip
 	cfg.MaxConcurrentRequests = 1

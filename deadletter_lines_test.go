@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // writeLines writes lines in one run, as giveUp does, and returns how many
@@ -56,7 +58,7 @@ func TestDeadLetterWriteCutShortLeavesWholeLines(t *testing.T) {
 }
 
 func deadLettersUnderAFileSizeLimit(t *testing.T, dir string) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: dir, MaxSizeMiB: 1}
 	exp := startExporter(t, cfg)
@@ -90,7 +92,7 @@ func deadLettersUnderAFileSizeLimit(t *testing.T, dir string) {
 // Dead letters built one after the other carry each its own record's
 // resource and scope, however the batch mixes them.
 func TestDeadLettersOfSeveralResourcesAndScopes(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 	exp := startExporter(t, cfg)
 	ld := plog.NewLogs()

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // A symbolic link planted at the dead-letter file's path is not followed:
@@ -29,7 +30,7 @@ import (
 func TestDeadLetterSymlinkIsNotFollowed(t *testing.T) {
 	for name, targetExists := range map[string]bool{"existing target": true, "missing target": false} {
 		t.Run(name, func(t *testing.T) {
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
 			cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 			exp := startExporter(t, cfg)
 			path := onlyFile(t, cfg.DeadLetter.Directory)
@@ -125,7 +126,7 @@ func untilShortlyBeforeDeadline(t *testing.T) <-chan time.Time {
 // A FIFO with a reader: nothing is written into it, and the events are
 // counted as dead letters not written.
 func TestDeadLetterFIFOIsRefused(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 	exp := startExporter(t, cfg)
 	path := onlyFile(t, cfg.DeadLetter.Directory)

@@ -32,6 +32,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // withDeadLetters turns dead letters on, into a fresh directory.
@@ -141,7 +142,7 @@ func metricByReason(t *testing.T, tel *componenttest.Telemetry, name string) map
 }
 
 func TestDeadLetterRefused(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"error":"schema mismatch"}`))
 	})
@@ -193,7 +194,7 @@ func TestDeadLetterRefusedPerEvent(t *testing.T) {
 }
 
 func TestDeadLetterTooLarge(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 	})
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
@@ -209,7 +210,7 @@ func TestDeadLetterTooLarge(t *testing.T) {
 }
 
 func TestDeadLetterEncodingFailed(t *testing.T) {
-	s := newSink(t, nil)
+	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "custom"
 	cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: "event"}
@@ -229,7 +230,7 @@ func TestDeadLetterEncodingFailed(t *testing.T) {
 }
 
 func TestDeadLetterRetriesExhausted(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	cfg := withoutQueue(testCfg(s.URL))
@@ -244,13 +245,13 @@ func TestDeadLetterRetriesExhausted(t *testing.T) {
 	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
 	assert.Contains(t, got[0].info.Detail, "max_elapsed_time")
 	assert.Contains(t, got[0].info.Detail, "503")
-	assert.Greater(t, s.count(), 1, "retried before giving up")
+	assert.Greater(t, len(s.Requests()), 1, "retried before giving up")
 }
 
 // A Retry-After beyond what is left of max_elapsed_time ends the retries
 // at once; the events are dead letters, not silently gone.
 func TestDeadLetterRetryAfterBeyondMaxElapsedTime(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
 	})
@@ -263,14 +264,14 @@ func TestDeadLetterRetryAfterBeyondMaxElapsedTime(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
-	assert.Equal(t, 1, s.count())
+	assert.Equal(t, 1, len(s.Requests()))
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
 	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
 	assert.Contains(t, got[0].info.Detail, "Retry-After")
 }
 
 func TestDeadLetterRetriesOff(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusBadGateway)
 	})
 	cfg := withoutQueue(testCfg(s.URL))
@@ -290,7 +291,7 @@ func TestDeadLetterRetriesOff(t *testing.T) {
 // retry: the queue drains with one attempt each, and every event that
 // fails is a dead letter of reason shutdown, once.
 func TestDeadLetterShutdownWithQueuedBatches(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	cfg := testCfg(s.URL)
@@ -310,7 +311,7 @@ func TestDeadLetterShutdownWithQueuedBatches(t *testing.T) {
 	for _, ld := range batches {
 		require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	}
-	s.waitRequests(t, 1) // the first batch now waits an hour for its retry
+	s.Wait(t, 1) // the first batch now waits an hour for its retry
 
 	require.NoError(t, exp.Shutdown(context.Background()))
 
@@ -320,12 +321,12 @@ func TestDeadLetterShutdownWithQueuedBatches(t *testing.T) {
 		ld.ResourceLogs().MoveAndAppendTo(all.ResourceLogs())
 	}
 	requireDeadLetters(t, got, all, reasonShutdown)
-	assert.Equal(t, 3, s.count(), "one attempt per batch, none after")
+	assert.Equal(t, 3, len(s.Requests()), "one attempt per batch, none after")
 	assert.Equal(t, map[string]int64{reasonShutdown: 9}, metricByReason(t, tel, metricDropped))
 }
 
 func TestDeadLetterCancelled(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	})
 	cfg := withoutQueue(testCfg(s.URL))
@@ -339,7 +340,7 @@ func TestDeadLetterCancelled(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.waitRequests(t, 1)
+		s.Wait(t, 1)
 		cancel()
 	}()
 
@@ -424,7 +425,7 @@ func TestDeadLetterFileNames(t *testing.T) {
 
 // Two exporters sharing a directory write files of their own.
 func TestDeadLetterExportersShareADirectory(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusForbidden) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusForbidden) })
 	dir := t.TempDir()
 	ids := []component.ID{component.MustNewIDWithName("webhook", "siem"), component.MustNewIDWithName("webhook", "backup")}
 	for i, id := range ids {
@@ -471,7 +472,7 @@ func TestDeadLetterFullFileRefusesAndKeeps(t *testing.T) {
 // Dead letters that cannot be written are counted and logged with the
 // drop totals; the events are still counted as dropped.
 func TestDeadLetterUnwritableIsCountedAndLogged(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 	exp := startExporter(t, cfg)
 	// In the file's place a directory, which no one may append to (root
@@ -524,7 +525,7 @@ func TestDeadLetterConfigValidation(t *testing.T) {
 // attempt, here the Idempotency-Key of a request of one event.
 func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 	healthy := false
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		if !healthy {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
@@ -542,7 +543,7 @@ func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 	untimed := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
 	untimed.Body().SetStr("no time")
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
-	first := s.waitRequests(t, 2)
+	first := s.Wait(t, 2)
 	dls := readDeadLetters(t, cfg.DeadLetter.Directory)
 	require.Len(t, dls, 2)
 
@@ -554,9 +555,9 @@ func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 		require.NoError(t, exp.ConsumeLogs(context.Background(), req.Logs()))
 	}
 
-	reqs := s.waitRequests(t, 4)
-	firstKeys := []string{first[0].header.Get(headerIdempotencyKey), first[1].header.Get(headerIdempotencyKey)}
-	replayKeys := []string{reqs[2].header.Get(headerIdempotencyKey), reqs[3].header.Get(headerIdempotencyKey)}
+	reqs := s.Wait(t, 4)
+	firstKeys := []string{first[0].Header.Get(headerIdempotencyKey), first[1].Header.Get(headerIdempotencyKey)}
+	replayKeys := []string{reqs[2].Header.Get(headerIdempotencyKey), reqs[3].Header.Get(headerIdempotencyKey)}
 	assert.ElementsMatch(t, firstKeys, replayKeys)
 	assert.ElementsMatch(t, firstKeys, []string{dls[0].info.EventID, dls[1].info.EventID})
 }
@@ -607,7 +608,7 @@ func TestDropLogSaysWhenDeadLettersAreOff(t *testing.T) {
 // second, then 1 in 100): of 100 refused requests few lines remain, but
 // the total is logged whole.
 func TestDropTotalsSurviveLogSampling(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusBadRequest) })
 	core, logs := observer.New(zap.InfoLevel)
 	sampled := zapcore.NewSamplerWithOptions(core, time.Hour, 10, 100)
 	exp, _ := startExporterLogging(t, withoutQueue(testCfg(s.URL)), sampled)
@@ -628,7 +629,7 @@ func TestDropTotalsSurviveLogSampling(t *testing.T) {
 // error (which its retry sender, shut down, reports as a shutdown) and
 // writes no dead letter.
 func TestShutdownWithPersistentQueueKeepsTheBatch(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) })
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) })
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)

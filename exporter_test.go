@@ -30,21 +30,22 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 func ok(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
 
 func TestSeedExampleArrivesAsSeedJSON(t *testing.T) {
-	s := newSink(t, ok)
+	s := testsink.NewRecorder(t, ok)
 	exp := startExporter(t, testCfg(s.URL))
 
 	ld := seedLogs(t, seedExample)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
-	got := s.waitRequests(t, 1)[0]
-	assert.JSONEq(t, readGolden(t, "json.json"), string(got.body))
-	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
-	assert.Equal(t, mappedIDs(ld)[0], got.header.Get(headerIdempotencyKey), "the event's stable id goes in Idempotency-Key")
+	got := s.Wait(t, 1)[0]
+	assert.JSONEq(t, readGolden(t, "json.json"), string(got.Body))
+	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+	assert.Equal(t, mappedIDs(ld)[0], got.Header.Get(headerIdempotencyKey), "the event's stable id goes in Idempotency-Key")
 }
 
 // A request of several events is keyed by a digest of its body, which the
@@ -56,11 +57,11 @@ func TestABatchIsKeyedByItsBody(t *testing.T) {
 	}
 	ld := seedLogs(t, seedBatch...)
 
-	s := newSink(t, ok)
+	s := testsink.NewRecorder(t, ok)
 	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
-	got := s.waitRequests(t, 1)[0]
-	assert.Equal(t, digest(got.body), got.header.Get(headerIdempotencyKey), "json")
+	got := s.Wait(t, 1)[0]
+	assert.Equal(t, digest(got.Body), got.Header.Get(headerIdempotencyKey), "json")
 
 	hec := newHECServer(t)
 	exp = startExporter(t, hecCfg(hec, hecTestToken))
@@ -102,16 +103,16 @@ func TestSeedBatchArrivesInOrder(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.layout, func(t *testing.T) {
-			s := newSink(t, ok)
+			s := testsink.NewRecorder(t, ok)
 			cfg := testCfg(s.URL)
 			cfg.JSON.Batch = tt.layout
 			exp := startExporter(t, cfg)
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
 
-			got := s.waitRequests(t, 1)[0]
-			assert.Equal(t, tt.contentType, got.header.Get("Content-Type"))
-			events := tt.split(got.body)
+			got := s.Wait(t, 1)[0]
+			assert.Equal(t, tt.contentType, got.Header.Get("Content-Type"))
+			events := tt.split(got.Body)
 			require.Len(t, events, len(seedBatch))
 			for i, raw := range events {
 				var ev struct {
@@ -133,7 +134,7 @@ func TestSeedBatchArrivesInOrder(t *testing.T) {
 }
 
 func TestRetriesUntilDeliveredOnce(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n < 2 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -144,18 +145,18 @@ func TestRetriesUntilDeliveredOnce(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
 
-	reqs := s.waitRequests(t, 3)
-	assert.Equal(t, 3, s.count(), "two 503 answers, then one 200")
+	reqs := s.Wait(t, 3)
+	assert.Equal(t, 3, len(s.Requests()), "two 503 answers, then one 200")
 	for _, r := range reqs[1:] {
-		assert.Equal(t, reqs[0].body, r.body, "a retry sends the same events")
-		assert.Equal(t, reqs[0].header.Get(headerIdempotencyKey), r.header.Get(headerIdempotencyKey))
+		assert.Equal(t, reqs[0].Body, r.Body, "a retry sends the same events")
+		assert.Equal(t, reqs[0].Header.Get(headerIdempotencyKey), r.Header.Get(headerIdempotencyKey))
 	}
 	assert.Equal(t, int64(len(seedBatch)), sentRecords(t, exp), "the batch is counted delivered once")
 }
 
 func TestPermanentRefusalIsLoggedOnceWithoutSecrets(t *testing.T) {
 	const secret = "s3cr3t-token-value"
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = w.Write([]byte(`{"error":"bad payload"}`))
 	})
@@ -168,7 +169,7 @@ func TestPermanentRefusalIsLoggedOnceWithoutSecrets(t *testing.T) {
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
 	assert.NotContains(t, err.Error(), secret)
-	assert.Equal(t, 1, s.count(), "a 400 is not retried")
+	assert.Equal(t, 1, len(s.Requests()), "a 400 is not retried")
 	refusals := exp.logs.FilterMessageSnippet("refused")
 	require.Equal(t, 1, refusals.Len(), "one log line for the refusal")
 	fields := refusals.All()[0].ContextMap()
@@ -196,7 +197,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		{"at most max_interval", "2147483647", true, 7 * time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 				if n == 0 {
 					w.Header().Set("Retry-After", tt.after)
 					w.WriteHeader(http.StatusTooManyRequests)
@@ -214,7 +215,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
-			s.waitRequests(t, 2)
+			s.Wait(t, 2)
 			assert.Equal(t, []time.Duration{tt.want}, clk.asked())
 		})
 	}
@@ -240,7 +241,7 @@ func TestRetryAfterForms(t *testing.T) {
 
 func TestStalledReceiverTimesOutAndIsRetried(t *testing.T) {
 	release := make(chan struct{})
-	s := newSink(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 0 {
 			select {
 			case <-release:
@@ -257,8 +258,8 @@ func TestStalledReceiverTimesOutAndIsRetried(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
-	reqs := s.waitRequests(t, 2)
-	assert.Equal(t, reqs[0].body, reqs[1].body)
+	reqs := s.Wait(t, 2)
+	assert.Equal(t, reqs[0].Body, reqs[1].Body)
 	assert.Equal(t, 1, exp.logs.FilterMessageSnippet("Will retry").Len())
 	assert.Contains(t, exp.logs.FilterMessageSnippet("Will retry").All()[0].ContextMap()["error"], "timed out after 200ms")
 }
@@ -303,7 +304,7 @@ func sentRecords(t *testing.T, exp *testExporter) int64 {
 func toString(v any) string { return fmt.Sprint(v) }
 
 func TestRecordWithoutTimeKeepsItsTimestampAcrossRetries(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 0 {
 			w.WriteHeader(http.StatusBadGateway)
 			return
@@ -318,9 +319,9 @@ func TestRecordWithoutTimeKeepsItsTimestampAcrossRetries(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
-	reqs := s.waitRequests(t, 2)
-	assert.Equal(t, string(reqs[0].body), string(reqs[1].body), "same timestamp and id on the retry")
-	assert.Equal(t, reqs[0].header.Get(headerIdempotencyKey), reqs[1].header.Get(headerIdempotencyKey))
+	reqs := s.Wait(t, 2)
+	assert.Equal(t, string(reqs[0].Body), string(reqs[1].Body), "same timestamp and id on the retry")
+	assert.Equal(t, reqs[0].Header.Get(headerIdempotencyKey), reqs[1].Header.Get(headerIdempotencyKey))
 }
 
 // queueSettings are sending_queue settings in the collector's YAML terms.
@@ -364,7 +365,7 @@ func TestExporterSaysItMutatesDataOnlyWhenItsQueueBatches(t *testing.T) {
 func TestUntimedRecordIsStampedWithoutChangingTheGivenBatch(t *testing.T) {
 	for _, tt := range queueSettings {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSink(t, ok)
+			s := testsink.NewRecorder(t, ok)
 			exp := startExporter(t, withQueueSettings(t, testCfg(s.URL), tt.settings))
 			ld := plog.NewLogs()
 			lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
@@ -380,7 +381,7 @@ func TestUntimedRecordIsStampedWithoutChangingTheGivenBatch(t *testing.T) {
 			var events []struct {
 				Timestamp time.Time `json:"timestamp"`
 			}
-			require.NoError(t, json.Unmarshal(s.waitRequests(t, 1)[0].body, &events))
+			require.NoError(t, json.Unmarshal(s.Wait(t, 1)[0].Body, &events))
 			require.Len(t, events, 2)
 			assert.True(t, seedTime.Equal(events[0].Timestamp), "timed record keeps its time: %s", events[0].Timestamp)
 			assert.False(t, events[1].Timestamp.Before(before.Truncate(time.Microsecond)) || events[1].Timestamp.After(after),
@@ -391,23 +392,23 @@ func TestUntimedRecordIsStampedWithoutChangingTheGivenBatch(t *testing.T) {
 }
 
 func TestObjectLayoutSendsEachEventAlone(t *testing.T) {
-	s := newSink(t, ok)
+	s := testsink.NewRecorder(t, ok)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.JSON.Batch = "object"
 	exp := startExporter(t, cfg)
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
 
-	reqs := s.waitRequests(t, 3)
+	reqs := s.Wait(t, 3)
 	assert.Len(t, reqs, 3, "one request per event")
 	seen := map[string]bool{}
 	for _, r := range reqs {
 		var ev struct {
 			Data map[string]any `json:"data"`
 		}
-		require.NoError(t, json.Unmarshal(r.body, &ev), "each body is one object: %s", r.body)
+		require.NoError(t, json.Unmarshal(r.Body, &ev), "each body is one object: %s", r.Body)
 		seen[ev.Data["file_id"].(string)] = true
-		assert.Len(t, r.header.Get(headerIdempotencyKey), 32)
+		assert.Len(t, r.Header.Get(headerIdempotencyKey), 32)
 	}
 	assert.Equal(t, map[string]bool{"abc123": true, "def456": true, "ghi789": true}, seen)
 }

@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 const hecTestToken = "11111111-2222-3333-4444-555555555555"
@@ -34,12 +37,11 @@ const hecTestToken = "11111111-2222-3333-4444-555555555555"
 // and stops at the first bad event: the events before it are indexed, the
 // rest are not, and the answer names the bad event's number.
 type hecServer struct {
-	*httptest.Server
+	*testsink.Sink
 	token string
 
-	mu       sync.Mutex
-	requests []hecRequest
-	indexed  []map[string]any // the event objects indexed, in order
+	mu      sync.Mutex
+	indexed []map[string]any // the event objects indexed, in order
 	// busy answers this many requests 503 "Server is busy" (code 9).
 	busy int
 	// invalid marks an event that a server-side rule refuses (code 6).
@@ -49,6 +51,7 @@ type hecServer struct {
 	busyWith func(event map[string]any) bool
 }
 
+// hecRequest is a request to the event endpoint as HEC read it.
 type hecRequest struct {
 	size   int
 	body   []byte
@@ -58,10 +61,12 @@ type hecRequest struct {
 
 func newHECServer(t testing.TB) *hecServer {
 	s := &hecServer{token: hecTestToken}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Sink = testsink.NewRecorder(t, s.handle)
 	return s
 }
+
+// hecEventPaths are the paths of HEC's event endpoint.
+var hecEventPaths = map[string]bool{"/services/collector/event": true, "/services/collector": true}
 
 func hecAnswer(w http.ResponseWriter, status int, text string, code int, invalidEvent int) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
@@ -88,16 +93,16 @@ func (s *hecServer) authorised(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-func (s *hecServer) handle(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case "/services/collector/health":
+func (s *hecServer) handle(w http.ResponseWriter, r *http.Request, _ int) {
+	switch {
+	case r.URL.Path == "/services/collector/health":
 		if r.Method != http.MethodGet {
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			return
 		}
 		hecAnswer(w, http.StatusOK, "HEC is healthy", 17, -1)
 		return
-	case "/services/collector/event", "/services/collector":
+	case hecEventPaths[r.URL.Path]:
 	default:
 		hecAnswer(w, http.StatusNotFound, "The requested URL was not found on this server.", 404, -1)
 		return
@@ -109,27 +114,24 @@ func (s *hecServer) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	req := hecRequest{size: len(body), body: body, header: r.Header.Clone()}
-	rec := &statusRecorder{ResponseWriter: w}
-	defer func() { req.status = rec.status; s.requests = append(s.requests, req) }()
 	if r.Method != http.MethodPost {
-		rec.WriteHeader(http.StatusMethodNotAllowed)
+		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
-	if !s.authorised(rec, r) {
+	if !s.authorised(w, r) {
 		return
 	}
 	if s.busy > 0 {
 		s.busy--
-		hecAnswer(rec, http.StatusServiceUnavailable, "Server is busy", 9, -1)
+		hecAnswer(w, http.StatusServiceUnavailable, "Server is busy", 9, -1)
 		return
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		hecAnswer(rec, http.StatusBadRequest, "No data", 5, -1)
+		hecAnswer(w, http.StatusBadRequest, "No data", 5, -1)
 		return
 	}
 	if s.busyWith != nil && hecBusyWith(body, s.busyWith) {
-		hecAnswer(rec, http.StatusServiceUnavailable, "Server is busy", 9, -1)
+		hecAnswer(w, http.StatusServiceUnavailable, "Server is busy", 9, -1)
 		return
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -141,21 +143,21 @@ func (s *hecServer) handle(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil || obj == nil {
-			hecAnswer(rec, http.StatusBadRequest, "Invalid data format", 6, i)
+			hecAnswer(w, http.StatusBadRequest, "Invalid data format", 6, i)
 			return
 		}
 		if text, code := checkHECObject(obj); code != 0 {
-			hecAnswer(rec, http.StatusBadRequest, text, code, i)
+			hecAnswer(w, http.StatusBadRequest, text, code, i)
 			return
 		}
 		if event, isObject := obj["event"].(map[string]any); isObject && s.invalid != nil && s.invalid(event) {
-			hecAnswer(rec, http.StatusBadRequest, "Invalid data format", 6, i)
+			hecAnswer(w, http.StatusBadRequest, "Invalid data format", 6, i)
 			return
 		}
 		ev, _ := obj["event"].(map[string]any)
 		s.indexed = append(s.indexed, ev)
 	}
-	hecAnswer(rec, http.StatusOK, "Success", 0, -1)
+	hecAnswer(w, http.StatusOK, "Success", 0, -1)
 }
 
 // hecBusyWith says whether body holds an event that busy marks.
@@ -213,20 +215,18 @@ func checkHECObject(obj map[string]any) (string, int) {
 	return "", 0
 }
 
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
-}
-
+// snapshot returns the requests to the event endpoint and the events
+// indexed so far.
 func (s *hecServer) snapshot() ([]hecRequest, []map[string]any) {
+	var reqs []hecRequest
+	for _, r := range s.Requests() {
+		if u, err := url.Parse(r.Path); err == nil && hecEventPaths[u.Path] {
+			reqs = append(reqs, hecRequest{size: len(r.Raw), body: r.Raw, header: r.Header, status: r.Status})
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]hecRequest(nil), s.requests...), append([]map[string]any(nil), s.indexed...)
+	return reqs, slices.Clone(s.indexed)
 }
 
 func hecCfg(s *hecServer, token string) *Config {

@@ -4,11 +4,9 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -70,70 +68,6 @@ func seedLogs(t testing.TB, events ...seedEvent) plog.Logs {
 		require.NoError(t, lr.Body().SetEmptyMap().FromRaw(ev.data))
 	}
 	return ld
-}
-
-// sinkRequest is what a test receiver saw of one request.
-type sinkRequest struct {
-	header http.Header
-	body   []byte
-	at     time.Time
-}
-
-// sink is an HTTP receiver whose answers a test scripts.
-type sink struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []sinkRequest
-	// answer writes the response to the n-th request (from 0).
-	answer func(w http.ResponseWriter, r *http.Request, n int)
-	got    chan struct{}
-}
-
-func newSink(t testing.TB, answer func(w http.ResponseWriter, r *http.Request, n int)) *sink {
-	s := &sink{answer: answer, got: make(chan struct{}, 1000)}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		n := len(s.requests)
-		s.requests = append(s.requests, sinkRequest{header: r.Header.Clone(), body: body, at: time.Now()})
-		s.mu.Unlock()
-		if s.answer != nil {
-			s.answer(w, r, n)
-		}
-		s.got <- struct{}{}
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// waitRequests waits until the sink has seen n requests and returns them.
-func (s *sink) waitRequests(t testing.TB, n int) []sinkRequest {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		s.mu.Lock()
-		if len(s.requests) >= n {
-			out := append([]sinkRequest(nil), s.requests...)
-			s.mu.Unlock()
-			return out
-		}
-		s.mu.Unlock()
-		select {
-		case <-s.got:
-		case <-timeout:
-			t.Fatalf("the sink saw fewer than %d requests in 30s", n)
-		}
-	}
-}
-
-func (s *sink) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
 }
 
 // testCfg is the default config pointed at endpoint, with fast retries.

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // hostileRecords are records an attacker or a broken source can send.
@@ -64,12 +66,12 @@ func withNeighbour(fill func(lr plog.LogRecord)) plog.Logs {
 func TestHostileInputNeverBreaksThePayload(t *testing.T) {
 	for _, tt := range hostileRecords {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSink(t, nil)
+			s := testsink.NewRecorder(t, nil)
 			exp := startExporter(t, withoutQueue(testCfg(s.URL)))
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
 
-			body := s.waitRequests(t, 1)[0].body
+			body := s.Wait(t, 1)[0].Body
 			require.True(t, json.Valid(body), "the payload is valid JSON")
 			var events []map[string]any
 			require.NoError(t, json.Unmarshal(body, &events))

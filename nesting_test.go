@@ -21,6 +21,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/internal/bench"
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // nestedMaps fills v with depth maps, one inside the other, the innermost
@@ -128,12 +129,12 @@ func TestFlattenWritesTheJSONTextAtTheCut(t *testing.T) {
 
 // The batch a pipeline shares is not changed: the cut is made on a copy.
 func TestFlattenLeavesTheGivenBatchAlone(t *testing.T) {
-	s := newSink(t, ok)
+	s := testsink.NewRecorder(t, ok)
 	exp := startExporter(t, testCfg(s.URL))
 	ld := deepLogs(40, "body")
 	ld.MarkReadOnly()
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
-	s.waitRequests(t, 1)
+	s.Wait(t, 1)
 	assert.True(t, deepOf(ld), "the given batch keeps its depth")
 	assert.EqualValues(t, 1, metricTotal(t, exp.telemetry, flattenedRecordsMetric))
 	assert.Equal(t, 1, exp.logs.FilterMessageSnippet("nested deeper than a queue can store").Len())
@@ -150,17 +151,17 @@ func TestDeepRecordsSurviveAPersistentQueueAndARestart(t *testing.T) {
 			host := &storageHost{ext: map[component.ID]component.Component{storageID: store}}
 
 			// First run: the receiver is down, the records stay queued.
-			down := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) })
+			down := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusServiceUnavailable) })
 			first, tel := startQueueExporter(t, down.URL, host)
 			require.NoError(t, first.ConsumeLogs(context.Background(), deepLogs(depth, "body")))
-			down.waitRequests(t, 1) // read back from storage and tried
+			down.Wait(t, 1) // read back from storage and tried
 			require.NoError(t, first.Shutdown(context.Background()))
 			require.NoError(t, tel.Shutdown(context.Background()))
 
 			// Second run: the queue is read from storage again.
-			up := newSink(t, ok)
+			up := testsink.NewRecorder(t, ok)
 			second, tel2 := startQueueExporter(t, up.URL, host)
-			body := up.waitRequests(t, 1)[0].body
+			body := up.Wait(t, 1)[0].Body
 			require.NoError(t, second.Shutdown(context.Background()))
 			require.NoError(t, tel2.Shutdown(context.Background()))
 

@@ -26,7 +26,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/redact"
-	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 )
 
 // Everything that comes from outside has a documented size where it is
@@ -305,7 +305,7 @@ func answerTestCfg(t *testing.T, name, url string) *Config {
 		cfg.ClientConfig.Endpoint = url + "/sentyr/_bulk"
 		cfg.Elastic.APIKey = "a2V5aWQ6a2V5"
 	case "sentinel":
-		cfg.ClientConfig.Endpoint = url + sentinelsink.Path + "?api-version=2023-01-01"
+		cfg.ClientConfig.Endpoint = url + sentinel.Path + "?api-version=2023-01-01"
 	case "custom":
 		cfg.Custom.Template = `{"type": "{{ event_type }}"}`
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 var redirectStatuses = []int{
@@ -21,9 +23,9 @@ var redirectStatuses = []int{
 // movedTo is a Location server that answers 200 to anything, and the
 // Location of it that a redirect names: with user info and a query, which
 // log lines must leave out.
-func movedTo(t *testing.T) (*sink, string, string) {
+func movedTo(t *testing.T) (*testsink.Sink, string, string) {
 	t.Helper()
-	other := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
+	other := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
 	u, err := url.Parse(other.URL + "/new/hook")
 	require.NoError(t, err)
 	shown := u.String()
@@ -44,7 +46,7 @@ func TestRedirectIsRetriedAndNotFollowed(t *testing.T) {
 	for _, status := range redirectStatuses {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			other, location, shown := movedTo(t)
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 				if n == 0 {
 					w.Header().Set("Location", location)
 					w.WriteHeader(status)
@@ -58,10 +60,10 @@ func TestRedirectIsRetriedAndNotFollowed(t *testing.T) {
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedBatch...)))
 
-			assert.Zero(t, other.count(), "nothing reaches the Location")
-			reqs := s.waitRequests(t, 1)
+			assert.Zero(t, len(other.Requests()), "nothing reaches the Location")
+			reqs := s.Wait(t, 1)
 			require.Len(t, reqs, 2, "the redirect, then the retry to the endpoint")
-			assert.Equal(t, reqs[0].body, reqs[1].body, "the retry sends the same events")
+			assert.Equal(t, reqs[0].Body, reqs[1].Body, "the retry sends the same events")
 			assert.Equal(t, int64(len(seedBatch)), sentRecords(t, exp), "counted delivered once, by the retry")
 
 			lines := exp.logs.FilterMessageSnippet("redirect")
@@ -85,7 +87,7 @@ func TestRedirectIsNotDelivered(t *testing.T) {
 	for _, status := range redirectStatuses {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			other, location, shown := movedTo(t)
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				w.Header().Set("Location", location)
 				w.WriteHeader(status)
 			})
@@ -104,7 +106,7 @@ func TestRedirectIsNotDelivered(t *testing.T) {
 			assert.NotContains(t, err.Error(), "LOCATION-QUERY-SECRET")
 			assert.NotContains(t, err.Error(), "HEADER-SECRET")
 			assert.Zero(t, sentRecords(t, exp))
-			assert.Zero(t, other.count(), "nothing reaches the Location")
+			assert.Zero(t, len(other.Requests()), "nothing reaches the Location")
 		})
 	}
 }
@@ -117,7 +119,7 @@ func TestConnectionCheckDoesNotFollowRedirects(t *testing.T) {
 		for _, status := range redirectStatuses {
 			t.Run(fmt.Sprintf("%s/%d", format, status), func(t *testing.T) {
 				other, location, shown := movedTo(t)
-				s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 					w.Header().Set("Location", location)
 					w.WriteHeader(status)
 				})
@@ -136,8 +138,8 @@ func TestConnectionCheckDoesNotFollowRedirects(t *testing.T) {
 				assert.Contains(t, err.Error(), "set endpoint")
 				assert.NotContains(t, err.Error(), "LOCATION-SECRET")
 				assert.NotContains(t, err.Error(), "HEADER-SECRET")
-				assert.Zero(t, other.count(), "nothing reaches the Location")
-				assert.Equal(t, 1, s.count())
+				assert.Zero(t, len(other.Requests()), "nothing reaches the Location")
+				assert.Equal(t, 1, len(s.Requests()))
 				require.Equal(t, 1, logs.FilterMessageSnippet("Connection check failed").Len())
 			})
 		}

@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // snapshot is what a crash leaves on disk: the storage as it is now.
@@ -230,7 +231,7 @@ func digestOf(t *testing.T, id string) idDigest {
 // connection by itself (it carries an Idempotency-Key); that second send is
 // an attempt of its own in the dead letter.
 func TestGoResendIsCountedAsAnAttempt(t *testing.T) {
-	s := newSink(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		switch n {
 		case 0:
 			w.WriteHeader(http.StatusOK)
@@ -251,7 +252,7 @@ func TestGoResendIsCountedAsAnAttempt(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), numberedLogs(1, 0)))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), numberedLogs(1, 1)), "kept as a dead letter")
 
-	require.Len(t, s.waitRequests(t, 3), 3, "the second push's request was sent twice")
+	require.Len(t, s.Wait(t, 3), 3, "the second push's request was sent twice")
 	dls := readDeadLetters(t, cfg.DeadLetter.Directory)
 	require.Len(t, dls, 1)
 	assert.Contains(t, dls[0].info.Detail, "after 2 attempts")
@@ -264,7 +265,7 @@ func TestGoResendIsCountedAsAnAttempt(t *testing.T) {
 // batch.
 func TestShutdownWaitsOneTimeoutInAll(t *testing.T) {
 	hang := make(chan struct{})
-	s := newSink(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
+	s := testsink.NewRecorder(t, func(_ http.ResponseWriter, r *http.Request, _ int) {
 		select {
 		case <-hang:
 		case <-r.Context().Done():
@@ -284,11 +285,11 @@ func TestShutdownWaitsOneTimeoutInAll(t *testing.T) {
 		require.NoError(t, run.ConsumeLogs(context.Background(), ld))
 	}
 	// In flight (waitRequests waits for answers).
-	require.Eventually(t, func() bool { return s.count() == 1 }, 30*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(s.Requests()) == 1 }, 30*time.Second, time.Millisecond)
 
 	require.NoError(t, run.Shutdown(context.Background()))
 
-	assert.Equal(t, 1, s.count(), "batches are not sent once the shutdown's time is over")
+	assert.Equal(t, 1, len(s.Requests()), "batches are not sent once the shutdown's time is over")
 	assert.Contains(t, clk.asked(), cfg.ClientConfig.Timeout, "the shutdown waits one timeout")
 	var got []string
 	for _, dl := range readDeadLetters(t, cfg.DeadLetter.Directory) {

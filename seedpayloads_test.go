@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestSeedExampleGivesSeedServicePayloads sends the guide's example event
@@ -35,7 +37,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 		{"elastic", "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + esTestKey},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
-			s := newSink(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
+			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
 			cfg := testCfg(s.URL + tt.path)
 			cfg.Format = tt.format
 			cfg.SplunkHEC.Token = hecTestToken
@@ -45,14 +47,14 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 
-			got := s.waitRequests(t, 1)[0]
-			assert.Equal(t, "application/json", got.header.Get("Content-Type"))
-			assert.Equal(t, tt.headerValue, got.header.Get(tt.header))
+			got := s.Wait(t, 1)[0]
+			assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+			assert.Equal(t, tt.headerValue, got.Header.Get(tt.header))
 			wantRaw, err := os.ReadFile(filepath.Join("testdata", "golden", tt.golden))
 			require.NoError(t, err)
 			var want, payload map[string]any
 			require.NoError(t, json.Unmarshal(wantRaw, &want))
-			require.NoError(t, json.Unmarshal(got.body, &payload), "%s", got.body)
+			require.NoError(t, json.Unmarshal(got.Body, &payload), "%s", got.Body)
 
 			if tt.format == "datadog" {
 				// The text is JSON inside a string, compared parsed (the

@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 )
 
 const sentinelTestToken = "sentinel-test-token"
@@ -30,15 +30,13 @@ func sentinelColumns() map[string]string {
 
 // newSentinelSink is a Logs Ingestion API stand-in that takes one bearer
 // token (the OAuth2 flow itself is tested in auth/ and e2e/).
-func newSentinelSink(t testing.TB) *sentinelsink.Sink {
-	s := sentinelsink.New(sentinelColumns(), func(r *http.Request) bool {
+func newSentinelSink(t testing.TB) *sentinel.Sink {
+	return sentinel.New(t, sentinelColumns(), func(r *http.Request) bool {
 		return r.Header.Get("Authorization") == "Bearer "+sentinelTestToken
 	})
-	t.Cleanup(s.Close)
-	return s
 }
 
-func sentinelCfg(s *sentinelsink.Sink) *Config {
+func sentinelCfg(s *sentinel.Sink) *Config {
 	cfg := testCfg(s.IngestionURL())
 	cfg.Format = "sentinel"
 	cfg.ClientConfig.Headers.Set("Authorization", configopaque.String("Bearer "+sentinelTestToken))
@@ -59,7 +57,7 @@ func TestSentinelSinkIsStrict(t *testing.T) {
 	}{
 		{"accepted", s.IngestionURL(), auth, "[" + row + "]", http.StatusNoContent},
 		{"wrong path", s.URL + "/dataCollectionRules/dcr-00000000000000000000000000000000/streams/Custom-Other?api-version=2023-01-01", auth, "[" + row + "]", http.StatusNotFound},
-		{"no api-version", s.URL + sentinelsink.Path, auth, "[" + row + "]", http.StatusBadRequest},
+		{"no api-version", s.URL + sentinel.Path, auth, "[" + row + "]", http.StatusBadRequest},
 		{"no bearer token", s.IngestionURL(), http.Header{"Content-Type": {"application/json"}}, "[" + row + "]", http.StatusUnauthorized},
 		{"invalid bearer token", s.IngestionURL(), http.Header{"Authorization": {"Bearer forged"}}, "[" + row + "]", http.StatusUnauthorized},
 		{"not an array", s.IngestionURL(), auth, row, http.StatusBadRequest},
@@ -109,7 +107,7 @@ func TestSentinelDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	accepted := s.Accepted()
 	require.Greater(t, len(accepted), 2, "5,000 events of 700 bytes need several requests")
 	for _, req := range accepted {
-		assert.LessOrEqual(t, req.Raw, sentinelsink.MaxRequestBytes, "measured uncompressed")
+		assert.LessOrEqual(t, req.Raw, sentinel.MaxRequestBytes, "measured uncompressed")
 		assert.Equal(t, "gzip", req.Header.Get("Content-Encoding"))
 		assert.Regexp(t, guidPattern, req.Header.Get("x-ms-client-request-id"))
 		for _, row := range req.Rows {

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // limitedReceiver answers 413 to bodies over limit, like a proxy with a
@@ -39,11 +41,11 @@ func numberedLogs(n int, pad int) plog.Logs {
 }
 
 // seqs reads the seq of every event the receiver accepted, in order.
-func acceptedSeqs(t *testing.T, reqs []sinkRequest, limit int) []int {
+func acceptedSeqs(t *testing.T, reqs []testsink.Request, limit int) []int {
 	t.Helper()
 	var out []int
 	for _, r := range reqs {
-		if len(r.body) > limit {
+		if len(r.Body) > limit {
 			continue
 		}
 		var events []struct {
@@ -51,10 +53,10 @@ func acceptedSeqs(t *testing.T, reqs []sinkRequest, limit int) []int {
 				Seq int `json:"seq"`
 			} `json:"data"`
 		}
-		if r.body[0] == '{' {
-			r.body = append(append([]byte{'['}, r.body...), ']')
+		if r.Body[0] == '{' {
+			r.Body = append(append([]byte{'['}, r.Body...), ']')
 		}
-		require.NoError(t, json.Unmarshal(r.body, &events))
+		require.NoError(t, json.Unmarshal(r.Body, &events))
 		for _, ev := range events {
 			out = append(out, ev.Data.Seq)
 		}
@@ -64,12 +66,12 @@ func acceptedSeqs(t *testing.T, reqs []sinkRequest, limit int) []int {
 
 func TestPayloadTooLargeSplitsUntilItFits(t *testing.T) {
 	const limit = 700
-	s := newSink(t, limitedReceiver(limit))
+	s := testsink.NewRecorder(t, limitedReceiver(limit))
 	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), numberedLogs(10, 100)))
 
-	reqs := s.waitRequests(t, 1)
+	reqs := s.Wait(t, 1)
 	seqs := acceptedSeqs(t, reqs, limit)
 	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, seqs, "every event once, in order")
 	assert.Greater(t, len(reqs), 2, "the batch was split")
@@ -77,7 +79,7 @@ func TestPayloadTooLargeSplitsUntilItFits(t *testing.T) {
 
 func TestEventTooLargeAloneIsDropped(t *testing.T) {
 	const limit = 700
-	s := newSink(t, limitedReceiver(limit))
+	s := testsink.NewRecorder(t, limitedReceiver(limit))
 	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
 	ld := numberedLogs(3, 10)
 	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(1).Attributes().PutStr("pad", strings.Repeat("y", 2000))
@@ -86,7 +88,7 @@ func TestEventTooLargeAloneIsDropped(t *testing.T) {
 
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err), "an event that never fits is not retried")
-	assert.Equal(t, []int{0, 2}, acceptedSeqs(t, s.waitRequests(t, 1), limit))
+	assert.Equal(t, []int{0, 2}, acceptedSeqs(t, s.Wait(t, 1), limit))
 	dropped := exp.logs.FilterMessageSnippet("larger than the receiver accepts")
 	require.Equal(t, 1, dropped.Len())
 	assert.Greater(t, dropped.All()[0].ContextMap()["size_bytes"], int64(2000))

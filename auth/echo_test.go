@@ -63,10 +63,10 @@ func TestExporterEchoedExtensionCredentialsAreRedacted(t *testing.T) {
 					require.Error(t, err)
 					secrets := c.secrets
 					if c.name == "oauth2" {
-						require.NotEmpty(t, s.Headers())
+						require.NotEmpty(t, s.Requests())
 					}
-					for _, h := range s.Headers() {
-						if tok, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer "); ok && c.name == "oauth2" {
+					for _, r := range s.Requests() {
+						if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && c.name == "oauth2" {
 							secrets = append(secrets, tok)
 						}
 					}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/internal/echosink"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestTokenEndpointEchoIsRedacted: a token endpoint whose refusal echoes
@@ -28,7 +29,7 @@ func TestTokenEndpointEchoIsRedacted(t *testing.T) {
 			for _, status := range []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusInternalServerError} {
 				t.Run(fmt.Sprintf("%s/%s/%d", shapeName, enc, status), func(t *testing.T) {
 					s := echosink.New(t, status, echosink.Encodings[enc], shape)
-					rec := newRecorder(t, nil)
+					rec := testsink.NewRecorder(t, nil)
 					ext, logs := startExtension(t, oauthCfg(s.URL+"/oauth/token", secret))
 					client := clientWith(t, ext, rec.URL, "")
 
@@ -43,7 +44,7 @@ func TestTokenEndpointEchoIsRedacted(t *testing.T) {
 					}
 					assert.Empty(t, echosink.Leaks(outputs, []string{secret, testClientID + ":" + secret}))
 					assert.Contains(t, strings.Join(outputs, "\n"), "[redacted]", "the echo reached the outputs")
-					assert.Empty(t, rec.requests())
+					assert.Empty(t, rec.Requests())
 				})
 			}
 		}

@@ -1,25 +1,10 @@
 package auth
 
-import "net/http"
-
 // Test helpers shared with the exporter-level tests in package auth_test.
 var (
 	RunPython      = runPython
-	NewRecorder    = newRecorder
 	NewTokenServer = newTokenServer
 )
-
-type Received = received
-
-func (r received) Header() http.Header { return r.header }
-func (r received) Body() []byte        { return r.body }
-
-func (r *recorder) Requests() []received { return r.requests() }
-
-func (ts *tokenServer) Fetches() int64                       { return ts.fetches.Load() }
-func (ts *tokenServer) TokenURL() string                     { return ts.tokenURL() }
-func (ts *tokenServer) Protected(r *http.Request, n int) int { return ts.protected(r, n) }
-func (ts *tokenServer) Revoke(access string)                 { ts.revoke(access) }
 
 const (
 	TestClientID     = testClientID

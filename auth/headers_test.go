@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 func apiKeyCfg(c APIKeyConfig) *Config {
@@ -60,7 +62,7 @@ func TestMethodHeaders(t *testing.T) {
 			func(h http.Header, s string) bool { return VerifyBasic(h, "svc", s) }, "p@ss:word"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := newRecorder(t, nil)
+			rec := testsink.NewRecorder(t, nil)
 			ext, _ := startExtension(t, tt.cfg)
 			client := clientWith(t, ext, rec.URL, "")
 
@@ -70,13 +72,13 @@ func TestMethodHeaders(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, resp.Body.Close())
 
-			got := rec.requests()
+			got := rec.Requests()
 			require.Len(t, got, 1)
-			assert.Equal(t, tt.want, got[0].header.Get(tt.header))
+			assert.Equal(t, tt.want, got[0].Header.Get(tt.header))
 			assert.Empty(t, req.Header.Get(tt.header), "the caller's request is not modified")
-			assert.True(t, tt.verify(got[0].header, tt.secret), "what the method sends verifies")
-			assert.False(t, tt.verify(got[0].header, tt.secret+"x"), "another secret does not verify")
-			assert.False(t, tt.verify(got[0].header, tt.secret[:len(tt.secret)-1]), "a shorter secret does not verify")
+			assert.True(t, tt.verify(got[0].Header, tt.secret), "what the method sends verifies")
+			assert.False(t, tt.verify(got[0].Header, tt.secret+"x"), "another secret does not verify")
+			assert.False(t, tt.verify(got[0].Header, tt.secret[:len(tt.secret)-1]), "a shorter secret does not verify")
 			assert.False(t, tt.verify(http.Header{}, tt.secret), "no header does not verify")
 		})
 	}
@@ -104,7 +106,7 @@ func TestSecretFilesAreReread(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "secret")
 			writeSecret(t, path, "first-secret\n", time.Now().Add(-time.Hour))
-			rec := newRecorder(t, nil)
+			rec := testsink.NewRecorder(t, nil)
 			ext, _ := startExtension(t, tt.cfg(path))
 			client := clientWith(t, ext, rec.URL, "")
 
@@ -112,10 +114,10 @@ func TestSecretFilesAreReread(t *testing.T) {
 			writeSecret(t, path, "second-secret\n", time.Now())
 			post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
 
-			got := rec.requests()
+			got := rec.Requests()
 			require.Len(t, got, 2)
-			assert.Equal(t, tt.want("first-secret"), got[0].header.Get(tt.header), "trailing newline dropped")
-			assert.Equal(t, tt.want("second-secret"), got[1].header.Get(tt.header), "the changed file is read again")
+			assert.Equal(t, tt.want("first-secret"), got[0].Header.Get(tt.header), "trailing newline dropped")
+			assert.Equal(t, tt.want("second-secret"), got[1].Header.Get(tt.header), "the changed file is read again")
 		})
 	}
 }

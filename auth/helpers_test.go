@@ -5,8 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,45 +53,6 @@ func clientWith(t testing.TB, ext component.Component, endpoint string, compress
 	require.NoError(t, err)
 	t.Cleanup(client.CloseIdleConnections)
 	return client
-}
-
-// received is what the test endpoint saw of one request.
-type received struct {
-	header http.Header
-	body   []byte
-}
-
-// recorder is an endpoint that keeps every request and answers with
-// status(n) for the n-th (from 0); 200 when status is nil.
-type recorder struct {
-	*httptest.Server
-	mu     sync.Mutex
-	got    []received
-	status func(r *http.Request, n int) int
-}
-
-func newRecorder(t testing.TB, status func(r *http.Request, n int) int) *recorder {
-	rec := &recorder{status: status}
-	rec.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rec.mu.Lock()
-		n := len(rec.got)
-		rec.got = append(rec.got, received{header: r.Header.Clone(), body: body})
-		rec.mu.Unlock()
-		code := http.StatusOK
-		if rec.status != nil {
-			code = rec.status(r, n)
-		}
-		w.WriteHeader(code)
-	}))
-	t.Cleanup(rec.Close)
-	return rec
-}
-
-func (r *recorder) requests() []received {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]received(nil), r.got...)
 }
 
 // post sends body through client and requires the given status.

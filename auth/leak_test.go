@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestSecretsNeverLogged runs every method, through successes and
@@ -27,8 +29,8 @@ func TestSecretsNeverLogged(t *testing.T) {
 	ts := newTokenServer(t, time.Hour)
 	var outputs []string
 	var allLogs []*observer.ObservedLogs
-	send := func(cfg *Config, body string, endpointStatus func(*http.Request, int) int, revokeAfterFirst bool) {
-		rec := newRecorder(t, endpointStatus)
+	send := func(cfg *Config, body string, endpointStatus testsink.Handler, revokeAfterFirst bool) {
+		rec := testsink.NewRecorder(t, endpointStatus)
 		ext, logs := startExtension(t, cfg)
 		allLogs = append(allLogs, logs)
 		client := clientWith(t, ext, rec.URL, "")
@@ -42,13 +44,13 @@ func TestSecretsNeverLogged(t *testing.T) {
 			}
 			require.NoError(t, resp.Body.Close())
 			if i == 0 && revokeAfterFirst {
-				for _, r := range rec.requests() {
-					ts.revoke(strings.TrimPrefix(r.header.Get("Authorization"), "Bearer "))
+				for _, r := range rec.Requests() {
+					ts.Revoke(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 				}
 			}
 		}
-		for _, r := range rec.requests() {
-			if tok, ok := strings.CutPrefix(r.header.Get("Authorization"), "Bearer "); ok && cfg.OAuth2.HasValue() {
+		for _, r := range rec.Requests() {
+			if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && cfg.OAuth2.HasValue() {
 				secrets = append(secrets, tok)
 			}
 		}
@@ -61,8 +63,8 @@ func TestSecretsNeverLogged(t *testing.T) {
 	send(hmacCfg(HMACConfig{Secret: "LEAK-hmac-seed"}), `not json`, nil, false)
 	send(hmacCfg(HMACConfig{Scheme: SchemeRaw, Secret: "LEAK-hmac-raw", TimestampHeader: "X-Ts"}), `{}`, nil, false)
 	send(swCfg(configopaque.String(whsec)), `{}`, nil, false)
-	send(oauthCfg(ts.tokenURL(), testClientSecret), `{}`, ts.protected, true)
-	send(oauthCfg(ts.tokenURL(), "LEAK-wrong-client-secret"), `{}`, ts.protected, false)
+	send(oauthCfg(ts.TokenURL(), testClientSecret), `{}`, ts.Protected, true)
+	send(oauthCfg(ts.TokenURL(), "LEAK-wrong-client-secret"), `{}`, ts.Protected, false)
 
 	// A broken Standard Webhooks secret is reported without quoting it.
 	bad := swCfg("whsec_LEAK!!not-base64")

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // githubSignature is how GitHub documents X-Hub-Signature-256, written
@@ -28,49 +30,49 @@ func githubSignature(secret string, body []byte) string {
 func TestRawScheme(t *testing.T) {
 	for _, compression := range []configcompression.Type{"", configcompression.TypeGzip} {
 		t.Run("github form, compression="+string(compression), func(t *testing.T) {
-			rec := newRecorder(t, nil)
+			rec := testsink.NewRecorder(t, nil)
 			cfg := hmacCfg(HMACConfig{Scheme: SchemeRaw, Secret: "gh-secret", Header: "X-Hub-Signature-256", Prefix: "sha256="})
 			ext, _ := startExtension(t, cfg)
 			post(t, clientWith(t, ext, rec.URL, compression), rec.URL, []byte(seedPayloads["emoji"]), nil, http.StatusOK)
-			r := rec.requests()[0]
-			assert.Equal(t, githubSignature("gh-secret", r.body), r.header.Get("X-Hub-Signature-256"))
-			assert.True(t, VerifyRaw(r.body, r.header.Get("X-Hub-Signature-256"), "sha256=", "gh-secret"))
-			assert.False(t, VerifyRaw(append(r.body, ' '), r.header.Get("X-Hub-Signature-256"), "sha256=", "gh-secret"))
+			r := rec.Requests()[0]
+			assert.Equal(t, githubSignature("gh-secret", r.Raw), r.Header.Get("X-Hub-Signature-256"))
+			assert.True(t, VerifyRaw(r.Raw, r.Header.Get("X-Hub-Signature-256"), "sha256=", "gh-secret"))
+			assert.False(t, VerifyRaw(append(r.Raw, ' '), r.Header.Get("X-Hub-Signature-256"), "sha256=", "gh-secret"))
 		})
 	}
 
 	t.Run("timestamped", func(t *testing.T) {
-		rec := newRecorder(t, nil)
+		rec := testsink.NewRecorder(t, nil)
 		cfg := hmacCfg(HMACConfig{Scheme: SchemeRaw, Secret: "k", TimestampHeader: "X-Timestamp"})
 		ext, _ := startExtension(t, cfg)
 		fixed := time.Now().Add(-time.Minute).Truncate(time.Second)
 		ext.now = func() time.Time { return fixed }
 		body := []byte(seedPayloads["floats"])
 		post(t, clientWith(t, ext, rec.URL, ""), rec.URL, body, nil, http.StatusOK)
-		r := rec.requests()[0]
-		ts := r.header.Get("X-Timestamp")
+		r := rec.Requests()[0]
+		ts := r.Header.Get("X-Timestamp")
 		require.Equal(t, strconv.FormatInt(fixed.Unix(), 10), ts)
-		sig := r.header.Get("X-Signature")
+		sig := r.Header.Get("X-Signature")
 		mac := hmac.New(sha256.New, []byte("k"))
 		mac.Write([]byte(ts + "." + string(body)))
 		assert.Equal(t, hex.EncodeToString(mac.Sum(nil)), sig, "covers <ts>.<body>")
 
-		assert.NoError(t, VerifyRawTimestamped(r.body, sig, "", ts, 0, "k"))
-		assert.ErrorIs(t, VerifyRawTimestamped(r.body, sig, "", ts, 0, "other"), ErrSignatureMismatch)
-		assert.ErrorIs(t, VerifyRawTimestamped(r.body, sig, "", strconv.FormatInt(fixed.Unix()+1, 10), 0, "k"), ErrSignatureMismatch)
-		assert.ErrorIs(t, VerifyRawTimestamped(r.body, sig, "", ts, 30*time.Second, "k"), ErrTimestampTooOld)
-		assert.ErrorIs(t, VerifyRawTimestamped(r.body, sig, "", "yesterday", 0, "k"), ErrTimestamp)
+		assert.NoError(t, VerifyRawTimestamped(r.Raw, sig, "", ts, 0, "k"))
+		assert.ErrorIs(t, VerifyRawTimestamped(r.Raw, sig, "", ts, 0, "other"), ErrSignatureMismatch)
+		assert.ErrorIs(t, VerifyRawTimestamped(r.Raw, sig, "", strconv.FormatInt(fixed.Unix()+1, 10), 0, "k"), ErrSignatureMismatch)
+		assert.ErrorIs(t, VerifyRawTimestamped(r.Raw, sig, "", ts, 30*time.Second, "k"), ErrTimestampTooOld)
+		assert.ErrorIs(t, VerifyRawTimestamped(r.Raw, sig, "", "yesterday", 0, "k"), ErrTimestamp)
 	})
 
 	t.Run("rotation", func(t *testing.T) {
-		rec := newRecorder(t, nil)
+		rec := testsink.NewRecorder(t, nil)
 		ext, _ := startExtension(t, hmacCfg(HMACConfig{Scheme: SchemeRaw, Secrets: []configopaque.String{"a", "b"}}))
 		post(t, clientWith(t, ext, rec.URL, ""), rec.URL, []byte(`{}`), nil, http.StatusOK)
-		r := rec.requests()[0]
-		sig := r.header.Get("X-Signature")
-		assert.True(t, VerifyRaw(r.body, sig, "", "a"))
-		assert.True(t, VerifyRaw(r.body, sig, "", "b"))
-		assert.False(t, VerifyRaw(r.body, sig, "", "c"))
+		r := rec.Requests()[0]
+		sig := r.Header.Get("X-Signature")
+		assert.True(t, VerifyRaw(r.Raw, sig, "", "a"))
+		assert.True(t, VerifyRaw(r.Raw, sig, "", "b"))
+		assert.False(t, VerifyRaw(r.Raw, sig, "", "c"))
 	})
 }
 
@@ -79,16 +81,16 @@ func TestRawScheme(t *testing.T) {
 func TestHMACSecretFileRotation(t *testing.T) {
 	path := t.TempDir() + "/hmac"
 	writeSecret(t, path, "first\n", time.Now().Add(-time.Hour))
-	rec := newRecorder(t, nil)
+	rec := testsink.NewRecorder(t, nil)
 	ext, _ := startExtension(t, hmacCfg(HMACConfig{Scheme: SchemeRaw, SecretFile: path}))
 	client := clientWith(t, ext, rec.URL, "")
 	post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
 	writeSecret(t, path, "first\nsecond\n", time.Now())
 	post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
 
-	got := rec.requests()
-	assert.True(t, VerifyRaw(got[0].body, got[0].header.Get("X-Signature"), "", "first"))
-	assert.False(t, VerifyRaw(got[0].body, got[0].header.Get("X-Signature"), "", "second"))
-	assert.True(t, VerifyRaw(got[1].body, got[1].header.Get("X-Signature"), "", "second"), "the new file is used")
-	assert.True(t, VerifyRaw(got[1].body, got[1].header.Get("X-Signature"), "", "first"))
+	got := rec.Requests()
+	assert.True(t, VerifyRaw(got[0].Raw, got[0].Header.Get("X-Signature"), "", "first"))
+	assert.False(t, VerifyRaw(got[0].Raw, got[0].Header.Get("X-Signature"), "", "second"))
+	assert.True(t, VerifyRaw(got[1].Raw, got[1].Header.Get("X-Signature"), "", "second"), "the new file is used")
+	assert.True(t, VerifyRaw(got[1].Raw, got[1].Header.Get("X-Signature"), "", "first"))
 }

@@ -10,8 +10,8 @@ import (
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/entraid"
-	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
+	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
 
 // TestSentinelWithEntraIDToken: format sentinel authenticated by the
@@ -19,21 +19,19 @@ import (
 // scope only), at an ingestion endpoint that refuses any request without
 // one of that server's live tokens.
 func TestSentinelWithEntraIDToken(t *testing.T) {
-	idp := entraid.New(time.Hour)
-	t.Cleanup(idp.Close)
+	idp := tokens.NewEntraID(t, time.Hour)
 	columns := map[string]string{}
 	for _, c := range formats.SentinelColumns {
 		columns[c.Name] = c.Type
 	}
-	sink := sentinelsink.New(columns, idp.Valid)
-	t.Cleanup(sink.Close)
+	sink := sentinel.New(t, columns, idp.Valid)
 	format := func(cfg *webhookexporter.Config) { cfg.Format = "sentinel" }
 
 	send := exportThrough(t, sink.IngestionURL(), map[string]any{"oauth2": map[string]any{
 		"token_url":     idp.TokenURL(),
-		"client_id":     entraid.ClientID,
-		"client_secret": entraid.ClientSecret,
-		"scopes":        []string{entraid.MonitorScope},
+		"client_id":     tokens.EntraClientID,
+		"client_secret": tokens.EntraClientSecret,
+		"scopes":        []string{tokens.MonitorScope},
 	}}, format)
 	require.NoError(t, send(events(t, seedData, seedData)))
 	got := sink.Accepted()
@@ -43,8 +41,8 @@ func TestSentinelWithEntraIDToken(t *testing.T) {
 	// Without the scope Entra ID issues no token, and nothing is sent.
 	sendNoScope := exportThrough(t, sink.IngestionURL(), map[string]any{"oauth2": map[string]any{
 		"token_url":     idp.TokenURL(),
-		"client_id":     entraid.ClientID,
-		"client_secret": entraid.ClientSecret,
+		"client_id":     tokens.EntraClientID,
+		"client_secret": tokens.EntraClientSecret,
 	}}, func(cfg *webhookexporter.Config) {
 		format(cfg)
 		cfg.RetryConfig.Enabled = false

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/confmap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestConfigRefusesWhatCannotBeSent: header names that are not HTTP
@@ -106,8 +108,8 @@ func TestOAuth2UnsafeSettingsWarnOnce(t *testing.T) {
 // however many tokens come.
 func TestOAuth2TokensShorterThanTheBuffer(t *testing.T) {
 	ts := newTokenServer(t, 30*time.Second)
-	rec := newRecorder(t, ts.protected)
-	ext, logs := startExtension(t, oauthCfg(ts.tokenURL(), testClientSecret))
+	rec := testsink.NewRecorder(t, ts.Protected)
+	ext, logs := startExtension(t, oauthCfg(ts.TokenURL(), testClientSecret))
 	var offset atomic.Int64
 	ext.oauth.now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	client := clientWith(t, ext, rec.URL, "")
@@ -125,7 +127,7 @@ func TestOAuth2TokensShorterThanTheBuffer(t *testing.T) {
 	} {
 		offset.Store(int64(step.after))
 		post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
-		assert.Equal(t, step.wantFetches, ts.fetches.Load(), "token requests after %s", step.after)
+		assert.Equal(t, step.wantFetches, ts.Requests(), "token requests after %s", step.after)
 	}
 	warned := logs.FilterMessageSnippet("OAuth2 tokens live no longer than oauth2::expiry_buffer")
 	require.Equal(t, 1, warned.Len(), "warned once, at the first token")

@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 const seedSecret = "your-secret-key"
@@ -59,25 +61,25 @@ type seedCase struct {
 func TestSortedJSONSchemeVerifiedByPython(t *testing.T) {
 	var cases []seedCase
 	for _, compression := range []configcompression.Type{"", configcompression.TypeGzip} {
-		rec := newRecorder(t, nil)
+		rec := testsink.NewRecorder(t, nil)
 		ext, _ := startExtension(t, hmacCfg(HMACConfig{Secret: seedSecret}))
 		client := clientWith(t, ext, rec.URL, compression)
 		for _, payload := range seedPayloads {
 			post(t, client, rec.URL, []byte(payload), nil, http.StatusOK)
 		}
-		for i, got := range rec.requests() {
-			enc := got.header.Get("Content-Encoding")
+		for i, got := range rec.Requests() {
+			enc := got.Header.Get("Content-Encoding")
 			require.Equal(t, string(compression), enc)
-			sig := got.header.Get("X-Signature")
+			sig := got.Header.Get("X-Signature")
 			require.Len(t, sig, 64, "hex HMAC-SHA256")
 			name := string(compression) + "#" + string(rune('0'+i))
 			cases = append(cases,
-				seedCase{Body: got.body, Encoding: enc, Signature: sig, Secret: seedSecret, want: "ok", name: name},
-				seedCase{Body: changeOneByte(t, got.body, enc), Encoding: enc, Signature: sig, Secret: seedSecret,
+				seedCase{Body: got.Raw, Encoding: enc, Signature: sig, Secret: seedSecret, want: "ok", name: name},
+				seedCase{Body: changeOneByte(t, got.Raw, enc), Encoding: enc, Signature: sig, Secret: seedSecret,
 					want: "rejected: signature mismatch", name: name + " body changed"},
-				seedCase{Body: got.body, Encoding: enc, Signature: flipHex(sig), Secret: seedSecret,
+				seedCase{Body: got.Raw, Encoding: enc, Signature: flipHex(sig), Secret: seedSecret,
 					want: "rejected: signature mismatch", name: name + " signature changed"},
-				seedCase{Body: got.body, Encoding: enc, Signature: sig, Secret: seedSecret + "x",
+				seedCase{Body: got.Raw, Encoding: enc, Signature: sig, Secret: seedSecret + "x",
 					want: "rejected: signature mismatch", name: name + " other secret"},
 			)
 		}
@@ -133,19 +135,19 @@ func TestSortedJSONSchemeEveryCompression(t *testing.T) {
 		configcompression.TypeZlib, configcompression.TypeSnappy, configcompression.TypeSnappyFramed, configcompression.TypeLz4,
 	} {
 		t.Run("compression="+string(compression), func(t *testing.T) {
-			rec := newRecorder(t, nil)
+			rec := testsink.NewRecorder(t, nil)
 			ext, _ := startExtension(t, hmacCfg(HMACConfig{Secret: seedSecret}))
 			post(t, clientWith(t, ext, rec.URL, compression), rec.URL, payload, nil, http.StatusOK)
-			got := rec.requests()
+			got := rec.Requests()
 			require.Len(t, got, 1)
-			assert.Equal(t, string(compression), got[0].header.Get("Content-Encoding"))
+			assert.Equal(t, string(compression), got[0].Header.Get("Content-Encoding"))
 			if compression != "" {
-				assert.NotEqual(t, payload, got[0].body, "the body goes out compressed")
+				assert.NotEqual(t, payload, got[0].Raw, "the body goes out compressed")
 			}
-			plain, err := decodeContent(string(compression), got[0].body)
+			plain, err := decodeContent(string(compression), got[0].Raw)
 			require.NoError(t, err)
 			assert.Equal(t, payload, plain, "the compressed bytes are the payload's")
-			assert.True(t, VerifySortedJSON(payload, got[0].header.Get("X-Signature"), seedSecret))
+			assert.True(t, VerifySortedJSON(payload, got[0].Header.Get("X-Signature"), seedSecret))
 		})
 	}
 }
@@ -153,11 +155,11 @@ func TestSortedJSONSchemeEveryCompression(t *testing.T) {
 // TestSortedJSONSchemeRotation signs with both secrets, comma-separated, and
 // a receiver holding either secret accepts.
 func TestSortedJSONSchemeRotation(t *testing.T) {
-	rec := newRecorder(t, nil)
+	rec := testsink.NewRecorder(t, nil)
 	ext, _ := startExtension(t, hmacCfg(HMACConfig{Secrets: []configopaque.String{"old-key", "new-key"}}))
 	payload := []byte(seedPayloads["seed example"])
 	post(t, clientWith(t, ext, rec.URL, ""), rec.URL, payload, nil, http.StatusOK)
-	sig := rec.requests()[0].header.Get("X-Signature")
+	sig := rec.Requests()[0].Header.Get("X-Signature")
 	require.Len(t, strings.Split(sig, ","), 2)
 	for _, tt := range []struct {
 		secret string
@@ -171,7 +173,7 @@ func TestSortedJSONSchemeRotation(t *testing.T) {
 // signed for the guide's receiver; the error is permanent and names the
 // way out, and nothing is sent.
 func TestSortedJSONSchemeRefusesNonJSON(t *testing.T) {
-	rec := newRecorder(t, nil)
+	rec := testsink.NewRecorder(t, nil)
 	ext, _ := startExtension(t, hmacCfg(HMACConfig{Secret: seedSecret}))
 	client := clientWith(t, ext, rec.URL, "")
 	req, err := http.NewRequest(http.MethodPost, rec.URL, strings.NewReader("{\"a\":1}\n{\"b\":2}\n"))
@@ -179,7 +181,7 @@ func TestSortedJSONSchemeRefusesNonJSON(t *testing.T) {
 	_, err = client.Do(req)
 	require.ErrorContains(t, err, "scheme raw")
 	assert.True(t, consumererror.IsPermanent(err), "retrying the same body cannot help")
-	assert.Empty(t, rec.requests())
+	assert.Empty(t, rec.Requests())
 }
 
 // TestSortedJSONSchemeAlias: scheme seed, sorted_json's name in earlier
@@ -190,10 +192,10 @@ func TestSortedJSONSchemeAlias(t *testing.T) {
 	for _, scheme := range []string{SchemeSortedJSON, "seed"} {
 		cfg := hmacCfg(HMACConfig{Scheme: scheme, Secret: seedSecret})
 		require.NoError(t, cfg.Validate(), scheme)
-		rec := newRecorder(t, nil)
+		rec := testsink.NewRecorder(t, nil)
 		ext, _ := startExtension(t, cfg)
 		post(t, clientWith(t, ext, rec.URL, ""), rec.URL, payload, nil, http.StatusOK)
-		sigs[scheme] = rec.requests()[0].header.Get("X-Signature")
+		sigs[scheme] = rec.Requests()[0].Header.Get("X-Signature")
 		assert.True(t, VerifySortedJSON(payload, sigs[scheme], seedSecret), scheme)
 	}
 	assert.Equal(t, sigs[SchemeSortedJSON], sigs["seed"])

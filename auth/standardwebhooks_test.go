@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 var (
@@ -32,19 +34,19 @@ func TestStandardWebhooksVerifiedByLibrary(t *testing.T) {
 	require.NoError(t, err)
 	for _, compression := range []configcompression.Type{"", configcompression.TypeGzip} {
 		t.Run("compression="+string(compression), func(t *testing.T) {
-			rec := newRecorder(t, nil)
+			rec := testsink.NewRecorder(t, nil)
 			ext, _ := startExtension(t, swCfg(configopaque.String(whsecOld)))
 			client := clientWith(t, ext, rec.URL, compression)
 			for name, payload := range seedPayloads {
 				post(t, client, rec.URL, []byte(payload), http.Header{"Idempotency-Key": {"evt-" + name}}, http.StatusOK)
 			}
-			got := rec.requests()
+			got := rec.Requests()
 			require.Len(t, got, len(seedPayloads))
 			for _, r := range got {
-				assert.NoError(t, wh.Verify(r.body, r.header))
-				assert.NoError(t, VerifyStandardWebhooks(r.header, r.body, whsecOld, 0))
-				assert.True(t, strings.HasPrefix(r.header.Get(HeaderWebhookID), "evt-"), "the event id is the webhook-id")
-				assert.Error(t, wh.Verify(append([]byte{' '}, r.body...), r.header), "a changed body fails")
+				assert.NoError(t, wh.Verify(r.Raw, r.Header))
+				assert.NoError(t, VerifyStandardWebhooks(r.Header, r.Raw, whsecOld, 0))
+				assert.True(t, strings.HasPrefix(r.Header.Get(HeaderWebhookID), "evt-"), "the event id is the webhook-id")
+				assert.Error(t, wh.Verify(append([]byte{' '}, r.Raw...), r.Header), "a changed body fails")
 			}
 		})
 	}
@@ -54,12 +56,12 @@ func TestStandardWebhooksVerifiedByLibrary(t *testing.T) {
 // Idempotency-Key on every retry, so the webhook-id stays the same; a
 // request without one gets an id derived from its body, stable as well.
 func TestStandardWebhooksRetryKeepsID(t *testing.T) {
-	rec := newRecorder(t, func(_ *http.Request, n int) int {
+	rec := testsink.NewRecorder(t, testsink.Status(func(_ *http.Request, n int) int {
 		if n%2 == 0 {
 			return http.StatusServiceUnavailable
 		}
 		return http.StatusOK
-	})
+	}))
 	ext, _ := startExtension(t, swCfg(configopaque.String(whsecOld)))
 	client := clientWith(t, ext, rec.URL, "")
 	body := []byte(seedPayloads["seed example"])
@@ -69,25 +71,25 @@ func TestStandardWebhooksRetryKeepsID(t *testing.T) {
 	post(t, client, rec.URL, body, nil, http.StatusServiceUnavailable)
 	post(t, client, rec.URL, body, nil, http.StatusOK)
 
-	got := rec.requests()
+	got := rec.Requests()
 	require.Len(t, got, 4)
-	assert.Equal(t, "3f2a9c0d5e6b7a8190aabbccddeeff00", got[0].header.Get(HeaderWebhookID))
-	assert.Equal(t, got[0].header.Get(HeaderWebhookID), got[1].header.Get(HeaderWebhookID))
-	assert.NotEmpty(t, got[2].header.Get(HeaderWebhookID))
-	assert.Equal(t, got[2].header.Get(HeaderWebhookID), got[3].header.Get(HeaderWebhookID))
+	assert.Equal(t, "3f2a9c0d5e6b7a8190aabbccddeeff00", got[0].Header.Get(HeaderWebhookID))
+	assert.Equal(t, got[0].Header.Get(HeaderWebhookID), got[1].Header.Get(HeaderWebhookID))
+	assert.NotEmpty(t, got[2].Header.Get(HeaderWebhookID))
+	assert.Equal(t, got[2].Header.Get(HeaderWebhookID), got[3].Header.Get(HeaderWebhookID))
 	for _, r := range got {
-		assert.NoError(t, VerifyStandardWebhooks(r.header, r.body, whsecOld, 0))
+		assert.NoError(t, VerifyStandardWebhooks(r.Header, r.Raw, whsecOld, 0))
 	}
 }
 
 // TestStandardWebhooksRotation signs with two secrets; a receiver with
 // either one accepts, one with neither does not.
 func TestStandardWebhooksRotation(t *testing.T) {
-	rec := newRecorder(t, nil)
+	rec := testsink.NewRecorder(t, nil)
 	ext, _ := startExtension(t, swCfg(configopaque.String(whsecOld), configopaque.String(whsecNew)))
 	post(t, clientWith(t, ext, rec.URL, ""), rec.URL, []byte(`{"a":1}`), nil, http.StatusOK)
-	r := rec.requests()[0]
-	assert.Len(t, strings.Fields(r.header.Get(HeaderWebhookSignature)), 2, "space-separated v1 entries")
+	r := rec.Requests()[0]
+	assert.Len(t, strings.Fields(r.Header.Get(HeaderWebhookSignature)), 2, "space-separated v1 entries")
 	other := "whsec_" + base64.StdEncoding.EncodeToString([]byte("a third key"))
 	for _, tt := range []struct {
 		secret string
@@ -95,8 +97,8 @@ func TestStandardWebhooksRotation(t *testing.T) {
 	}{{whsecOld, true}, {whsecNew, true}, {other, false}} {
 		wh, err := standardwebhooks.NewWebhook(tt.secret)
 		require.NoError(t, err)
-		assert.Equal(t, tt.ok, wh.Verify(r.body, r.header) == nil, "library")
-		assert.Equal(t, tt.ok, VerifyStandardWebhooks(r.header, r.body, tt.secret, 0) == nil, "ours")
+		assert.Equal(t, tt.ok, wh.Verify(r.Raw, r.Header) == nil, "library")
+		assert.Equal(t, tt.ok, VerifyStandardWebhooks(r.Header, r.Raw, tt.secret, 0) == nil, "ours")
 	}
 }
 

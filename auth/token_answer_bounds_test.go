@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/internal/redact"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // keptMax is the most a token error or a log field may take: the
@@ -39,7 +40,7 @@ func TestTokenServerTextIsCut(t *testing.T) {
 					_, _ = w.Write(answer)
 				}))
 				t.Cleanup(s.Close)
-				rec := newRecorder(t, nil)
+				rec := testsink.NewRecorder(t, nil)
 				ext, logs := startExtension(t, oauthCfg(s.URL+"/oauth/token", "s3cr3t-value"))
 				client := clientWith(t, ext, rec.URL, "")
 				req, err := http.NewRequest(http.MethodPost, rec.URL, strings.NewReader(`{}`))
@@ -68,7 +69,7 @@ func TestTokenServerTextIsCut(t *testing.T) {
 				alloc := after.TotalAlloc - before.TotalAlloc
 				t.Logf("a %d-byte answer: %d bytes allocated", len(answer), alloc)
 				assert.Less(t, alloc, uint64(16*tokenAnswerBytes), "what is read of the answer is bounded")
-				assert.Empty(t, rec.requests())
+				assert.Empty(t, rec.Requests())
 			})
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -23,6 +21,7 @@ import (
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/internal/bench"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // BenchmarkPush is the full push path: ConsumeLogs on a factory-built
@@ -50,7 +49,7 @@ func benchWebhook(b *testing.B, f bench.Format, n int) {
 	ld := bench.Logs(n)
 	wire := 0
 	for _, r := range capture(b, f, ld) {
-		wire += len(r.body)
+		wire += len(r.Raw)
 	}
 	exp := startWebhook(b, f, url)
 	ctx := context.Background()
@@ -101,7 +100,7 @@ func benchRawWire(b *testing.B, f bench.Format, n int) {
 	reqs := capture(b, f, bench.Logs(n))
 	wire := 0
 	for _, r := range reqs {
-		wire += len(r.body)
+		wire += len(r.Raw)
 	}
 	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	defer client.CloseIdleConnections()
@@ -116,12 +115,12 @@ func benchRawWire(b *testing.B, f bench.Format, n int) {
 	m.Stop(b, n, wire)
 }
 
-func post(client *http.Client, url string, r capturedRequest) error {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(r.body))
+func post(client *http.Client, url string, r testsink.Request) error {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(r.Raw))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", r.contentType)
+	req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -174,33 +173,12 @@ func startLogs(tb testing.TB, factory exporter.Factory, cfg any) exporter.Logs {
 	return exp
 }
 
-type capturedRequest struct {
-	contentType string
-	body        []byte
-}
-
 // capture pushes ld once through the exporter to an in-process receiver
-// and returns the requests it made.
-func capture(tb testing.TB, f bench.Format, ld plog.Logs) []capturedRequest {
+// answering as the benchmarks' sink does, and returns the requests it made.
+func capture(tb testing.TB, f bench.Format, ld plog.Logs) []testsink.Request {
 	tb.Helper()
-	var (
-		mu     sync.Mutex
-		reqs   []capturedRequest
-		answer = bench.SinkHandler()
-	)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		reqs = append(reqs, capturedRequest{contentType: r.Header.Get("Content-Type"), body: body})
-		mu.Unlock()
-		r.Body = io.NopCloser(bytes.NewReader(nil))
-		answer.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	answer := bench.SinkHandler()
+	srv := testsink.NewRecorder(tb, func(w http.ResponseWriter, r *http.Request, _ int) { answer.ServeHTTP(w, r) })
 	factory, cfg := webhookConfig(tb, f, srv.URL)
 	exp := startLogsNoCleanup(tb, factory, cfg)
 	err := exp.ConsumeLogs(context.Background(), ld)
@@ -210,6 +188,7 @@ func capture(tb testing.TB, f bench.Format, ld plog.Logs) []capturedRequest {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	reqs := srv.Requests()
 	if len(reqs) == 0 {
 		tb.Fatalf("format %s sent nothing", f.Name)
 	}

@@ -11,13 +11,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +26,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/auth"
 	"github.com/sentyr/webhookexporter/internal/authclient"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // securityEventsConfig: the guide's events in over HTTP, checked with the
@@ -61,50 +60,12 @@ service:
       exporters: [webhook]
 `
 
-// eventRecorder stands in for the SIEM: it keeps every event of every
-// json-format body it gets.
-type eventRecorder struct {
-	*httptest.Server
-	mu     sync.Mutex
-	events []string // compacted
-}
+// eventRecorder stands in for the SIEM: a json-format service that keeps
+// every event of every body it takes.
+type eventRecorder struct{ *testsink.Sink }
 
 func newEventRecorder(t *testing.T) *eventRecorder {
-	t.Helper()
-	r := &eventRecorder{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, err := io.ReadAll(req.Body)
-		var items []json.RawMessage
-		if err == nil {
-			if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
-				err = json.Unmarshal(body, &items)
-			} else {
-				items = []json.RawMessage{body}
-			}
-		}
-		if err != nil {
-			http.Error(w, "not a json-format body", http.StatusBadRequest)
-			return
-		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		for _, it := range items {
-			var b bytes.Buffer
-			if json.Compact(&b, it) != nil {
-				http.Error(w, "not JSON", http.StatusBadRequest)
-				return
-			}
-			r.events = append(r.events, b.String())
-		}
-	}))
-	t.Cleanup(r.Close)
-	return r
-}
-
-func (r *eventRecorder) got() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.events...)
+	return &eventRecorder{testsink.NewFormat(t, "json")}
 }
 
 // waitFor waits until at least n events arrived, while the collector runs.
@@ -112,7 +73,7 @@ func (r *eventRecorder) waitFor(t *testing.T, c *collector, n int) []string {
 	t.Helper()
 	deadline := time.Now().Add(deliverTimeout)
 	for {
-		got := r.got()
+		got := r.CompactEvents(t)
 		if len(got) >= n {
 			return got
 		}
@@ -196,7 +157,7 @@ func TestSecurityEventsReceiver(t *testing.T) {
 		"EVENTS_ENDPOINT", events,
 		"BULK_ENDPOINT", bulk,
 		"WEBHOOK_SECRET", secret,
-		"WEBHOOK_ENDPOINT", rec.URL+"/events",
+		"WEBHOOK_ENDPOINT", rec.Endpoint(),
 	)...)
 	eventsURL, bulkURL := "http://"+events+"/events", "http://"+bulk+"/events"
 	waitListening(t, col, eventsURL, secret)
@@ -270,7 +231,7 @@ func TestSecurityEventsReceiver(t *testing.T) {
 	require.NoError(t, col.stop(t))
 	seen := map[int]int{}
 	others := 0
-	for _, ev := range rec.got() {
+	for _, ev := range rec.CompactEvents(t) {
 		var e struct {
 			EventType string `json:"event_type"`
 			Data      struct {

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/entraid"
-	"github.com/sentyr/webhookexporter/internal/sentinelsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
+	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
 
 // TestEndToEndSentinelWithEntraID runs the distribution with format
@@ -27,21 +27,19 @@ import (
 // tokens. The guide's example event arrives as the golden row, and no line of
 // the collector's output holds the client secret or the token.
 func TestEndToEndSentinelWithEntraID(t *testing.T) {
-	idp := entraid.New(time.Hour)
-	t.Cleanup(idp.Close)
+	idp := tokens.NewEntraID(t, time.Hour)
 	columns := map[string]string{}
 	for _, c := range formats.SentinelColumns {
 		columns[c.Name] = c.Type
 	}
 	var mu sync.Mutex
-	var tokens []string
-	sink := sentinelsink.New(columns, func(r *http.Request) bool {
+	var issued []string
+	sink := sentinel.New(t, columns, func(r *http.Request) bool {
 		mu.Lock()
-		tokens = append(tokens, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		issued = append(issued, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 		mu.Unlock()
 		return idp.Valid(r)
 	})
-	t.Cleanup(sink.Close)
 
 	otlpAddr := freeAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
@@ -76,7 +74,7 @@ service:
       exporters: [webhook/sentinel]
 `), 0o600))
 
-	col := startCollector(t, config, t.TempDir(), envFor("AZURE_CLIENT_ID", entraid.ClientID, "AZURE_CLIENT_SECRET", entraid.ClientSecret)...)
+	col := startCollector(t, config, t.TempDir(), envFor("AZURE_CLIENT_ID", tokens.EntraClientID, "AZURE_CLIENT_SECRET", tokens.EntraClientSecret)...)
 	client := newOTLPClient(t, otlpAddr)
 	client.waitReady(t, col)
 	status, err := client.post(otlpLogs(`{"timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally",
@@ -106,10 +104,10 @@ service:
 
 	require.NoError(t, col.stop(t))
 	out := col.output.String()
-	assert.NotContains(t, out, entraid.ClientSecret)
+	assert.NotContains(t, out, tokens.EntraClientSecret)
 	mu.Lock()
 	defer mu.Unlock()
-	for _, tok := range tokens {
+	for _, tok := range issued {
 		if tok != "" {
 			assert.NotContains(t, out, tok)
 		}

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // twoExportersConfig feeds one OTLP receiver to two webhook exporters
@@ -59,10 +60,7 @@ service:
 // collector, Prometheus shows each one's dropped events as a series of its
 // own, under the exporter's id, as exporterhelper's metrics are.
 func TestTelemetryCountsEachExporter(t *testing.T) {
-	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusBadRequest)
-	}))
-	t.Cleanup(refusing.Close)
+	refusing := testsink.NewRecorder(t, testsink.Status(func(*http.Request, int) int { return http.StatusBadRequest }))
 	otlpAddr, metricsAddr := freeAddr(t), freeAddr(t)
 	_, metricsPort, _ := strings.Cut(metricsAddr, ":")
 	config := filepath.Join(t.TempDir(), "config.yaml")

@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"maps"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,8 +26,12 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
+	"go.yaml.in/yaml/v3"
+
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the command's output")
@@ -120,13 +124,7 @@ func TestSameRequestAsTheExporter(t *testing.T) {
 	require.Len(t, p.reqs, 1)
 	shown := p.reqs[0]
 
-	var got *http.Request
-	var gotBody []byte
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r
-		gotBody, _ = io.ReadAll(r.Body)
-	}))
-	defer srv.Close()
+	srv := testsink.NewRecorder(t, nil)
 
 	_, expConf, err := pickExporter(conf, "")
 	require.NoError(t, err)
@@ -155,10 +153,11 @@ func TestSameRequestAsTheExporter(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(ctx, ld))
 	require.NoError(t, exp.Shutdown(ctx))
 
-	require.NotNil(t, got)
+	require.Len(t, srv.Requests(), 1)
+	got := srv.Requests()[0]
 	assert.Equal(t, got.Method, shown.method)
-	assert.Equal(t, "https://api.example.com"+got.URL.RequestURI(), shown.url)
-	assert.Equal(t, string(gotBody), string(shown.body))
+	assert.Equal(t, "https://api.example.com"+got.Path, shown.url)
+	assert.Equal(t, string(got.Raw), string(shown.body))
 	want := got.Header.Clone()
 	want.Set("Host", "api.example.com")
 	assert.Equal(t, want, shown.header)
@@ -255,20 +254,35 @@ func TestSendVerdicts(t *testing.T) {
 		http.StatusBadRequest:         "verdict: dropped",
 	} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			var got []byte
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				got, _ = io.ReadAll(r.Body)
+			srv := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 				w.WriteHeader(status)
 				_, _ = io.WriteString(w, "answer from the endpoint")
-			}))
-			defer srv.Close()
+			})
 			cfg := filepath.Join(t.TempDir(), "send.yaml")
 			require.NoError(t, os.WriteFile(cfg, []byte("exporters:\n  webhook:\n    endpoint: "+srv.URL+"/in\n"), 0o600))
 			out, errOut, code := previewOut(t, "-config", cfg, "-send")
 			require.Equal(t, 0, code, errOut)
-			assert.Contains(t, string(got), `"event_type":"file_shared_externally"`)
+			require.Len(t, srv.Requests(), 1)
+			assert.Contains(t, string(srv.Requests()[0].Body), `"event_type":"file_shared_externally"`)
 			assert.Contains(t, out, "answered: "+strconv.Itoa(status)+" "+http.StatusText(status)+" answer from the endpoint\n")
 			assert.Contains(t, out, want)
+		})
+	}
+}
+
+// TestEveryFormatPreviewsDelivered: the preview answers each built-in
+// format as the format table says its service answers taking every event,
+// so the exporter reports the guide's batch delivered, not an error.
+func TestEveryFormatPreviewsDelivered(t *testing.T) {
+	for _, b := range formats.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			settings := map[string]any{"format": b.Name, "endpoint": "https://siem.example.com" + b.Service.Path}
+			maps.Copy(settings, b.Service.Settings)
+			doc, err := yaml.Marshal(map[string]any{"exporters": map[string]any{"webhook": settings}})
+			require.NoError(t, err)
+			out, errOut, code := previewOut(t, "-config", writeConfig(t, string(doc)), "-events", "../../examples/events.jsonl")
+			require.Equal(t, 0, code, errOut)
+			assert.NotContains(t, out, "export error", out)
 		})
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +11,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/redact"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // recorded is one request as the recorder received it.
@@ -77,37 +78,24 @@ func (rec *recorder) localURL() string {
 	return u.String()
 }
 
-// successAnswer is what a receiver of format answers when it takes
-// everything, so the exporter reports the events delivered.
+// successAnswer is what the service of format answers (the format
+// table's) when it takes every event of a request, so the exporter reports
+// the events delivered.
 func successAnswer(format string) func(*http.Request, []byte) (int, string) {
-	return func(_ *http.Request, body []byte) (int, string) {
-		switch format {
-		case "splunk_hec":
-			return http.StatusOK, `{"text":"Success","code":0}`
-		case "elastic":
-			return http.StatusOK, bulkSuccess(body)
-		case "sentinel":
-			return http.StatusNoContent, ""
-		case "datadog_logs":
-			return http.StatusAccepted, "{}"
+	b, ok := formats.LookupBuiltin(format)
+	return func(r *http.Request, body []byte) (int, string) {
+		if !ok {
+			return http.StatusOK, ""
 		}
-		return http.StatusOK, ""
-	}
-}
-
-// bulkSuccess answers a _bulk request with one successful item per action.
-func bulkSuccess(body []byte) string {
-	var items []map[string]any
-	lines := bytes.Split(bytes.TrimSpace(body), []byte("\n"))
-	for i := 0; i < len(lines); i += 2 {
-		var action map[string]any
-		_ = json.Unmarshal(lines[i], &action)
-		for k := range action {
-			items = append(items, map[string]any{k: map[string]any{"status": 201, "result": "created"}})
+		n := 1 // a body of another shape (a custom template's text) is one event
+		if plain, err := testsink.Decompress(r.Header, body); err == nil {
+			if count, err := testsink.Count(b.Service.Body, plain); err == nil {
+				n = count
+			}
 		}
+		a := b.Service.Accept(n)
+		return a.Status, a.Body
 	}
-	b, _ := json.Marshal(map[string]any{"took": 1, "errors": false, "items": items})
-	return string(b)
 }
 
 // tokenAnswer stands in for an OAuth2 token endpoint.

@@ -101,3 +101,20 @@ func TestFormatSettingsNameTheFormatAndEndpoint(t *testing.T) {
 		assert.Equal(t, "http://127.0.0.1:9"+f.Path, m["endpoint"])
 	}
 }
+
+// The sink refuses a _bulk body Elasticsearch refuses: an action without
+// its document line, an action that carries no document.
+func TestSinkRefusesMalformedBulk(t *testing.T) {
+	srv := httptest.NewServer(bench.SinkHandler())
+	defer srv.Close()
+	for name, body := range map[string]string{
+		"no document":      `{"create":{"_id":"a1"}}` + "\n",
+		"delete":           `{"delete":{"_id":"a1"}}` + "\n" + `{"x":1}` + "\n",
+		"a document short": `{"create":{}}` + "\n" + `{"x":1}` + "\n" + `{"index":{}}` + "\n",
+	} {
+		resp, err := http.Post(srv.URL+"/security-events/_bulk", "application/x-ndjson", strings.NewReader(body))
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, name)
+	}
+}

@@ -49,7 +49,10 @@ func SinkHandler() http.Handler {
 		case strings.HasPrefix(r.URL.Path, "/services/collector"):
 			answer = hecOK
 		case bulk:
-			answer = BulkAnswer(body, pathIndex(r.URL.Path), &seqNo)
+			if answer, err = BulkAnswer(body, pathIndex(r.URL.Path), &seqNo); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 		}
 		if answer != nil {
 			w.Header().Set("Content-Type", "application/json")
@@ -69,8 +72,10 @@ func pathIndex(path string) string {
 // were all created: for every action line an item named after the action
 // with its _index (the path's, index, where the action names none), _id,
 // version, result, shards, sequence number and status 201, in the order
-// of the actions. seqNo numbers the documents.
-func BulkAnswer(body []byte, index string, seqNo *atomic.Int64) []byte {
+// of the actions. seqNo numbers the documents. A body whose actions are
+// not create or index, each with its document line, is refused, as
+// Elasticsearch refuses it.
+func BulkAnswer(body []byte, index string, seqNo *atomic.Int64) ([]byte, error) {
 	out := make([]byte, 0, 256+len(body)/2)
 	out = append(out, `{"errors":false,"took":3,"items":[`...)
 	n := 0
@@ -81,6 +86,14 @@ func BulkAnswer(body []byte, index string, seqNo *atomic.Int64) []byte {
 			continue
 		}
 		op := jsonMember(action, `{"`)
+		if string(op) != "create" && string(op) != "index" {
+			return nil, fmt.Errorf("_bulk action %d: %.200q is not create or index", n+1, action)
+		}
+		doc, rest, _ := bytes.Cut(body, []byte{'\n'})
+		if len(bytes.TrimSpace(doc)) == 0 {
+			return nil, fmt.Errorf("_bulk action %d has no document line", n+1)
+		}
+		body = rest
 		if n > 0 {
 			out = append(out, ',')
 		}
@@ -98,11 +111,8 @@ func BulkAnswer(body []byte, index string, seqNo *atomic.Int64) []byte {
 		out = append(out, `","_version":1,"result":"created","_shards":{"total":2,"successful":1,"failed":0},"_seq_no":`...)
 		out = strconv.AppendInt(out, seqNo.Add(1)-1, 10)
 		out = append(out, `,"_primary_term":1,"status":201}}`...)
-		// The document line that follows the action (delete has none,
-		// and this exporter sends no delete).
-		_, body, _ = bytes.Cut(body, []byte{'\n'})
 	}
-	return append(out, "]}"...)
+	return append(out, "]}"...), nil
 }
 
 // jsonMember is the text after the first prefix in line up to the next

@@ -1,4 +1,4 @@
-// Package echosink is a loopback receiver whose error answers echo the
+// Package echosink is a recorder (testsink) whose error answers echo the
 // request (its query, credential headers and body) in one of the encodings
 // real error pages use, and the scan for a secret in those encodings: for
 // the tests that no credential reaches a log line or an error.
@@ -10,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // Encodings are how a receiver may write back what it got.
@@ -68,22 +68,11 @@ var quiet = map[string]bool{
 	"Idempotency-Key": true, "Traceparent": true, "Tracestate": true,
 }
 
-// Server answers every request with Status and Shape(echo), the echo's
-// values written with Encode.
-type Server struct {
-	*httptest.Server
-	mu      sync.Mutex
-	headers []http.Header
-}
-
-// New starts a Server.
-func New(t testing.TB, status int, encode func(string) string, shape Shape) *Server {
-	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// New starts a recorder (testsink) that answers every request with status
+// and shape(echo), the echo's values written with encode.
+func New(t testing.TB, status int, encode func(string) string, shape Shape) *testsink.Sink {
+	return testsink.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.headers = append(s.headers, r.Header.Clone())
-		s.mu.Unlock()
 		var parts []string
 		for k, vs := range r.URL.Query() {
 			parts = append(parts, k+"="+encode(strings.Join(vs, ",")))
@@ -116,16 +105,7 @@ func New(t testing.TB, status int, encode func(string) string, shape Shape) *Ser
 		}
 		w.WriteHeader(status)
 		_, _ = w.Write(shape(strings.Join(parts, "; ")))
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// Headers are the headers of the requests received.
-func (s *Server) Headers() []http.Header {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.headers)
+	})
 }
 
 // Forms are the ways a secret may show: as is, URL-encoded (query and path

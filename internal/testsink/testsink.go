@@ -18,18 +18,24 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
 
 // Request is what the sink saw of one request and how it answered.
 type Request struct {
+	// N is the request's place among those the sink saw, from 0.
+	N      int
 	Method string
 	// Path is the path and query as sent.
 	Path   string
 	Header http.Header
-	// Body is the body as sent, decompressed.
+	// Body is the body decompressed; Raw is the body as sent (the same
+	// bytes when it came uncompressed), for what is computed over them,
+	// such as signatures.
 	Body []byte
+	Raw  []byte
 	// Events is the number of events the body holds, by its shape, and
 	// EventBodies the events themselves, in order.
 	Events      int
@@ -43,25 +49,67 @@ type Request struct {
 // write anything (an endless body, an echo of the headers).
 type AnswerFunc func(w http.ResponseWriter, r *Request)
 
-// Sink is a recording server, a strict stand-in for one service.
+// Handler answers the n-th request (from 0) a recorder saw, as a test
+// scripts it; it may hold the answer back until r's context ends.
+type Handler func(w http.ResponseWriter, r *http.Request, n int)
+
+// Sink is a recording server, a strict stand-in for one service or a
+// recorder.
 type Sink struct {
 	*httptest.Server
 	format  string
 	service formats.Service
-	header  string // the credential header, "" when none is checked
+	header  string  // the credential header, "" when none is checked
+	record  Handler // a recorder's answer; nil for a stand-in
 
 	mu       sync.Mutex
 	requests []Request
 	answer   AnswerFunc
-	got      chan struct{}
+	arrived  chan struct{} // closed and replaced when a request arrives
 }
 
 // New starts a stand-in for the service of the built-in format b.
 func New(t testing.TB, b formats.Builtin) *Sink {
-	s := &Sink{format: b.Name, service: b.Service, got: make(chan struct{}, 1)}
+	s := &Sink{format: b.Name, service: b.Service}
 	if b.Credential != nil && b.Service.CredentialValue != "" {
 		s.header = b.Credential.Header
 	}
+	return s.start(t)
+}
+
+// NewFormat starts a stand-in for the service of the built-in format
+// called name.
+func NewFormat(t testing.TB, name string) *Sink {
+	b, ok := formats.LookupBuiltin(name)
+	if !ok {
+		t.Fatalf("no built-in format %q", name)
+	}
+	return New(t, b)
+}
+
+// NewRecorder starts a sink that records every request, checking
+// nothing, and answers as answer says; nil: 200 with no body.
+func NewRecorder(t testing.TB, answer Handler) *Sink {
+	if answer == nil {
+		answer = func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
+	}
+	return (&Sink{record: answer}).start(t)
+}
+
+// Status is the Handler answering the n-th request status(r, n) with no
+// body; nil: 200.
+func Status(status func(r *http.Request, n int) int) Handler {
+	return func(w http.ResponseWriter, r *http.Request, n int) {
+		code := http.StatusOK
+		if status != nil {
+			code = status(r, n)
+		}
+		w.WriteHeader(code)
+	}
+}
+
+func (s *Sink) start(t testing.TB) *Sink {
+	s.arrived = make(chan struct{})
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.handle))
 	// A small send buffer keeps what a handler could write close to what
 	// the client read: tests bound how much of an answer is read.
@@ -77,14 +125,6 @@ func New(t testing.TB, b formats.Builtin) *Sink {
 
 // sendBuffer is the sink's socket send buffer.
 const sendBuffer = 32 << 10
-
-// NewRecorder starts a sink that records every request and answers 200
-// with no body: a receiver that checks nothing.
-func NewRecorder(t testing.TB) *Sink {
-	return New(t, formats.Builtin{Service: formats.Service{Accept: func(int) formats.Answer {
-		return formats.Answer{Status: http.StatusOK}
-	}}})
-}
 
 // Endpoint is the URL the format's exporter sends to.
 func (s *Sink) Endpoint() string { return s.URL + s.service.Path }
@@ -114,6 +154,58 @@ func (s *Sink) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
+// Arrived is closed when the next request arrives.
+func (s *Sink) Arrived() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arrived
+}
+
+// WaitTimeout bounds Wait.
+const WaitTimeout = 30 * time.Second
+
+// Wait waits until the sink has seen n requests and returns them; the test
+// fails when they do not come within WaitTimeout.
+func (s *Sink) Wait(t testing.TB, n int) []Request {
+	t.Helper()
+	timeout := time.After(WaitTimeout)
+	for {
+		arrived := s.Arrived()
+		if got := s.Requests(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-arrived:
+		case <-timeout:
+			t.Fatalf("the sink saw fewer than %d requests in %s", n, WaitTimeout)
+		}
+	}
+}
+
+// Events returns the events of the requests the stand-in took, in order.
+func (s *Sink) Events() [][]byte {
+	var out [][]byte
+	for _, r := range s.Taken() {
+		out = append(out, r.EventBodies...)
+	}
+	return out
+}
+
+// CompactEvents returns the events of the requests the stand-in took,
+// each compacted JSON, in order.
+func (s *Sink) CompactEvents(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range s.Events() {
+		var b bytes.Buffer
+		if err := json.Compact(&b, ev); err != nil {
+			t.Fatalf("an event that is not JSON: %v", err)
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
 // Taken returns the requests the stand-in did not refuse.
 func (s *Sink) Taken() []Request {
 	var out []Request
@@ -135,27 +227,29 @@ func Write(w http.ResponseWriter, a formats.Answer) {
 }
 
 func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
-	req := &Request{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone()}
-	body, err := readBody(r)
-	req.Body = body
+	req := Request{Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header.Clone()}
+	raw, err := io.ReadAll(r.Body)
+	req.Raw = raw
+	if err != nil {
+		err = fmt.Errorf("unreadable body: %w", err)
+	} else {
+		req.Body, err = Decompress(r.Header, raw)
+	}
+	status := http.StatusBadRequest
+	switch {
+	case err != nil:
+		req.Refused = err.Error()
+	case s.record == nil:
+		req.EventBodies, status, req.Refused = s.check(r, req.Body)
+		req.Events = len(req.EventBodies)
+	}
+	n := s.add(req)
 	rec := &statusWriter{ResponseWriter: w}
 	defer func() {
-		req.Status = rec.status
 		s.mu.Lock()
-		s.requests = append(s.requests, *req)
+		s.requests[n].Status = rec.status
 		s.mu.Unlock()
-		select {
-		case s.got <- struct{}{}:
-		default:
-		}
 	}()
-	status := http.StatusBadRequest
-	if err == nil {
-		req.EventBodies, status, req.Refused = s.check(r, body)
-		req.Events = len(req.EventBodies)
-	} else {
-		req.Refused = err.Error()
-	}
 	switch {
 	case req.Refused == "":
 	case status == http.StatusUnauthorized:
@@ -167,14 +261,32 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(rec, req.Refused)
 		return
 	}
+	if s.record != nil {
+		// The answer may read the body too.
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		s.record(rec, r, n)
+		return
+	}
 	s.mu.Lock()
 	answer := s.answer
 	s.mu.Unlock()
+	req.N = n
 	if answer != nil {
-		answer(rec, req)
+		answer(rec, &req)
 		return
 	}
 	Write(rec, s.service.Accept(req.Events))
+}
+
+// add records req as it arrives and returns its place.
+func (s *Sink) add(req Request) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	req.N = len(s.requests)
+	s.requests = append(s.requests, req)
+	close(s.arrived)
+	s.arrived = make(chan struct{})
+	return req.N
 }
 
 // check checks a request as the service does and splits it into its
@@ -305,13 +417,10 @@ func bulk(body []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// readBody reads the request's body, decompressed when it says gzip.
-func readBody(r *http.Request) ([]byte, error) {
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		return nil, fmt.Errorf("unreadable body: %w", err)
-	}
-	if r.Header.Get("Content-Encoding") != "gzip" {
+// Decompress is a request's body raw, decompressed when its header h says
+// gzip.
+func Decompress(h http.Header, raw []byte) ([]byte, error) {
+	if h.Get("Content-Encoding") != "gzip" {
 		return raw, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))

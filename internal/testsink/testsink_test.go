@@ -85,3 +85,21 @@ func TestCountRefusesOtherShapes(t *testing.T) {
 		assert.Equal(t, tt.n, n, "%s %q", tt.shape, tt.body)
 	}
 }
+
+// A ledger throttles the requests its test scripts, and keeps the others
+// taken and the refusals, in order.
+func TestLedgerThrottlesWhatItsTestScripts(t *testing.T) {
+	var l Ledger[int]
+	l.Throttle(1, "7")
+	for i := range 3 {
+		after, throttled := l.Take(i)
+		assert.Equal(t, i == 1, throttled, "request %d", i)
+		if throttled {
+			assert.Equal(t, "7", after)
+		}
+	}
+	l.Refuse("401 no token")
+	assert.Equal(t, []int{0, 2}, l.Accepted())
+	assert.Equal(t, []int{1}, l.Throttled())
+	assert.Equal(t, []string{"401 no token"}, l.Refused())
+}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestGuidePythonSender runs the guide's sending code shape (WebhookSender,
@@ -21,10 +23,10 @@ func TestGuidePythonSender(t *testing.T) {
 		t.Fatalf("python3 is required to run the guide's sending code (install Python 3 and put python3 on PATH): %v", err)
 	}
 	const secret = "guide-secret"
-	srv := newRecordingServer(t)
+	srv := testsink.NewFormat(t, "json")
 	cfg := testConfig()
 	cfg.Verify = VerifyConfig{Method: methodHMAC, Secret: secret}
-	s := startReceiver(t, cfg, jsonExporter(t, srv.URL))
+	s := startReceiver(t, cfg, jsonExporter(t, srv.Endpoint()))
 
 	cmd := exec.CommandContext(t.Context(), py, "testdata/guide_sender.py", s.url, secret)
 	var stderr bytes.Buffer
@@ -40,5 +42,5 @@ func TestGuidePythonSender(t *testing.T) {
 	for _, l := range lines[:4] {
 		sent = append(sent, compact(t, []byte(l)))
 	}
-	assert.Equal(t, sent, srv.events(t))
+	assert.Equal(t, sent, srv.CompactEvents(t))
 }

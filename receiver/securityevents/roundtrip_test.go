@@ -5,12 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,52 +18,8 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
-
-// recordingServer keeps every request body the exporter sends.
-type recordingServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies [][]byte
-}
-
-func newRecordingServer(t *testing.T) *recordingServer {
-	t.Helper()
-	s := &recordingServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		s.bodies = append(s.bodies, body)
-		s.mu.Unlock()
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// events returns the events sent so far, each compacted, in order: a
-// body is one event or an array of them.
-func (s *recordingServer) events(t *testing.T) []string {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, body := range s.bodies {
-		var items []json.RawMessage
-		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
-			require.NoError(t, json.Unmarshal(body, &items), "%s", body)
-		} else {
-			items = []json.RawMessage{body}
-		}
-		for _, it := range items {
-			out = append(out, compact(t, it))
-		}
-	}
-	return out
-}
 
 func compact(t *testing.T, doc []byte) string {
 	t.Helper()
@@ -138,8 +91,8 @@ func TestRoundTrip(t *testing.T) {
 	events := append(append(guideEvents(t), edgeEvents...), deepest)
 	for _, shape := range []string{"one by one", "array", "ndjson"} {
 		t.Run(shape, func(t *testing.T) {
-			srv := newRecordingServer(t)
-			s := startReceiver(t, testConfig(), jsonExporter(t, srv.URL))
+			srv := testsink.NewFormat(t, "json")
+			s := startReceiver(t, testConfig(), jsonExporter(t, srv.Endpoint()))
 			var bodies []string
 			switch shape {
 			case "one by one":
@@ -153,7 +106,7 @@ func TestRoundTrip(t *testing.T) {
 				status, answer := post(t, s.url, []byte(b), nil)
 				require.Equal(t, http.StatusOK, status, answer)
 			}
-			assert.Equal(t, events, srv.events(t))
+			assert.Equal(t, events, srv.CompactEvents(t))
 		})
 	}
 }
@@ -161,10 +114,10 @@ func TestRoundTrip(t *testing.T) {
 // TestRoundTripAliases: the guide's other spellings (type, event_data, no
 // timestamp, no severity) come out as the guide's payload.
 func TestRoundTripAliases(t *testing.T) {
-	srv := newRecordingServer(t)
-	s := startReceiver(t, testConfig(), jsonExporter(t, srv.URL))
+	srv := testsink.NewFormat(t, "json")
+	s := startReceiver(t, testConfig(), jsonExporter(t, srv.Endpoint()))
 	status, answer := post(t, s.url, []byte(`{"type":"pii_detected","event_data":{"file_id":"ghi789"},"timestamp":"2025-10-29T14:00:00+02:00"}`), nil)
 	require.Equal(t, http.StatusOK, status, answer)
 	assert.Equal(t, []string{`{"timestamp":"2025-10-29T12:00:00Z","source":"sentyr","event_type":"pii_detected","severity":"info","data":{"file_id":"ghi789"}}`},
-		srv.events(t))
+		srv.CompactEvents(t))
 }

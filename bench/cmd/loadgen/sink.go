@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
 // destination is how one format's service is reached and answers: the
@@ -192,36 +194,9 @@ func validJSONStream(b []byte) bool {
 }
 
 // bulkAnswer is Elasticsearch's answer to a _bulk request whose documents
-// were all created: one item per action line, with its _id, in order.
+// were all created, numbered from 0 in each answer.
 func bulkAnswer(body []byte) ([]byte, error) {
-	out := []byte(`{"took":3,"errors":false,"items":[`)
-	lines := bytes.Split(bytes.TrimSuffix(body, []byte("\n")), []byte("\n"))
-	if len(lines)%2 != 0 {
-		return nil, fmt.Errorf("a _bulk body of %d lines: every action needs its document", len(lines))
-	}
-	for i := 0; i < len(lines); i += 2 {
-		var action map[string]struct {
-			Index string `json:"_index"`
-			ID    string `json:"_id"`
-		}
-		if err := json.Unmarshal(lines[i], &action); err != nil || len(action) != 1 {
-			return nil, fmt.Errorf("_bulk line %d is not an action: %.200q", i+1, lines[i])
-		}
-		for op, a := range action {
-			if op != "create" && op != "index" {
-				return nil, fmt.Errorf("_bulk line %d: action %q", i+1, op)
-			}
-			if a.Index == "" {
-				a.Index = bulkIndex
-			}
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = fmt.Appendf(out, `{%q:{"_index":%q,"_id":%q,"_version":1,"result":"created","_shards":{"total":2,"successful":1,"failed":0},"_seq_no":%d,"_primary_term":1,"status":201}}`,
-				op, a.Index, a.ID, i/2)
-		}
-	}
-	return append(out, "]}"...), nil
+	return bench.BulkAnswer(body, bulkIndex, new(atomic.Int64))
 }
 
 // check says what went wrong with the run's deliveries: a refused request,

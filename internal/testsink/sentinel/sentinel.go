@@ -1,9 +1,9 @@
-// Package sentinelsink is a stand-in for the Azure Monitor Logs Ingestion
+// Package sentinel is a stand-in for the Azure Monitor Logs Ingestion
 // API in tests, as strict as the service where the service refuses a
 // request, and stricter where it would lose data without a word: it
 // refuses rows with columns the stream does not declare (the service drops
 // them) and field values over 64 KB (the service truncates them).
-package sentinelsink // import "github.com/sentyr/webhookexporter/internal/sentinelsink"
+package sentinel // import "github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 
 import (
 	"bytes"
@@ -14,8 +14,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"sync"
+	"testing"
 	"time"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // The DCR and stream the sink serves.
@@ -46,65 +48,28 @@ type Request struct {
 // Sink is the ingestion endpoint of one DCR stream.
 type Sink struct {
 	*httptest.Server
+	testsink.Ledger[Request]
 	// Columns are the stream's declared columns and their types (string,
 	// datetime, dynamic, int, long, real, boolean).
 	columns map[string]string
 	valid   func(*http.Request) bool
-
-	mu        sync.Mutex
-	accepted  []Request
-	throttled []Request
-	refused   []string
-	n         int
-	// throttle answers 429 with Retry-After to these valid requests (from 0).
-	throttle map[int]string
 }
 
 // New starts a sink for a stream with columns; valid says whether a
-// request's bearer token is good. Close stops it.
-func New(columns map[string]string, valid func(*http.Request) bool) *Sink {
-	s := &Sink{columns: columns, valid: valid, throttle: map[int]string{}}
+// request's bearer token is good. It stops when the test ends.
+func New(t testing.TB, columns map[string]string, valid func(*http.Request) bool) *Sink {
+	s := &Sink{columns: columns, valid: valid}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	t.Cleanup(s.Close)
 	return s
 }
 
 // IngestionURL is the stream's ingestion URL with the api-version.
 func (s *Sink) IngestionURL() string { return s.URL + Path + "?api-version=2023-01-01" }
 
-// Throttle makes the n-th valid request (from 0) answer 429 with
-// Retry-After: after.
-func (s *Sink) Throttle(n int, after string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.throttle[n] = after
-}
-
-// Accepted returns the requests the sink took.
-func (s *Sink) Accepted() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.accepted...)
-}
-
-// Throttled returns the requests answered 429.
-func (s *Sink) Throttled() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.throttled...)
-}
-
-// Refused returns why the sink refused requests, in order.
-func (s *Sink) Refused() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.refused...)
-}
-
 // fail answers as the service does: a JSON error with a code and a message.
 func (s *Sink) fail(w http.ResponseWriter, status int, code, msg string) {
-	s.mu.Lock()
-	s.refused = append(s.refused, fmt.Sprintf("%d %s: %s", status, code, msg))
-	s.mu.Unlock()
+	s.Refuse(fmt.Sprintf("%d %s: %s", status, code, msg))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
@@ -169,17 +134,7 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 			out[i][k] = x
 		}
 	}
-	s.mu.Lock()
-	n := s.n
-	s.n++
-	after, throttled := s.throttle[n]
-	got := Request{Header: r.Header.Clone(), Size: len(sent), Raw: len(raw), Rows: out}
-	if throttled {
-		s.throttled = append(s.throttled, got)
-	} else {
-		s.accepted = append(s.accepted, got)
-	}
-	s.mu.Unlock()
+	after, throttled := s.Take(Request{Header: r.Header.Clone(), Size: len(sent), Raw: len(raw), Rows: out})
 	if throttled {
 		w.Header().Set("Retry-After", after)
 		s.fail(w, http.StatusTooManyRequests, "TooManyRequests", "throttled")
