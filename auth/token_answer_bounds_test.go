@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -43,14 +44,20 @@ func TestTokenServerTextIsCut(t *testing.T) {
 				rec := testsink.NewRecorder(t, nil)
 				ext, logs := startExtension(t, oauthCfg(s.URL+"/oauth/token", "s3cr3t-value"))
 				client := clientWith(t, ext, rec.URL, "")
-				req, err := http.NewRequest(http.MethodPost, rec.URL, strings.NewReader(`{}`))
-				require.NoError(t, err)
-
-				var before, after runtime.MemStats
-				runtime.GC()
-				runtime.ReadMemStats(&before)
-				_, err = client.Do(req)
-				runtime.ReadMemStats(&after)
+				// What the process allocates is counted, other goroutines
+				// included: the least of a few tries leaves their noise out.
+				var err error
+				alloc := uint64(math.MaxUint64)
+				for range 3 {
+					req, rerr := http.NewRequest(http.MethodPost, rec.URL, strings.NewReader(`{}`))
+					require.NoError(t, rerr)
+					var before, after runtime.MemStats
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					_, err = client.Do(req)
+					runtime.ReadMemStats(&after)
+					alloc = min(alloc, after.TotalAlloc-before.TotalAlloc)
+				}
 
 				require.Error(t, err)
 				assert.LessOrEqual(t, len(err.Error()), keptMax)
@@ -66,7 +73,6 @@ func TestTokenServerTextIsCut(t *testing.T) {
 						assert.LessOrEqual(t, len(fmt.Sprint(v)), keptMax, "%s: field %s", e.Message, k)
 					}
 				}
-				alloc := after.TotalAlloc - before.TotalAlloc
 				t.Logf("a %d-byte answer: %d bytes allocated", len(answer), alloc)
 				assert.Less(t, alloc, uint64(16*tokenAnswerBytes), "what is read of the answer is bounded")
 				assert.Empty(t, rec.Requests())
