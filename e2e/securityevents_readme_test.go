@@ -48,7 +48,7 @@ func TestReadmeSecurityEvents(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal([]byte(strings.ReplaceAll(blocks["yaml"][0], documented, addr)), &cfg))
 	require.Contains(t, blocks["yaml"][0], documented)
 	rec := newEventRecorder(t)
-	cfg["exporters"] = map[string]any{"webhook": map[string]any{"endpoint": rec.URL + "/events"}}
+	cfg["exporters"] = map[string]any{"webhook": map[string]any{"endpoint": rec.Endpoint()}}
 	cfg["service"] = map[string]any{
 		"telemetry": map[string]any{"metrics": map[string]any{"level": "none"}},
 		"pipelines": map[string]any{"logs": map[string]any{"receivers": keys(cfg["receivers"]), "exporters": []string{"webhook"}}},

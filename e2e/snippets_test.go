@@ -435,7 +435,7 @@ func TestDeadLetterReplaySnippets(t *testing.T) {
 			require.NoError(t, yaml.Unmarshal([]byte(text), &cfg))
 			for id, exp := range cfg["exporters"].(map[string]any) {
 				if strings.HasPrefix(id, "webhook") {
-					exp.(map[string]any)["endpoint"] = rec.URL + "/events"
+					exp.(map[string]any)["endpoint"] = rec.Endpoint()
 				}
 			}
 			cfg["service"].(map[string]any)["telemetry"] = map[string]any{"metrics": map[string]any{"level": "none"}}
