@@ -10,12 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestReadmeQuotesResults: every figure of the README's Performance table
+// TestReadmeQuotesResults: every figure of bench/README.md's Summary table
 // is the figure of bench/RESULTS.md it names (the push and encoder tables
 // of its make bench run at 1000-event batches, the OTLP/HTTP share of its
 // make load run), rounded as the README shows it.
 func TestReadmeQuotesResults(t *testing.T) {
-	readme := markdownTables(t, "../../../README.md")
+	readme := markdownTables(t, "../../README.md")
 	results := markdownTables(t, "../../RESULTS.md")
 
 	perf := findTable(t, readme, "encoder ns/event", "end to end, CPU s per 1M")
