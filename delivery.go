@@ -78,11 +78,10 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
-	ctx, writes := countWrites(ctx)
-	resp, err := d.sender.postRequest(ctx, d.key(req), req, lease)
-	if n := int(writes.Load()) - 1; n > 0 {
+	resp, resent, err := d.sender.postRequest(ctx, d.key(req), req, lease)
+	if resent > 0 {
 		d.mu.Lock()
-		d.resent = max(d.resent, n)
+		d.resent = max(d.resent, resent)
 		d.mu.Unlock()
 	}
 	if err != nil {

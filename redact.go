@@ -6,6 +6,7 @@ import (
 	"net/http/httptrace"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -70,6 +71,10 @@ type sentHeaders struct {
 	mu     sync.Mutex
 	values []string
 	buf    [4]string // values' first array: one allocation less
+
+	// writes counts the times the transport wrote the request whole (see
+	// sender.postRequest).
+	writes atomic.Int32
 }
 
 // traceSent returns ctx set to record the header values its request
@@ -88,6 +93,11 @@ func (s *sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) 
 			sent.mu.Lock()
 			sent.values = append(sent.values, values...)
 			sent.mu.Unlock()
+		},
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				sent.writes.Add(1)
+			}
 		},
 	}), sent
 }

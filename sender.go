@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"runtime"
-	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -101,7 +99,8 @@ func (s *sender) newRequest(ctx context.Context, method, rawURL, contentType str
 
 // post sends one body, held by lease, to the endpoint and reads the answer.
 func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
-	return s.postRequest(ctx, key, &formats.Request{Body: body}, lease)
+	resp, _, err := s.postRequest(ctx, key, &formats.Request{Body: body}, lease)
+	return resp, err
 }
 
 // answerBytes is the most of the answer to req that is read.
@@ -113,11 +112,16 @@ func (s *sender) answerBytes(req *formats.Request) int64 {
 }
 
 // postRequest is post for a request of the format, whose answer may grow
-// with its events (see formats.Wire.AnswerBytes).
-func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (*response, error) {
+// with its events (see formats.Wire.AnswerBytes). resent is how many times
+// Go's transport wrote the request again on its own: it does when a reused
+// connection broke before the answer and the request is replayable, which
+// the Idempotency-Key header makes it. The header must stay (receivers and
+// the auth extension's signature read it), so a resend counts as an
+// attempt instead.
+func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (resp *response, resent int, err error) {
 	body := r.Body
 	if s.client == nil {
-		return nil, errNoClient
+		return nil, 0, errNoClient
 	}
 	target := s.url
 	if s.wire.RequestURL != nil {
@@ -127,7 +131,7 @@ func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request
 	}
 	req, sent, err := s.newRequest(ctx, http.MethodPost, target, s.contentType)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(body) > 0 {
 		req.ContentLength = int64(len(body))
@@ -138,15 +142,16 @@ func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request
 	if s.wire.RequestHeaders != nil {
 		s.wire.RequestHeaders(req.Header, key)
 	}
-	resp, err := s.client.Do(req)
+	httpResp, err := s.client.Do(req)
+	resent = max(int(sent.writes.Load())-1, 0)
 	if err != nil {
-		return nil, sent.secrets().Error(s.requestError(req.Context(), err))
+		return nil, resent, sent.secrets().Error(s.requestError(req.Context(), err))
 	}
-	out, err := readFormatAnswer(resp, sent, answerBounds{body: s.answerBytes(r), wait: s.maxWait}, s.wire.Settled)
+	out, err := readFormatAnswer(httpResp, sent, answerBounds{body: s.answerBytes(r), wait: s.maxWait}, s.wire.Settled)
 	if err != nil && out.status >= 200 && out.status <= 299 {
-		return nil, fmt.Errorf("reading the answer of %s: %w", s.endpoint, err)
+		return nil, resent, fmt.Errorf("reading the answer of %s: %w", s.endpoint, err)
 	}
-	return out, nil
+	return out, resent, nil
 }
 
 // requestError says why a request got no answer.
@@ -165,20 +170,3 @@ func (s *sender) requestError(ctx context.Context, err error) error {
 }
 
 var errNoClient = errors.New("the exporter has not started")
-
-// countWrites counts the times the transport writes a request made with
-// ctx whole. Go's transport writes a request again on its own when a
-// reused connection broke before the answer and the request is
-// replayable, which the Idempotency-Key header makes it; the header must
-// stay (receivers and the auth extension's signature read it), so the
-// resend is counted as an attempt instead.
-func countWrites(ctx context.Context) (context.Context, *atomic.Int32) {
-	n := new(atomic.Int32)
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil {
-				n.Add(1)
-			}
-		},
-	}), n
-}
