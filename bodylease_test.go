@@ -136,7 +136,7 @@ func TestCompressedPushesReuseTheirBuffer(t *testing.T) {
 		events[i] = seedEvent{"compressed_batch", "warning", map[string]any{"n": strings.Repeat("1", 4000)}}
 	}
 	ld := seedLogs(t, events...)
-	batch, err := encoding.encoder.Encode(encoding.mapper.events(ld, nil))
+	batch, err := encoding.encoder.Encode(encoding.mapper.Events(ld, nil))
 	require.NoError(t, err)
 	require.Len(t, batch.Requests, 1)
 	want := sha256.Sum256(batch.Requests[0].Body)

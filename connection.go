@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -201,7 +202,7 @@ func connectionTestEvent(source string, now time.Time) formats.Event {
 	body.Map().PutStr("severity", formats.SeverityInfo)
 	body.Map().PutStr("message", message)
 	return formats.Event{
-		ID:        eventID(fmt.Appendf(nil, "%s/%d", connectionTestType, now.UnixNano())),
+		ID:        mapping.InputID(fmt.Appendf(nil, "%s/%d", connectionTestType, now.UnixNano())),
 		Type:      connectionTestType,
 		Severity:  formats.SeverityInfo,
 		Timestamp: now.UTC(),

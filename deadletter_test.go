@@ -31,6 +31,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -100,7 +101,7 @@ func readDeadLetterFile(t *testing.T, path string) []deadLetter {
 // eventIDs are the ids that the exporter gives the events of ld.
 func eventIDs(ld plog.Logs) []string {
 	var ids []string
-	for _, ev := range (&mapper{now: time.Now}).events(ld, nil) {
+	for _, ev := range (&mapping.Mapper{Now: time.Now}).Events(ld, nil) {
 		ids = append(ids, ev.ID)
 	}
 	return ids

@@ -3,6 +3,7 @@ package webhookexporter
 import (
 	"context"
 	"fmt"
+	"github.com/zeebo/xxh3"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
 // deliverer is what the deliveries of one exporter share.
@@ -33,7 +35,7 @@ func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logge
 // event. Requests may run concurrently, hence the lock.
 type delivery struct {
 	*deliverer
-	arrays *eventArrays
+	arrays *mapping.Arrays
 	idMu   sync.Mutex // computing ids that the mapping left out
 
 	mu       sync.Mutex
@@ -46,10 +48,10 @@ type delivery struct {
 	why []dropped
 }
 
-// newDelivery delivers a's events and records their results in a.results,
+// newDelivery delivers a's events and records their results in a.Results,
 // one per event, all zero (delivered).
-func newDelivery(dv *deliverer, a *eventArrays) *delivery {
-	return &delivery{deliverer: dv, arrays: a, results: a.results}
+func newDelivery(dv *deliverer, a *mapping.Arrays) *delivery {
+	return &delivery{deliverer: dv, arrays: a, results: a.Results}
 }
 
 // sendAll sends the requests of batch and, once the transport has let go
@@ -184,7 +186,7 @@ func (d *delivery) logDrops(what, subject string, groups []droppedGroup, where z
 	for _, g := range groups {
 		d.logDropped(what, subject, where,
 			zap.String("event_id", d.id(g.first)),
-			zap.String("event_type", d.arrays.events[g.first].Type),
+			zap.String("event_type", d.arrays.Events[g.first].Type),
 			zap.String("reason", g.reason),
 			zap.Int("events", g.count))
 	}
@@ -222,7 +224,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 	for _, part := range [][]int{events[:half], events[half:]} {
 		sub := make([]formats.Event, len(part))
 		for i, idx := range part {
-			sub[i] = d.arrays.events[idx]
+			sub[i] = d.arrays.Events[idx]
 		}
 		batch, err := d.encoder.Encode(sub)
 		if err != nil {
@@ -271,7 +273,7 @@ func (d *delivery) set(idx int, r formats.Result, why dropped) {
 func (d *delivery) noteDrop(idx int, why dropped) {
 	d.dropped++
 	if d.why == nil {
-		d.why = make([]dropped, len(d.arrays.events))
+		d.why = make([]dropped, len(d.arrays.Events))
 	}
 	d.why[idx] = why
 }
@@ -309,4 +311,21 @@ func (d *delivery) result(ld plog.Logs) attemptResult {
 // retryableStatus says whether the receiver may accept the same request later.
 func retryableStatus(status int) bool {
 	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || (status >= 500 && status <= 599)
+}
+
+// id is the id of events[i].
+func (d *delivery) id(i int) string {
+	d.idMu.Lock()
+	defer d.idMu.Unlock()
+	return d.arrays.ID(i)
+}
+
+// key is the idempotency key of req: the event's id for a request of one
+// event, else a digest of the body, which the same events encode to on
+// every retry.
+func (d *delivery) key(req *formats.Request) string {
+	if len(req.Events) == 1 {
+		return d.id(req.Events[0])
+	}
+	return mapping.IDString(xxh3.Hash128(req.Body))
 }

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
 type webhookExporter struct {
@@ -19,8 +20,8 @@ type webhookExporter struct {
 	settings  component.TelemetrySettings
 	logger    *zap.Logger
 	encoder   formats.Encoder
-	mapper    mapper
-	arrays    eventPool
+	mapper    mapping.Mapper
+	arrays    mapping.Pool
 	sender    *sender
 	deliverer *deliverer
 
@@ -68,11 +69,11 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		encoder:   enc,
 		sender:    snd,
 		deliverer: newDeliverer(cfg, snd, enc, set.Logger),
-		mapper: mapper{
-			source:             cfg.Source,
-			resourceAttributes: cfg.ResourceAttributes,
-			now:                time.Now,
-			lazyIDs:            enc.Wire().WithoutIDs,
+		mapper: mapping.Mapper{
+			Source:             cfg.Source,
+			ResourceAttributes: cfg.ResourceAttributes,
+			Now:                time.Now,
+			LazyIDs:            enc.Wire().WithoutIDs,
 		},
 	}
 	e.id = set.ID.String()
@@ -167,15 +168,15 @@ func (e *webhookExporter) shutdown(ctx context.Context) error {
 // in the result, alone; events dropped for good are dead-lettered,
 // counted and logged.
 func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResult {
-	arrays := e.arrays.get()
-	defer e.arrays.put(arrays)
+	arrays := e.arrays.Get()
+	defer e.arrays.Put(arrays)
 	batch, err := mapAndEncode(&e.mapper, e.encoder, e.sender.wire.Stream, ld, arrays)
 	if err != nil {
-		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err)
+		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.Events), e.cfg.Format, err)
 		lost := e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
-		return attemptResult{dropped: len(arrays.events), dropErr: err, lost: lost}
+		return attemptResult{dropped: len(arrays.Events), dropErr: err, lost: lost}
 	}
-	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
+	arrays.Results = append(arrays.Results[:0], make([]formats.Result, len(arrays.Events))...)
 	d := newDelivery(e.deliverer, arrays)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
@@ -193,13 +194,13 @@ func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResu
 
 // settledDigests are the ids of the events of an attempt that were
 // delivered or dropped, for the settled store.
-func settledDigests(a *eventArrays, results []formats.Result) []idDigest {
-	var ids []idDigest
+func settledDigests(a *mapping.Arrays, results []formats.Result) []mapping.Digest {
+	var ids []mapping.Digest
 	for i, r := range results {
 		if r.Outcome != formats.Retry {
-			ref := a.records[i]
-			var d idDigest
-			a.scratch, d = recordDigest(a.scratch, ref.scope, ref.record)
+			ref := a.Records[i]
+			var d mapping.Digest
+			a.Scratch, d = mapping.RecordDigest(a.Scratch, ref.Scope, ref.Record)
 			ids = append(ids, d)
 		}
 	}
@@ -209,14 +210,14 @@ func settledDigests(a *eventArrays, results []formats.Result) []idDigest {
 // mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
 // time for an encoder that takes a batch in parts (stream, its
 // Wire.Stream as the sender keeps it), else all at once.
-func mapAndEncode(m *mapper, enc formats.Encoder, stream func(n int) formats.EventStream, ld plog.Logs, arrays *eventArrays) (formats.Batch, error) {
+func mapAndEncode(m *mapping.Mapper, enc formats.Encoder, stream func(n int) formats.EventStream, ld plog.Logs, arrays *mapping.Arrays) (formats.Batch, error) {
 	if stream != nil {
 		stream := stream(ld.LogRecordCount())
-		m.mapInto(ld, arrays, stream.Add)
+		m.MapInto(ld, arrays, stream.Add)
 		return stream.Finish(), nil
 	}
-	m.mapInto(ld, arrays, nil)
-	return enc.Encode(arrays.events)
+	m.MapInto(ld, arrays, nil)
+	return enc.Encode(arrays.Events)
 }
 
 // attemptResult is what became of one attempt at a batch.
@@ -232,7 +233,7 @@ type attemptResult struct {
 	firstDrop string
 	// settled holds the ids of the events delivered or dropped when
 	// others are to be retried and the settled store is on.
-	settled []idDigest
+	settled []mapping.Digest
 	resent  int // requests Go's transport sent again on its own, at most per request
 }
 

@@ -29,6 +29,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -73,9 +74,9 @@ func TestABatchIsKeyedByItsBody(t *testing.T) {
 
 // mappedIDs are the ids the mapping gives ld's events.
 func mappedIDs(ld plog.Logs) []string {
-	m := mapper{source: defaultSource, now: time.Now}
+	m := mapping.Mapper{Source: defaultSource, Now: time.Now}
 	var ids []string
-	for _, ev := range m.events(ld, nil) {
+	for _, ev := range m.Events(ld, nil) {
 		ids = append(ids, ev.ID)
 	}
 	return ids

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -95,9 +96,5 @@ func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component
 	if err != nil {
 		return nil, err
 	}
-	flattened, err := newFlattenedCounter(set.MeterProvider)
-	if err != nil {
-		return nil, err
-	}
-	return &stampingLogs{Logs: logs, now: time.Now, logger: set.Logger, flattened: flattened, beginShutdown: exp.beginShutdown}, nil
+	return mapping.NewStampingLogs(logs, set.Logger, set.MeterProvider, exp.beginShutdown)
 }

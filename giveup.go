@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
 // allDropped picks every event of a batch, for the same reason.
@@ -30,7 +32,7 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 	idx := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
-			var scope idDigest
+			var scope mapping.Digest
 			scoped := false
 			for _, lr := range sl.LogRecords().All() {
 				why, ok := pick(idx)
@@ -60,14 +62,14 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 					continue
 				}
 				if !scoped {
-					scratch, scope = scopeDigest(scratch, rl.Resource().Attributes(), sl.Scope().Name())
+					scratch, scope = mapping.ScopeDigest(scratch, rl.Resource().Attributes(), sl.Scope().Name())
 					scoped = true
 				}
-				var d idDigest
-				scratch, d = recordDigest(scratch, scope, lr)
+				var d mapping.Digest
+				scratch, d = mapping.RecordDigest(scratch, scope, lr)
 				info := deadLetterInfo{
 					Time: now, Exporter: e.id, Endpoint: e.sender.endpoint, Format: e.cfg.Format,
-					Reason: why.reason, Detail: why.detail, Status: why.status, EventID: idString(d),
+					Reason: why.reason, Detail: why.detail, Status: why.status, EventID: mapping.IDString(d),
 				}
 				line, err := lines.build(rl, sl, lr, &info)
 				if err != nil {

@@ -115,14 +115,14 @@ func anyFormatCfg(t *testing.T, b formats.Builtin, base string) *Config {
 func pushAlloc(t *testing.T, exp *webhookExporter, ld plog.Logs) (allocated uint64, payload int) {
 	t.Helper()
 	allocated = allocatedBy(func() {
-		a := exp.arrays.get()
+		a := exp.arrays.Get()
 		batch, err := mapAndEncode(&exp.mapper, exp.encoder, exp.sender.wire.Stream, ld, a)
 		require.NoError(t, err)
 		for _, r := range batch.Requests {
 			payload += len(r.Body)
 		}
 		batch.Release()
-		exp.arrays.put(a)
+		exp.arrays.Put(a)
 	})
 	return allocated, payload
 }

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -191,9 +192,9 @@ func TestSettledStoreSkipsByEventIDAcrossBatches(t *testing.T) {
 	disk := &memoryStorage{data: map[string][]byte{}}
 	client, err := disk.GetClient(context.Background(), component.KindExporter, component.MustNewID("webhook"), settledStorageName)
 	require.NoError(t, err)
-	s := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
+	s := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[mapping.Digest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
 	ld := numberedLogs(6, 0)
-	var all []idDigest
+	var all []mapping.Digest
 	for _, id := range eventIDs(ld) {
 		all = append(all, digestOf(t, id))
 	}
@@ -201,7 +202,7 @@ func TestSettledStoreSkipsByEventIDAcrossBatches(t *testing.T) {
 	s.settle(context.Background(), &record, all[:3])
 
 	// Reloaded, as at the next start.
-	loaded := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
+	loaded := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[mapping.Digest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
 	require.NoError(t, loaded.load(context.Background()))
 	merged := numberedLogs(6, 0)
 	numberedLogs(2, 1).ResourceLogs().MoveAndAppendTo(merged.ResourceLogs())
@@ -218,12 +219,12 @@ func TestSettledStoreSkipsByEventIDAcrossBatches(t *testing.T) {
 }
 
 // digestOf reads an event id back into its digest.
-func digestOf(t *testing.T, id string) idDigest {
+func digestOf(t *testing.T, id string) mapping.Digest {
 	t.Helper()
 	b, err := hex.DecodeString(id)
 	require.NoError(t, err)
 	require.Len(t, b, digestLen)
-	return idDigest{Hi: binary.BigEndian.Uint64(b), Lo: binary.BigEndian.Uint64(b[8:])}
+	return mapping.Digest{Hi: binary.BigEndian.Uint64(b), Lo: binary.BigEndian.Uint64(b[8:])}
 }
 
 // TestGoResendIsCountedAsAnAttempt: a receiver closes a reused connection

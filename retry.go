@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -36,7 +37,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	// With a persistent queue, events of this batch that were settled
 	// before a restart are not sent again (see settled.go).
 	var record uint64
-	var skipped []idDigest
+	var skipped []mapping.Digest
 	// kept: the queue keeps the batch for the next start, and what was
 	// settled of it stays recorded.
 	kept := false

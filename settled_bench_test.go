@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -119,7 +120,7 @@ func (status answering) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // settledIDs is how many events the store remembers; 0 without one.
-func (e *webhookExporter) settledIDs() map[idDigest]uint64 {
+func (e *webhookExporter) settledIDs() map[mapping.Digest]uint64 {
 	if e.settled == nil {
 		return nil
 	}
@@ -134,16 +135,16 @@ func (e *webhookExporter) settledIDs() map[idDigest]uint64 {
 func BenchmarkSettledRecordAlone(b *testing.B) {
 	ld := numberedLogs(100, 200)
 	disk := &memoryStorage{data: map[string][]byte{}}
-	s := &settledStore{client: disk, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
+	s := &settledStore{client: disk, logger: zap.NewNop(), now: time.Now, ids: map[mapping.Digest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
 	rl := ld.ResourceLogs().At(0)
 	sl := rl.ScopeLogs().At(0)
 	b.ReportAllocs()
 	for b.Loop() {
-		scratch, scope := scopeDigest(nil, rl.Resource().Attributes(), sl.Scope().Name())
-		ids := make([]idDigest, 0, 50)
+		scratch, scope := mapping.ScopeDigest(nil, rl.Resource().Attributes(), sl.Scope().Name())
+		ids := make([]mapping.Digest, 0, 50)
 		for i := 0; i < sl.LogRecords().Len(); i += 2 {
-			var d idDigest
-			scratch, d = recordDigest(scratch, scope, sl.LogRecords().At(i))
+			var d mapping.Digest
+			scratch, d = mapping.RecordDigest(scratch, scope, sl.LogRecords().At(i))
 			ids = append(ids, d)
 		}
 		var record uint64

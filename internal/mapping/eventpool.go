@@ -1,4 +1,4 @@
-package webhookexporter
+package mapping
 
 import (
 	"sync"
@@ -9,35 +9,35 @@ import (
 	"github.com/sentyr/webhookexporter/formats"
 )
 
-// eventArrays are the arrays one push maps its events into.
-type eventArrays struct {
-	events  []formats.Event
-	fields  []formats.Field
-	scratch []byte // digest input
-	results []formats.Result
-	records []recordRef // what events[i] was mapped from
+// Arrays are the arrays one push maps its events into.
+type Arrays struct {
+	Events  []formats.Event
+	Fields  []formats.Field
+	Scratch []byte // digest input
+	Results []formats.Result
+	Records []RecordRef // what Events[i] was mapped from
 }
 
-// recordRef is the record an event was mapped from and its scope's digest:
+// RecordRef is the record an event was mapped from and its scope's digest:
 // enough to compute the event's id later.
-type recordRef struct {
-	record plog.LogRecord
-	scope  idDigest
+type RecordRef struct {
+	Record plog.LogRecord
+	Scope  Digest
 }
 
-// eventPool lets pushes reuse their event arrays. They are half of what a
+// Pool lets pushes reuse their event arrays. They are half of what a
 // push allocates, and on the push path allocation is paid for again in
 // garbage collection, which marks the whole pdata heap each cycle. Events
 // must not outlive the push that mapped them (formats.Encoder says so).
-type eventPool struct {
+type Pool struct {
 	pool sync.Pool
 }
 
-func (p *eventPool) get() *eventArrays {
-	if a, ok := p.pool.Get().(*eventArrays); ok {
+func (p *Pool) Get() *Arrays {
+	if a, ok := p.pool.Get().(*Arrays); ok {
 		return a
 	}
-	return &eventArrays{}
+	return &Arrays{}
 }
 
 // put returns a's arrays after clearing what they point to, so that a
@@ -45,12 +45,12 @@ func (p *eventPool) get() *eventArrays {
 // poolKeepBytes is left to the garbage collector: it served a rare large
 // batch, and kept, every consumer could hold one for as long as the pool
 // keeps it.
-func (p *eventPool) put(a *eventArrays) {
-	a.events = keep(a.events)
-	a.fields = keep(a.fields)
-	a.scratch = keep(a.scratch)
-	a.results = keep(a.results)
-	a.records = keep(a.records)
+func (p *Pool) Put(a *Arrays) {
+	a.Events = keep(a.Events)
+	a.Fields = keep(a.Fields)
+	a.Scratch = keep(a.Scratch)
+	a.Results = keep(a.Results)
+	a.Records = keep(a.Records)
 	p.pool.Put(a)
 }
 
