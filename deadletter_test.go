@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -352,13 +353,28 @@ func TestDeadLetterCancelled(t *testing.T) {
 	requireDeadLetters(t, got, ld, reasonCancelled)
 }
 
-// subsetOf copies the records of ld at the given indices.
+// subsetOf copies the records of ld at the given indices (in record
+// order), keeping their resource and scope.
 func subsetOf(ld plog.Logs, indices ...int) plog.Logs {
-	outcomes := make([]formats.Result, ld.LogRecordCount())
-	for _, i := range indices {
-		outcomes[i].Outcome = formats.Drop
+	out := plog.NewLogs()
+	idx := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if slices.Contains(indices, idx) {
+					orl := out.ResourceLogs().AppendEmpty()
+					rl.Resource().CopyTo(orl.Resource())
+					orl.SetSchemaUrl(rl.SchemaUrl())
+					osl := orl.ScopeLogs().AppendEmpty()
+					sl.Scope().CopyTo(osl.Scope())
+					osl.SetSchemaUrl(sl.SchemaUrl())
+					lr.CopyTo(osl.LogRecords().AppendEmpty())
+				}
+				idx++
+			}
+		}
 	}
-	return subsetLogs(ld, func(i int) bool { return outcomes[i].Outcome == formats.Drop })
+	return out
 }
 
 // richLogs is a record using every part of OTLP that the event id reads.
@@ -655,11 +671,12 @@ func BenchmarkDeadLetters(b *testing.B) {
 			cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: b.TempDir(), MaxSizeMiB: 1 << 20, Sync: sync}
 			e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 			require.NoError(b, err)
-			ld := numberedLogs(100, 200)
+			var a mapping.Arrays
+			e.mapper.MapInto(numberedLogs(100, 200), &a, nil)
 			why := allDropped(dropped{reason: reasonRefused, detail: "request answered 400 Bad Request", status: 400})
 			b.ReportAllocs()
 			for b.Loop() {
-				e.giveUp(ld, why)
+				e.giveUp(&a, why)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
 		})

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
@@ -302,8 +301,8 @@ func (d *delivery) markDrop(req *formats.Request, why dropped) {
 	}
 }
 
-func (d *delivery) result(ld plog.Logs) attemptResult {
-	r := resultOf(ld, d.results, d.retryErr, d.throttle, d.dropped)
+func (d *delivery) result() attemptResult {
+	r := resultOf(d.results, d.retryErr, d.throttle, d.dropped)
 	r.resent = d.resent
 	return r
 }

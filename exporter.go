@@ -164,44 +164,47 @@ func (e *webhookExporter) shutdown(ctx context.Context) error {
 	return nil
 }
 
-// attempt sends ld once. Events that failed in a retryable way come back
-// in the result, alone; events dropped for good are dead-lettered,
-// counted and logged.
-func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResult {
-	arrays := e.arrays.Get()
-	defer e.arrays.Put(arrays)
-	batch, err := mapAndEncode(&e.mapper, e.encoder, e.sender.wire.Stream, ld, arrays)
-	if err != nil {
-		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.Events), e.cfg.Format, err)
-		lost := e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
-		return attemptResult{dropped: len(arrays.Events), dropErr: err, lost: lost}
+// attempt sends the events of a once. The first attempt maps them from
+// ld as it encodes them, unless mapped says a holds them already; a retry
+// encodes the events a kept, without mapping their records again. Events
+// that failed in a retryable way are marked Retry in a.Results; events
+// dropped for good are dead-lettered, counted and logged.
+func (e *webhookExporter) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, mapped bool) attemptResult {
+	var batch formats.Batch
+	var err error
+	if mapped {
+		batch, err = e.encoder.Encode(a.Events)
+	} else {
+		batch, err = mapAndEncode(&e.mapper, e.encoder, e.sender.wire.Stream, ld, a)
 	}
-	arrays.Results = append(arrays.Results[:0], make([]formats.Result, len(arrays.Events))...)
-	d := newDelivery(e.deliverer, arrays)
+	if err != nil {
+		err = fmt.Errorf("encoding %d events as %s: %w", len(a.Events), e.cfg.Format, err)
+		lost := e.giveUp(a, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
+		return attemptResult{dropped: len(a.Events), dropErr: err, lost: lost}
+	}
+	a.Results = append(a.Results[:0], make([]formats.Result, len(a.Events))...)
+	d := newDelivery(e.deliverer, a)
 	d.reject(batch.Rejected, nil)
 	d.sendAll(ctx, &batch)
 	lost := 0
 	if d.dropped > 0 {
-		lost = e.giveUp(ld, d.droppedAt)
+		lost = e.giveUp(a, d.droppedAt)
 	}
-	r := d.result(ld)
+	r := d.result()
 	r.lost = lost
 	if e.settled != nil && r.retryErr != nil {
-		r.settled = settledDigests(arrays, d.results)
+		r.settled = settledDigests(a)
 	}
 	return r
 }
 
 // settledDigests are the ids of the events of an attempt that were
 // delivered or dropped, for the settled store.
-func settledDigests(a *mapping.Arrays, results []formats.Result) []mapping.Digest {
+func settledDigests(a *mapping.Arrays) []mapping.Digest {
 	var ids []mapping.Digest
-	for i, r := range results {
+	for i, r := range a.Results {
 		if r.Outcome != formats.Retry {
-			ref := a.Records[i]
-			var d mapping.Digest
-			a.Scratch, d = mapping.RecordDigest(a.Scratch, ref.Scope, ref.Record)
-			ids = append(ids, d)
+			ids = append(ids, a.Digest(i))
 		}
 	}
 	return ids
@@ -222,8 +225,8 @@ func mapAndEncode(m *mapping.Mapper, enc formats.Encoder, stream func(n int) for
 
 // attemptResult is what became of one attempt at a batch.
 type attemptResult struct {
-	// retry holds the events to try again when retryErr is set.
-	retry    plog.Logs
+	// retryErr is set when events are to be tried again: those marked
+	// Retry in the attempt's results.
 	retryErr error
 	throttle time.Duration // the receiver's Retry-After
 	dropped  int
@@ -238,50 +241,15 @@ type attemptResult struct {
 }
 
 // resultOf sums up an attempt from the outcome of each event.
-func resultOf(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
+func resultOf(outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
 	r := attemptResult{dropped: dropped}
-	retrying := false
 	for _, o := range outcomes {
 		if o.Outcome == formats.Drop && r.firstDrop == "" {
 			r.firstDrop = o.Reason
 		}
-		if o.Outcome == formats.Retry && !retrying {
-			retrying = true
-			r.retry = subsetLogs(ld, func(i int) bool { return outcomes[i].Outcome == formats.Retry })
+		if o.Outcome == formats.Retry {
 			r.retryErr, r.throttle = retryErr, throttle
 		}
 	}
 	return r
-}
-
-// subsetLogs copies the records that keep picks by their index in record
-// order, keeping their resource and scope.
-func subsetLogs(ld plog.Logs, keep func(i int) bool) plog.Logs {
-	out := plog.NewLogs()
-	idx := 0
-	for _, rl := range ld.ResourceLogs().All() {
-		var outRL plog.ResourceLogs
-		hasRL := false
-		for _, sl := range rl.ScopeLogs().All() {
-			var outSL plog.ScopeLogs
-			hasSL := false
-			for _, lr := range sl.LogRecords().All() {
-				if keep(idx) {
-					if !hasRL {
-						outRL, hasRL = out.ResourceLogs().AppendEmpty(), true
-						rl.Resource().CopyTo(outRL.Resource())
-						outRL.SetSchemaUrl(rl.SchemaUrl())
-					}
-					if !hasSL {
-						outSL, hasSL = outRL.ScopeLogs().AppendEmpty(), true
-						sl.Scope().CopyTo(outSL.Scope())
-						outSL.SetSchemaUrl(sl.SchemaUrl())
-					}
-					lr.CopyTo(outSL.LogRecords().AppendEmpty())
-				}
-				idx++
-			}
-		}
-	}
-	return out
 }

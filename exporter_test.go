@@ -266,28 +266,28 @@ func TestStalledReceiverTimesOutAndIsRetried(t *testing.T) {
 }
 
 func TestPartialFailureRetriesOnlyFailedEvents(t *testing.T) {
-	ld := seedLogs(t, seedBatch...)
-	results := []formats.Result{{}, {Outcome: formats.Retry, Reason: "busy"}, {Outcome: formats.Drop, Reason: "invalid"}}
+	var a mapping.Arrays
+	(&mapping.Mapper{Now: time.Now}).MapInto(seedLogs(t, seedBatch...), &a, nil)
+	a.Results = []formats.Result{{}, {Outcome: formats.Retry, Reason: "busy"}, {Outcome: formats.Drop, Reason: "invalid"}}
 
-	r := resultOf(ld, results, errors.New("busy"), 3*time.Second, 1)
+	r := resultOf(a.Results, errors.New("busy"), 3*time.Second, 1)
 
 	require.Error(t, r.retryErr)
 	assert.Equal(t, 3*time.Second, r.throttle, "Retry-After reaches the retry loop")
 	assert.Equal(t, 1, r.dropped)
-	retried := r.retry
-	require.Equal(t, 1, retried.LogRecordCount(), "only the failed part is tried again")
-	assert.Equal(t, "def456", retried.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().Map().AsRaw()["file_id"])
+	retrying(&a)
+	require.Equal(t, 1, len(a.Events), "only the failed part is tried again")
+	assert.Equal(t, "def456", a.Records[0].Record.Body().Map().AsRaw()["file_id"])
 }
 
 func TestOnlyDroppedEventsArePermanent(t *testing.T) {
-	ld := seedLogs(t, seedBatch...)
 	results := []formats.Result{{}, {Outcome: formats.Drop}, {}}
 
-	r := resultOf(ld, results, nil, 0, 1)
+	r := resultOf(results, nil, 0, 1)
 
 	assert.NoError(t, r.retryErr)
 	assert.Equal(t, 1, r.dropped)
-	assert.Zero(t, resultOf(ld, make([]formats.Result, 3), nil, 0, 0).retryErr)
+	assert.Zero(t, resultOf(make([]formats.Result, 3), nil, 0, 0).retryErr)
 }
 
 // sentRecords reads the exporter's own count of delivered records.

@@ -3,8 +3,6 @@ package webhookexporter
 import (
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog"
-
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -13,11 +11,11 @@ func allDropped(why dropped) func(int) (dropped, bool) {
 	return func(int) (dropped, bool) { return why, true }
 }
 
-// giveUp accounts for the events of ld that pick names, by their index in
-// record order: one dead letter each (when dead_letter is on), the drop
-// counters, and the drop log's totals. It returns how many of them are
-// lost: not kept as a dead letter.
-func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool)) (lost int) {
+// giveUp accounts for the events of a that pick names, by their index:
+// one dead letter each (when dead_letter is on), the drop counters, and
+// the drop log's totals. It returns how many of them are lost: not kept
+// as a dead letter.
+func (e *webhookExporter) giveUp(a *mapping.Arrays, pick func(i int) (dropped, bool)) (lost int) {
 	type group struct {
 		events, written, notWritten int
 		detail, cause               string
@@ -28,63 +26,49 @@ func (e *webhookExporter) giveUp(ld plog.Logs, pick func(i int) (dropped, bool))
 	var file *deadLetterFile
 	var lines deadLetterLines
 	now := time.Now().UTC()
-	var scratch []byte
-	idx := 0
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			var scope mapping.Digest
-			scoped := false
-			for _, lr := range sl.LogRecords().All() {
-				why, ok := pick(idx)
-				idx++
-				if !ok {
-					continue
-				}
-				g := groups[why.reason]
-				if g == nil {
-					g = &group{}
-					groups[why.reason] = g
-					order = append(order, why.reason)
-				}
-				g.events++
-				g.detail = why.detail
-				if e.deadLetters == nil {
-					continue
-				}
-				if file == nil {
-					file = e.deadLetters.open()
-				}
-				// Each line is written as soon as it is built: memory holds
-				// one dead letter, however many the batch gives up on.
-				if cause, err := file.failed(); err != nil {
-					g.notWritten++
-					g.cause, g.err = cause, err
-					continue
-				}
-				if !scoped {
-					scratch, scope = mapping.ScopeDigest(scratch, rl.Resource().Attributes(), sl.Scope().Name())
-					scoped = true
-				}
-				var d mapping.Digest
-				scratch, d = mapping.RecordDigest(scratch, scope, lr)
-				info := deadLetterInfo{
-					Time: now, Exporter: e.id, Endpoint: e.sender.endpoint, Format: e.cfg.Format,
-					Reason: why.reason, Detail: why.detail, Status: why.status, EventID: mapping.IDString(d),
-				}
-				line, err := lines.build(rl, sl, lr, &info)
-				if err != nil {
-					g.notWritten++
-					g.cause, g.err = writeFailedError, err
-					continue
-				}
-				if cause, err := file.write(line); err != nil {
-					g.notWritten++
-					g.cause, g.err = cause, err
-					continue
-				}
-				g.written++
-			}
+	for i := range a.Events {
+		why, ok := pick(i)
+		if !ok {
+			continue
 		}
+		g := groups[why.reason]
+		if g == nil {
+			g = &group{}
+			groups[why.reason] = g
+			order = append(order, why.reason)
+		}
+		g.events++
+		g.detail = why.detail
+		if e.deadLetters == nil {
+			continue
+		}
+		if file == nil {
+			file = e.deadLetters.open()
+		}
+		// Each line is written as soon as it is built: memory holds
+		// one dead letter, however many the batch gives up on.
+		if cause, err := file.failed(); err != nil {
+			g.notWritten++
+			g.cause, g.err = cause, err
+			continue
+		}
+		info := deadLetterInfo{
+			Time: now, Exporter: e.id, Endpoint: e.sender.endpoint, Format: e.cfg.Format,
+			Reason: why.reason, Detail: why.detail, Status: why.status, EventID: a.ID(i),
+		}
+		ref := &a.Records[i]
+		line, err := lines.build(ref.Resource, ref.ScopeLogs, ref.Record, &info)
+		if err != nil {
+			g.notWritten++
+			g.cause, g.err = writeFailedError, err
+			continue
+		}
+		if cause, err := file.write(line); err != nil {
+			g.notWritten++
+			g.cause, g.err = cause, err
+			continue
+		}
+		g.written++
 	}
 	if file != nil {
 		if err := file.close(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
@@ -34,6 +35,11 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if ld.LogRecordCount() == 0 {
 		return nil
 	}
+	// The events of the batch, mapped once: a retry sends those that
+	// failed again, from here.
+	a := e.arrays.Get()
+	defer e.arrays.Put(a)
+	mapped := false
 	// With a persistent queue, events of this batch that were settled
 	// before a restart are not sent again (see settled.go).
 	var record uint64
@@ -42,7 +48,11 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	// settled of it stays recorded.
 	kept := false
 	if e.settled != nil {
-		ld, skipped = e.settled.skip(ld)
+		if e.settled.holdsAny() {
+			e.mapper.MapInto(ld, a, nil)
+			mapped = true
+			skipped = e.settled.skip(a)
+		}
 		defer func() {
 			if !kept {
 				e.settled.done(context.Background(), record, skipped)
@@ -50,6 +60,9 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}()
 	}
 	total := ld.LogRecordCount()
+	if mapped {
+		total = len(a.Events)
+	}
 	if total == 0 {
 		return nil
 	}
@@ -60,7 +73,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	defer context.AfterFunc(e.drain, cancel)()
 	if e.drain.Err() != nil {
 		kept = e.keepOnRestart
-		return e.shutdownUnsent(ld)
+		return e.shutdownUnsent(a, ld, mapped)
 	}
 	rc := e.cfg.RetryConfig
 	b := newBackoff(rc)
@@ -70,7 +83,8 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	}
 	lost := 0 // events given up on and not kept as dead letters
 	for attempt := 1; ; attempt++ {
-		r := e.attempt(ctx, ld)
+		r := e.attempt(ctx, a, ld, mapped)
+		mapped = true
 		lost += r.lost
 		// Go's transport resends a request on its own when a reused
 		// connection broke before the answer: each resend is an attempt.
@@ -82,14 +96,14 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			case r.dropped > 0:
 				// As before retries ran here: the last attempt's drops
 				// decide, those of earlier attempts are accounted for.
-				return gaveUp(lost, fmt.Errorf("%d of %d events were dropped; the first: %s", r.dropped, ld.LogRecordCount(), r.firstDrop))
+				return gaveUp(lost, fmt.Errorf("%d of %d events were dropped; the first: %s", r.dropped, len(a.Events), r.firstDrop))
 			}
 			return nil
 		}
 		if len(r.settled) > 0 {
 			e.settled.settle(context.Background(), &record, r.settled)
 		}
-		ld = r.retry
+		retrying(a)
 		var delay time.Duration
 		reason, why := e.interrupted(ctx, "the collector shut down before the events could be tried again")
 		if reason == "" {
@@ -133,11 +147,17 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			kept = true
 			return r.retryErr
 		}
-		n := ld.LogRecordCount()
+		n := len(a.Events)
 		detail := fmt.Sprintf("%s, after %d attempts; the last error: %s", why, attempt, redact.Cut(r.retryErr.Error()))
-		lost += e.giveUp(ld, allDropped(dropped{reason: reason, detail: detail}))
+		lost += e.giveUp(a, allDropped(dropped{reason: reason, detail: detail}))
 		return gaveUp(lost, fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
 	}
+}
+
+// retrying keeps the events of a to try again, those the attempt marked
+// Retry.
+func retrying(a *mapping.Arrays) {
+	a.Keep(func(i int) bool { return a.Results[i].Outcome == formats.Retry })
 }
 
 // gaveUp is what a push that gave up on events returns. When every one is
@@ -172,13 +192,17 @@ func (e *webhookExporter) interrupted(ctx context.Context, shutdownWhy string) (
 var errDrainOver = errors.New("the collector shut down and its time to deliver the queue (the exporter's timeout, counted from the shutdown) was over; the events were not sent")
 
 // shutdownUnsent gives up on a batch without sending it: the shutdown's
-// drain is over. A persistent queue keeps it for the next start.
-func (e *webhookExporter) shutdownUnsent(ld plog.Logs) error {
+// drain is over. A persistent queue keeps it for the next start. mapped
+// says whether a holds ld's events already.
+func (e *webhookExporter) shutdownUnsent(a *mapping.Arrays, ld plog.Logs, mapped bool) error {
 	if e.keepOnRestart {
 		return errDrainOver
 	}
-	lost := e.giveUp(ld, allDropped(dropped{reason: reasonShutdown, detail: errDrainOver.Error()}))
-	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", ld.LogRecordCount(), reasonShutdown, errDrainOver))
+	if !mapped {
+		e.mapper.MapInto(ld, a, nil)
+	}
+	lost := e.giveUp(a, allDropped(dropped{reason: reasonShutdown, detail: errDrainOver.Error()}))
+	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", len(a.Events), reasonShutdown, errDrainOver))
 }
 
 // clock is the time the retry loop reads and waits on.

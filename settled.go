@@ -11,7 +11,6 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/internal/mapping"
@@ -137,35 +136,31 @@ func (s *settledStore) add(seq uint64, ids []mapping.Digest) {
 	}
 }
 
-// skip takes the settled events out of ld. skipped lists them, for done.
-// While the store is empty it costs a lock and nothing else.
-func (s *settledStore) skip(ld plog.Logs) (rest plog.Logs, skipped []mapping.Digest) {
+// holdsAny says whether any event is settled: while none is, a batch
+// is not looked up.
+func (s *settledStore) holdsAny() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ids) > 0
+}
+
+// skip takes the settled events out of a, the events of a batch. skipped
+// lists them, for done.
+func (s *settledStore) skip(a *mapping.Arrays) (skipped []mapping.Digest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.ids) == 0 {
-		return ld, nil
+		return nil
 	}
-	var scratch []byte
-	keep := make([]bool, 0, ld.LogRecordCount())
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			var scope mapping.Digest
-			scratch, scope = mapping.ScopeDigest(scratch, rl.Resource().Attributes(), sl.Scope().Name())
-			for _, lr := range sl.LogRecords().All() {
-				var d mapping.Digest
-				scratch, d = mapping.RecordDigest(scratch, scope, lr)
-				_, settled := s.ids[d]
-				if settled {
-					skipped = append(skipped, d)
-				}
-				keep = append(keep, !settled)
-			}
+	a.Keep(func(i int) bool {
+		d := a.Digest(i)
+		_, settled := s.ids[d]
+		if settled {
+			skipped = append(skipped, d)
 		}
-	}
-	if len(skipped) == 0 {
-		return ld, nil
-	}
-	return subsetLogs(ld, func(i int) bool { return keep[i] }), skipped
+		return !settled
+	})
+	return skipped
 }
 
 // settle records that ids, events of the batch whose record is *seq (0

@@ -18,11 +18,16 @@ type Arrays struct {
 	Records []RecordRef // what Events[i] was mapped from
 }
 
-// RecordRef is the record an event was mapped from and its scope's digest:
-// enough to compute the event's id later.
+// RecordRef is the record an event was mapped from, with its resource and
+// scope (what a dead letter keeps of it) and its scope's digest: enough to
+// compute the event's id later, once.
 type RecordRef struct {
-	Record plog.LogRecord
-	Scope  Digest
+	Record    plog.LogRecord
+	Resource  plog.ResourceLogs
+	ScopeLogs plog.ScopeLogs
+	Scope     Digest
+	digest    Digest // the record's, once digested is set
+	digested  bool
 }
 
 // Pool lets pushes reuse their event arrays. They are half of what a

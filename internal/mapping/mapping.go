@@ -100,12 +100,13 @@ func (m *Mapper) MapInto(ld plog.Logs, a *Arrays, mapped func([]formats.Event)) 
 				start := len(fields)
 				fields = m.mapRecord(ev, res, lr, fields)
 				ev.Data = fields[start:len(fields):len(fields)]
+				ref := RecordRef{Record: lr, Resource: rl, ScopeLogs: sl, Scope: scope}
 				if !m.LazyIDs {
-					var d Digest
-					scratch, d = RecordDigest(scratch, scope, lr)
-					writeID(&ids, d)
+					scratch, ref.digest = RecordDigest(scratch, scope, lr)
+					ref.digested = true
+					writeID(&ids, ref.digest)
 				}
-				a.Records = append(a.Records, RecordRef{Record: lr, Scope: scope})
+				a.Records = append(a.Records, ref)
 				if len(dst)-handed == mappedChunk {
 					handOn()
 				}
