@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -53,7 +54,7 @@ type Config struct {
 }
 
 // DeadLetterConfig keeps every event the exporter gives up on in a file,
-// one line each, with the reason (see deadletter.go).
+// one line each, with the reason (see internal/deadletter).
 type DeadLetterConfig struct {
 	Enabled bool `mapstructure:"enabled"`
 	// Directory holds one file per exporter, named after its component id,
@@ -140,7 +141,7 @@ func (c *DeadLetterConfig) validate() error {
 	var errs []error
 	if strings.TrimSpace(c.Directory) == "" {
 		errs = append(errs, errors.New("dead_letter::directory: required when dead_letter::enabled is true; write a directory the collector may write to, e.g. /var/lib/otelcol/deadletter"))
-	} else if err := checkDeadLetterDirectory(c.Directory); err != nil {
+	} else if err := deadletter.CheckDirectory(c.Directory); err != nil {
 		errs = append(errs, err)
 	}
 	if c.MaxSizeMiB < 1 || c.MaxSizeMiB > maxDeadLetterMaxSizeMiB {

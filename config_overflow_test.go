@@ -7,11 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
-
-	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
 // A max_size_mib whose bytes overflow an int64 (2^44 MiB gave a cap of 0,
@@ -34,8 +31,6 @@ func TestDeadLetterMaxSizeMiBOverflowIsRefusedAtLoad(t *testing.T) {
 		assert.ErrorContains(t, err, "write a size from 1 to 8796093022207", mib)
 	}
 	require.NoError(t, load(largest))
-	w := newDeadLetterWriter(DeadLetterConfig{MaxSizeMiB: largest}, component.NewID(metadata.Type))
-	assert.Positive(t, w.maxBytes)
 }
 
 // retry_on_failure multiplies durations of the config: an interval times

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -44,7 +45,7 @@ type delivery struct {
 	dropped  int
 	resent   int // see attemptResult
 	// why[i] is why events[i] was dropped; nil until one is.
-	why []dropped
+	why []deadletter.Dropped
 }
 
 // newDelivery delivers a's events and records their results in a.Results,
@@ -92,7 +93,7 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 			// way on every retry.
 			d.logDropped("The request could not be sent", "its events",
 				zap.String("endpoint", d.sender.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
-			d.markDrop(req, dropped{reason: reasonEncodingFailed, detail: err.Error()})
+			d.markDrop(req, deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: err.Error()})
 			return
 		}
 		d.markRetry(req, err, 0)
@@ -120,7 +121,7 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("response", resp.snippet()),
 			zap.Int("events", len(req.Events)))
-		d.markDrop(req, dropped{reason: reasonRefused, detail: resp.err(d.sender.endpoint).Error(), status: resp.status})
+		d.markDrop(req, deadletter.Dropped{Reason: deadletter.Refused, Detail: resp.err(d.sender.endpoint).Error(), Status: resp.status})
 	}
 }
 
@@ -149,10 +150,10 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.sender.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case r.Outcome == formats.Drop && r.WholeRequest:
-			d.noteDrop(idx, dropped{reason: reasonRefused, detail: r.Reason, status: resp.status})
+			d.noteDrop(idx, deadletter.Dropped{Reason: deadletter.Refused, Detail: r.Reason, Status: resp.status})
 			refusals = addDrop(refusals, idx, r.Reason)
 		case r.Outcome == formats.Drop:
-			d.noteDrop(idx, dropped{reason: reasonRefusedPerEvent, detail: r.Reason, status: resp.status})
+			d.noteDrop(idx, deadletter.Dropped{Reason: deadletter.RefusedPerEvent, Detail: r.Reason, Status: resp.status})
 			drops = addDrop(drops, idx, r.Reason)
 		}
 		d.results[req.Events[i]] = r
@@ -194,7 +195,7 @@ func (d *delivery) logDrops(what, subject string, groups []droppedGroup, where z
 // logDropped logs what happened and what became of the events, subject
 // ("it", "they", "its events"): kept as dead letters in the file, a
 // warning, or dropped, an error. A dead letter that cannot be written is
-// logged and counted as not written (see dropLog).
+// logged and counted as not written (see deadletter.DropLog).
 func (d *deliverer) logDropped(what, subject string, fields ...zap.Field) {
 	is, letters := " are ", "dead letters"
 	if subject == "it" {
@@ -215,8 +216,8 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
-		d.markDrop(&formats.Request{Events: events}, dropped{reason: reasonTooLarge, status: http.StatusRequestEntityTooLarge,
-			detail: fmt.Sprintf("413 Payload Too Large for a request of this event alone (%d bytes)", size)})
+		d.markDrop(&formats.Request{Events: events}, deadletter.Dropped{Reason: deadletter.TooLarge, Status: http.StatusRequestEntityTooLarge,
+			Detail: fmt.Sprintf("413 Payload Too Large for a request of this event alone (%d bytes)", size)})
 		return
 	}
 	half := len(events) / 2
@@ -227,7 +228,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 		}
 		batch, err := d.encoder.Encode(sub)
 		if err != nil {
-			d.markDrop(&formats.Request{Events: part}, dropped{reason: reasonEncodingFailed, detail: err.Error()})
+			d.markDrop(&formats.Request{Events: part}, deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: err.Error()})
 			continue
 		}
 		d.reject(batch.Rejected, part)
@@ -253,13 +254,13 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		}
 		reason := r.Err.Error()
 		groups = addDrop(groups, idx, reason)
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, dropped{reason: reasonEncodingFailed, detail: reason})
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: reason})
 	}
 	d.logDrops("An event could not be encoded", "it", groups, zap.String("format", d.format))
 }
 
 // set records r for events[idx]; why is the reason when r drops it.
-func (d *delivery) set(idx int, r formats.Result, why dropped) {
+func (d *delivery) set(idx int, r formats.Result, why deadletter.Dropped) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if r.Outcome == formats.Drop {
@@ -269,18 +270,18 @@ func (d *delivery) set(idx int, r formats.Result, why dropped) {
 }
 
 // noteDrop counts a dropped event and keeps why; d.mu is held.
-func (d *delivery) noteDrop(idx int, why dropped) {
+func (d *delivery) noteDrop(idx int, why deadletter.Dropped) {
 	d.dropped++
 	if d.why == nil {
-		d.why = make([]dropped, len(d.arrays.Events))
+		d.why = make([]deadletter.Dropped, len(d.arrays.Events))
 	}
 	d.why[idx] = why
 }
 
 // droppedAt says whether events[i] was dropped, and why.
-func (d *delivery) droppedAt(i int) (dropped, bool) {
+func (d *delivery) droppedAt(i int) (deadletter.Dropped, bool) {
 	if d.why == nil || d.results[i].Outcome != formats.Drop {
-		return dropped{}, false
+		return deadletter.Dropped{}, false
 	}
 	return d.why[i], true
 }
@@ -295,9 +296,9 @@ func (d *delivery) markRetry(req *formats.Request, err error, throttle time.Dura
 	d.throttle = max(d.throttle, throttle)
 }
 
-func (d *delivery) markDrop(req *formats.Request, why dropped) {
+func (d *delivery) markDrop(req *formats.Request, why deadletter.Dropped) {
 	for _, idx := range req.Events {
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: why.detail}, why)
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: why.Detail}, why)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -25,13 +26,12 @@ type webhookExporter struct {
 	sender    *sender
 	deliverer *deliverer
 
-	id          string // the component id
-	settingsID  component.ID
-	telemetry   *exporterTelemetry
-	deadLetters *deadLetterWriter // nil when dead_letter is off
-	drops       *dropLog
+	id         string // the component id
+	settingsID component.ID
+	// keeper gives up on events: dead letters, counters, drop log.
+	keeper *deadletter.Keeper
 	// stopping is closed when the collector begins to shut the exporter
-	// down, before the queue drains (see stampingLogs.Shutdown).
+	// down, before the queue drains (see mapping.StampingLogs.Shutdown).
 	stopping      chan struct{}
 	stopOnce      sync.Once
 	keepOnRestart bool // a persistent queue keeps what shutdown interrupts
@@ -51,15 +51,15 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	tel, err := newExporterTelemetry(set.TelemetrySettings, set.ID)
+	tel, err := deadletter.NewTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, err
 	}
-	var dl *deadLetterWriter
+	var dl *deadletter.Writer
 	file := ""
-	if cfg.DeadLetter.Enabled {
-		dl = newDeadLetterWriter(cfg.DeadLetter, set.ID)
-		file = dl.path
+	if c := cfg.DeadLetter; c.Enabled {
+		dl = deadletter.NewWriter(c.Directory, c.MaxSizeMiB, c.Sync, set.ID)
+		file = dl.Path()
 	}
 	snd := newSender(cfg, enc, set.BuildInfo)
 	e := &webhookExporter{
@@ -77,9 +77,10 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		},
 	}
 	e.id = set.ID.String()
-	e.telemetry = tel
-	e.deadLetters = dl
-	e.drops = newDropLog(set.Logger, e.id, file)
+	e.keeper = &deadletter.Keeper{
+		Writer: dl, Telemetry: tel, Drops: deadletter.NewDropLog(set.Logger, e.id, file),
+		Exporter: e.id, Endpoint: snd.endpoint, Format: cfg.Format,
+	}
 	e.deliverer.deadLetterFile = file
 	e.stopping = make(chan struct{})
 	if cfg.QueueConfig.HasValue() {
@@ -106,8 +107,8 @@ func newEncoder(cfg *Config) (formats.Encoder, error) {
 // start connects the sender here because only now are the auth extensions
 // known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
-	if e.deadLetters != nil {
-		if err := e.deadLetters.check(); err != nil {
+	if e.keeper.Writer != nil {
+		if err := e.keeper.Writer.Check(); err != nil {
 			return err
 		}
 	}
@@ -127,7 +128,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 			return err
 		}
 	}
-	e.drops.startTicker()
+	e.keeper.Drops.StartTicker()
 	return nil
 }
 
@@ -156,7 +157,7 @@ func (e *webhookExporter) beginShutdown() {
 func (e *webhookExporter) shutdown(ctx context.Context) error {
 	e.beginShutdown()
 	e.endDrain()
-	e.drops.stop()
+	e.keeper.Drops.Stop()
 	e.sender.close()
 	if e.settled != nil {
 		return e.settled.close(ctx)
@@ -179,7 +180,7 @@ func (e *webhookExporter) attempt(ctx context.Context, a *mapping.Arrays, ld plo
 	}
 	if err != nil {
 		err = fmt.Errorf("encoding %d events as %s: %w", len(a.Events), e.cfg.Format, err)
-		lost := e.giveUp(a, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
+		lost := e.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: err.Error()}))
 		return attemptResult{dropped: len(a.Events), dropErr: err, lost: lost}
 	}
 	a.Results = append(a.Results[:0], make([]formats.Result, len(a.Events))...)
@@ -188,7 +189,7 @@ func (e *webhookExporter) attempt(ctx context.Context, a *mapping.Arrays, ld plo
 	d.sendAll(ctx, &batch)
 	lost := 0
 	if d.dropped > 0 {
-		lost = e.giveUp(a, d.droppedAt)
+		lost = e.keeper.GiveUp(a, d.droppedAt)
 	}
 	r := d.result()
 	r.lost = lost

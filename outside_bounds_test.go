@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/redact"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 )
@@ -81,16 +82,16 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 		noRetry bool
 		size    int // of the text; 0: within every answer bound
 	}{
-		{"HEC bad token", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), reasonRefused, false, 0},
-		{"HEC bad token, 4 MB", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), reasonRefused, false, 4 << 20},
-		{"HEC busy, retries off", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusServiceUnavailable, 9), reasonRetriesExhausted, true, 0},
+		{"HEC bad token", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), deadletter.Refused, false, 0},
+		{"HEC bad token, 4 MB", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), deadletter.Refused, false, 4 << 20},
+		{"HEC busy, retries off", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusServiceUnavailable, 9), deadletter.RetriesExhausted, true, 0},
 		{"HTTP 400", "json", "/", func(text string) func(w http.ResponseWriter, r *http.Request) {
 			return func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, r.Body)
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = io.WriteString(w, text)
 			}
-		}, reasonRefused, false, 0},
+		}, deadletter.Refused, false, 0},
 		{"_bulk items", "elastic", "/sentyr/_bulk", func(text string) func(w http.ResponseWriter, r *http.Request) {
 			// Every item refused with its own copy of the text, as long
 			// as the per-document budget of the answer allows; the answer
@@ -107,7 +108,7 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 				}
 				_, _ = io.WriteString(w, answer)
 			}
-		}, reasonRefusedPerEvent, false, 0},
+		}, deadletter.RefusedPerEvent, false, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// keep: with dead letters, which the push then succeeds with;
@@ -177,8 +178,8 @@ func TestHECTokenRefusalIsRefusedWhole(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
-	requireDeadLetters(t, readDeadLetters(t, cfg.DeadLetter.Directory), ld, reasonRefused)
-	assert.Equal(t, map[string]int64{reasonRefused: 50}, metricByReason(t, exp.telemetry, metricDropped))
+	requireDeadLetters(t, readDeadLetters(t, cfg.DeadLetter.Directory), ld, deadletter.Refused)
+	assert.Equal(t, map[string]int64{deadletter.Refused: 50}, metricByReason(t, exp.telemetry, metricDropped))
 	assert.Zero(t, exp.logs.FilterMessageSnippet("refused an event").Len())
 	lines := exp.logs.FilterMessage("The receiver refused the request; its events are kept as dead letters").All()
 	require.Len(t, lines, 1)

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
@@ -164,7 +165,7 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 			assert.Equal(t, 1, len(reqs2), "requests after the restart")
 			dls := readDeadLetters(t, dlDir)
 			require.Len(t, dls, 1, "the refused event is dead-lettered once")
-			assert.Equal(t, reasonRefusedPerEvent, dls[0].info.Reason)
+			assert.Equal(t, deadletter.RefusedPerEvent, dls[0].info.Reason)
 			assert.Equal(t, eventIDs(numberedLogs(4, restartPad))[1], dls[0].info.EventID)
 			skipped := run2.logs.FilterMessageSnippet("settled before the last stop").All()
 			if assert.Len(t, skipped, 1) {
@@ -299,7 +300,7 @@ func TestShutdownWaitsOneTimeoutInAll(t *testing.T) {
 	assert.Contains(t, clk.asked(), cfg.ClientConfig.Timeout, "the shutdown waits one timeout")
 	var got []string
 	for _, dl := range readDeadLetters(t, cfg.DeadLetter.Directory) {
-		assert.Equal(t, reasonShutdown, dl.info.Reason)
+		assert.Equal(t, deadletter.Shutdown, dl.info.Reason)
 		got = append(got, dl.info.EventID)
 	}
 	assert.ElementsMatch(t, want, got, "every queued event is a shutdown dead letter")

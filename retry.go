@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
@@ -109,7 +110,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		if reason == "" {
 			switch {
 			case !rc.Enabled:
-				reason, why = reasonRetriesExhausted, "retry_on_failure::enabled is false"
+				reason, why = deadletter.RetriesExhausted, "retry_on_failure::enabled is false"
 			default:
 				delay = b.next()
 				wait := r.throttle
@@ -121,7 +122,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 				}
 				delay = max(delay, wait)
 				if !deadline.IsZero() && e.clock.now().Add(delay).After(deadline) {
-					reason = reasonRetriesExhausted
+					reason = deadletter.RetriesExhausted
 					why = fmt.Sprintf("the next try, in %s, would come after retry_on_failure::max_elapsed_time (%s)", delay.Round(time.Millisecond), rc.MaxElapsedTime)
 					if r.throttle > 0 {
 						why += fmt.Sprintf("; the receiver asked to wait %s (Retry-After)", r.throttle)
@@ -140,7 +141,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			}
 			reason, why = e.interrupted(ctx, "the collector shut down while the events waited for a retry")
 		}
-		if reason == reasonShutdown && e.keepOnRestart {
+		if reason == deadletter.Shutdown && e.keepOnRestart {
 			// A persistent queue keeps a batch that shutdown interrupted for
 			// the next start; exporterhelper's retry sender, told of the
 			// shutdown, says so to the queue.
@@ -149,7 +150,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}
 		n := len(a.Events)
 		detail := fmt.Sprintf("%s, after %d attempts; the last error: %s", why, attempt, redact.Cut(r.retryErr.Error()))
-		lost += e.giveUp(a, allDropped(dropped{reason: reason, detail: detail}))
+		lost += e.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: reason, Detail: detail}))
 		return gaveUp(lost, fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
 	}
 }
@@ -178,11 +179,11 @@ func gaveUp(lost int, err error) error {
 func (e *webhookExporter) interrupted(ctx context.Context, shutdownWhy string) (reason, why string) {
 	select {
 	case <-e.stopping:
-		return reasonShutdown, shutdownWhy
+		return deadletter.Shutdown, shutdownWhy
 	default:
 	}
 	if err := ctx.Err(); err != nil {
-		return reasonCancelled, "the caller gave up waiting (" + err.Error() + ")"
+		return deadletter.Cancelled, "the caller gave up waiting (" + err.Error() + ")"
 	}
 	return "", ""
 }
@@ -201,8 +202,8 @@ func (e *webhookExporter) shutdownUnsent(a *mapping.Arrays, ld plog.Logs, mapped
 	if !mapped {
 		e.mapper.MapInto(ld, a, nil)
 	}
-	lost := e.giveUp(a, allDropped(dropped{reason: reasonShutdown, detail: errDrainOver.Error()}))
-	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", len(a.Events), reasonShutdown, errDrainOver))
+	lost := e.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: deadletter.Shutdown, Detail: errDrainOver.Error()}))
+	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", len(a.Events), deadletter.Shutdown, errDrainOver))
 }
 
 // clock is the time the retry loop reads and waits on.
