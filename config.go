@@ -198,3 +198,32 @@ func (cfg *Config) validateFormat() error {
 func (cfg *Config) formatSettings() *formats.Settings {
 	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections}
 }
+
+// validate checks the connection check's own settings.
+func (c *ConnectionCheckConfig) validate() error {
+	if c.Endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
+			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
+	}
+	return nil
+}
+
+// checkURL is connection_check::endpoint when set, else what the format's
+// check derives from the endpoint.
+func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
+	if cfg.ConnectionCheck.Endpoint != "" {
+		return cfg.ConnectionCheck.Endpoint
+	}
+	return check.URL(cfg.formatSettings())
+}
+
+// connectionCheckOf is the format's own connection check, nil when it has
+// none (custom, body, registered formatters).
+func connectionCheckOf(format string) *formats.ConnectionCheck {
+	b, _ := formats.LookupBuiltin(format)
+	return b.ConnectionCheck
+}

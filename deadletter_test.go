@@ -32,6 +32,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
@@ -549,8 +550,8 @@ func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 	}
 
 	reqs := s.Wait(t, 4)
-	firstKeys := []string{first[0].Header.Get(headerIdempotencyKey), first[1].Header.Get(headerIdempotencyKey)}
-	replayKeys := []string{reqs[2].Header.Get(headerIdempotencyKey), reqs[3].Header.Get(headerIdempotencyKey)}
+	firstKeys := []string{first[0].Header.Get(delivery.HeaderIdempotencyKey), first[1].Header.Get(delivery.HeaderIdempotencyKey)}
+	replayKeys := []string{reqs[2].Header.Get(delivery.HeaderIdempotencyKey), reqs[3].Header.Get(delivery.HeaderIdempotencyKey)}
 	assert.ElementsMatch(t, firstKeys, replayKeys)
 	assert.ElementsMatch(t, firstKeys, []string{dls[0].info.EventID, dls[1].info.EventID})
 }
@@ -584,7 +585,7 @@ func TestShutdownWithPersistentQueueKeepsTheBatch(t *testing.T) {
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
-	e.keepOnRestart = true
+	e.pusher.Settings.KeepOnRestart = true
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
 	e.beginShutdown()
 
@@ -606,7 +607,7 @@ func BenchmarkDeadLetters(b *testing.B) {
 			e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 			require.NoError(b, err)
 			var a mapping.Arrays
-			e.mapper.MapInto(numberedLogs(100, 200), &a, nil)
+			e.pusher.Mapper.MapInto(numberedLogs(100, 200), &a, nil)
 			why := deadletter.All(deadletter.Dropped{Reason: deadletter.Refused, Detail: "request answered 400 Bad Request", Status: 400})
 			b.ReportAllocs()
 			for b.Loop() {

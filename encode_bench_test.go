@@ -27,7 +27,7 @@ func BenchmarkEncode(b *testing.B) {
 		for _, n := range bench.BatchSizes {
 			b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, n), func(b *testing.B) {
 				exp := benchExporter(b, f)
-				enc, events := exp.encoder, exp.mapper.Events(bench.Logs(n), nil)
+				enc, events := exp.encoder, exp.pusher.Mapper.Events(bench.Logs(n), nil)
 				wire := encodedSize(b, enc, events)
 				m := bench.StartMeter(b)
 				for range b.N {
@@ -73,17 +73,17 @@ func BenchmarkMapEncode(b *testing.B) {
 		for _, n := range bench.BatchSizes {
 			b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, n), func(b *testing.B) {
 				exp := benchExporter(b, f)
-				enc, mp, ld := exp.encoder, &exp.mapper, bench.Logs(n)
+				enc, mp, ld := exp.encoder, &exp.pusher.Mapper, bench.Logs(n)
 				wire := encodedSize(b, enc, mp.Events(ld, nil))
 				m := bench.StartMeter(b)
 				for range b.N {
-					a := exp.arrays.Get()
-					batch, err := mapAndEncode(mp, enc, exp.sender.wire.Stream, ld, a)
+					a := exp.pusher.Arrays.Get()
+					batch, err := exp.pusher.MapAndEncode(ld, a)
 					if err != nil {
 						b.Fatal(err)
 					}
 					batch.Release()
-					exp.arrays.Put(a)
+					exp.pusher.Arrays.Put(a)
 				}
 				m.Stop(b, n, wire)
 			})

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
@@ -71,18 +72,18 @@ func createDefaultConfig() component.Config {
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	return createLogsClocked(ctx, set, cfg, systemClock())
+	return createLogsClocked(ctx, set, cfg, delivery.SystemClock())
 }
 
 // createLogsClocked is createLogs with the clock the retries and the
 // shutdown read: tests give one that does not wait.
-func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component.Config, clk clock) (exporter.Logs, error) {
+func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component.Config, clk delivery.Clock) (exporter.Logs, error) {
 	c := cfg.(*Config)
 	exp, err := newExporter(c, set)
 	if err != nil {
 		return nil, err
 	}
-	exp.clock = clk
+	exp.pusher.Clock = clk
 	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
@@ -90,7 +91,7 @@ func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component
 		// The HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		// retry_on_failure runs in pushLogs (see retry.go).
-		exporterhelper.WithRetry(relayRetryConfig()),
+		exporterhelper.WithRetry(delivery.RelayRetryConfig()),
 		exporterhelper.WithQueue(c.QueueConfig),
 	)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,11 +14,11 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/internal/mapping"
+	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -74,7 +73,7 @@ func TestFlattenLeavesTheGivenBatchAlone(t *testing.T) {
 func TestDeepRecordsSurviveAPersistentQueueAndARestart(t *testing.T) {
 	for _, depth := range []int{40, 10_000} {
 		t.Run(strconv.Itoa(depth), func(t *testing.T) {
-			store := &memoryStorage{data: map[string][]byte{}}
+			store := memstorage.New()
 			host := &storageHost{ext: map[component.ID]component.Component{storageID: store}}
 
 			// First run: the receiver is down, the records stay queued.
@@ -137,60 +136,3 @@ type storageHost struct {
 }
 
 func (h *storageHost) GetExtensions() map[component.ID]component.Component { return h.ext }
-
-// memoryStorage is a storage extension that keeps what it stores in
-// memory, for as long as the test holds it: across an exporter's restart,
-// as file_storage keeps it across the collector's.
-type memoryStorage struct {
-	component.StartFunc
-	component.ShutdownFunc
-	mu   sync.Mutex
-	data map[string][]byte
-}
-
-func (s *memoryStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
-	return s, nil
-}
-
-func (s *memoryStorage) Get(_ context.Context, key string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return clone(s.data[key]), nil
-}
-
-func (s *memoryStorage) Set(_ context.Context, key string, value []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.data[key] = clone(value)
-	return nil
-}
-
-func (s *memoryStorage) Delete(_ context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.data, key)
-	return nil
-}
-
-func (s *memoryStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	for _, op := range ops {
-		switch op.Type {
-		case storage.Get:
-			op.Value, _ = s.Get(ctx, op.Key)
-		case storage.Set:
-			_ = s.Set(ctx, op.Key, op.Value)
-		case storage.Delete:
-			_ = s.Delete(ctx, op.Key)
-		}
-	}
-	return nil
-}
-
-func (s *memoryStorage) Close(context.Context) error { return nil }
-
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append([]byte(nil), b...)
-}

@@ -33,10 +33,10 @@ func TestRetrySendsTheEventsItMapped(t *testing.T) {
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
 	var clk fakeClock
-	e.clock = clk.clock()
+	e.pusher.Clock = clk.clock()
 	var mappings atomic.Int64
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	e.mapper.Now = func() time.Time { return start.Add(time.Duration(mappings.Add(1)) * time.Second) }
+	e.pusher.Mapper.Now = func() time.Time { return start.Add(time.Duration(mappings.Add(1)) * time.Second) }
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
 	defer func() { require.NoError(t, e.shutdown(context.Background())) }()
 

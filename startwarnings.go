@@ -18,7 +18,7 @@ func (e *webhookExporter) warnSettings() {
 	if cfg.ClientConfig.TLS.InsecureSkipVerify {
 		e.logger.Warn("tls::insecure_skip_verify is true: the receiver's certificate is not checked, so anyone on the path "+
 			"can read and change the events and the credentials; set tls::ca_file to the CA that signed it instead",
-			zap.String("endpoint", e.sender.endpoint))
+			zap.String("endpoint", e.sender.Endpoint()))
 	}
 	if creds := cfg.credentials(); len(creds) > 0 {
 		for _, u := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
@@ -37,6 +37,6 @@ func (e *webhookExporter) warnSettings() {
 			"; if it is written as ${env:NAME}, that variable is unset or empty (the collector's warning "+
 			"\"Configuration references unset environment variable\" names it); "+
 			"the real service refuses every request without one (some compatible receivers accept them)",
-			zap.String("format", cfg.Format), zap.String("endpoint", e.sender.endpoint))
+			zap.String("format", cfg.Format), zap.String("endpoint", e.sender.Endpoint()))
 	}
 }

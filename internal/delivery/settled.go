@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -31,8 +31,8 @@ import (
 // empty.
 
 const (
-	// settledIndexKey lists the sequence numbers of the records in storage.
-	settledIndexKey  = "settled.index"
+	// SettledIndexKey lists the sequence numbers of the records in storage.
+	SettledIndexKey  = "settled.index"
 	settledKeyPrefix = "settled."
 	// maxSettledEvents bounds the ids the store keeps (in memory and on
 	// disk). Events settled beyond it may be sent again after a restart,
@@ -87,7 +87,7 @@ func openSettledStore(ctx context.Context, host component.Host, storageID, owner
 }
 
 func (s *settledStore) load(ctx context.Context) error {
-	index, err := s.client.Get(ctx, settledIndexKey)
+	index, err := s.client.Get(ctx, SettledIndexKey)
 	if err != nil {
 		return fmt.Errorf("reading the settled events of the persistent queue: %w", err)
 	}
@@ -252,9 +252,9 @@ func (s *settledStore) indexOp() *storage.Operation {
 		index = binary.AppendUvarint(index, seq)
 	}
 	if len(index) == 0 {
-		return storage.DeleteOperation(settledIndexKey)
+		return storage.DeleteOperation(SettledIndexKey)
 	}
-	return storage.SetOperation(settledIndexKey, index)
+	return storage.SetOperation(SettledIndexKey, index)
 }
 
 func settledKey(seq uint64) string {

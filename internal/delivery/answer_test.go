@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"strings"
@@ -58,4 +58,14 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 	body, err = readAnswerBody(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc.Settled)
 	require.NoError(t, err)
 	assert.Len(t, body, 1500, "the limit holds for an answer that is not settled by its head")
+}
+
+// builtinEncoder is the encoder of the built-in format name.
+func builtinEncoder(tb testing.TB, name string, s *formats.Settings) formats.Encoder {
+	tb.Helper()
+	b, ok := formats.LookupBuiltin(name)
+	require.True(tb, ok, name)
+	enc, err := b.New(s)
+	require.NoError(tb, err)
+	return enc
 }

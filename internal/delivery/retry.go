@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -25,21 +25,21 @@ import (
 // Retry-After beyond it, shutdown) inside its own code and only logs it,
 // so the exporter could neither dead-letter nor count those events.
 // exporterhelper's retry sender is kept as a relay that never retries on
-// its own (see relayRetryConfig).
+// its own (see RelayRetryConfig).
 
-// pushLogs delivers one batch, trying the events that failed in a
+// Push delivers one batch, trying the events that failed in a
 // retryable way again as retry_on_failure says, and gives up on them with
 // a reason: retries_exhausted, shutdown or cancelled. Every event given up
 // on is dead-lettered, counted and logged; see gaveUp for what the push
 // then returns.
-func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 	if ld.LogRecordCount() == 0 {
 		return nil
 	}
 	// The events of the batch, mapped once: a retry sends those that
 	// failed again, from here.
-	a := e.arrays.Get()
-	defer e.arrays.Put(a)
+	a := p.Arrays.Get()
+	defer p.Arrays.Put(a)
 	mapped := false
 	// With a persistent queue, events of this batch that were settled
 	// before a restart are not sent again (see settled.go).
@@ -48,15 +48,15 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	// kept: the queue keeps the batch for the next start, and what was
 	// settled of it stays recorded.
 	kept := false
-	if e.settled != nil {
-		if e.settled.holdsAny() {
-			e.mapper.MapInto(ld, a, nil)
+	if p.settled != nil {
+		if p.settled.holdsAny() {
+			p.Mapper.MapInto(ld, a, nil)
 			mapped = true
-			skipped = e.settled.skip(a)
+			skipped = p.settled.skip(a)
 		}
 		defer func() {
 			if !kept {
-				e.settled.done(context.Background(), record, skipped)
+				p.settled.done(context.Background(), record, skipped)
 			}
 		}()
 	}
@@ -67,24 +67,24 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	if total == 0 {
 		return nil
 	}
-	// The end of a shutdown's drain (see beginShutdown) cuts the requests
+	// The end of a shutdown's drain (see BeginShutdown) cuts the requests
 	// in flight.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	defer context.AfterFunc(e.drain, cancel)()
-	if e.drain.Err() != nil {
-		kept = e.keepOnRestart
-		return e.shutdownUnsent(a, ld, mapped)
+	defer context.AfterFunc(p.drain, cancel)()
+	if p.drain.Err() != nil {
+		kept = p.Settings.KeepOnRestart
+		return p.shutdownUnsent(a, ld, mapped)
 	}
-	rc := e.cfg.RetryConfig
+	rc := p.Settings.Retry
 	b := newBackoff(rc)
 	var deadline time.Time
 	if rc.Enabled && rc.MaxElapsedTime > 0 {
-		deadline = e.clock.now().Add(rc.MaxElapsedTime)
+		deadline = p.Clock.Now().Add(rc.MaxElapsedTime)
 	}
 	lost := 0 // events given up on and not kept as dead letters
 	for attempt := 1; ; attempt++ {
-		r := e.attempt(ctx, a, ld, mapped)
+		r := p.attempt(ctx, a, ld, mapped)
 		mapped = true
 		lost += r.lost
 		// Go's transport resends a request on its own when a reused
@@ -102,11 +102,11 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			return nil
 		}
 		if len(r.settled) > 0 {
-			e.settled.settle(context.Background(), &record, r.settled)
+			p.settled.settle(context.Background(), &record, r.settled)
 		}
 		retrying(a)
 		var delay time.Duration
-		reason, why := e.interrupted(ctx, "the collector shut down before the events could be tried again")
+		reason, why := p.interrupted(ctx, "the collector shut down before the events could be tried again")
 		if reason == "" {
 			switch {
 			case !rc.Enabled:
@@ -121,7 +121,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 					wait = min(wait, rc.MaxInterval)
 				}
 				delay = max(delay, wait)
-				if !deadline.IsZero() && e.clock.now().Add(delay).After(deadline) {
+				if !deadline.IsZero() && p.Clock.Now().Add(delay).After(deadline) {
 					reason = deadletter.RetriesExhausted
 					why = fmt.Sprintf("the next try, in %s, would come after retry_on_failure::max_elapsed_time (%s)", delay.Round(time.Millisecond), rc.MaxElapsedTime)
 					if r.throttle > 0 {
@@ -131,17 +131,17 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			}
 		}
 		if reason == "" {
-			e.logger.Info("Exporting failed. Will retry the request after interval.",
+			p.logger.Info("Exporting failed. Will retry the request after interval.",
 				zap.Error(r.retryErr), zap.String("interval", delay.String()))
 			select {
-			case <-e.clock.after(delay):
+			case <-p.Clock.After(delay):
 				continue
 			case <-ctx.Done():
-			case <-e.stopping:
+			case <-p.stopping:
 			}
-			reason, why = e.interrupted(ctx, "the collector shut down while the events waited for a retry")
+			reason, why = p.interrupted(ctx, "the collector shut down while the events waited for a retry")
 		}
-		if reason == deadletter.Shutdown && e.keepOnRestart {
+		if reason == deadletter.Shutdown && p.Settings.KeepOnRestart {
 			// A persistent queue keeps a batch that shutdown interrupted for
 			// the next start; exporterhelper's retry sender, told of the
 			// shutdown, says so to the queue.
@@ -150,7 +150,7 @@ func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}
 		n := len(a.Events)
 		detail := fmt.Sprintf("%s, after %d attempts; the last error: %s", why, attempt, redact.Cut(r.retryErr.Error()))
-		lost += e.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: reason, Detail: detail}))
+		lost += p.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: reason, Detail: detail}))
 		return gaveUp(lost, fmt.Errorf("%d of %d events were dropped (%s): %s", n, total, reason, detail))
 	}
 }
@@ -176,9 +176,9 @@ func gaveUp(lost int, err error) error {
 
 // interrupted says why a batch's retries must end, if they must. A
 // shutdown comes first: its drain's end also cancels ctx.
-func (e *webhookExporter) interrupted(ctx context.Context, shutdownWhy string) (reason, why string) {
+func (p *Pusher) interrupted(ctx context.Context, shutdownWhy string) (reason, why string) {
 	select {
-	case <-e.stopping:
+	case <-p.stopping:
 		return deadletter.Shutdown, shutdownWhy
 	default:
 	}
@@ -195,33 +195,35 @@ var errDrainOver = errors.New("the collector shut down and its time to deliver t
 // shutdownUnsent gives up on a batch without sending it: the shutdown's
 // drain is over. A persistent queue keeps it for the next start. mapped
 // says whether a holds ld's events already.
-func (e *webhookExporter) shutdownUnsent(a *mapping.Arrays, ld plog.Logs, mapped bool) error {
-	if e.keepOnRestart {
+func (p *Pusher) shutdownUnsent(a *mapping.Arrays, ld plog.Logs, mapped bool) error {
+	if p.Settings.KeepOnRestart {
 		return errDrainOver
 	}
 	if !mapped {
-		e.mapper.MapInto(ld, a, nil)
+		p.Mapper.MapInto(ld, a, nil)
 	}
-	lost := e.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: deadletter.Shutdown, Detail: errDrainOver.Error()}))
+	lost := p.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: deadletter.Shutdown, Detail: errDrainOver.Error()}))
 	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", len(a.Events), deadletter.Shutdown, errDrainOver))
 }
 
-// clock is the time the retry loop reads and waits on.
-type clock struct {
-	now   func() time.Time
-	after func(time.Duration) <-chan time.Time
+// Clock is the time the retry loop reads and waits on: tests give one
+// that does not wait.
+type Clock struct {
+	Now   func() time.Time
+	After func(time.Duration) <-chan time.Time
 }
 
-func systemClock() clock {
-	return clock{now: time.Now, after: time.After}
+// SystemClock is the wall clock.
+func SystemClock() Clock {
+	return Clock{Now: time.Now, After: time.After}
 }
 
-// relayRetryConfig is exporterhelper's retry sender's: it never gives up
+// RelayRetryConfig is exporterhelper's retry sender's: it never gives up
 // on its own and is handed a retryable error only at shutdown with a
 // persistent queue, which it turns into the shutdown error that makes the
 // queue keep the batch. Being enabled, it is also shut down before the
 // queue drains, as exporterhelper does with retries on.
-func relayRetryConfig() configretry.BackOffConfig {
+func RelayRetryConfig() configretry.BackOffConfig {
 	return configretry.BackOffConfig{
 		Enabled:         true,
 		InitialInterval: time.Second,

@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -35,32 +35,15 @@ import (
 var publicHeaders = map[string]bool{
 	"Host": true, "Content-Type": true, "Content-Length": true, "Content-Encoding": true,
 	"Transfer-Encoding": true, "Connection": true, "Accept": true, "Accept-Encoding": true,
-	"User-Agent": true, headerIdempotencyKey: true, "Webhook-Id": true, "Webhook-Timestamp": true,
+	"User-Agent": true, HeaderIdempotencyKey: true, "Webhook-Id": true, "Webhook-Timestamp": true,
 	"Traceparent": true, "Tracestate": true,
 }
 
-func isPublicHeader(name string) bool {
+// IsPublicHeader says whether a header's value is not a credential.
+func IsPublicHeader(name string) bool {
 	// HTTP/2 names its pseudo-headers (:path, :authority) with a colon and
 	// its headers in lower case; the URL's secrets come from the config.
 	return strings.HasPrefix(name, ":") || publicHeaders[http.CanonicalHeaderKey(name)]
-}
-
-// configSecrets lists the credentials of cfg: the values of headers, the
-// formats' tokens and keys, and the user info and query values of the URLs.
-func configSecrets(cfg *Config) []string {
-	var out []string
-	for name, v := range cfg.ClientConfig.Headers.Iter {
-		if !isPublicHeader(name) {
-			out = append(out, string(v))
-		}
-	}
-	for _, value := range cfg.formatSecrets() {
-		out = append(out, value)
-	}
-	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
-		out = append(out, redact.URLSecrets(raw)...)
-	}
-	return out
 }
 
 // sentHeaders keeps the credential header values a request wrote. The
@@ -79,7 +62,7 @@ type sentHeaders struct {
 
 // traceSent returns ctx set to record the header values its request
 // writes, and where they are kept.
-func (s *sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
+func (s *Sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
 	sent := &sentHeaders{static: s.secrets}
 	sent.values = sent.buf[:0]
 	if s.tracing {
@@ -87,7 +70,7 @@ func (s *sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) 
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaderField: func(name string, values []string) {
-			if isPublicHeader(name) {
+			if IsPublicHeader(name) {
 				return
 			}
 			sent.mu.Lock()

@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -18,17 +18,13 @@ import (
 
 // deliverer is what the deliveries of one exporter share.
 type deliverer struct {
-	sender        *sender
+	sender        *Sender
 	encoder       formats.Encoder // to split a request the receiver found too large
 	logger        *zap.Logger
 	format        string // for log lines
 	maxConcurrent int    // max_concurrent_requests
 	// deadLetterFile keeps what is dropped; "" when dead_letter is off.
 	deadLetterFile string
-}
-
-func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logger) *deliverer {
-	return &deliverer{sender: s, encoder: enc, logger: logger, format: cfg.Format, maxConcurrent: cfg.MaxConcurrentRequests}
 }
 
 // delivery sends the requests of one batch and records what became of each
