@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -16,6 +17,16 @@ import (
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/redact"
+)
+
+// The config's defaults (see createDefaultConfig).
+const (
+	defaultSource                = "sentyr"
+	defaultTimeout               = 30 * time.Second
+	defaultMaxConcurrentRequests = 8
+	// As many as keepalive::max_idle_conns: the exporter talks to one host.
+	defaultMaxIdleConnsPerHost  = 100
+	defaultDeadLetterMaxSizeMiB = 1024
 )
 
 // builtinFormats names the built-in formats, for the error of an unknown one.
@@ -75,7 +86,7 @@ type ConnectionCheckConfig struct {
 	Enabled bool `mapstructure:"enabled"`
 	// FailOnError makes a failed check fail the collector's start-up.
 	FailOnError bool `mapstructure:"fail_on_error"`
-	// Endpoint overrides the URL that the check calls (see connection.go).
+	// Endpoint overrides the URL that the check calls (see internal/delivery/connection.go).
 	Endpoint string `mapstructure:"endpoint"`
 	_        struct{}
 }

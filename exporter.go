@@ -111,7 +111,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 			return err
 		}
 	}
-	e.warnSettings()
+	warnSettings(e.cfg, e.sender.Endpoint(), e.logger)
 	if cc := e.cfg.ConnectionCheck; cc.Enabled {
 		check := connectionCheckOf(e.cfg.Format)
 		settings := delivery.CheckSettings{

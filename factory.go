@@ -21,15 +21,6 @@ import (
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
-const (
-	defaultSource                = "sentyr"
-	defaultTimeout               = 30 * time.Second
-	defaultMaxConcurrentRequests = 8
-	// As many as keepalive::max_idle_conns: the exporter talks to one host.
-	defaultMaxIdleConnsPerHost  = 100
-	defaultDeadLetterMaxSizeMiB = 1024
-)
-
 // NewFactory returns the factory of the webhook exporter.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(
@@ -90,7 +81,7 @@ func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// The HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		// retry_on_failure runs in pushLogs (see retry.go).
+		// retry_on_failure runs in the push (see internal/delivery/retry.go).
 		exporterhelper.WithRetry(delivery.RelayRetryConfig()),
 		exporterhelper.WithQueue(c.QueueConfig),
 	)

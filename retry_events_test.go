@@ -23,11 +23,11 @@ import (
 // the retry to map it again, its body would carry a later time.
 func TestRetrySendsTheEventsItMapped(t *testing.T) {
 	s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		status := http.StatusOK
 		if n == 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
+			status = http.StatusServiceUnavailable // the first try is retried
 		}
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(status)
 	})
 	cfg := withoutQueue(testCfg(s.URL))
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))

@@ -195,3 +195,13 @@ func connectionTestEvent(source string, now time.Time) formats.Event {
 		Resource:  pcommon.NewMap(),
 	}
 }
+
+// probeRedirect fails a connection check that was answered with a 3xx.
+func probeRedirect(p *probe, status int, location string) bool {
+	if !isRedirect(status) {
+		return false
+	}
+	p.Reason = fmt.Sprintf("the receiver answered %d %s with Location %s, which the exporter does not follow", status, http.StatusText(status), location)
+	p.Fix = "if the receiver has moved, set endpoint (or connection_check::endpoint) to that location"
+	return true
+}

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"github.com/zeebo/xxh3"
-	"net/http"
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
@@ -82,42 +80,30 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.resent = max(d.resent, resent)
 		d.mu.Unlock()
 	}
-	if err != nil {
-		if consumererror.IsPermanent(err) {
-			// The transport refused the request itself (an authenticator
-			// that cannot sign this body): the same body fails the same
-			// way on every retry.
-			d.logDropped("The request could not be sent", "its events",
-				zap.String("endpoint", d.sender.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
-			d.markDrop(req, deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: err.Error()})
-			return
-		}
-		d.markRetry(req, err, 0)
-		return
-	}
-	if isRedirect(resp.status) {
-		d.redirected(req, resp)
-		return
-	}
-	if read := d.sender.wire.ReadAnswer; read != nil {
-		if results := read(req, resp.status, resp.body); results != nil {
-			d.apply(req, resp, results)
-			return
+	if err == nil && !isRedirect(resp.status) {
+		if read := d.sender.wire.ReadAnswer; read != nil {
+			if results := read(req, resp.status, resp.body); results != nil {
+				d.apply(req, resp, results)
+				return
+			}
 		}
 	}
+	d.carryOut(ctx, req, judgeRequest(resp, err, d.sender.endpoint, len(req.Events)))
+}
+
+// carryOut does what v decided for the events of req.
+func (d *delivery) carryOut(ctx context.Context, req *formats.Request, v verdict) {
 	switch {
-	case resp.status >= 200 && resp.status <= 299:
-	case resp.status == http.StatusRequestEntityTooLarge:
+	case v.split:
 		d.split(ctx, req.Events, len(req.Body))
-	case retryableStatus(resp.status):
-		d.markRetry(req, resp.err(d.sender.endpoint), resp.retryAfter)
-	default:
-		d.logDropped("The receiver refused the events", "they",
-			zap.Int("status", resp.status),
-			zap.String("endpoint", d.sender.endpoint),
-			zap.String("response", resp.snippet()),
-			zap.Int("events", len(req.Events)))
-		d.markDrop(req, deadletter.Dropped{Reason: deadletter.Refused, Detail: resp.err(d.sender.endpoint).Error(), Status: resp.status})
+	case v.outcome == formats.Retry:
+		if v.log != "" {
+			d.logger.Error(v.log, v.fields...)
+		}
+		d.markRetry(req, v.err, v.throttle)
+	case v.outcome == formats.Drop:
+		d.logDropped(v.log, v.subject, v.fields...)
+		d.markDrop(req, v.why)
 	}
 }
 
@@ -146,10 +132,10 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.sender.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case r.Outcome == formats.Drop && r.WholeRequest:
-			d.noteDrop(idx, deadletter.Dropped{Reason: deadletter.Refused, Detail: r.Reason, Status: resp.status})
+			d.noteDrop(idx, judgeResult(r, resp.status))
 			refusals = addDrop(refusals, idx, r.Reason)
 		case r.Outcome == formats.Drop:
-			d.noteDrop(idx, deadletter.Dropped{Reason: deadletter.RefusedPerEvent, Detail: r.Reason, Status: resp.status})
+			d.noteDrop(idx, judgeResult(r, resp.status))
 			drops = addDrop(drops, idx, r.Reason)
 		}
 		d.results[req.Events[i]] = r
@@ -212,8 +198,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
-		d.markDrop(&formats.Request{Events: events}, deadletter.Dropped{Reason: deadletter.TooLarge, Status: http.StatusRequestEntityTooLarge,
-			Detail: fmt.Sprintf("413 Payload Too Large for a request of this event alone (%d bytes)", size)})
+		d.markDrop(&formats.Request{Events: events}, tooLarge(size))
 		return
 	}
 	half := len(events) / 2
@@ -224,7 +209,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 		}
 		batch, err := d.encoder.Encode(sub)
 		if err != nil {
-			d.markDrop(&formats.Request{Events: part}, deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: err.Error()})
+			d.markDrop(&formats.Request{Events: part}, encodingFailed(err))
 			continue
 		}
 		d.reject(batch.Rejected, part)
@@ -250,7 +235,7 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		}
 		reason := r.Err.Error()
 		groups = addDrop(groups, idx, reason)
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: reason})
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, encodingFailed(r.Err))
 	}
 	d.logDrops("An event could not be encoded", "it", groups, zap.String("format", d.format))
 }
@@ -304,11 +289,6 @@ func (d *delivery) result() attemptResult {
 	return r
 }
 
-// retryableStatus says whether the receiver may accept the same request later.
-func retryableStatus(status int) bool {
-	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || (status >= 500 && status <= 599)
-}
-
 // id is the id of events[i].
 func (d *delivery) id(i int) string {
 	d.idMu.Lock()
@@ -324,4 +304,35 @@ func (d *delivery) key(req *formats.Request) string {
 		return d.id(req.Events[0])
 	}
 	return mapping.IDString(xxh3.Hash128(req.Body))
+}
+
+// attemptResult is what became of one attempt at a batch.
+type attemptResult struct {
+	// retryErr is set when events are to be tried again: those marked
+	// Retry in the attempt's results.
+	retryErr error
+	throttle time.Duration // the receiver's Retry-After
+	dropped  int
+	lost     int   // of the dropped, those not kept as dead letters
+	dropErr  error // why the whole batch was dropped, if it was
+	// firstDrop is the reason of the first event dropped, for the error.
+	firstDrop string
+	// settled holds the ids of the events delivered or dropped when
+	// others are to be retried and the settled store is on.
+	settled []mapping.Digest
+	resent  int // requests Go's transport sent again on its own, at most per request
+}
+
+// resultOf sums up an attempt from the outcome of each event.
+func resultOf(outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
+	r := attemptResult{dropped: dropped}
+	for _, o := range outcomes {
+		if o.Outcome == formats.Drop && r.firstDrop == "" {
+			r.firstDrop = o.Reason
+		}
+		if o.Outcome == formats.Retry {
+			r.retryErr, r.throttle = retryErr, throttle
+		}
+	}
+	return r
 }

@@ -158,7 +158,7 @@ func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, m
 	}
 	if err != nil {
 		err = fmt.Errorf("encoding %d events as %s: %w", len(a.Events), p.Settings.Format, err)
-		lost := p.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: deadletter.EncodingFailed, Detail: err.Error()}))
+		lost := p.keeper.GiveUp(a, deadletter.All(encodingFailed(err)))
 		return attemptResult{dropped: len(a.Events), dropErr: err, lost: lost}
 	}
 	a.Results = append(a.Results[:0], make([]formats.Result, len(a.Events))...)
@@ -200,35 +200,4 @@ func mapAndEncode(m *mapping.Mapper, enc formats.Encoder, stream func(n int) for
 	}
 	m.MapInto(ld, arrays, nil)
 	return enc.Encode(arrays.Events)
-}
-
-// attemptResult is what became of one attempt at a batch.
-type attemptResult struct {
-	// retryErr is set when events are to be tried again: those marked
-	// Retry in the attempt's results.
-	retryErr error
-	throttle time.Duration // the receiver's Retry-After
-	dropped  int
-	lost     int   // of the dropped, those not kept as dead letters
-	dropErr  error // why the whole batch was dropped, if it was
-	// firstDrop is the reason of the first event dropped, for the error.
-	firstDrop string
-	// settled holds the ids of the events delivered or dropped when
-	// others are to be retried and the settled store is on.
-	settled []mapping.Digest
-	resent  int // requests Go's transport sent again on its own, at most per request
-}
-
-// resultOf sums up an attempt from the outcome of each event.
-func resultOf(outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
-	r := attemptResult{dropped: dropped}
-	for _, o := range outcomes {
-		if o.Outcome == formats.Drop && r.firstDrop == "" {
-			r.firstDrop = o.Reason
-		}
-		if o.Outcome == formats.Retry {
-			r.retryErr, r.throttle = retryErr, throttle
-		}
-	}
-	return r
 }

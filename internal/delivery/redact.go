@@ -28,6 +28,12 @@ import (
 // on a copy of the request, so neither the request the exporter builds
 // nor a wrapper around the client's transport sees them.
 
+const (
+	// HeaderIdempotencyKey carries the stable id of a request's events, for
+	// receivers that deduplicate.
+	HeaderIdempotencyKey = "Idempotency-Key"
+)
+
 // publicHeaders are the headers whose values are not credentials: framing,
 // the exporter's own ids and trace context. Every other header value is
 // treated as a credential: a list of credential headers would miss the
@@ -62,10 +68,10 @@ type sentHeaders struct {
 
 // traceSent returns ctx set to record the header values its request
 // writes, and where they are kept.
-func (s *Sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
-	sent := &sentHeaders{static: s.secrets}
+func traceSent(ctx context.Context, secrets []string, tracing bool) (context.Context, *sentHeaders) {
+	sent := &sentHeaders{static: secrets}
 	sent.values = sent.buf[:0]
-	if s.tracing {
+	if tracing {
 		ctx = context.WithValue(ctx, sentKey{}, sent)
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{

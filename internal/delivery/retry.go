@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 	"time"
 
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
@@ -105,31 +102,7 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 			p.settled.settle(context.Background(), &record, r.settled)
 		}
 		retrying(a)
-		var delay time.Duration
-		reason, why := p.interrupted(ctx, "the collector shut down before the events could be tried again")
-		if reason == "" {
-			switch {
-			case !rc.Enabled:
-				reason, why = deadletter.RetriesExhausted, "retry_on_failure::enabled is false"
-			default:
-				delay = b.next()
-				wait := r.throttle
-				if deadline.IsZero() {
-					// A Retry-After past max_elapsed_time ends the retries
-					// below; without one, max_interval bounds it, or an
-					// answer could park the batch for years.
-					wait = min(wait, rc.MaxInterval)
-				}
-				delay = max(delay, wait)
-				if !deadline.IsZero() && p.Clock.Now().Add(delay).After(deadline) {
-					reason = deadletter.RetriesExhausted
-					why = fmt.Sprintf("the next try, in %s, would come after retry_on_failure::max_elapsed_time (%s)", delay.Round(time.Millisecond), rc.MaxElapsedTime)
-					if r.throttle > 0 {
-						why += fmt.Sprintf("; the receiver asked to wait %s (Retry-After)", r.throttle)
-					}
-				}
-			}
-		}
+		delay, reason, why := nextTry(ctx, p.stopping, rc, b.next, r.throttle, p.Clock.Now(), deadline)
 		if reason == "" {
 			p.logger.Info("Exporting failed. Will retry the request after interval.",
 				zap.Error(r.retryErr), zap.String("interval", delay.String()))
@@ -139,7 +112,7 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 			case <-ctx.Done():
 			case <-p.stopping:
 			}
-			reason, why = p.interrupted(ctx, "the collector shut down while the events waited for a retry")
+			reason, why = interrupted(ctx, p.stopping, "the collector shut down while the events waited for a retry")
 		}
 		if reason == deadletter.Shutdown && p.Settings.KeepOnRestart {
 			// A persistent queue keeps a batch that shutdown interrupted for
@@ -174,20 +147,6 @@ func gaveUp(lost int, err error) error {
 	return consumererror.NewPermanent(err)
 }
 
-// interrupted says why a batch's retries must end, if they must. A
-// shutdown comes first: its drain's end also cancels ctx.
-func (p *Pusher) interrupted(ctx context.Context, shutdownWhy string) (reason, why string) {
-	select {
-	case <-p.stopping:
-		return deadletter.Shutdown, shutdownWhy
-	default:
-	}
-	if err := ctx.Err(); err != nil {
-		return deadletter.Cancelled, "the caller gave up waiting (" + err.Error() + ")"
-	}
-	return "", ""
-}
-
 // errDrainOver is why a batch that the in-memory queue still held when
 // the shutdown's drain ended was not sent.
 var errDrainOver = errors.New("the collector shut down and its time to deliver the queue (the exporter's timeout, counted from the shutdown) was over; the events were not sent")
@@ -204,66 +163,4 @@ func (p *Pusher) shutdownUnsent(a *mapping.Arrays, ld plog.Logs, mapped bool) er
 	}
 	lost := p.keeper.GiveUp(a, deadletter.All(deadletter.Dropped{Reason: deadletter.Shutdown, Detail: errDrainOver.Error()}))
 	return gaveUp(lost, fmt.Errorf("%d events were dropped (%s): %w", len(a.Events), deadletter.Shutdown, errDrainOver))
-}
-
-// Clock is the time the retry loop reads and waits on: tests give one
-// that does not wait.
-type Clock struct {
-	Now   func() time.Time
-	After func(time.Duration) <-chan time.Time
-}
-
-// SystemClock is the wall clock.
-func SystemClock() Clock {
-	return Clock{Now: time.Now, After: time.After}
-}
-
-// RelayRetryConfig is exporterhelper's retry sender's: it never gives up
-// on its own and is handed a retryable error only at shutdown with a
-// persistent queue, which it turns into the shutdown error that makes the
-// queue keep the batch. Being enabled, it is also shut down before the
-// queue drains, as exporterhelper does with retries on.
-func RelayRetryConfig() configretry.BackOffConfig {
-	return configretry.BackOffConfig{
-		Enabled:         true,
-		InitialInterval: time.Second,
-		MaxInterval:     time.Second,
-		Multiplier:      1,
-	}
-}
-
-// backoff is retry_on_failure's exponential delay with jitter, as
-// exporterhelper computes it.
-type backoff struct {
-	cfg configretry.BackOffConfig
-	cur time.Duration
-}
-
-func newBackoff(cfg configretry.BackOffConfig) *backoff {
-	return &backoff{cfg: cfg, cur: cfg.InitialInterval}
-}
-
-func (b *backoff) next() time.Duration {
-	d := b.cur
-	if f := b.cfg.RandomizationFactor; f > 0 {
-		delta := f * float64(d)
-		d = saturatedDuration(float64(d) - delta + rand.Float64()*(2*delta))
-	}
-	// Compared before converting: a product past the largest Duration
-	// (a large multiplier or max_interval) converts to a negative one,
-	// which would retry at once, without end.
-	if next := float64(b.cur) * b.cfg.Multiplier; next >= float64(b.cfg.MaxInterval) {
-		b.cur = b.cfg.MaxInterval
-	} else {
-		b.cur = time.Duration(next)
-	}
-	return d
-}
-
-// saturatedDuration is ns as a Duration, the largest one if it is past it.
-func saturatedDuration(ns float64) time.Duration {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return time.Duration(ns)
 }

@@ -19,12 +19,6 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-const (
-	// HeaderIdempotencyKey carries the stable id of a request's events, for
-	// receivers that deduplicate.
-	HeaderIdempotencyKey = "Idempotency-Key"
-)
-
 // Sender talks to the receiver through the exporter's HTTP client, for
 // deliveries and the connection check alike: it sets what every request
 // carries and keeps what the answer needs to have its request's
@@ -89,7 +83,7 @@ func (s *Sender) Close() {
 // newRequest is a request to rawURL with what every request carries, and
 // where the credential values it writes will be kept.
 func (s *Sender) newRequest(ctx context.Context, method, rawURL, contentType string) (*http.Request, *sentHeaders, error) {
-	ctx, sent := s.traceSent(ctx)
+	ctx, sent := traceSent(ctx, s.secrets, s.tracing)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, http.NoBody)
 	if err != nil {
 		return nil, nil, err
