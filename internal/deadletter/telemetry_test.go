@@ -14,13 +14,6 @@ import (
 	"github.com/sentyr/webhookexporter/internal/metadatatest"
 )
 
-// The names users see, generated from metadata.yaml.
-const (
-	metricDropped           = "otelcol_exporter_webhook_dropped_log_records"
-	metricDeadLetters       = "otelcol_exporter_webhook_dead_letters_written"
-	metricDeadLettersFailed = "otelcol_exporter_webhook_dead_letters_failed"
-)
-
 // TestTelemetryPerExporter: two webhook exporters in one collector share
 // its meter provider; each one's refusals stay a series of its own,
 // told apart by the attribute exporterhelper's metrics use.

@@ -1,7 +1,6 @@
 package mapping
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,11 +19,6 @@ func nestedMaps(v pcommon.Value, depth int) {
 		m = m.PutEmptyMap("k")
 	}
 	m.PutStr("k", "v")
-}
-
-// nestedText is nestedMaps(depth) as JSON.
-func nestedText(depth int) string {
-	return strings.Repeat(`{"k":`, depth) + `"v"` + strings.Repeat("}", depth)
 }
 
 // protoRoundTrip is what a persistent queue does to a batch: protobuf
