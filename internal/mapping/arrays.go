@@ -30,6 +30,44 @@ type RecordRef struct {
 	digested  bool
 }
 
+// Digest is the digest of Events[i], the event's id as a number: what
+// the settled store keeps. It is computed once, by the mapping or here.
+// Not safe for concurrent use.
+func (a *Arrays) Digest(i int) Digest {
+	r := &a.Records[i]
+	if !r.digested {
+		a.Scratch, r.digest = RecordDigest(a.Scratch, r.Scope, r.Record)
+		r.digested = true
+	}
+	return r.digest
+}
+
+// ID returns the id of Events[i], computing it if the mapping did not.
+// Not safe for concurrent use.
+func (a *Arrays) ID(i int) string {
+	if a.Events[i].ID == "" {
+		a.Events[i].ID = IDString(a.Digest(i))
+	}
+	return a.Events[i].ID
+}
+
+// Keep keeps the events that keep picks by their index, in order, and
+// drops the others: the events to try again, without mapping their
+// records again. The events' data stays where the mapping put it.
+func (a *Arrays) Keep(keep func(i int) bool) {
+	n := 0
+	for i := range a.Events {
+		if keep(i) {
+			a.Events[n], a.Records[n] = a.Events[i], a.Records[i]
+			n++
+		}
+	}
+	clear(a.Events[n:])
+	clear(a.Records[n:])
+	a.Events, a.Records = a.Events[:n], a.Records[:n]
+	a.Results = a.Results[:0]
+}
+
 // Pool lets pushes reuse their event arrays. They are half of what a
 // push allocates, and on the push path allocation is paid for again in
 // garbage collection, which marks the whole pdata heap each cycle. Events
