@@ -27,6 +27,7 @@ type Sections struct {
 	Elastic     ElasticConfig     `mapstructure:"elastic"`
 	Custom      CustomConfig      `mapstructure:"custom"`
 	Body        BodyConfig        `mapstructure:"body"`
+	PagerDuty   PagerDutyConfig   `mapstructure:"pagerduty"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
@@ -184,6 +185,16 @@ var builtinTable = []Builtin{{
 		Path: "/webhook", Body: BodyObject,
 		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
 	},
+}, {
+	Name:  "pagerduty",
+	Check: func(s *Settings) error { return s.PagerDuty.check() },
+	New:   func(s *Settings) (Encoder, error) { return newPagerDuty(s.PagerDuty), nil },
+	// The routing key travels in the body: the stand-in checks it there.
+	Service: pagerDutyService,
+	Credential: &Credential{
+		Field: "pagerduty::routing_key", Value: func(s *Settings) configopaque.String { return s.PagerDuty.RoutingKey },
+	},
+	Routes: func(s *Settings) []string { return s.PagerDuty.routes() },
 }}
 
 // LookupBuiltin returns the built-in format called name.

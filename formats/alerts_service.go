@@ -1,0 +1,108 @@
+package formats
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"unicode/utf8"
+)
+
+// testPagerDutyKey is the test routing key: 32 characters, as PagerDuty's
+// integration keys are.
+const testPagerDutyKey = "R0123456789abcdef0123456789abcde"
+
+// pagerDutyService is the Events API v2 as its stand-ins must take it: it
+// reads the routing key, the action and the payload from the body and
+// refuses an event that lacks them or passes its limits.
+var pagerDutyService = Service{
+	Path:       "/v2/enqueue",
+	Settings:   map[string]any{"pagerduty": map[string]any{"routing_key": testPagerDutyKey}},
+	TestSecret: testPagerDutyKey, Body: BodyObject,
+	Accept: answerOK(202, "application/json", `{"status":"success","message":"Event processed","dedup_key":"srv01"}`),
+	Refuse: pagerDutyInvalid("'routing_key' is invalid"),
+	Judge:  judgePagerDuty,
+	Sample: `{"routing_key":"` + testPagerDutyKey + `","event_action":"trigger","dedup_key":"k1",` +
+		`"payload":{"summary":"s","source":"h","severity":"info"}}`,
+	Dedup: pagerDutyDedupKey,
+}
+
+// pagerDutyInvalid is the Events API's 400, naming what is wrong.
+func pagerDutyInvalid(errs ...string) Answer {
+	body, _ := json.Marshal(map[string]any{"status": "invalid event", "message": "Event object is invalid", "errors": errs})
+	return Answer{Status: http.StatusBadRequest, ContentType: "application/json", Body: string(body)}
+}
+
+type pagerDutyEvent struct {
+	RoutingKey  *string `json:"routing_key"`
+	EventAction string  `json:"event_action"`
+	DedupKey    string  `json:"dedup_key"`
+	Payload     *struct {
+		Summary  *string `json:"summary"`
+		Source   *string `json:"source"`
+		Severity string  `json:"severity"`
+	} `json:"payload"`
+}
+
+// judgePagerDuty refuses what the Events API v2 refuses: no routing key
+// or another one, an action other than trigger, acknowledge and resolve, a
+// trigger without summary, source or a known severity, a summary over its
+// characters, a dedup_key over 255 characters, an event over its bytes.
+func judgePagerDuty(body []byte) *Answer {
+	if len(body) > pagerDutyMaxEventBytes {
+		a := Answer{Status: http.StatusRequestEntityTooLarge, ContentType: "text/plain", Body: "Request Entity Too Large"}
+		return &a
+	}
+	var ev pagerDutyEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		a := pagerDutyInvalid("Event object is not valid JSON")
+		return &a
+	}
+	var errs []string
+	switch {
+	case ev.RoutingKey == nil:
+		errs = append(errs, "'routing_key' is missing or blank")
+	case *ev.RoutingKey != testPagerDutyKey:
+		errs = append(errs, "'routing_key' is invalid")
+	}
+	switch ev.EventAction {
+	case "trigger":
+		p := ev.Payload
+		switch {
+		case p == nil:
+			errs = append(errs, "'payload' is missing or blank")
+		default:
+			if p.Summary == nil || *p.Summary == "" {
+				errs = append(errs, "'payload.summary' is missing or blank")
+			} else if n := utf8.RuneCountInString(*p.Summary); n > pagerDutyMaxSummaryChars {
+				errs = append(errs, fmt.Sprintf("'payload.summary' is %d characters, over %d", n, pagerDutyMaxSummaryChars))
+			}
+			if p.Source == nil || *p.Source == "" {
+				errs = append(errs, "'payload.source' is missing or blank")
+			}
+			switch p.Severity {
+			case SeverityInfo, SeverityWarning, SeverityError, SeverityCritical:
+			default:
+				errs = append(errs, "'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')")
+			}
+		}
+	case "acknowledge", "resolve":
+	default:
+		errs = append(errs, "'event_action' is invalid (must be one of the following: 'trigger', 'acknowledge' or 'resolve')")
+	}
+	if utf8.RuneCountInString(ev.DedupKey) > 255 {
+		errs = append(errs, "'dedup_key' is over 255 characters")
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	a := pagerDutyInvalid(errs...)
+	return &a
+}
+
+// pagerDutyDedupKey is the event's dedup_key: PagerDuty adds an event to
+// the open alert of its key instead of opening another.
+func pagerDutyDedupKey(body []byte) string {
+	var ev pagerDutyEvent
+	_ = json.Unmarshal(body, &ev)
+	return ev.DedupKey
+}
