@@ -49,8 +49,8 @@ func (t Threshold) Below(severity string) bool {
 // alertScratch is what writing an event's summary needs, reused for every
 // event of a batch.
 type alertScratch struct {
-	text   []byte
-	fields []Field
+	text, line []byte
+	fields     []Field
 }
 
 // summary is an event's one-line summary for a pager or a chat: its type
@@ -112,4 +112,14 @@ func appendOneLine(dst []byte, s string, room int) []byte {
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// sortedFields are the first n fields of data, by key: a chat shows them
+// in the same order whatever order the record's fields came in, and only
+// so many can be shown. They are the scratch's until its next use.
+func (s *alertScratch) sortedFields(data []Field, n int) []Field {
+	fields := append(s.fields[:0], data[:min(max(n, 0), len(data))]...)
+	slices.SortStableFunc(fields, func(a, b Field) int { return strings.Compare(a.Key, b.Key) })
+	s.fields = fields
+	return fields
 }

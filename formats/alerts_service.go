@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -105,4 +106,121 @@ func pagerDutyDedupKey(body []byte) string {
 	var ev pagerDutyEvent
 	_ = json.Unmarshal(body, &ev)
 	return ev.DedupKey
+}
+
+// slackService is an incoming webhook as its stand-ins must take it: the
+// webhook URL is the credential; Slack answers "ok", or a code in plain
+// text, and takes a message a second.
+var slackService = Service{
+	Path:   "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+	Body:   BodyObject,
+	Accept: answerOK(200, "text/html", "ok"),
+	Refuse: Answer{Status: http.StatusNotFound, ContentType: "text/html", Body: "no_service"},
+	Judge:  judgeSlack,
+	Sample: `{"text":"t","blocks":[{"type":"section","text":{"type":"plain_text","text":"a &lt;b&gt; &amp; c"}}]}`,
+	// Slack's rate for incoming webhooks.
+	MinInterval: slackMinInterval,
+}
+
+// slackAnswer is a refusal of an incoming webhook: its code in plain text.
+func slackAnswer(status int, code string) *Answer {
+	return &Answer{Status: status, ContentType: "text/html", Body: code}
+}
+
+type slackMessage struct {
+	Text   *string `json:"text"`
+	Blocks []struct {
+		Type     string      `json:"type"`
+		Text     *slackText  `json:"text"`
+		Fields   []slackText `json:"fields"`
+		Elements []slackText `json:"elements"`
+	} `json:"blocks"`
+}
+
+type slackText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// judgeSlack refuses what an incoming webhook refuses: no message, no
+// text, blocks over Slack's limits; and text with &, < or > not written
+// as Slack's entities, which Slack would read as a mention (<!channel>) or
+// a link (<https://evil|click>): a message must never carry them from
+// event content.
+func judgeSlack(body []byte) *Answer {
+	var m slackMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return slackAnswer(http.StatusBadRequest, "invalid_payload")
+	}
+	if (m.Text == nil || *m.Text == "") && len(m.Blocks) == 0 {
+		return slackAnswer(http.StatusBadRequest, "no_text")
+	}
+	if len(m.Blocks) > slackMaxBlocks {
+		return slackAnswer(http.StatusBadRequest, "invalid_blocks")
+	}
+	texts := []string{}
+	if m.Text != nil {
+		texts = append(texts, *m.Text)
+	}
+	chars := 0
+	for _, b := range m.Blocks {
+		var limit int
+		var objects []slackText
+		switch b.Type {
+		case "header":
+			limit = slackMaxHeaderChars
+		case "section":
+			limit = slackMaxTextChars
+			if len(b.Fields) > slackMaxSectionFields {
+				return slackAnswer(http.StatusBadRequest, "invalid_blocks")
+			}
+		case "context":
+			limit = slackMaxTextChars
+		default:
+			return slackAnswer(http.StatusBadRequest, "invalid_blocks")
+		}
+		if b.Text != nil {
+			objects = append(objects, *b.Text)
+		}
+		for _, f := range b.Fields {
+			if utf8.RuneCountInString(f.Text) > slackMaxFieldChars {
+				return slackAnswer(http.StatusBadRequest, "invalid_blocks")
+			}
+		}
+		objects = append(append(objects, b.Fields...), b.Elements...)
+		for _, o := range objects {
+			n := utf8.RuneCountInString(o.Text)
+			if n > limit || (o.Type != "plain_text" && o.Type != "mrkdwn") || (b.Type == "header" && o.Type != "plain_text") {
+				return slackAnswer(http.StatusBadRequest, "invalid_blocks")
+			}
+			chars += n
+			texts = append(texts, o.Text)
+		}
+	}
+	if chars > slackMaxBlockChars {
+		return slackAnswer(http.StatusBadRequest, "msg_blocks_too_long")
+	}
+	for _, t := range texts {
+		if !slackEscaped(t) {
+			return slackAnswer(http.StatusBadRequest, fmt.Sprintf("unescaped_markup (the stand-in's refusal: Slack would read %.40q as markup)", t))
+		}
+	}
+	return nil
+}
+
+// slackEscaped says that t has no <, > or & that is not one of Slack's
+// three entities.
+func slackEscaped(t string) bool {
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case '<', '>':
+			return false
+		case '&':
+			rest := t[i:]
+			if !strings.HasPrefix(rest, "&amp;") && !strings.HasPrefix(rest, "&lt;") && !strings.HasPrefix(rest, "&gt;") {
+				return false
+			}
+		}
+	}
+	return true
 }

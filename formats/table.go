@@ -28,6 +28,7 @@ type Sections struct {
 	Custom      CustomConfig      `mapstructure:"custom"`
 	Body        BodyConfig        `mapstructure:"body"`
 	PagerDuty   PagerDutyConfig   `mapstructure:"pagerduty"`
+	Slack       SlackConfig       `mapstructure:"slack"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
@@ -195,6 +196,11 @@ var builtinTable = []Builtin{{
 		Field: "pagerduty::routing_key", Value: func(s *Settings) configopaque.String { return s.PagerDuty.RoutingKey },
 	},
 	Routes: func(s *Settings) []string { return s.PagerDuty.routes() },
+}, {
+	Name:    "slack",
+	Check:   func(s *Settings) error { return s.Slack.check() },
+	New:     func(s *Settings) (Encoder, error) { return newSlack(s.Slack), nil },
+	Service: slackService,
 }}
 
 // LookupBuiltin returns the built-in format called name.

@@ -93,3 +93,52 @@ func TestPagerDutyStandInRefuses(t *testing.T) {
 	assert.Contains(t, s.Requests()[0].Refused, "'routing_key' is missing")
 	assert.Empty(t, s.Taken())
 }
+
+// The Slack stand-in takes a message a second by the clock its test sets,
+// and answers a faster one 429 with Retry-After, as Slack does.
+func TestSlackStandInJudgesItsPace(t *testing.T) {
+	b, _ := formats.LookupBuiltin("slack")
+	s := New(t, b)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s.Pace(func() time.Time { return now })
+	sample := []byte(b.Service.Sample)
+	statuses := func(n int) (out []int) {
+		for range n {
+			status, err := post(context.Background(), t, s.Endpoint(), sample)
+			require.NoError(t, err)
+			out = append(out, status)
+		}
+		return out
+	}
+	assert.Equal(t, []int{200, 429, 429}, statuses(3), "three messages within a second")
+	resp, err := http.Post(s.Endpoint(), "application/json", bytes.NewReader(sample))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+	now = now.Add(999 * time.Millisecond)
+	assert.Equal(t, []int{429}, statuses(1))
+	now = now.Add(time.Millisecond)
+	assert.Equal(t, []int{200, 429}, statuses(2), "a second after the last message taken")
+	assert.Len(t, s.Taken(), 2)
+}
+
+// The Slack stand-in refuses a message whose text would reach the channel
+// as a mention or a link.
+func TestSlackStandInRefusesMarkup(t *testing.T) {
+	b, _ := formats.LookupBuiltin("slack")
+	s := New(t, b)
+	for _, body := range []string{`{"text":"<!channel> hi"}`, `{"text":"t","blocks":[{"type":"section","text":{"type":"plain_text","text":"<https://evil|click>"}}]}`} {
+		status, err := post(context.Background(), t, s.Endpoint(), []byte(body))
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusBadRequest, status, body)
+	}
+	// What the encoder makes of the same content is taken.
+	ev := alertEvent("0123456789abcdef0123456789abcdef")
+	ev.Type = "<!channel>"
+	ev.Data = append(ev.Data, formats.Field{Key: "link", Value: pcommon.NewValueStr("<https://evil|click> *bold*")})
+	status, err := post(context.Background(), t, s.Endpoint(), encodeFor(t, b, s, ev).Requests[0].Body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Len(t, s.Taken(), 1)
+}
