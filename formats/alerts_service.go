@@ -224,3 +224,53 @@ func slackEscaped(t string) bool {
 	}
 	return true
 }
+
+// teamsService is a Teams Workflows webhook as its stand-ins must take it:
+// the URL's signature is the credential; the flow answers 202 to a message
+// of one Adaptive Card within Teams' size of a message.
+var teamsService = Service{
+	Path: "/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke" +
+		"?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + testTeamsSignature,
+	TestSecret: testTeamsSignature,
+	Body:       BodyObject,
+	Accept:     answerOK(202, "", ""),
+	Refuse: Answer{Status: http.StatusUnauthorized, ContentType: "application/json",
+		Body: `{"error":{"code":"DirectApiInvalidAuthorizationScheme","message":"The provided authorization scheme is not valid."}}`},
+	Judge:  judgeTeams,
+	Sample: `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":{"type":"AdaptiveCard","version":"1.4","body":[]}}]}`,
+}
+
+// testTeamsSignature is the test Workflows URL's signature.
+const testTeamsSignature = "teams-test-signature-0123456789abcdef"
+
+func teamsError(status int, code, message string) *Answer {
+	body, _ := json.Marshal(map[string]any{"error": map[string]string{"code": code, "message": message}})
+	return &Answer{Status: status, ContentType: "application/json", Body: string(body)}
+}
+
+// judgeTeams refuses what a Workflows webhook posting a card refuses: a
+// message over Teams' size, or one that is not a message of one Adaptive
+// Card.
+func judgeTeams(body []byte) *Answer {
+	if len(body) > teamsMaxMessageBytes {
+		return teamsError(http.StatusRequestEntityTooLarge, "MessageSizeTooBig", "Request Entity too large")
+	}
+	var m struct {
+		Type        string `json:"type"`
+		Attachments []struct {
+			ContentType string `json:"contentType"`
+			Content     *struct {
+				Type string `json:"type"`
+				Body []any  `json:"body"`
+			} `json:"content"`
+		} `json:"attachments"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.Type != "message" {
+		return teamsError(http.StatusBadRequest, "InvalidRequestContent", "the request content is not a message")
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].ContentType != "application/vnd.microsoft.card.adaptive" ||
+		m.Attachments[0].Content == nil || m.Attachments[0].Content.Type != "AdaptiveCard" {
+		return teamsError(http.StatusBadRequest, "InvalidRequestContent", "the message must carry one Adaptive Card")
+	}
+	return nil
+}

@@ -201,6 +201,11 @@ var builtinTable = []Builtin{{
 	Check:   func(s *Settings) error { return s.Slack.check() },
 	New:     func(s *Settings) (Encoder, error) { return newSlack(s.Slack), nil },
 	Service: slackService,
+}, {
+	Name:    "teams",
+	Check:   func(*Settings) error { return nil },
+	New:     func(*Settings) (Encoder, error) { return newTeams(), nil },
+	Service: teamsService,
 }}
 
 // LookupBuiltin returns the built-in format called name.
