@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -242,4 +244,19 @@ func readSlackAnswer(req *Request, status int, body []byte) []Result {
 		return nil
 	}
 	return allResults(req, refusedRequest(fmt.Sprintf("Slack refused the message (%d %s): %s", status, code, meaning)))
+}
+
+// slackEndpointSecrets is the token of an incoming webhook's URL,
+// https://hooks.slack.com/services/<team>/<bot>/<token>: whoever has it
+// posts to the channel.
+func slackEndpointSecrets(endpoint string) []string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil
+	}
+	segments := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(segments) < 2 || segments[len(segments)-1] == "" {
+		return nil
+	}
+	return segments[len(segments)-1:]
 }

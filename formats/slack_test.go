@@ -220,3 +220,10 @@ func lastBlockText(blocks []any) string {
 	last := blocks[len(blocks)-1].(map[string]any)
 	return last["elements"].([]any)[0].(map[string]any)["text"].(string)
 }
+
+// The token in a webhook's path is named for redaction.
+func TestSlackEndpointSecrets(t *testing.T) {
+	b, _ := LookupBuiltin("slack")
+	assert.Equal(t, []string{"XXXXXXXXXXXXXXXXXXXXXXXX"}, b.EndpointSecrets("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"))
+	assert.Empty(t, b.EndpointSecrets("https://hooks.slack.com/"))
+}

@@ -52,6 +52,11 @@ type Builtin struct {
 	// sourcetype, a host, a tag), read from the record's attributes, else
 	// the resource's, never from the event's body; nil when none do.
 	Routes func(s *Settings) []string
+	// EndpointSecrets are the parts of the endpoint that are a credential
+	// (a Slack webhook's token is the last segment of its path), to be
+	// redacted wherever the endpoint or an answer is shown; nil when the
+	// URL's path holds none (user info and query are redacted anyway).
+	EndpointSecrets func(endpoint string) []string
 }
 
 // Credential is what a format's service authenticates requests with.
@@ -197,10 +202,11 @@ var builtinTable = []Builtin{{
 	},
 	Routes: func(s *Settings) []string { return s.PagerDuty.routes() },
 }, {
-	Name:    "slack",
-	Check:   func(s *Settings) error { return s.Slack.check() },
-	New:     func(s *Settings) (Encoder, error) { return newSlack(s.Slack), nil },
-	Service: slackService,
+	Name:            "slack",
+	Check:           func(s *Settings) error { return s.Slack.check() },
+	New:             func(s *Settings) (Encoder, error) { return newSlack(s.Slack), nil },
+	Service:         slackService,
+	EndpointSecrets: slackEndpointSecrets,
 }, {
 	Name:    "teams",
 	Check:   func(*Settings) error { return nil },
