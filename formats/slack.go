@@ -115,7 +115,7 @@ func appendSlackMessage(dst []byte, s *alertScratch, events []Event) []byte {
 		}
 		var n int
 		s.line = appendEventTitle(s.line[:0], &events[i])
-		scratch, n, _ = appendChatBytes(scratch, s.line, min(room, slackMaxHeaderChars), true)
+		scratch, n, _ = appendChatBytes(scratch, s.line, min(room, slackMaxHeaderChars), slackMarkup)
 		room -= n
 	}
 	dst = appendBytesAsString(dst, scratch)
@@ -136,12 +136,12 @@ func appendSlackMessage(dst []byte, s *alertScratch, events []Event) []byte {
 func appendSlackEvent(dst []byte, s *alertScratch, ev *Event, blocks, chars int) []byte {
 	var n int
 	s.line = appendEventTitle(s.line[:0], ev)
-	scratch, n, _ := appendChatBytes(s.text[:0], s.line, slackMaxHeaderChars, true)
+	scratch, n, _ := appendChatBytes(s.text[:0], s.line, slackMaxHeaderChars, slackMarkup)
 	chars -= n
 	dst = append(dst, `{"type":"header","text":`...)
 	dst = appendSlackPlain(dst, scratch)
 	s.line = appendEventByline(s.line[:0], ev)
-	scratch, n, _ = appendChatBytes(scratch[:0], s.line, slackMaxHeaderChars, true)
+	scratch, n, _ = appendChatBytes(scratch[:0], s.line, slackMaxHeaderChars, slackMarkup)
 	chars -= n
 	dst = append(dst, `},{"type":"context","elements":[`...)
 	dst = appendSlackPlain(dst, scratch)
@@ -155,17 +155,17 @@ func appendSlackEvent(dst []byte, s *alertScratch, ev *Event, blocks, chars int)
 		if inSection == slackMaxSectionFields {
 			inSection = 0
 		}
-		scratch, n, _ = appendChatText(scratch[:0], f.Key, slackMaxHeaderChars, true)
+		scratch, n, _ = appendChatText(scratch[:0], f.Key, slackMaxHeaderChars, slackMarkup)
 		scratch = append(scratch, '\n')
 		room := min(slackMaxFieldChars, chars) - n - 1
 		var cut bool
 		var m int
 		if room > 0 {
 			if f.Value.Type() == pcommon.ValueTypeStr {
-				scratch, m, cut = appendChatText(scratch, f.Value.Str(), room, true)
+				scratch, m, cut = appendChatText(scratch, f.Value.Str(), room, slackMarkup)
 			} else {
 				s.line = appendValueText(s.line[:0], f.Value, maxTextBytes(slackMaxFieldChars))
-				scratch, m, cut = appendChatBytes(scratch, s.line, room, true)
+				scratch, m, cut = appendChatBytes(scratch, s.line, room, slackMarkup)
 			}
 		}
 		if room < slackMinCutChars && (cut || room <= 0) {

@@ -16,9 +16,11 @@ const (
 // teamsLimitNote is what a cut says it made room for.
 const teamsLimitNote = "Teams' 28 KB per message"
 
-// teamsEncoder writes a message of one Adaptive Card per event: a title in
-// a container styled by the event's severity, a byline with its source and
-// time, and its data as a fact set, within Teams' size of a message.
+// teamsEncoder writes a message of one Adaptive Card per event: its type in
+// a container styled by its severity, a byline with the severity, source
+// and time, and its data as a fact set, within Teams' size of a message.
+// Every text has its Markdown escaped: no content shows as formatting or
+// a link.
 type teamsEncoder struct {
 	bodies bodyBuffers
 }
@@ -71,12 +73,12 @@ func appendTeamsMessage(dst []byte, s *alertScratch, ev *Event) []byte {
 	dst = append(dst, `{"type":"Container","style":"`...)
 	dst = append(dst, teamsStyle(ev.Severity)...)
 	dst = append(dst, `","bleed":true,"items":[{"type":"TextBlock","text":`...)
-	s.line = appendEventTitle(s.line[:0], ev)
-	s.text, _, _ = appendChatBytes(s.text[:0], s.line, teamsMaxTitleChars, false)
+	s.text, _, _ = appendChatText(s.text[:0], ev.Type, teamsMaxTitleChars, cardMarkdown)
 	dst = appendBytesAsString(dst, s.text)
 	dst = append(dst, `,"weight":"Bolder","size":"Medium","wrap":true},{"type":"TextBlock","text":`...)
-	s.line = appendEventByline(s.line[:0], ev)
-	s.text, _, _ = appendChatBytes(s.text[:0], s.line, teamsMaxTitleChars, false)
+	s.line = append(append(s.line[:0], ev.Severity...), " · "...)
+	s.line = appendEventByline(s.line, ev)
+	s.text, _, _ = appendChatBytes(s.text[:0], s.line, teamsMaxTitleChars, cardMarkdown)
 	dst = appendBytesAsString(dst, s.text)
 	dst = append(dst, `,"isSubtle":true,"spacing":"None","wrap":true}]}`...)
 	const closing = `]}}]}`
@@ -108,11 +110,11 @@ func (s *alertScratch) appendFacts(dst []byte, data []Field, budget int) []byte 
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"title":`...)
-		s.text, _, _ = appendChatText(s.text[:0], f.Key, teamsMaxTitleChars, false)
+		s.text, _, _ = appendChatText(s.text[:0], f.Key, teamsMaxTitleChars, cardMarkdown)
 		dst = appendBytesAsString(dst, s.text)
 		dst = append(dst, `,"value":`...)
 		s.line = appendValueText(s.line[:0], f.Value, teamsMaxMessageBytes)
-		s.text, _, _ = appendChatBytes(s.text[:0], s.line, teamsMaxMessageBytes, false)
+		s.text, _, _ = appendChatBytes(s.text[:0], s.line, teamsMaxMessageBytes, cardMarkdown)
 		room := budget - (len(dst) - start) - 1
 		if room < minCutBytes {
 			dst = dst[:at]

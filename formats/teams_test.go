@@ -56,8 +56,8 @@ func TestTeamsSeedCard(t *testing.T) {
 	assert.Equal(t, "AdaptiveCard", card.Type)
 	require.Len(t, card.Body, 2)
 	assert.Equal(t, "warning", card.Body[0].Style)
-	assert.Equal(t, "[warning] file_shared_externally", card.Body[0].Items[0].Text)
-	assert.Equal(t, "sentyr · 2025-10-29T12:00:00Z", card.Body[0].Items[1].Text)
+	assert.Equal(t, "file_shared_externally", card.Body[0].Items[0].Text, "an _ inside a word is no emphasis: not escaped")
+	assert.Equal(t, "warning · sentyr · 2025-10-29T12:00:00Z", card.Body[0].Items[1].Text)
 	facts := card.Body[1].Facts
 	require.Len(t, facts, 4)
 	assert.Equal(t, "owner", facts[2].Title)
@@ -110,4 +110,23 @@ func TestTeamsServiceRefuses(t *testing.T) {
 			assert.Contains(t, []int{400, 413}, a.Status, name)
 		}
 	}
+}
+
+// Hostile content shows in a card as the characters it is: Markdown's
+// emphasis, links and code are escaped, in titles and values alike.
+func TestTeamsEscapesMarkdown(t *testing.T) {
+	ev := serviceEvent(t, "link", "[click](https://evil.example)", "bold", "**bold** *it* _it_ ~s~ `c` a\\b",
+		"[key](https://evil.example)", "v", "snake_case_word", "x_y")
+	ev.Type = "**urgent** [open](https://evil.example)"
+	_, got := encodeTeams(t, ev)
+	card := got[0].Attachments[0].Content
+	assert.Equal(t, `\*\*urgent\*\* \[open\](https://evil.example)`, card.Body[0].Items[0].Text)
+	facts := map[string]string{}
+	for _, f := range card.Body[1].Facts {
+		facts[f.Title] = f.Value
+	}
+	assert.Equal(t, `\[click\](https://evil.example)`, facts["link"])
+	assert.Equal(t, "\\*\\*bold\\*\\* \\*it\\* \\_it\\_ \\~s\\~ \\`c\\` a\\\\b", facts["bold"])
+	assert.Equal(t, "x_y", facts["snake_case_word"])
+	assert.Contains(t, facts, `\[key\](https://evil.example)`)
 }
