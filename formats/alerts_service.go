@@ -72,12 +72,12 @@ func judgePagerDuty(body []byte) *Answer {
 		case p == nil:
 			errs = append(errs, "'payload' is missing or blank")
 		default:
-			if p.Summary == nil || *p.Summary == "" {
+			if p.Summary == nil || strings.TrimSpace(*p.Summary) == "" {
 				errs = append(errs, "'payload.summary' is missing or blank")
 			} else if n := utf8.RuneCountInString(*p.Summary); n > pagerDutyMaxSummaryChars {
 				errs = append(errs, fmt.Sprintf("'payload.summary' is %d characters, over %d", n, pagerDutyMaxSummaryChars))
 			}
-			if p.Source == nil || *p.Source == "" {
+			if p.Source == nil || strings.TrimSpace(*p.Source) == "" {
 				errs = append(errs, "'payload.source' is missing or blank")
 			}
 			switch p.Severity {

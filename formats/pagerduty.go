@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -109,11 +110,19 @@ func (e *pagerDutyEncoder) appendEvent(dst []byte, scratch *alertScratch, ev *Ev
 	dst = append(dst, `,"event_action":"trigger","dedup_key":`...)
 	dst = AppendString(dst, ev.ID)
 	dst = append(dst, `,"payload":{"summary":`...)
-	dst = appendBytesAsString(dst, scratch.summary(ev, pagerDutyMaxSummaryChars))
+	// PagerDuty refuses a blank summary or source.
+	summary := scratch.summary(ev, pagerDutyMaxSummaryChars)
+	if len(bytes.TrimSpace(summary)) == 0 {
+		summary = append(summary[:0], "security event"...)
+	}
+	dst = appendBytesAsString(dst, summary)
 	dst = append(dst, `,"source":`...)
 	source, ok := attributeValue(ev, attrHostName)
-	if !ok {
+	if !ok || strings.TrimSpace(source) == "" {
 		source = ev.Source
+	}
+	if strings.TrimSpace(source) == "" {
+		source = "unknown"
 	}
 	dst = AppendString(dst, source)
 	dst = append(dst, `,"severity":`...)
