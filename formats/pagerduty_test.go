@@ -166,3 +166,20 @@ func TestThresholdBelow(t *testing.T) {
 	assert.NoError(t, warn.Check())
 	assert.ErrorContains(t, Threshold{MinSeverity: "high"}.Check(), `min_severity: "high" is not a severity; write info, warning, error or critical`)
 }
+
+// min_severity is read with the formats' settings, as collector YAML gives
+// it, and leaves out what is below it: of the guide's three events, a
+// threshold of critical keeps the critical one.
+func TestSettingsReadMinSeverity(t *testing.T) {
+	b, _ := LookupBuiltin("json")
+	s, err := settingsOf(b, map[string]any{"min_severity": "critical"})
+	require.NoError(t, err)
+	require.NoError(t, s.Threshold.Check())
+	var kept []string
+	for _, severity := range []string{SeverityWarning, SeverityWarning, SeverityCritical} {
+		if !s.Below(severity) {
+			kept = append(kept, severity)
+		}
+	}
+	assert.Equal(t, []string{SeverityCritical}, kept)
+}

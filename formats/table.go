@@ -14,6 +14,9 @@ type Settings struct {
 	Endpoint string `mapstructure:"endpoint"`
 	Source   string `mapstructure:"source"`
 	Sections `mapstructure:",squash"`
+	// Threshold is min_severity, for every format: Settings.Below says
+	// which events the exporter leaves out.
+	Threshold `mapstructure:",squash"`
 }
 
 // Sections are the formats' own sections of the exporter's configuration,
