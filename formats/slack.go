@@ -202,12 +202,11 @@ func appendSlackEvent(dst []byte, s *alertScratch, ev *Event, blocks, chars int)
 }
 
 // appendSlackPlain writes a plain_text object of text, already escaped:
-// plain_text shows *, _, ~ and ` as they are, and emoji: false keeps
-// :names: as written.
+// plain_text shows *, _, ~ and ` as they are.
 func appendSlackPlain(dst, text []byte) []byte {
 	dst = append(dst, `{"type":"plain_text","text":`...)
 	dst = appendBytesAsString(dst, text)
-	return append(dst, `,"emoji":false}`...)
+	return append(dst, '}')
 }
 
 // slackRefusals are the answers with which an incoming webhook refuses a

@@ -68,19 +68,18 @@ func teamsStyle(severity string) string {
 
 func appendTeamsMessage(dst []byte, s *alertScratch, ev *Event) []byte {
 	start := len(dst)
-	dst = append(dst, `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","contentUrl":null,"content":{`...)
-	dst = append(dst, `"$schema":"http://adaptivecards.io/schemas/adaptive-card.json","type":"AdaptiveCard","version":"1.4","msteams":{"width":"Full"},"body":[`...)
-	dst = append(dst, `{"type":"Container","style":"`...)
+	dst = append(dst, `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","content":{`...)
+	dst = append(dst, `"type":"AdaptiveCard","version":"1.4","body":[{"type":"Container","style":"`...)
 	dst = append(dst, teamsStyle(ev.Severity)...)
-	dst = append(dst, `","bleed":true,"items":[{"type":"TextBlock","text":`...)
+	dst = append(dst, `","items":[{"type":"TextBlock","text":`...)
 	s.text, _, _ = appendChatText(s.text[:0], ev.Type, teamsMaxTitleChars, cardMarkdown)
 	dst = appendBytesAsString(dst, s.text)
-	dst = append(dst, `,"weight":"Bolder","size":"Medium","wrap":true},{"type":"TextBlock","text":`...)
+	dst = append(dst, `,"weight":"Bolder","wrap":true},{"type":"TextBlock","text":`...)
 	s.line = append(append(s.line[:0], ev.Severity...), " · "...)
 	s.line = appendEventByline(s.line, ev)
 	s.text, _, _ = appendChatBytes(s.text[:0], s.line, teamsMaxTitleChars, cardMarkdown)
 	dst = appendBytesAsString(dst, s.text)
-	dst = append(dst, `,"isSubtle":true,"spacing":"None","wrap":true}]}`...)
+	dst = append(dst, `,"isSubtle":true,"wrap":true}]}`...)
 	const closing = `]}}]}`
 	if len(ev.Data) > 0 {
 		dst = append(dst, `,{"type":"FactSet","facts":[`...)
