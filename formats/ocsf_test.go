@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -313,4 +314,31 @@ func errorsText(errs []error) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+var updateOCSFGoldens = flag.Bool("update-ocsf-goldens", false, "rewrite testdata/golden/ocsf/*.json")
+
+// Each carrier's body for the guide's example event is its golden file,
+// testdata/golden/ocsf/<format>.json, whose documents pass the schema
+// (go test -run TestOCSFGoldens -update-ocsf-goldens rewrites them). The
+// e2e test compares the distribution's requests with the same files.
+func TestOCSFGoldens(t *testing.T) {
+	schema := loadOCSFSchema(t)
+	for name, enc := range ocsfCarriers(t) {
+		t.Run(name, func(t *testing.T) {
+			batch, err := enc.Encode([]Event{guideExampleEvent(t)})
+			require.NoError(t, err)
+			require.Len(t, batch.Requests, 1)
+			body := batch.Requests[0].Body
+			requireOCSFValid(t, schema, name, ocsfEnvelopes[name](t, body))
+			golden := filepath.Join("testdata", "golden", "ocsf", name+".json")
+			if *updateOCSFGoldens {
+				require.NoError(t, os.MkdirAll(filepath.Dir(golden), 0o755))
+				require.NoError(t, os.WriteFile(golden, body, 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "go test -run TestOCSFGoldens -update-ocsf-goldens writes it")
+			assert.Equal(t, string(want), string(body))
+		})
+	}
 }
