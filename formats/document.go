@@ -47,6 +47,15 @@ func checkDocument(b *Builtin, s *Settings) error {
 		"use format %s, or remove document", b.Name, doc, strings.Join(carriers, ", "))
 }
 
+// checkGuideSetting refuses a setting that shapes the guide's document
+// alone when another document is asked for: it would be ignored.
+func checkGuideSetting(s *Settings, field string, set bool, instead string) error {
+	if doc := s.document(); set && doc != DocumentGuide {
+		return fmt.Errorf("%s: shapes the guide's document, not the %s one (%s); remove %s or document", field, doc, instead, field)
+	}
+	return nil
+}
+
 // withDocumentCheck is b whose Check also refuses a document it cannot
 // carry: every format is checked, those added later too.
 func withDocumentCheck(b Builtin) Builtin {

@@ -123,3 +123,23 @@ func TestDatadogLogsOCSFEntryWithinTheIntakesLimit(t *testing.T) {
 	requireOCSFValid(t, loadOCSFSchema(t), "datadog_logs", docs)
 	assert.Contains(t, docs[0]["unmapped"].(map[string]any)["_truncated"], "Datadog's 1 MB per log")
 }
+
+// A setting of the guide's document is refused with another document:
+// it would be ignored.
+func TestGuideSettingsAreRefusedWithAnotherDocument(t *testing.T) {
+	for name, conf := range map[string]map[string]any{
+		"json::include_id":  {"json": map[string]any{"include_id": true}},
+		"elastic::data_key": {"elastic": map[string]any{"data_key": "sentyr", "api_key": "k"}},
+	} {
+		format, _, _ := strings.Cut(name, "::")
+		b, ok := LookupBuiltin(format)
+		require.True(t, ok)
+		s, err := settingsOf(b, conf)
+		require.NoError(t, err)
+		require.NoError(t, b.Check(s), name)
+		s.Document = DocumentOCSF
+		err = b.Check(s)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), name+": shapes the guide's document, not the ocsf one")
+	}
+}

@@ -77,6 +77,11 @@ func elasticRoutes(endpoint string) []string {
 	return nil
 }
 
+// checkElasticSettings checks the Elasticsearch settings with the document.
+func checkElasticSettings(s *Settings) error {
+	return errors.Join(s.Elastic.check(s.Endpoint), checkGuideSetting(s, "elastic::data_key", s.Elastic.DataKey != "", "its data is under unmapped"))
+}
+
 // check checks the Elasticsearch settings against the endpoint, whose
 // path (_doc or _bulk) decides how events are sent.
 func (c *ElasticConfig) check(endpoint string) error {

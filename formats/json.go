@@ -1,6 +1,9 @@
 package formats
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // JSON batch layouts.
 const (
@@ -29,6 +32,11 @@ func (c *JSONConfig) check() error {
 		return nil
 	}
 	return fmt.Errorf("json::batch: unknown layout %q; write \"array\", \"ndjson\" or \"object\"", c.Batch)
+}
+
+// checkJSONSettings checks the json format's settings with the document.
+func checkJSONSettings(s *Settings) error {
+	return errors.Join(s.JSON.check(), checkGuideSetting(s, "json::include_id", s.JSON.IncludeID, "it carries the id as metadata.uid"))
 }
 
 // jsonEncoder writes the guide's "Generic JSON" payload.

@@ -342,3 +342,26 @@ func TestOCSFGoldens(t *testing.T) {
 		})
 	}
 }
+
+// docs/ocsf.md shows the HEC event and the Datadog Logs entry of the
+// guide's example event: each block is the golden body, value for value.
+func TestOCSFDocsShowTheGoldens(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "docs", "ocsf.md"))
+	require.NoError(t, err)
+	var blocks []string
+	for _, part := range strings.Split(string(raw), "```json\n")[1:] {
+		block, _, ok := strings.Cut(part, "```")
+		require.True(t, ok)
+		blocks = append(blocks, block)
+	}
+	shown := []string{"splunk_hec", "datadog_logs"}
+	require.Len(t, blocks, len(shown))
+	for i, name := range shown {
+		golden, err := os.ReadFile(filepath.Join("testdata", "golden", "ocsf", name+".json"))
+		require.NoError(t, err)
+		var want, got any
+		require.NoError(t, json.Unmarshal(golden, &want))
+		require.NoError(t, json.Unmarshal([]byte(blocks[i]), &got), "docs/ocsf.md's %s block", name)
+		assert.Equal(t, want, got, "docs/ocsf.md's %s block is not the golden testdata/golden/ocsf/%s.json", name, name)
+	}
+}

@@ -76,7 +76,7 @@ type Credential struct {
 // listed to users.
 var builtinTable = []Builtin{{
 	Name:  "json",
-	Check: func(s *Settings) error { return s.JSON.check() },
+	Check: checkJSONSettings,
 	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON).carrying(s), nil },
 	Service: Service{
 		Path: "/webhook", Body: BodyObjectOrArray,
@@ -140,7 +140,7 @@ var builtinTable = []Builtin{{
 	Documents: []string{DocumentOCSF},
 }, {
 	Name:  "elastic",
-	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
+	Check: checkElasticSettings,
 	New:   func(s *Settings) (Encoder, error) { return newElasticCarrying(s) },
 	Service: Service{
 		Path:       "/security-events/_bulk",
