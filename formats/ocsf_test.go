@@ -176,6 +176,13 @@ func TestOCSFDocumentsPassTheSchema(t *testing.T) {
 		unmapped := docs[4]["unmapped"].(map[string]any)
 		assert.Equal(t, map[string]any{"file.name": "q3.xlsx"}, unmapped, "%s: the mapped attributes leave unmapped", name)
 	}
+	// json's NDJSON: a finding a line.
+	body := encodeOCSF(t, "json", map[string]any{"json": map[string]any{"batch": "ndjson"}}, events...)
+	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	require.Len(t, lines, len(events))
+	for _, line := range lines {
+		requireOCSFValid(t, schema, "json ndjson", []map[string]any{mustDecodeOCSF(t, []byte(line))})
+	}
 }
 
 // fuzzCorpusEvents are at least n events made by fuzzEvents from the
