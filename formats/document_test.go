@@ -91,12 +91,13 @@ func TestHECSourcetypeOfOCSF(t *testing.T) {
 // schema's type stays in unmapped, and so does a body member of that
 // name: content is never moved.
 func TestOCSFMapsOnlyValuesOfTheSchemasTypes(t *testing.T) {
-	ev := serviceEvent(t, "src_endpoint.ip", "not-an-ip", "dst_endpoint.port", "443", "user.name", int64(5), "src_endpoint.port", int64(22))
+	ev := serviceEvent(t, "src_endpoint.ip", "not-an-ip", "dst_endpoint.port", "443", "user.name", int64(5), "src_endpoint.port", int64(22),
+		"file.path", "/tmp/x")
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(encodeOCSF(t, "elastic", nil, ev)[len(`{"create":{"_id":"0123456789abcdef0123456789abcdef"}}`)+1:], &doc))
 	assert.NotContains(t, doc, "evidences")
-	assert.Equal(t, map[string]any{"src_endpoint.ip": "not-an-ip", "dst_endpoint.port": "443", "user.name": float64(5), "src_endpoint.port": float64(22)},
-		doc["unmapped"], "a port alone is no endpoint")
+	assert.Equal(t, map[string]any{"src_endpoint.ip": "not-an-ip", "dst_endpoint.port": "443", "user.name": float64(5), "src_endpoint.port": float64(22),
+		"file.path": "/tmp/x"}, doc["unmapped"], "a port alone is no endpoint, a path alone no file")
 
 	content := guideExampleEvent(t)
 	content.Body.Map().PutStr("user.name", "from-the-body")

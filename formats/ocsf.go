@@ -40,11 +40,15 @@ func ocsfSeverity(severity string) (byte, string) {
 // ocsfAttribute is a record attribute that carries an OCSF attribute
 // under its OCSF name ("src_endpoint.ip"); it is written where the
 // Detection Finding has it, in its evidence, and left out of unmapped.
+// One that is not alone is written only beside one that is: a port needs
+// its endpoint's address or name, a path its file's name (the schema's
+// at_least_one and required).
 type ocsfAttribute struct {
 	key    string
 	object int
 	member string
 	kind   ocsfKind
+	alone  bool
 }
 
 // ocsfKind is what a mapped attribute's value must be; a value that is not
@@ -62,21 +66,24 @@ const (
 	ocsfUser = iota
 	ocsfSrcEndpoint
 	ocsfDstEndpoint
+	ocsfFile
 	ocsfObjects
 )
 
-var ocsfObjectNames = [ocsfObjects]string{"user", "src_endpoint", "dst_endpoint"}
+var ocsfObjectNames = [ocsfObjects]string{"user", "src_endpoint", "dst_endpoint", "file"}
 
 // ocsfAttributes are the mapped attributes (docs/ocsf.md lists them).
 var ocsfAttributes = [...]ocsfAttribute{
-	{"user.name", ocsfUser, "name", ocsfString},
-	{"user.uid", ocsfUser, "uid", ocsfString},
-	{"src_endpoint.ip", ocsfSrcEndpoint, "ip", ocsfIP},
-	{"src_endpoint.hostname", ocsfSrcEndpoint, "hostname", ocsfString},
-	{"src_endpoint.port", ocsfSrcEndpoint, "port", ocsfPort},
-	{"dst_endpoint.ip", ocsfDstEndpoint, "ip", ocsfIP},
-	{"dst_endpoint.hostname", ocsfDstEndpoint, "hostname", ocsfString},
-	{"dst_endpoint.port", ocsfDstEndpoint, "port", ocsfPort},
+	{"user.name", ocsfUser, "name", ocsfString, true},
+	{"user.uid", ocsfUser, "uid", ocsfString, true},
+	{"src_endpoint.ip", ocsfSrcEndpoint, "ip", ocsfIP, true},
+	{"src_endpoint.hostname", ocsfSrcEndpoint, "hostname", ocsfString, true},
+	{"src_endpoint.port", ocsfSrcEndpoint, "port", ocsfPort, false},
+	{"dst_endpoint.ip", ocsfDstEndpoint, "ip", ocsfIP, true},
+	{"dst_endpoint.hostname", ocsfDstEndpoint, "hostname", ocsfString, true},
+	{"dst_endpoint.port", ocsfDstEndpoint, "port", ocsfPort, false},
+	{"file.name", ocsfFile, "name", ocsfString, true},
+	{"file.path", ocsfFile, "path", ocsfString, false},
 }
 
 // ocsfMaxIPBytes is ip_t's max_len in the schema.
@@ -90,7 +97,7 @@ func ocsfAttributeIndex(key string) int {
 		return -1
 	}
 	switch key[0] {
-	case 'u', 's', 'd':
+	case 'u', 's', 'd', 'f':
 	default:
 		return -1
 	}
@@ -123,20 +130,19 @@ func (m *ocsfMapped) read(ev *Event) {
 		m.values[i] = v
 		m.used |= 1 << i
 	}
-	// An endpoint needs an address or a name (the schema's at_least_one):
-	// a port alone stays unmapped.
 	for i := range ocsfAttributes {
 		a := &ocsfAttributes[i]
-		if a.kind == ocsfPort && m.used&(1<<i) != 0 && !m.hasName(a.object) {
-			m.used &^= 1 << i
+		if !a.alone && m.used&(1<<i) != 0 && !m.standsAlone(a.object) {
+			m.used &^= 1 << i // stays unmapped
 		}
 	}
 }
 
-// hasName says whether an object has a mapped attribute other than a port.
-func (m *ocsfMapped) hasName(object int) bool {
+// standsAlone says whether an object has a mapped attribute that may be
+// its only one.
+func (m *ocsfMapped) standsAlone(object int) bool {
 	for i := range ocsfAttributes {
-		if a := &ocsfAttributes[i]; a.object == object && a.kind != ocsfPort && m.used&(1<<i) != 0 {
+		if a := &ocsfAttributes[i]; a.object == object && a.alone && m.used&(1<<i) != 0 {
 			return true
 		}
 	}
@@ -272,6 +278,10 @@ func (w *ocsfWriter) appendEvidence(dst []byte) []byte {
 			}
 		}
 		if open {
+			if obj == ocsfFile {
+				// A file's type is required; the record does not say it.
+				dst = append(dst, `,"type_id":0`...)
+			}
 			dst = append(dst, '}')
 		}
 	}

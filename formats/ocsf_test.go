@@ -165,7 +165,8 @@ func TestOCSFDocumentsPassTheSchema(t *testing.T) {
 	}
 	mapped := serviceEvent(t, "user.name", "alice", "user.uid", "S-1-5-21", "src_endpoint.ip", "192.0.2.10",
 		"src_endpoint.port", int64(51234), "src_endpoint.hostname", "laptop-7", "dst_endpoint.ip", "2001:db8::1",
-		"dst_endpoint.port", int64(443), "dst_endpoint.hostname", "drive.example.com", "file.name", "q3.xlsx")
+		"dst_endpoint.port", int64(443), "dst_endpoint.hostname", "drive.example.com", "file.name", "q3.xlsx",
+		"file.path", "/finance/q3.xlsx", "file_id", "abc123")
 	events = append(events, mapped)
 	for name, docs := range ocsfDocuments(t, events) {
 		requireOCSFValid(t, schema, name, docs)
@@ -173,8 +174,9 @@ func TestOCSFDocumentsPassTheSchema(t *testing.T) {
 		evidence := docs[4]["evidences"].([]any)[0].(map[string]any)
 		assert.Equal(t, "alice", evidence["user"].(map[string]any)["name"], name)
 		assert.Equal(t, json.Number("443"), evidence["dst_endpoint"].(map[string]any)["port"], name)
+		assert.Equal(t, map[string]any{"name": "q3.xlsx", "path": "/finance/q3.xlsx", "type_id": json.Number("0")}, evidence["file"], name)
 		unmapped := docs[4]["unmapped"].(map[string]any)
-		assert.Equal(t, map[string]any{"file.name": "q3.xlsx"}, unmapped, "%s: the mapped attributes leave unmapped", name)
+		assert.Equal(t, map[string]any{"file_id": "abc123"}, unmapped, "%s: the mapped attributes leave unmapped", name)
 	}
 	// json's NDJSON: a finding a line.
 	body := encodeOCSF(t, "json", map[string]any{"json": map[string]any{"batch": "ndjson"}}, events...)
@@ -270,7 +272,7 @@ func TestOCSFFuzzCorpusPassesTheSchema(t *testing.T) {
 // reading of the encoder's own.
 func TestOCSFSchemaCheckCanFail(t *testing.T) {
 	schema := loadOCSFSchema(t)
-	ev := serviceEvent(t, "src_endpoint.ip", "192.0.2.10", "src_endpoint.port", int64(443))
+	ev := serviceEvent(t, "src_endpoint.ip", "192.0.2.10", "src_endpoint.port", int64(443), "file.name", "q3.xlsx")
 	enc := ocsfCarriers(t)["json"]
 	batch, err := enc.Encode([]Event{ev})
 	require.NoError(t, err)
@@ -302,6 +304,12 @@ func TestOCSFSchemaCheckCanFail(t *testing.T) {
 			d["evidences"].([]any)[0].(map[string]any)["src_endpoint"].(map[string]any)["port"] = json.Number("70000")
 		}},
 		{"empty evidence", "evidences[0]: needs at least one of", func(d map[string]any) { d["evidences"] = []any{map[string]any{}} }},
+		{"file without its type", "evidences[0].file.type_id: required, missing", func(d map[string]any) {
+			delete(d["evidences"].([]any)[0].(map[string]any)["file"].(map[string]any), "type_id")
+		}},
+		{"file type out of the enumeration", "evidences[0].file.type_id: 9 is not one of", func(d map[string]any) {
+			d["evidences"].([]any)[0].(map[string]any)["file"].(map[string]any)["type_id"] = json.Number("9")
+		}},
 		{"types not an array", "finding_info.types: string", func(d map[string]any) { d["finding_info"].(map[string]any)["types"] = "x" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
