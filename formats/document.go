@@ -47,6 +47,13 @@ func checkDocument(b *Builtin, s *Settings) error {
 		"use format %s, or remove document", b.Name, doc, strings.Join(carriers, ", "))
 }
 
+// CheckRegistered checks the settings of the formatter registered as
+// name: it writes a payload of its own, so it carries the guide's
+// document alone, and any other is refused at load.
+func CheckRegistered(name string, s *Settings) error {
+	return checkDocument(&Builtin{Name: name}, s)
+}
+
 // checkGuideSetting refuses a setting that shapes the guide's document
 // alone when another document is asked for: it would be ignored.
 func checkGuideSetting(s *Settings, field string, set bool, instead string) error {

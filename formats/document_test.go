@@ -144,3 +144,12 @@ func TestGuideSettingsAreRefusedWithAnotherDocument(t *testing.T) {
 		assert.Contains(t, err.Error(), name+": shapes the guide's document, not the ocsf one")
 	}
 }
+
+// A registered Go formatter writes its own payload: another document than
+// the guide's is refused for it too.
+func TestRegisteredFormatterRefusesAnotherDocument(t *testing.T) {
+	require.NoError(t, CheckRegistered("mine", &Settings{}))
+	err := CheckRegistered("mine", &Settings{Sections: Sections{Document: DocumentOCSF}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "document: format mine writes a payload of its own and cannot carry the ocsf document")
+}
