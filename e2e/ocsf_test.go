@@ -96,20 +96,11 @@ func waitTaken(t *testing.T, col *collector, sink *testsink.Sink) []testsink.Req
 // payload is its own.
 func TestValidateRefusesADocumentTheFormatCannotCarry(t *testing.T) {
 	config := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(config, []byte(`receivers:
-  otlp:
-    protocols:
-      http:
+	require.NoError(t, os.WriteFile(config, []byte(`
+receivers: {otlp: {protocols: {http: {}}}}
 exporters:
-  webhook:
-    endpoint: https://api.datadoghq.com/api/v1/events
-    format: datadog
-    document: ocsf
-    datadog:
-      api_key: x
-service:
-  pipelines:
-    logs: {receivers: [otlp], exporters: [webhook]}
+  webhook: {endpoint: "https://api.datadoghq.com/api/v1/events", format: datadog, document: ocsf, datadog: {api_key: x}}
+service: {pipelines: {logs: {receivers: [otlp], exporters: [webhook]}}}
 `), 0o600))
 	out, err := exec.Command(distribution(t), "validate", "--config="+config).CombinedOutput()
 	require.Error(t, err, "%s", out)
