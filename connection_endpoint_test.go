@@ -30,7 +30,8 @@ func formatConfig(t *testing.T, b formats.Builtin, base string) *Config {
 		cfg := withoutQueue(testCfg(base + path))
 		cfg.Format = b.Name
 		cfg.Custom.Template = `{"t": "{{ event_type }}"}`
-		if b.Credential != nil {
+		cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
+		if b.Credential != nil && b.Credential.Header != "" {
 			cfg.ClientConfig.Headers.Set(b.Credential.Header, configopaque.String("test-credential"))
 		}
 		if confmap.Validate(cfg) == nil {

@@ -91,6 +91,7 @@ func anyFormatCfg(t *testing.T, b formats.Builtin, base string) *Config {
 	cfg.SplunkHEC.Token = "00000000-0000-0000-0000-000000000000"
 	cfg.Datadog.APIKey = "0123456789abcdef0123456789abcdef"
 	cfg.DatadogLogs.APIKey = "0123456789abcdef0123456789abcdef"
+	cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
 	cfg.Custom.Template = `{"t": "{{ event_type }}", "s": "{{ severity }}", "d": {{ event_data | tojson }}}`
 	var errs []string
 	for _, path := range []string{

@@ -308,6 +308,8 @@ func answerTestCfg(t *testing.T, name, url string) *Config {
 		cfg.ClientConfig.Endpoint = url + sentinel.Path + "?api-version=2023-01-01"
 	case "custom":
 		cfg.Custom.Template = `{"type": "{{ event_type }}"}`
+	case "pagerduty":
+		cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
 	}
 	require.NoError(t, cfg.Validate(), "format %s: give it valid settings in answerTestCfg", name)
 	return cfg

@@ -113,5 +113,5 @@ func TestEventContentNeverRoutes(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[string]bool{"splunk_hec": true, "elastic": true, "datadog": true, "datadog_logs": true}, routed)
+	assert.Equal(t, map[string]bool{"splunk_hec": true, "elastic": true, "datadog": true, "datadog_logs": true, "pagerduty": true}, routed)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Service describes the receiver of a format on the wire: what a request
@@ -33,6 +34,21 @@ type Service struct {
 	// the request's order; nil when the service answers for a request as
 	// a whole.
 	AnswerEach func(statuses []int) Answer
+	// Judge, for a service that reads what a request says beyond its
+	// shape (a routing key in the body, a summary's length), is its
+	// answer refusing body, nil when it takes it.
+	Judge func(body []byte) *Answer
+	// Sample is the body of a request of one event that the service
+	// takes; "" when any object of its shape will do.
+	Sample string
+	// Dedup is the key under which the service merges the events of a
+	// request into one alert (PagerDuty's dedup_key); nil when every
+	// request is its own.
+	Dedup func(body []byte) string
+	// MinInterval is the least time the service allows between two
+	// requests to one endpoint (Slack's message a second); 0 when it
+	// sets none short of its 429s.
+	MinInterval time.Duration
 }
 
 // BodyShape is the shape of a request body a receiver takes.
@@ -57,6 +73,8 @@ type Answer struct {
 	Status      int
 	ContentType string
 	Body        string
+	// RetryAfter is the answer's Retry-After header, "" for none.
+	RetryAfter string
 }
 
 // answerOK is an answer without per-event content.

@@ -14,6 +14,9 @@ type Settings struct {
 	Endpoint string `mapstructure:"endpoint"`
 	Source   string `mapstructure:"source"`
 	Sections `mapstructure:",squash"`
+	// Threshold is min_severity, for every format: Settings.Below says
+	// which events the exporter leaves out.
+	Threshold `mapstructure:",squash"`
 }
 
 // Sections are the formats' own sections of the exporter's configuration,
@@ -31,6 +34,8 @@ type Sections struct {
 	Elastic     ElasticConfig     `mapstructure:"elastic"`
 	Custom      CustomConfig      `mapstructure:"custom"`
 	Body        BodyConfig        `mapstructure:"body"`
+	PagerDuty   PagerDutyConfig   `mapstructure:"pagerduty"`
+	Slack       SlackConfig       `mapstructure:"slack"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
@@ -57,6 +62,11 @@ type Builtin struct {
 	// Documents lists the documents (document.go) the format carries
 	// besides the guide's; any other is refused at load.
 	Documents []string
+	// EndpointSecrets are the parts of the endpoint that are a credential
+	// (a Slack webhook's token is the last segment of its path), to be
+	// redacted wherever the endpoint or an answer is shown; nil when the
+	// URL's path holds none (user info and query are redacted anyway).
+	EndpointSecrets func(endpoint string) []string
 }
 
 // Credential is what a format's service authenticates requests with.
@@ -195,6 +205,27 @@ var builtinTable = []Builtin{{
 		Path: "/webhook", Body: BodyObject,
 		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
 	},
+}, {
+	Name:  "pagerduty",
+	Check: func(s *Settings) error { return s.PagerDuty.check() },
+	New:   func(s *Settings) (Encoder, error) { return newPagerDuty(s.PagerDuty), nil },
+	// The routing key travels in the body: the stand-in checks it there.
+	Service: pagerDutyService,
+	Credential: &Credential{
+		Field: "pagerduty::routing_key", Value: func(s *Settings) configopaque.String { return s.PagerDuty.RoutingKey },
+	},
+	Routes: func(s *Settings) []string { return s.PagerDuty.routes() },
+}, {
+	Name:            "slack",
+	Check:           func(s *Settings) error { return s.Slack.check() },
+	New:             func(s *Settings) (Encoder, error) { return newSlack(s.Slack), nil },
+	Service:         slackService,
+	EndpointSecrets: slackEndpointSecrets,
+}, {
+	Name:    "teams",
+	Check:   func(*Settings) error { return nil },
+	New:     func(*Settings) (Encoder, error) { return newTeams(), nil },
+	Service: teamsService,
 }}
 
 // LookupBuiltin returns the built-in format called name.

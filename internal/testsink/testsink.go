@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -66,6 +67,10 @@ type Sink struct {
 	requests []Request
 	answer   AnswerFunc
 	arrived  chan struct{} // closed and replaced when a request arrives
+	// clock judges the service's pace (formats.Service.MinInterval); nil:
+	// the pace is not judged. last is when the last request was taken.
+	clock func() time.Time
+	last  time.Time
 }
 
 // New starts a stand-in for the service of the built-in format b.
@@ -222,6 +227,9 @@ func Write(w http.ResponseWriter, a formats.Answer) {
 	if a.ContentType != "" {
 		w.Header().Set("Content-Type", a.ContentType)
 	}
+	if a.RetryAfter != "" {
+		w.Header().Set("Retry-After", a.RetryAfter)
+	}
 	w.WriteHeader(a.Status)
 	_, _ = io.WriteString(w, a.Body)
 }
@@ -236,12 +244,19 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 		req.Body, err = Decompress(r.Header, raw)
 	}
 	status := http.StatusBadRequest
+	var judged *formats.Answer
 	switch {
 	case err != nil:
 		req.Refused = err.Error()
 	case s.record == nil:
 		req.EventBodies, status, req.Refused = s.check(r, req.Body)
 		req.Events = len(req.EventBodies)
+		if req.Refused == "" {
+			judged = s.judge(req.Body)
+			if judged != nil {
+				req.Refused = fmt.Sprintf("%d %s", judged.Status, judged.Body)
+			}
+		}
 	}
 	n := s.add(req)
 	rec := &statusWriter{ResponseWriter: w}
@@ -252,6 +267,9 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 	}()
 	switch {
 	case req.Refused == "":
+	case judged != nil:
+		Write(rec, *judged)
+		return
 	case status == http.StatusUnauthorized:
 		Write(rec, s.service.Refuse)
 		return
@@ -312,6 +330,55 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 		return nil, http.StatusBadRequest, "body: " + err.Error()
 	}
 	return events, 0, ""
+}
+
+// judge refuses a request of the right shape as the service does, by what
+// it says (Service.Judge) and by its pace: a request sooner than
+// Service.MinInterval after the last one taken, by the sink's clock, is
+// answered 429 with the Retry-After the service would give.
+func (s *Sink) judge(body []byte) *formats.Answer {
+	if s.service.Judge != nil {
+		if a := s.service.Judge(body); a != nil {
+			return a
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.clock == nil || s.service.MinInterval <= 0 {
+		return nil
+	}
+	now := s.clock()
+	if !s.last.IsZero() && now.Sub(s.last) < s.service.MinInterval {
+		wait := s.service.MinInterval - now.Sub(s.last)
+		return &formats.Answer{Status: http.StatusTooManyRequests, ContentType: "text/plain", RetryAfter: fmt.Sprint(int(math.Ceil(wait.Seconds()))),
+			Body: fmt.Sprintf("rate_limited: one request every %s", s.service.MinInterval)}
+	}
+	s.last = now
+	return nil
+}
+
+// Pace makes the sink judge the service's pace (Service.MinInterval) by
+// clock, which a test sets: a request sooner than that after the last one
+// taken is refused with 429. Without it, the pace is not judged.
+func (s *Sink) Pace(clock func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = clock
+}
+
+// Alerts is how many alerts the service holds from the requests it took:
+// requests whose events share a key (Service.Dedup) are one alert.
+func (s *Sink) Alerts() int {
+	keys := map[string]bool{}
+	taken := s.Taken()
+	for i, r := range taken {
+		key := fmt.Sprint("request ", i)
+		if s.service.Dedup != nil {
+			key = s.service.Dedup(r.Body)
+		}
+		keys[key] = true
+	}
+	return len(keys)
 }
 
 // Count counts the events of a body of the given shape, or says how the
