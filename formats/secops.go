@@ -104,7 +104,7 @@ func parseSecOpsEndpoint(endpoint string) (secopsTarget, error) {
 		return secopsTarget{api: secopsLegacyUDM}, nil
 	}
 	return secopsTarget{}, fmt.Errorf("endpoint: for format secops the path must name a SecOps ingestion method: "+
-		".../v1alpha/projects/<project>/locations/<region>/instances/<instance>/logTypes/<LOG_TYPE>/logs:import (unstructured logs), "+
+		".../v1/projects/<project>/locations/<region>/instances/<instance>/logTypes/<LOG_TYPE>/logs:import (unstructured logs), "+
 		".../instances/<instance>/events:import (UDM events), or the legacy .../v2/unstructuredlogentries:batchCreate or .../v2/udmevents:batchCreate; %q is none of them", u.Path)
 }
 

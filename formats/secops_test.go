@@ -17,7 +17,7 @@ import (
 const (
 	testSecOpsHost     = "https://chronicle.us.rep.googleapis.com"
 	testSecOpsEndpoint = testSecOpsHost + testSecOpsPath
-	testSecOpsUDM      = testSecOpsHost + "/v1alpha/projects/sentyr-test/locations/us/instances/00000000-0000-4000-8000-000000000000/events:import"
+	testSecOpsUDM      = testSecOpsHost + "/v1/projects/sentyr-test/locations/us/instances/00000000-0000-4000-8000-000000000000/events:import"
 	testLegacyLogs     = "https://malachiteingestion-pa.googleapis.com/v2/unstructuredlogentries:batchCreate"
 	testLegacyUDM      = "https://malachiteingestion-pa.googleapis.com/v2/udmevents:batchCreate"
 	testCustomerID     = "c0ffee00-0000-4000-8000-000000000000"
@@ -299,8 +299,8 @@ func TestSecOpsCheck(t *testing.T) {
 		cfg      SecOpsConfig
 		want     string
 	}{
-		{"https://chronicle.us.rep.googleapis.com/v1alpha/projects/p/locations/us/instances/i/logs:import", SecOpsConfig{}, "must name a SecOps ingestion method"},
-		{testSecOpsHost + "/v1alpha/projects/p/locations/us/instances/i/logTypes/A.B/logs:import", SecOpsConfig{}, "must name a SecOps ingestion method"},
+		{"https://chronicle.us.rep.googleapis.com/v1/projects/p/locations/us/instances/i/logs:import", SecOpsConfig{}, "must name a SecOps ingestion method"},
+		{testSecOpsHost + "/v1/projects/p/locations/us/instances/i/logTypes/A.B/logs:import", SecOpsConfig{}, "must name a SecOps ingestion method"},
 		{testSecOpsEndpoint, SecOpsConfig{LogType: "OKTA"}, "secops::log_type: applies to the legacy"},
 		{testSecOpsEndpoint, SecOpsConfig{CustomerID: testCustomerID}, "secops::customer_id: only the legacy"},
 		{testSecOpsEndpoint, SecOpsConfig{MaxRequestBytes: secopsMaxRequestBytes + 1}, "secops::max_request_bytes"},
