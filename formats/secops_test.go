@@ -17,7 +17,7 @@ import (
 const (
 	testSecOpsHost     = "https://chronicle.us.rep.googleapis.com"
 	testSecOpsEndpoint = testSecOpsHost + testSecOpsPath
-	testSecOpsUDM      = testSecOpsHost + "/v1/projects/sentyr-test/locations/us/instances/00000000-0000-4000-8000-000000000000/events:import"
+	testSecOpsUDM      = testSecOpsHost + "/v1/projects/my-project/locations/us/instances/00000000-0000-4000-8000-000000000000/events:import"
 	testLegacyLogs     = "https://malachiteingestion-pa.googleapis.com/v2/unstructuredlogentries:batchCreate"
 	testLegacyUDM      = "https://malachiteingestion-pa.googleapis.com/v2/udmevents:batchCreate"
 	testCustomerID     = "c0ffee00-0000-4000-8000-000000000000"

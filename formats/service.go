@@ -112,7 +112,7 @@ const (
 	testElasticKey    = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 	testSentinelToken = "sentinel-test-token-0123456789abcdef"
 	testSecOpsToken   = "ya29.secops-test-token-0123456789abcdef"
-	testSecOpsPath    = "/v1/projects/sentyr-test/locations/us/instances/00000000-0000-4000-8000-000000000000/logTypes/CUSTOM_SENTYR/logs:import"
+	testSecOpsPath    = "/v1/projects/my-project/locations/us/instances/00000000-0000-4000-8000-000000000000/logTypes/CUSTOM_SENTYR/logs:import"
 	testRoutingTag    = "team"
 )
 

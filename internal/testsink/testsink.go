@@ -60,8 +60,9 @@ type Sink struct {
 	*httptest.Server
 	format  string
 	service formats.Service
-	header  string  // the credential header, "" when none is checked
-	record  Handler // a recorder's answer; nil for a stand-in
+	header  string                   // the credential header, "" when none is checked
+	valid   func(*http.Request) bool // checks the credential instead, when set
+	record  Handler                  // a recorder's answer; nil for a stand-in
 
 	mu       sync.Mutex
 	requests []Request
@@ -75,6 +76,14 @@ func New(t testing.TB, b formats.Builtin) *Sink {
 	if b.Credential != nil && b.Service.CredentialValue != "" {
 		s.header = b.Credential.Header
 	}
+	return s.start(t)
+}
+
+// NewChecked starts a stand-in for the service of b whose credential is
+// checked by valid (live tokens of a token endpoint stand-in) instead of
+// the table's fixed test credential.
+func NewChecked(t testing.TB, b formats.Builtin, valid func(*http.Request) bool) *Sink {
+	s := &Sink{format: b.Name, service: b.Service, valid: valid}
 	return s.start(t)
 }
 
@@ -299,6 +308,9 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 	}
 	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path && (s.service.Serves == nil || !s.service.Serves(r.URL.RequestURI())) {
 		return nil, http.StatusNotFound, fmt.Sprintf("path %s: the service serves %s", r.URL.RequestURI(), s.service.Path)
+	}
+	if s.valid != nil && !s.valid(r) {
+		return nil, http.StatusUnauthorized, "no valid credential"
 	}
 	if s.header != "" {
 		switch got := r.Header.Get(s.header); {
