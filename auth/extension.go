@@ -66,30 +66,33 @@ func newAuthenticator(cfg *Config, set component.TelemetrySettings) (*authentica
 		if err != nil {
 			return nil, err
 		}
-		a.oauth = newTokenSource(c, client, set.Logger)
-		a.check = ignoreValue(a.oauth.secret.get)
-		a.wrap = func(base http.RoundTripper) http.RoundTripper {
-			return &oauth2Transport{base: base, src: a.oauth, logger: set.Logger}
-		}
+		src := newTokenSource(c, client, set.Logger)
+		a.useTokens(src, ignoreValue(src.secret.get))
 	case methodGoogle:
 		c := cfg.GoogleServiceAccount.Get()
 		client, err := tokenClient(context.Background(), c.TLS, c.Timeout)
 		if err != nil {
 			return nil, err
 		}
-		a.oauth = newGoogleTokenSource(c, client, set.Logger)
-		a.check = func() error {
-			raw, err := a.oauth.secret.get()
+		src := newGoogleTokenSource(c, client, set.Logger)
+		a.useTokens(src, func() error {
+			raw, err := src.secret.get()
 			if err == nil {
 				_, err = parseGoogleKey(raw)
 			}
 			return err
-		}
-		a.wrap = func(base http.RoundTripper) http.RoundTripper {
-			return &oauth2Transport{base: base, src: a.oauth, logger: set.Logger}
-		}
+		})
 	}
 	return a, nil
+}
+
+// useTokens authenticates with the tokens of src, check checking its
+// secret at start.
+func (a *authenticator) useTokens(src *tokenSource, check func() error) {
+	a.oauth, a.check = src, check
+	a.wrap = func(base http.RoundTripper) http.RoundTripper {
+		return &oauth2Transport{base: base, src: src, logger: a.logger}
+	}
 }
 
 // Start fails when a secret file cannot be read, naming the file.

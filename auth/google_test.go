@@ -78,6 +78,20 @@ func TestGoogleServiceAccountRotatedKeyFile(t *testing.T) {
 	assert.Equal(t, path, logs.FilterMessage("Authenticating requests").All()[0].ContextMap()["credentials_file"])
 }
 
+// A 401 to a token the cache still holds (revoked early) fetches one new
+// token and sends the request once more.
+func TestGoogleServiceAccount401RefreshesOnce(t *testing.T) {
+	g := tokens.NewGoogle(t, time.Hour)
+	rec := testsink.NewRecorder(t, g.Protected)
+	ext, _ := startExtension(t, googleCfg("", g.NewKey(t)))
+	client := clientWith(t, ext, rec.URL, "")
+	post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
+	g.Revoke()
+	post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
+	assert.EqualValues(t, 2, g.Fetches())
+	assert.Len(t, rec.Requests(), 3, "the refused request went once more")
+}
+
 // The private key and the signed assertion appear in no error and no log
 // line, even when the token endpoint quotes the request in its refusal.
 func TestGoogleServiceAccountLeaksNoKeyNorAssertion(t *testing.T) {

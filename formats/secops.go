@@ -381,23 +381,13 @@ func (e *secopsEncoder) legacyHead(dst []byte, ev *Event, logType string, ns *ev
 		dst = append(dst, `,"namespace":`...)
 		dst = AppendString(dst, namespace)
 	}
-	first := true
-	e.eachLabel(ev, func(k, v string) {
-		if first {
-			dst = append(dst, `,"labels":[`...)
-			first = false
-		} else {
-			dst = append(dst, ',')
-		}
+	dst = e.appendLabels(dst, ev, `,"labels":[`, ']', func(dst []byte, k, v string) []byte {
 		dst = append(dst, `{"key":`...)
 		dst = AppendString(dst, k)
 		dst = append(dst, `,"value":`...)
 		dst = AppendString(dst, v)
-		dst = append(dst, '}')
+		return append(dst, '}')
 	})
-	if !first {
-		dst = append(dst, ']')
-	}
 	return append(dst, `,"entries":[`...)
 }
 
@@ -424,6 +414,25 @@ func (e *secopsEncoder) eachLabel(ev *Event, f func(k, v string)) {
 			f(a, v)
 		}
 	}
+}
+
+// appendLabels appends ev's labels, each as label writes it, between open
+// and close; nothing when it has none.
+func (e *secopsEncoder) appendLabels(dst []byte, ev *Event, open string, close byte, label func(dst []byte, k, v string) []byte) []byte {
+	first := true
+	e.eachLabel(ev, func(k, v string) {
+		if first {
+			dst = append(dst, open...)
+			first = false
+		} else {
+			dst = append(dst, ',')
+		}
+		dst = label(dst, k, v)
+	})
+	if !first {
+		dst = append(dst, close)
+	}
+	return dst
 }
 
 func (e *secopsEncoder) entryName() string {
@@ -475,22 +484,12 @@ func (e *secopsEncoder) appendEntry(dst, scratch []byte, ev *Event, ns *eventAtt
 		dst = append(dst, `,"environmentNamespace":`...)
 		dst = AppendString(dst, namespace)
 	}
-	first := true
-	e.eachLabel(ev, func(k, v string) {
-		if first {
-			dst = append(dst, `,"labels":{`...)
-			first = false
-		} else {
-			dst = append(dst, ',')
-		}
+	dst = e.appendLabels(dst, ev, `,"labels":{`, '}', func(dst []byte, k, v string) []byte {
 		dst = AppendString(dst, k)
 		dst = append(dst, `:{"value":`...)
 		dst = AppendString(dst, v)
-		dst = append(dst, '}')
+		return append(dst, '}')
 	})
-	if !first {
-		dst = append(dst, '}')
-	}
 	return append(dst, '}'), scratch, nil
 }
 

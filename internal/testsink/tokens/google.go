@@ -40,7 +40,7 @@ type Google struct {
 	keys       map[string]*rsa.PublicKey // by key id: the account's keys
 	current    string
 	lifetime   time.Duration
-	tokens     map[string]bool
+	tokens     map[string]time.Time // the live tokens, until when
 	fetches    atomic.Int64
 	refusals   []string
 	assertions []string
@@ -49,7 +49,7 @@ type Google struct {
 // NewGoogle starts a token endpoint for one service account whose tokens
 // live for lifetime; it stops when the test ends.
 func NewGoogle(t testing.TB, lifetime time.Duration) *Google {
-	g := &Google{Email: "sentyr-exporter@sentyr-test.iam.gserviceaccount.com", keys: map[string]*rsa.PublicKey{}, lifetime: lifetime, tokens: map[string]bool{}}
+	g := &Google{Email: "sentyr-exporter@sentyr-test.iam.gserviceaccount.com", keys: map[string]*rsa.PublicKey{}, lifetime: lifetime, tokens: map[string]time.Time{}}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.token))
 	t.Cleanup(g.Close)
 	return g
@@ -104,12 +104,20 @@ func (g *Google) Assertions() []string {
 	return slices.Clone(g.assertions)
 }
 
-// Valid says whether r carries a token the endpoint issued.
+// Valid says whether r carries a live token the endpoint issued.
 func (g *Google) Valid(r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return ok && g.tokens[tok]
+	until, live := g.tokens[tok]
+	return ok && live && time.Now().Before(until)
+}
+
+// Revoke ends every token issued so far, as a disabled key or account does.
+func (g *Google) Revoke() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	clear(g.tokens)
 }
 
 func (g *Google) token(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +178,7 @@ func (g *Google) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b)
 	access := "ya29." + hex.EncodeToString(b)
 	g.mu.Lock()
-	g.tokens[access] = true
+	g.tokens[access] = time.Now().Add(g.lifetime)
 	g.mu.Unlock()
 	g.fetches.Add(1)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
