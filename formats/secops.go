@@ -28,9 +28,9 @@ const (
 	secopsLegacyUDM
 )
 
-// Request limits. Google documents no request size for the Chronicle API's
-// import methods; its clients (Google's own forwarder, BindPlane) split at
-// 4,000,000 bytes. The legacy Ingestion API takes 1 MB.
+// Request limits. The Chronicle API's reference states no request size for
+// its import methods; other Chronicle exporters split at 4,000,000 bytes.
+// The legacy Ingestion API takes 1 MB.
 const (
 	secopsMaxRequestBytes       = 4_000_000
 	secopsLegacyMaxRequestBytes = 1_000_000
