@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -74,8 +75,11 @@ func newAuthenticator(cfg *Config, set component.TelemetrySettings) (*authentica
 		if err != nil {
 			return nil, err
 		}
-		src := newGoogleTokenSource(c, client, set.Logger)
+		src := applicationDefault(c, client, set.Logger, os.Getenv)
 		a.useTokens(src, func() error {
+			if src.secret == nil {
+				return nil // the metadata server answers at the first request
+			}
 			raw, err := src.secret.get()
 			if err == nil {
 				_, err = parseGoogleKey(raw)

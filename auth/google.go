@@ -33,7 +33,10 @@ type GoogleServiceAccountConfig struct {
 	// gcloud iam service-accounts keys create wrote; it is read again
 	// when it changes, so a rotated key is picked up.
 	CredentialsFile string `mapstructure:"credentials_file"`
-	// CredentialsJSON is the key file's content, inline.
+	// CredentialsJSON is the key file's content, inline. Without either,
+	// Application Default Credentials: the key file that the environment
+	// variable GOOGLE_APPLICATION_CREDENTIALS names, else the metadata
+	// server of the machine (GCE, GKE with Workload Identity).
 	CredentialsJSON configopaque.String `mapstructure:"credentials_json"`
 	// Scopes of the tokens (default: cloud-platform).
 	Scopes []string `mapstructure:"scopes"`
@@ -52,8 +55,6 @@ type GoogleServiceAccountConfig struct {
 func (c *GoogleServiceAccountConfig) Validate() error {
 	var errs []error
 	switch {
-	case c.CredentialsFile == "" && c.CredentialsJSON == "":
-		errs = append(errs, fmt.Errorf("credentials_file: required; name the service account's key file (JSON), or set credentials_json (%s)", envHint))
 	case c.CredentialsFile != "" && c.CredentialsJSON != "":
 		errs = append(errs, errors.New("credentials_file and credentials_json are both set; set only one"))
 	case c.CredentialsJSON != "":
@@ -187,4 +188,79 @@ func (a *assertionRecorder) last() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.sent
+}
+
+// Application Default Credentials, as Google's libraries find them.
+const (
+	envGoogleCredentials = "GOOGLE_APPLICATION_CREDENTIALS"
+	// envMetadataHost moves the metadata server (host[:port]), as in
+	// Google's libraries.
+	envMetadataHost     = "GCE_METADATA_HOST"
+	defaultMetadataHost = "metadata.google.internal"
+)
+
+// newMetadataTokenSource is the source of the tokens of the machine's
+// service account, from the metadata server at host (plain http, on the
+// machine's own link).
+func newMetadataTokenSource(cfg *GoogleServiceAccountConfig, host string, client *http.Client, logger *zap.Logger) *tokenSource {
+	u := url.URL{Scheme: "http", Host: host, Path: "/computeMetadata/v1/instance/service-accounts/default/token"}
+	if len(cfg.Scopes) > 0 {
+		u.RawQuery = url.Values{"scopes": {strings.Join(cfg.Scopes, ",")}}.Encode()
+	}
+	tokenURL := u.String()
+	s := &tokenSource{
+		method: methodGoogle, expiryBuffer: cfg.ExpiryBuffer, client: client, logger: logger, now: time.Now,
+		tokenURL: func() string { return tokenURL },
+	}
+	s.fetch = func(ctx context.Context, _ string) (*oauth2.Token, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, tokenURL, http.NoBody)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Metadata-Flavor", "Google")
+		resp, err := s.client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("OAuth2 token request to the metadata server %s failed: %w", redactURL(tokenURL), err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body) // bounded by the token client
+		if err != nil || resp.StatusCode != http.StatusOK {
+			rd := redact.New(tokensIn(body)...)
+			return nil, fmt.Errorf("OAuth2 token request to the metadata server %s failed: %s %s", redactURL(tokenURL), resp.Status,
+				rd.Cut(strings.Join(strings.Fields(string(body)), " ")))
+		}
+		var answer struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int64  `json:"expires_in"`
+			TokenType   string `json:"token_type"`
+		}
+		if err := json.Unmarshal(body, &answer); err != nil || answer.AccessToken == "" {
+			return nil, fmt.Errorf("OAuth2 token request to the metadata server %s: the answer holds no access_token", redactURL(tokenURL))
+		}
+		tok := &oauth2.Token{AccessToken: answer.AccessToken, TokenType: answer.TokenType}
+		if answer.ExpiresIn > 0 {
+			tok.Expiry = time.Now().Add(time.Duration(answer.ExpiresIn) * time.Second)
+		}
+		return tok, nil
+	}
+	return s
+}
+
+// applicationDefault is where a service account's tokens come from when
+// the settings name no key: the key file of GOOGLE_APPLICATION_CREDENTIALS,
+// else the metadata server. getenv is os.Getenv.
+func applicationDefault(cfg *GoogleServiceAccountConfig, client *http.Client, logger *zap.Logger, getenv func(string) string) *tokenSource {
+	if cfg.CredentialsFile != "" || cfg.CredentialsJSON != "" {
+		return newGoogleTokenSource(cfg, client, logger)
+	}
+	if file := getenv(envGoogleCredentials); file != "" {
+		withFile := *cfg
+		withFile.CredentialsFile = file
+		return newGoogleTokenSource(&withFile, client, logger)
+	}
+	host := getenv(envMetadataHost)
+	if host == "" {
+		host = defaultMetadataHost
+	}
+	return newMetadataTokenSource(cfg, host, client, logger)
 }

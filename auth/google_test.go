@@ -137,6 +137,49 @@ func TestGoogleServiceAccountLeaksNoKeyNorAssertion(t *testing.T) {
 	assert.Empty(t, rec.Requests(), "nothing is sent without a token")
 }
 
+// Without a key in the settings, Application Default Credentials: the
+// key file that GOOGLE_APPLICATION_CREDENTIALS names, else the metadata
+// server (moved by GCE_METADATA_HOST, as in Google's libraries), asked
+// once for many requests with the header it requires.
+func TestGoogleServiceAccountApplicationDefault(t *testing.T) {
+	g := tokens.NewGoogle(t, time.Hour)
+	rec := testsink.NewRecorder(t, g.Protected)
+	path := filepath.Join(t.TempDir(), "adc.json")
+	writeKey(t, path, g.NewKey(t))
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", path)
+	ext, _ := startExtension(t, googleCfg("", nil))
+	client := clientWith(t, ext, rec.URL, "")
+	post(t, client, rec.URL, []byte(`{}`), nil, http.StatusOK)
+	assert.EqualValues(t, 1, g.Fetches(), "the key file of GOOGLE_APPLICATION_CREDENTIALS")
+
+	var asked atomic.Int64
+	var query string
+	metadata := testsink.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		if r.Header.Get("Metadata-Flavor") != "Google" || r.URL.Path != "/computeMetadata/v1/instance/service-accounts/default/token" {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		asked.Add(1)
+		query = r.URL.RawQuery
+		_, _ = w.Write([]byte(`{"access_token":"ya29.metadata-token","expires_in":3599,"token_type":"Bearer"}`))
+	})
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", "")
+	t.Setenv("GCE_METADATA_HOST", strings.TrimPrefix(metadata.URL, "http://"))
+	cfg := googleCfg("", nil)
+	cfg.GoogleServiceAccount.Get().Scopes = []string{"https://www.googleapis.com/auth/cloud-platform"}
+	ext, _ = startExtension(t, cfg)
+	api := testsink.NewRecorder(t, nil)
+	client = clientWith(t, ext, api.URL, "")
+	for range 20 {
+		post(t, client, api.URL, []byte(`{}`), nil, http.StatusOK)
+	}
+	assert.EqualValues(t, 1, asked.Load())
+	assert.Equal(t, "scopes=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcloud-platform", query)
+	for _, r := range api.Requests() {
+		assert.Equal(t, "Bearer ya29.metadata-token", r.Header.Get("Authorization"))
+	}
+}
+
 // Settings that cannot work fail at load or at start, naming the field,
 // never quoting the key.
 func TestGoogleServiceAccountSettings(t *testing.T) {
@@ -144,7 +187,6 @@ func TestGoogleServiceAccountSettings(t *testing.T) {
 		g    GoogleServiceAccountConfig
 		want string
 	}{
-		{GoogleServiceAccountConfig{}, "credentials_file: required"},
 		{GoogleServiceAccountConfig{CredentialsFile: "k.json", CredentialsJSON: "{}"}, "both set"},
 		{GoogleServiceAccountConfig{CredentialsJSON: "secret-not-json"}, "credentials_json: not a service account key: not JSON"},
 		{GoogleServiceAccountConfig{CredentialsJSON: `{"type":"authorized_user","private_key":"secret-pem"}`}, `its type is "authorized_user"`},

@@ -26,7 +26,7 @@ type tokenSource struct {
 	// method names the settings in messages: oauth2, google_service_account.
 	method       string
 	expiryBuffer time.Duration
-	secret       *secret
+	secret       *secret      // nil when the endpoint needs none
 	client       *http.Client // token endpoint's own TLS and timeout
 	logger       *zap.Logger
 	now          func() time.Time
@@ -81,9 +81,12 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if s.tok != nil && (s.renew.IsZero() || s.now().Before(s.renew)) {
 		return s.tok, nil
 	}
-	secret, err := s.secret.get()
-	if err != nil {
-		return nil, tokenFileError(s.method, s.tokenURL(), err)
+	var secret string
+	if s.secret != nil { // the metadata server needs none
+		var err error
+		if secret, err = s.secret.get(); err != nil {
+			return nil, tokenFileError(s.method, s.tokenURL(), err)
+		}
 	}
 	tok, err := s.fetch(ctx, secret)
 	if err != nil {
