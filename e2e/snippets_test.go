@@ -48,6 +48,7 @@ var snippetTests = []snippetTest{
 	{"README.md", "Quickstart", "sh", "webhookreceiver", "TestReadmeSignedQuickstart"},
 	{"README.md", "Posting events over HTTP", "sh", "curl", "TestReadmeSecurityEvents"},
 	{"README.md", "Dead letters", "sh", "webhookreplay", "TestDeadLetterReplaySnippets"},
+	{"README.md", "Operating it", "sh", "curl", "TestReadmeOperating"},
 	{"docs/build.md", "(top)", "sh", "builder", "TestBuildDocSnippets"},
 	{"docs/dead-letters.md", "(top)", "json", `"deadLetter"`, "TestDeadLetterReplaySnippets"},
 	{"docs/dead-letters.md", "(top)", "sh", "webhookreplay", "TestDeadLetterReplaySnippets"},
@@ -390,6 +391,7 @@ func TestMakeRunSnippets(t *testing.T) {
 	sh := newShell(t, root)
 	sh.exports = []string{
 		"export OTLP_HTTP_ENDPOINT=" + otlp,
+		"export SECURITYEVENTS_ENDPOINT=" + freeAddr(t),
 		"export DEAD_LETTER_DIR=" + t.TempDir(),
 	}
 	sh.run("make run RECEIVER_LISTEN=" + receiver + " &")
