@@ -4,7 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"net/http"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,19 +45,8 @@ func TestEndToEndSecOpsExample(t *testing.T) {
 		"SECOPS_URL", sink.URL,
 		"OTLP_HTTP_ENDPOINT", otlpAddr,
 	)...)
-	client := newOTLPClient(t, otlpAddr)
-	client.waitReady(t, col)
-	status, err := client.post(otlpLogs(`{"timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally",
-	  "severityNumber": 13, "body": ` + seedBody + `}`))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
-
-	deadline := time.Now().Add(deliverTimeout)
-	for len(sink.Taken()) == 0 {
-		col.running(t)
-		require.True(t, time.Now().Before(deadline), "no request taken after %s; seen: %v; token refusals: %v", deliverTimeout, sink.Requests(), g.Refusals())
-		time.Sleep(50 * time.Millisecond)
-	}
+	postSeedUntil(t, col, otlpAddr, func() bool { return len(sink.Taken()) > 0 },
+		func() string { return fmt.Sprintf("seen: %v; token refusals: %v", sink.Requests(), g.Refusals()) })
 	taken := sink.Taken()
 	require.Len(t, taken, 1)
 	assert.Empty(t, g.Refusals())
