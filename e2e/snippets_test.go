@@ -53,6 +53,8 @@ var snippetTests = []snippetTest{
 	{"docs/dead-letters.md", "(top)", "json", `"deadLetter"`, "TestDeadLetterReplaySnippets"},
 	{"docs/dead-letters.md", "(top)", "sh", "webhookreplay", "TestDeadLetterReplaySnippets"},
 	{"docs/sentinel.md", "(top)", "json", `"dataCollectionRule"`, "TestReadmeSentinelSchemaMatchesTheEncoder (root package)"},
+	{"docs/ocsf.md", "Envelopes", "json", `"ocsf:detection_finding"`, "TestOCSFDocsShowTheGoldens (formats)"},
+	{"docs/ocsf.md", "Envelopes", "json", `"ddsource"`, "TestOCSFDocsShowTheGoldens (formats)"},
 }
 
 func (s snippetTest) matches(b docBlock) bool {

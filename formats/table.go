@@ -20,6 +20,10 @@ type Settings struct {
 // each named after its format. The exporter's Config takes them as they
 // are, so a format's section is declared here alone.
 type Sections struct {
+	// Document is what each event is written as inside the format's
+	// envelope: guide (default) or ocsf, an OCSF Detection Finding. It is
+	// no format's section: every format that carries documents reads it.
+	Document    string            `mapstructure:"document"`
 	JSON        JSONConfig        `mapstructure:"json"`
 	SplunkHEC   SplunkHECConfig   `mapstructure:"splunk_hec"`
 	Datadog     DatadogConfig     `mapstructure:"datadog"`
@@ -51,6 +55,9 @@ type Builtin struct {
 	// sourcetype, a host, a tag), read from the record's attributes, else
 	// the resource's, never from the event's body; nil when none do.
 	Routes func(s *Settings) []string
+	// Documents lists the documents (document.go) the format carries
+	// besides the guide's; any other is refused at load.
+	Documents []string
 }
 
 // Credential is what a format's service authenticates requests with.
@@ -70,16 +77,17 @@ type Credential struct {
 // listed to users.
 var builtinTable = []Builtin{{
 	Name:  "json",
-	Check: func(s *Settings) error { return s.JSON.check() },
-	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON), nil },
+	Check: checkJSONSettings,
+	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON).carrying(s), nil },
 	Service: Service{
 		Path: "/webhook", Body: BodyObjectOrArray,
 		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
 	},
+	Documents: []string{DocumentOCSF},
 }, {
 	Name:  "splunk_hec",
 	Check: func(s *Settings) error { return s.SplunkHEC.check() },
-	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC), nil },
+	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC).carrying(s), nil },
 	Service: Service{
 		Path:       "/services/collector/event",
 		Settings:   map[string]any{"splunk_hec": map[string]any{"token": testHECToken}},
@@ -94,6 +102,7 @@ var builtinTable = []Builtin{{
 	},
 	ConnectionCheck: hecCheck,
 	Routes:          func(*Settings) []string { return slices.Clone(hecRoutingAttributes[:]) },
+	Documents:       []string{DocumentOCSF},
 }, {
 	Name:  "datadog",
 	Check: func(s *Settings) error { return s.Datadog.check() },
@@ -115,7 +124,7 @@ var builtinTable = []Builtin{{
 }, {
 	Name:  "datadog_logs",
 	Check: func(s *Settings) error { return s.DatadogLogs.check() },
-	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source), nil },
+	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source).carrying(s), nil },
 	Service: Service{
 		Path:       "/api/v2/logs",
 		Settings:   map[string]any{"datadog_logs": map[string]any{"api_key": testDatadogKey, "tag_attributes": []any{testRoutingTag}}},
@@ -128,11 +137,12 @@ var builtinTable = []Builtin{{
 		Header:  "DD-API-KEY",
 		Missing: "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)",
 	},
-	Routes: func(s *Settings) []string { return append([]string{attrHostName}, s.DatadogLogs.TagAttributes...) },
+	Routes:    func(s *Settings) []string { return append([]string{attrHostName}, s.DatadogLogs.TagAttributes...) },
+	Documents: []string{DocumentOCSF},
 }, {
 	Name:  "elastic",
-	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
-	New:   func(s *Settings) (Encoder, error) { return newElastic(s.Elastic, s.Endpoint) },
+	Check: checkElasticSettings,
+	New:   func(s *Settings) (Encoder, error) { return newElasticCarrying(s) },
 	Service: Service{
 		Path:       "/security-events/_bulk",
 		Settings:   map[string]any{"elastic": map[string]any{"api_key": testElasticKey}},
@@ -148,6 +158,7 @@ var builtinTable = []Builtin{{
 	},
 	ConnectionCheck: elasticCheck,
 	Routes:          func(s *Settings) []string { return elasticRoutes(s.Endpoint) },
+	Documents:       []string{DocumentOCSF},
 }, {
 	Name:  "sentinel",
 	Check: func(s *Settings) error { return checkSentinelEndpoint(s.Endpoint) },
@@ -212,7 +223,7 @@ var builtinTable = []Builtin{{
 func LookupBuiltin(name string) (Builtin, bool) {
 	for _, b := range builtinTable {
 		if b.Name == name {
-			return b, true
+			return withDocumentCheck(b), true
 		}
 	}
 	return Builtin{}, false
@@ -220,5 +231,9 @@ func LookupBuiltin(name string) (Builtin, bool) {
 
 // Builtins lists the built-in formats, in the order they are listed to users.
 func Builtins() []Builtin {
-	return slices.Clone(builtinTable)
+	out := make([]Builtin, len(builtinTable))
+	for i, b := range builtinTable {
+		out[i] = withDocumentCheck(b)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -108,7 +109,7 @@ func TestSinkAnswersEveryBulkDocument(t *testing.T) {
 func TestFormatSettingsNameTheFormatAndEndpoint(t *testing.T) {
 	for _, f := range bench.Formats {
 		m := f.ExporterSettings("http://127.0.0.1:9")
-		assert.Equal(t, f.Name, m["format"])
+		assert.Equal(t, cmp.Or(f.Format, f.Name), m["format"])
 		assert.Equal(t, "http://127.0.0.1:9"+f.Path, m["endpoint"])
 	}
 }
