@@ -2,6 +2,7 @@ package webhookexporter
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,7 +27,8 @@ var endpointPaths = []string{
 // format's service reads, and a template for the formats that need one.
 func formatConfig(t *testing.T, b formats.Builtin, base string) *Config {
 	t.Helper()
-	for _, path := range endpointPaths {
+	// Else the path of the format's service, which its settings accept.
+	for _, path := range append(slices.Clone(endpointPaths), b.Service.Path) {
 		cfg := withoutQueue(testCfg(base + path))
 		cfg.Format = b.Name
 		cfg.Custom.Template = `{"t": "{{ event_type }}"}`

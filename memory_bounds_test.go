@@ -98,6 +98,7 @@ func anyFormatCfg(t *testing.T, b formats.Builtin, base string) *Config {
 		"/webhook",
 		"/sentyr-events/_bulk",
 		"/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents?api-version=2023-01-01",
+		b.Service.Path, // else the path of the format's service
 	} {
 		cfg.ClientConfig.Endpoint = base + path
 		err := cfg.Validate()

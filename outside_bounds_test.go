@@ -310,6 +310,9 @@ func answerTestCfg(t *testing.T, name, url string) *Config {
 		cfg.Custom.Template = `{"type": "{{ event_type }}"}`
 	case "pagerduty":
 		cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
+	case "secops":
+		b, _ := formats.LookupBuiltin(name)
+		cfg.ClientConfig.Endpoint = url + b.Service.Path
 	}
 	require.NoError(t, cfg.Validate(), "format %s: give it valid settings in answerTestCfg", name)
 	return cfg

@@ -107,6 +107,9 @@ type Request struct {
 	Body []byte
 	// Events are indices into the encoded slice, in the order of the body.
 	Events []int
+	// URL is where the request goes when its events pick it (SecOps's log
+	// type is in the path); "" is Wire.RequestURL's or the endpoint.
+	URL string
 }
 
 // eventRequest is the request of event i alone, its body what buf holds

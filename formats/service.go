@@ -14,6 +14,9 @@ import (
 type Service struct {
 	// Path is the path (and query) of the endpoint the receiver serves.
 	Path string
+	// Serves says whether the receiver serves another path too (SecOps
+	// serves every log type's); nil: Path alone.
+	Serves func(path string) bool
 	// Settings are the least exporter settings, besides endpoint and
 	// format, that the format's Check accepts and its receiver takes, as
 	// collector YAML gives them: TestSecret among them where the service
@@ -25,6 +28,8 @@ type Service struct {
 	CredentialValue string
 	// Body is the shape of a request's body.
 	Body BodyShape
+	// MaxBodyBytes is the largest body the service takes, 0 for no limit.
+	MaxBodyBytes int
 	// Accept is the answer to a request of n events, all taken.
 	Accept func(n int) Answer
 	// Refuse is the answer refusing a whole request for good (a bad credential).
@@ -66,6 +71,9 @@ const (
 	BodyObjects BodyShape = "objects"
 	// BodyBulk is Elasticsearch _bulk: action and source lines, each ending in a newline.
 	BodyBulk BodyShape = "bulk"
+	// BodySecOpsLogs is the Chronicle API's logs:import: Logs in
+	// inlineSource.logs, each event the base64 data of one.
+	BodySecOpsLogs BodyShape = "secops_logs"
 )
 
 // Answer is one answer of a receiver.
@@ -121,6 +129,8 @@ const (
 	testDatadogKey    = "0123456789abcdef0123456789abcdef"
 	testElasticKey    = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 	testSentinelToken = "sentinel-test-token-0123456789abcdef"
+	testSecOpsToken   = "ya29.secops-test-token-0123456789abcdef"
+	testSecOpsPath    = "/v1/projects/my-project/locations/us/instances/00000000-0000-4000-8000-000000000000/logTypes/CUSTOM_SENTYR/logs:import"
 	testRoutingTag    = "team"
 )
 

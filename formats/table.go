@@ -36,6 +36,7 @@ type Sections struct {
 	Body        BodyConfig        `mapstructure:"body"`
 	PagerDuty   PagerDutyConfig   `mapstructure:"pagerduty"`
 	Slack       SlackConfig       `mapstructure:"slack"`
+	SecOps      SecOpsConfig      `mapstructure:"secops"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
@@ -185,6 +186,27 @@ var builtinTable = []Builtin{{
 		Header:  "Authorization",
 		Missing: "set auth::authenticator to a webhookauth extension with oauth2 against Entra ID (see the README's Microsoft Sentinel section)",
 	},
+}, {
+	// Google SecOps: the Chronicle API's logs:import by default; the
+	// endpoint's path picks events:import or the legacy Ingestion API.
+	Name:  "secops",
+	Check: func(s *Settings) error { return s.SecOps.check(s.Endpoint) },
+	New:   func(s *Settings) (Encoder, error) { return newSecOps(s.SecOps, s.Endpoint) },
+	Service: Service{
+		Path: testSecOpsPath, Serves: servesSecOpsLogType,
+		// The token comes from a Google service account; a header stands in for the flow.
+		Settings:   map[string]any{"headers": map[string]any{"Authorization": "Bearer " + testSecOpsToken}},
+		TestSecret: testSecOpsToken, CredentialValue: "Bearer " + testSecOpsToken, Body: BodySecOpsLogs,
+		MaxBodyBytes: secopsMaxRequestBytes,
+		Accept:       answerOK(200, "application/json; charset=UTF-8", "{}\n"),
+		Refuse: Answer{Status: 401, ContentType: "application/json; charset=UTF-8",
+			Body: `{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.","status":"UNAUTHENTICATED"}}`},
+	},
+	Credential: &Credential{
+		Header:  "Authorization",
+		Missing: "set auth::authenticator to a webhookauth extension with google_service_account (see docs/secops.md)",
+	},
+	Routes: func(s *Settings) []string { return secopsRoutes(s.Endpoint) },
 }, {
 	Name:  "custom",
 	Check: func(s *Settings) error { return s.Custom.check() },

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
@@ -60,8 +61,9 @@ type Sink struct {
 	*httptest.Server
 	format  string
 	service formats.Service
-	header  string  // the credential header, "" when none is checked
-	record  Handler // a recorder's answer; nil for a stand-in
+	header  string                   // the credential header, "" when none is checked
+	valid   func(*http.Request) bool // checks the credential instead, when set
+	record  Handler                  // a recorder's answer; nil for a stand-in
 
 	mu       sync.Mutex
 	requests []Request
@@ -79,6 +81,14 @@ func New(t testing.TB, b formats.Builtin) *Sink {
 	if b.Credential != nil && b.Service.CredentialValue != "" {
 		s.header = b.Credential.Header
 	}
+	return s.start(t)
+}
+
+// NewChecked starts a stand-in for the service of b whose credential is
+// checked by valid (live tokens of a token endpoint stand-in) instead of
+// the table's fixed test credential.
+func NewChecked(t testing.TB, b formats.Builtin, valid func(*http.Request) bool) *Sink {
+	s := &Sink{format: b.Name, service: b.Service, valid: valid}
 	return s.start(t)
 }
 
@@ -314,8 +324,11 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 	if r.Method != http.MethodPost {
 		return nil, http.StatusMethodNotAllowed, "method " + r.Method + ": the service takes POST"
 	}
-	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path {
+	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path && (s.service.Serves == nil || !s.service.Serves(r.URL.RequestURI())) {
 		return nil, http.StatusNotFound, fmt.Sprintf("path %s: the service serves %s", r.URL.RequestURI(), s.service.Path)
+	}
+	if s.valid != nil && !s.valid(r) {
+		return nil, http.StatusUnauthorized, "no valid credential"
 	}
 	if s.header != "" {
 		switch got := r.Header.Get(s.header); {
@@ -324,6 +337,9 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 		case got != s.service.CredentialValue:
 			return nil, http.StatusUnauthorized, "a wrong credential in " + s.header
 		}
+	}
+	if s.service.MaxBodyBytes > 0 && len(body) > s.service.MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("a body of %d bytes: the service takes at most %d", len(body), s.service.MaxBodyBytes)
 	}
 	events, err := Split(s.service.Body, body)
 	if err != nil {
@@ -407,6 +423,8 @@ func Split(shape formats.BodyShape, body []byte) ([][]byte, error) {
 		return objects(body)
 	case formats.BodyBulk:
 		return bulk(body)
+	case formats.BodySecOpsLogs:
+		return secopsLogs(body)
 	}
 	return nil, fmt.Errorf("unknown shape %q", shape)
 }
@@ -546,4 +564,46 @@ func cloneValue(v any) any {
 		return out
 	}
 	return v
+}
+
+// secopsLogs reads a logs:import body as the Chronicle API does: no member
+// it does not know, every log's data valid base64 of valid UTF-8, both
+// times RFC 3339 and the collection not before the entry. Its events are
+// the logs' data.
+func secopsLogs(body []byte) ([][]byte, error) {
+	var req struct {
+		InlineSource *struct {
+			Logs []struct {
+				Data                 []byte                            `json:"data"`
+				LogEntryTime         *time.Time                        `json:"logEntryTime"`
+				CollectionTime       *time.Time                        `json:"collectionTime"`
+				EnvironmentNamespace string                            `json:"environmentNamespace"`
+				Labels               map[string]struct{ Value string } `json:"labels"`
+			} `json:"logs"`
+			Forwarder string `json:"forwarder"`
+		} `json:"inlineSource"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("invalid JSON payload received: %v", err)
+	}
+	if req.InlineSource == nil || len(req.InlineSource.Logs) == 0 {
+		return nil, errors.New("inlineSource.logs: required")
+	}
+	out := make([][]byte, len(req.InlineSource.Logs))
+	for i, l := range req.InlineSource.Logs {
+		switch {
+		case len(l.Data) == 0:
+			return nil, fmt.Errorf("logs[%d].data: required", i)
+		case !utf8.Valid(l.Data):
+			return nil, fmt.Errorf("logs[%d].data: not valid UTF-8", i)
+		case l.LogEntryTime == nil || l.CollectionTime == nil:
+			return nil, fmt.Errorf("logs[%d]: logEntryTime and collectionTime are required", i)
+		case l.CollectionTime.Before(*l.LogEntryTime):
+			return nil, fmt.Errorf("logs[%d]: collectionTime before logEntryTime", i)
+		}
+		out[i] = l.Data
+	}
+	return out, nil
 }

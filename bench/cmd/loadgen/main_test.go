@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -204,6 +205,11 @@ func sendTo(t *testing.T, s *sink, path string, header map[string]string, body s
 	return resp.StatusCode, string(answer)
 }
 
+// secopsLog is a logs:import Log of the event ev.
+func secopsLog(ev string) string {
+	return `{"data":"` + base64.StdEncoding.EncodeToString([]byte(ev)) + `","logEntryTime":"2025-10-29T12:00:00Z","collectionTime":"2025-10-29T12:00:00Z"}`
+}
+
 // Each sink answers a request it took as the format table says the
 // format's service answers, and takes the request only with the service's
 // credential.
@@ -215,6 +221,7 @@ func TestSinksAnswerAsTheServices(t *testing.T) {
 		formats.BodyObjects:       `{"event":` + ev(0) + `}{"event":` + ev(1) + `}`,
 		formats.BodyBulk: `{"create":{"_index":"security-events","_id":"id-0"}}` + "\n" + ev(0) + "\n" +
 			`{"create":{"_index":"security-events","_id":"id-1"}}` + "\n" + ev(1) + "\n",
+		formats.BodySecOpsLogs: `{"inlineSource":{"logs":[` + secopsLog(ev(0)) + "," + secopsLog(ev(1)) + `]}}`,
 	}
 	require.Contains(t, formatNames, "elastic")
 	for _, format := range formatNames {

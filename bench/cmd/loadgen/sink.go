@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // destination is how one format's service is reached and answers, as the
@@ -29,6 +30,9 @@ type destination struct {
 	// service refuses a request without its key.
 	header, value string
 	accept        func(n int) formats.Answer
+	// events, when set, is what of a body holds the events: SecOps's are
+	// base64 in it.
+	events func(body []byte) ([]byte, error)
 }
 
 // formatNames are the formats `make load` measures, in the table's order:
@@ -52,6 +56,12 @@ var destinations = func() map[string]destination {
 		d := destination{path: b.Service.Path, settings: b.Service.Settings, accept: b.Service.Accept}
 		if b.Credential != nil && b.Service.CredentialValue != "" {
 			d.header, d.value = b.Credential.Header, b.Service.CredentialValue
+		}
+		if b.Service.Body == formats.BodySecOpsLogs {
+			d.events = func(body []byte) ([]byte, error) {
+				events, err := testsink.Split(b.Service.Body, body)
+				return bytes.Join(events, []byte{'\n'}), err
+			}
 		}
 		out[name] = d
 	}
@@ -98,7 +108,14 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.requests.Add(1)
 	s.bytes.Add(int64(len(body)))
-	n, err := s.count(body)
+	events := body
+	if s.dest.events != nil {
+		events, err = s.dest.events(body)
+	}
+	n := 0
+	if err == nil {
+		n, err = s.count(events)
+	}
 	if err != nil {
 		s.refuse(w, err)
 		return
