@@ -27,6 +27,9 @@ GO_SOURCES := $(shell find . -path ./_build -prune -o -path ./bin -prune -o -nam
 # Extra flags for go test, e.g. make test GOTESTFLAGS=-v
 GOTESTFLAGS ?=
 
+# Each phase of make test and make run says what it does, then how long it took.
+PHASE := bash internal/tools/phase.sh
+
 .PHONY: help run test dist vet lint generated clean soak fuzz bench load $(RECEIVER)
 
 # make soak: the fault-injection soak with SOAK_DURATION of streaming per
@@ -40,7 +43,8 @@ help: ## List the targets
 
 $(BUILDER_STAMP):
 	@mkdir -p bin
-	GOBIN=$(CURDIR)/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	@$(PHASE) "installing ocb $(OCB_VERSION) into bin/ (the first time, go downloads and compiles it)" \
+		env GOBIN=$(CURDIR)/bin $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 	@rm -f bin/.builder-*
 	@touch $@
 
@@ -55,16 +59,17 @@ dist: $(DIST) ## Build the collector distribution (ocb) into _build/
 $(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
 	@echo "Building the collector distribution with ocb: the first build compiles a whole collector"
 	@echo "($(FIRST_BUILD) on a 2-core machine with an empty Go cache); later builds take seconds."
-	$(BUILDER) --config=builder-config.yaml --skip-compilation
-	@set -o pipefail; cd $(dir $(DIST)) && CGO_ENABLED=0 GOFLAGS="$(GOFLAGS) -buildvcs=false" \
-		$(GO) build -v -trimpath -ldflags="-s -w" -o $(notdir $(DIST)) . 2>&1 | \
-		awk '/\.go:[0-9]|^#|^go: / {print; next} {n++; if (n % 100 == 0) printf "  compiled %d packages...\n", n; fflush()}'
+	@$(PHASE) "ocb writes the distribution's sources into _build and resolves its modules (no compiling yet)" \
+		$(BUILDER) --config=builder-config.yaml --skip-compilation
+	@$(PHASE) "compiling the distribution into $(DIST)" bash -c 'set -o pipefail; cd $(dir $(DIST)) && \
+		CGO_ENABLED=0 GOFLAGS="$(GOFLAGS) -buildvcs=false" $(GO) build -v -trimpath -ldflags="-s -w" -o $(notdir $(DIST)) . 2>&1 | \
+		awk "/\\.go:[0-9]|^#|^go: / {print; next} {n++; if (n % 100 == 0) printf \"  compiled %d packages...\\n\", n; fflush()}"'
 	@# go build leaves an up-to-date binary untouched; make compares times.
 	@touch $@
 
 # Phony: go build is fast when nothing changed.
 $(RECEIVER):
-	$(GO) build -o $@ ./cmd/webhookreceiver
+	@$(PHASE) "building the quickstart's receiver into $@" $(GO) build -o $@ ./cmd/webhookreceiver
 
 # The receiver prints every request; the collector tails
 # examples/events.jsonl and takes OTLP/HTTP on localhost:4318. Ctrl-C stops
@@ -103,13 +108,16 @@ lint: ## staticcheck (pinned), on every package
 	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
 	$(GO) -C bench run $(STATICCHECK) ./...
 
-test: vet lint generated ## Everything CI runs: vet, lint, generated files, the distribution, every test
-	$(MAKE) dist
-	$(GO) test -race -timeout 20m $(GOTESTFLAGS) ./...
-	$(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
-	$(GO) -C bench test -race $(GOTESTFLAGS) ./...
-	$(GO) test $(GOTESTFLAGS) . ./receiver/...
-	$(GO) test -tags purego $(GOTESTFLAGS) ./formats
+test: ## Everything CI runs: vet, lint, generated files, the distribution, every test
+	@$(PHASE) "go vet and gofmt, every package" $(MAKE) --no-print-directory vet
+	@$(PHASE) "staticcheck (pinned), every package; the first run compiles it" $(MAKE) --no-print-directory lint
+	@$(PHASE) "mdatagen's files against metadata.yaml" $(MAKE) --no-print-directory generated
+	@$(PHASE) "the collector distribution, for the end-to-end tests" $(MAKE) --no-print-directory dist
+	@$(PHASE) "every package's tests with the race detector" $(GO) test -race -timeout 20m $(GOTESTFLAGS) ./...
+	@$(PHASE) "the end-to-end tests: the distribution with real collectors" $(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
+	@$(PHASE) "the bench module's tests (load generator, tables)" $(GO) -C bench test -race $(GOTESTFLAGS) ./...
+	@$(PHASE) "the allocation bounds, without the race detector" $(GO) test $(GOTESTFLAGS) . ./receiver/...
+	@$(PHASE) "formats with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
 # mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,
 # documentation.md and the generated tests from metadata.yaml: go generate

@@ -195,7 +195,7 @@ func (cfg *Config) validateFormat() error {
 		return b.Check(cfg.formatSettings())
 	}
 	if _, ok := formats.Lookup(cfg.Format); ok {
-		return nil
+		return formats.CheckRegistered(cfg.Format, cfg.formatSettings())
 	}
 	msg := fmt.Sprintf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build",
 		cfg.Format, strings.Join(builtinFormats, ", "))

@@ -90,7 +90,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"no scheme with port", map[string]any{"endpoint": "localhost:8088/x"}, []string{`endpoint: missing scheme in "localhost:8088/x"; write https://localhost:8088/x`}},
 		{"not a URL", map[string]any{"endpoint": "https://siem example.com:port"}, []string{"is not a valid URL"}},
 		{"unknown format", map[string]any{"endpoint": "https://x.example.com", "format": "xml"},
-			[]string{`format: "xml" is not a known format`, "json, splunk_hec, datadog, datadog_logs, elastic, sentinel, custom, body"}},
+			[]string{`format: "xml" is not a known format`, "json, splunk_hec, datadog, datadog_logs, elastic, sentinel, secops, custom, body"}},
 		{"unknown json batch", map[string]any{"endpoint": "https://x.example.com", "json": map[string]any{"batch": "lines"}},
 			[]string{`json::batch: unknown layout "lines"`, `"ndjson"`}},
 		{"empty source", map[string]any{"endpoint": "https://x.example.com", "source": " "}, []string{"source: must not be empty"}},

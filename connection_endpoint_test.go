@@ -2,6 +2,7 @@ package webhookexporter
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,11 +27,13 @@ var endpointPaths = []string{
 // format's service reads, and a template for the formats that need one.
 func formatConfig(t *testing.T, b formats.Builtin, base string) *Config {
 	t.Helper()
-	for _, path := range endpointPaths {
+	// Else the path of the format's service, which its settings accept.
+	for _, path := range append(slices.Clone(endpointPaths), b.Service.Path) {
 		cfg := withoutQueue(testCfg(base + path))
 		cfg.Format = b.Name
 		cfg.Custom.Template = `{"t": "{{ event_type }}"}`
-		if b.Credential != nil {
+		cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
+		if b.Credential != nil && b.Credential.Header != "" {
 			cfg.ClientConfig.Headers.Set(b.Credential.Header, configopaque.String("test-credential"))
 		}
 		if confmap.Validate(cfg) == nil {

@@ -1,6 +1,7 @@
 package webhookexporter
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -479,7 +480,8 @@ type markerTally struct {
 // add tallies r and says how to answer it: 503 when it holds the marker
 // hold, 400 when it holds refuse, else 200.
 func (m *markerTally) add(r *testsink.Request, hold, refuse string) int {
-	markers := markerPattern.FindAllString(string(r.Body), -1)
+	// The events as the service reads them (SecOps's are base64 in the body).
+	markers := markerPattern.FindAllString(string(bytes.Join(r.EventBodies, nil)), -1)
 	status := statusOf(markers, hold, refuse)
 	m.tally(markers, status)
 	return status

@@ -91,12 +91,14 @@ func anyFormatCfg(t *testing.T, b formats.Builtin, base string) *Config {
 	cfg.SplunkHEC.Token = "00000000-0000-0000-0000-000000000000"
 	cfg.Datadog.APIKey = "0123456789abcdef0123456789abcdef"
 	cfg.DatadogLogs.APIKey = "0123456789abcdef0123456789abcdef"
+	cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
 	cfg.Custom.Template = `{"t": "{{ event_type }}", "s": "{{ severity }}", "d": {{ event_data | tojson }}}`
 	var errs []string
 	for _, path := range []string{
 		"/webhook",
 		"/sentyr-events/_bulk",
 		"/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents?api-version=2023-01-01",
+		b.Service.Path, // else the path of the format's service
 	} {
 		cfg.ClientConfig.Endpoint = base + path
 		err := cfg.Validate()

@@ -299,6 +299,11 @@ func answerTestCfg(t *testing.T, name, url string) *Config {
 		cfg.ClientConfig.Endpoint = url + sentinel.Path + "?api-version=2023-01-01"
 	case "custom":
 		cfg.Custom.Template = `{"type": "{{ event_type }}"}`
+	case "pagerduty":
+		cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
+	case "secops":
+		b, _ := formats.LookupBuiltin(name)
+		cfg.ClientConfig.Endpoint = url + b.Service.Path
 	}
 	require.NoError(t, cfg.Validate(), "format %s: give it valid settings in answerTestCfg", name)
 	return cfg

@@ -19,9 +19,10 @@ const (
 	methodBasic  = "basic"
 	methodHMAC   = "hmac"
 	methodOAuth2 = "oauth2"
+	methodGoogle = "google_service_account"
 )
 
-var methodChoices = "api_key, bearer_token, basic, hmac or oauth2"
+var methodChoices = "api_key, bearer_token, basic, hmac, oauth2 or google_service_account"
 
 // Config holds exactly one authentication method.
 type Config struct {
@@ -34,6 +35,9 @@ type Config struct {
 	Basic           configoptional.Optional[BasicConfig]  `mapstructure:"basic"`
 	HMAC            configoptional.Optional[HMACConfig]   `mapstructure:"hmac"`
 	OAuth2          configoptional.Optional[OAuth2Config] `mapstructure:"oauth2"`
+	// GoogleServiceAccount mints Google OAuth2 tokens from a service
+	// account's key (Google SecOps, other Google APIs).
+	GoogleServiceAccount configoptional.Optional[GoogleServiceAccountConfig] `mapstructure:"google_service_account"`
 
 	_ struct{}
 }
@@ -75,6 +79,9 @@ func (cfg *Config) methods() []string {
 	}
 	if cfg.OAuth2.HasValue() {
 		got = append(got, methodOAuth2)
+	}
+	if cfg.GoogleServiceAccount.HasValue() {
+		got = append(got, methodGoogle)
 	}
 	return got
 }

@@ -86,9 +86,9 @@ func TestInvalidConfig(t *testing.T) {
 		name string
 		want []string
 	}{
-		{"none", []string{"no authentication method configured; configure exactly one of api_key, bearer_token, basic, hmac or oauth2",
+		{"none", []string{"no authentication method configured; configure exactly one of api_key, bearer_token, basic, hmac, oauth2 or google_service_account",
 			"a secret written as ${env:NAME} counts as not set when that variable is unset or empty"}},
-		{"two", []string{"2 authentication methods configured (bearer_token, basic); configure exactly one of api_key, bearer_token, basic, hmac or oauth2"}},
+		{"two", []string{"2 authentication methods configured (bearer_token, basic); configure exactly one of api_key, bearer_token, basic, hmac, oauth2 or google_service_account"}},
 		{"bearer_both", []string{"bearer_token and bearer_token_file are both set"}},
 		{"key_missing", []string{"api_key: value: required; set value or value_file (if it is written as ${env:NAME}, that variable is unset or empty)"}},
 		{"basic_no_user", []string{"basic: username: required"}},

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/extension/extensionauth"
 	"go.uber.org/zap"
 
@@ -61,17 +63,40 @@ func newAuthenticator(cfg *Config, set component.TelemetrySettings) (*authentica
 		}
 	case methodOAuth2:
 		c := cfg.OAuth2.Get()
-		client, err := tokenClient(context.Background(), c)
+		client, err := tokenClient(context.Background(), c.TLS, c.Timeout)
 		if err != nil {
 			return nil, err
 		}
-		a.oauth = newTokenSource(c, client, set.Logger)
-		a.check = ignoreValue(a.oauth.secret.get)
-		a.wrap = func(base http.RoundTripper) http.RoundTripper {
-			return &oauth2Transport{base: base, src: a.oauth, logger: set.Logger}
+		src := newTokenSource(c, client, set.Logger)
+		a.useTokens(src, ignoreValue(src.secret.get))
+	case methodGoogle:
+		c := cfg.GoogleServiceAccount.Get()
+		client, err := tokenClient(context.Background(), c.TLS, c.Timeout)
+		if err != nil {
+			return nil, err
 		}
+		src := applicationDefault(c, client, set.Logger, os.Getenv)
+		a.useTokens(src, func() error {
+			if src.secret == nil {
+				return nil // the metadata server answers at the first request
+			}
+			raw, err := src.secret.get()
+			if err == nil {
+				_, err = parseGoogleKey(raw)
+			}
+			return err
+		})
 	}
 	return a, nil
+}
+
+// useTokens authenticates with the tokens of src, check checking its
+// secret at start.
+func (a *authenticator) useTokens(src *tokenSource, check func() error) {
+	a.oauth, a.check = src, check
+	a.wrap = func(base http.RoundTripper) http.RoundTripper {
+		return &oauth2Transport{base: base, src: src, logger: a.logger}
+	}
 }
 
 // Start fails when a secret file cannot be read, naming the file.
@@ -138,6 +163,12 @@ func (a *authenticator) describe() []zap.Field {
 		c := a.cfg.OAuth2.Get()
 		fields = append(fields, zap.String("token_url", redactURL(c.TokenURL)), zap.String("client_id", c.ClientID),
 			zap.Duration("expiry_buffer", c.ExpiryBuffer))
+	case methodGoogle:
+		c := a.cfg.GoogleServiceAccount.Get()
+		if c.CredentialsFile != "" {
+			fields = append(fields, zap.String("credentials_file", c.CredentialsFile))
+		}
+		fields = append(fields, zap.String("token_url", redactURL(a.oauth.tokenURL())), zap.Strings("scopes", c.Scopes))
 	}
 	return fields
 }
@@ -154,14 +185,14 @@ func ignoreValue(get func() (string, error)) func() error {
 
 // tokenClient is the HTTP client of the token endpoint, with its own TLS
 // settings and timeout.
-func tokenClient(ctx context.Context, c *OAuth2Config) (*http.Client, error) {
-	tlsCfg, err := c.TLS.LoadTLSConfig(ctx)
+func tokenClient(ctx context.Context, tls configtls.ClientConfig, timeout time.Duration) (*http.Client, error) {
+	tlsCfg, err := tls.LoadTLSConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("oauth2 tls: %w", err)
+		return nil, fmt.Errorf("token endpoint tls: %w", err)
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsCfg
 	// A redirect would re-POST client_secret to wherever Location points.
 	noRedirects := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &http.Client{Transport: boundedAnswers{base: transport}, Timeout: c.Timeout, CheckRedirect: noRedirects}, nil
+	return &http.Client{Transport: boundedAnswers{base: transport}, Timeout: timeout, CheckRedirect: noRedirects}, nil
 }

@@ -36,6 +36,10 @@ func createDefaultConfig() component.Config {
 			Scheme: SchemeSortedJSON,
 			Header: defaultSignatureHeader,
 		}),
+		GoogleServiceAccount: configoptional.Default(GoogleServiceAccountConfig{
+			Timeout:      defaultTokenTimeout,
+			ExpiryBuffer: defaultExpiryBuffer,
+		}),
 		OAuth2: configoptional.Default(OAuth2Config{
 			Timeout:      defaultTokenTimeout,
 			ExpiryBuffer: defaultExpiryBuffer,

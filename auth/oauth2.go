@@ -23,14 +23,19 @@ import (
 // requests that find no fresh token wait for one fetch instead of each
 // starting their own.
 type tokenSource struct {
-	cfg    *OAuth2Config
-	secret *secret
-	client *http.Client // token endpoint's own TLS and timeout
-	logger *zap.Logger
-	now    func() time.Time
+	// method names the settings in messages: oauth2, google_service_account.
+	method       string
+	expiryBuffer time.Duration
+	secret       *secret      // nil when the endpoint needs none
+	client       *http.Client // token endpoint's own TLS and timeout
+	logger       *zap.Logger
+	now          func() time.Time
+	// fetch asks for a new token with the secret's current value, and
+	// tokenURL is where it goes, for messages.
+	fetch    func(ctx context.Context, secret string) (*oauth2.Token, error)
+	tokenURL func() string
 
 	mu  sync.Mutex
-	cc  clientcredentials.Config // keeps the detected auth style between fetches
 	tok *oauth2.Token
 	// renew is when tok is replaced; zero keeps it until a 401.
 	renew time.Time
@@ -39,20 +44,33 @@ type tokenSource struct {
 	warnedShort bool
 }
 
+// newTokenSource is the source of client-credentials tokens.
 func newTokenSource(cfg *OAuth2Config, client *http.Client, logger *zap.Logger) *tokenSource {
-	return &tokenSource{
-		cfg:    cfg,
-		secret: newSecret(cfg.ClientSecret, cfg.ClientSecretFile),
-		client: client,
-		logger: logger,
-		now:    time.Now,
-		cc: clientcredentials.Config{
-			ClientID:       cfg.ClientID,
-			TokenURL:       cfg.TokenURL,
-			Scopes:         cfg.Scopes,
-			EndpointParams: cfg.EndpointParams,
-		},
+	s := &tokenSource{
+		method:       methodOAuth2,
+		expiryBuffer: cfg.ExpiryBuffer,
+		secret:       newSecret(cfg.ClientSecret, cfg.ClientSecretFile),
+		client:       client,
+		logger:       logger,
+		now:          time.Now,
+		tokenURL:     func() string { return cfg.TokenURL },
 	}
+	// cc keeps the detected auth style between fetches.
+	cc := &clientcredentials.Config{
+		ClientID:       cfg.ClientID,
+		TokenURL:       cfg.TokenURL,
+		Scopes:         cfg.Scopes,
+		EndpointParams: cfg.EndpointParams,
+	}
+	s.fetch = func(ctx context.Context, secret string) (*oauth2.Token, error) {
+		cc.ClientSecret = secret
+		tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
+		if err != nil {
+			return nil, tokenError(cfg.TokenURL, err, s.sentSecrets(cfg.ClientID, secret))
+		}
+		return tok, nil
+	}
+	return s
 }
 
 // token returns the cached token while it is outside the expiry buffer,
@@ -63,14 +81,15 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 	if s.tok != nil && (s.renew.IsZero() || s.now().Before(s.renew)) {
 		return s.tok, nil
 	}
-	secret, err := s.secret.get()
-	if err != nil {
-		return nil, tokenFileError(s.cfg.TokenURL, err)
+	var secret string
+	if s.secret != nil { // the metadata server needs none
+		var err error
+		if secret, err = s.secret.get(); err != nil {
+			return nil, tokenFileError(s.method, s.tokenURL(), err)
+		}
 	}
-	s.cc.ClientSecret = secret
-	tok, err := s.cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
+	tok, err := s.fetch(ctx, secret)
 	if err != nil {
-		err = tokenError(s.cfg.TokenURL, err, s.sentSecrets(secret))
 		s.logger.Warn("OAuth2 token request failed", zap.Error(err))
 		return nil, err
 	}
@@ -81,7 +100,7 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 	}
 	s.tok, s.renew = tok, s.renewal(tok)
 	s.logger.Debug("OAuth2 token fetched",
-		zap.String("token_url", redactURL(s.cfg.TokenURL)),
+		zap.String("token_url", redactURL(s.tokenURL())),
 		zap.Time("expiry", tok.Expiry))
 	return tok, nil
 }
@@ -89,8 +108,7 @@ func (s *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
 // sentSecrets is what a token request carried and what a token server
 // may echo: the secret as a form field and inside Basic (where x/oauth2
 // URL-encodes id and secret), and the tokens held so far.
-func (s *tokenSource) sentSecrets(secret string) *redact.Secrets {
-	id := s.cfg.ClientID
+func (s *tokenSource) sentSecrets(id, secret string) *redact.Secrets {
 	rd := redact.New(secret, id+":"+secret, url.QueryEscape(id)+":"+url.QueryEscape(secret))
 	if s.tok != nil {
 		rd.Add(s.tok.AccessToken, s.tok.RefreshToken)
@@ -109,16 +127,16 @@ func (s *tokenSource) renewal(tok *oauth2.Token) time.Time {
 	}
 	now := s.now()
 	lifetime := tok.Expiry.Sub(now)
-	if lifetime > s.cfg.ExpiryBuffer {
-		return tok.Expiry.Add(-s.cfg.ExpiryBuffer)
+	if lifetime > s.expiryBuffer {
+		return tok.Expiry.Add(-s.expiryBuffer)
 	}
 	if !s.warnedShort {
 		s.warnedShort = true
-		s.logger.Warn("OAuth2 tokens live no longer than oauth2::expiry_buffer; each token is kept for half its lifetime instead. "+
+		s.logger.Warn("OAuth2 tokens live no longer than "+s.method+"::expiry_buffer; each token is kept for half its lifetime instead. "+
 			"Set expiry_buffer below the tokens' lifetime",
-			zap.String("token_url", redactURL(s.cfg.TokenURL)),
+			zap.String("token_url", redactURL(s.tokenURL())),
 			zap.Duration("lifetime", lifetime.Round(time.Second)),
-			zap.Duration("expiry_buffer", s.cfg.ExpiryBuffer))
+			zap.Duration("expiry_buffer", s.expiryBuffer))
 	}
 	return now.Add(lifetime / 2)
 }

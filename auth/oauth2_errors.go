@@ -76,8 +76,12 @@ func tokensIn(body []byte) []string {
 	return out
 }
 
-func tokenFileError(tokenURL string, err error) error {
-	return fmt.Errorf("OAuth2 token request to %s not sent: client_secret_file: %w", redactURL(tokenURL), err)
+func tokenFileError(method, tokenURL string, err error) error {
+	field := "client_secret_file"
+	if method == methodGoogle {
+		field = "credentials_file"
+	}
+	return fmt.Errorf("OAuth2 token request to %s not sent: %s: %w", redactURL(tokenURL), field, err)
 }
 
 // tokenAnswerBytes bounds what is read of a token endpoint's answer: a

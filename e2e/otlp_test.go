@@ -142,3 +142,22 @@ service:
 
 	require.NoError(t, col.stop(t), "the collector exits cleanly on SIGTERM")
 }
+
+// postSeedUntil posts the guide's example event over OTLP/HTTP to the
+// collector at otlpAddr once it is ready, and waits until arrived says it
+// arrived; why says what the receiver saw when it does not in time.
+func postSeedUntil(t *testing.T, col *collector, otlpAddr string, arrived func() bool, why func() string) {
+	t.Helper()
+	client := newOTLPClient(t, otlpAddr)
+	client.waitReady(t, col)
+	status, err := client.post(otlpLogs(`{"timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally",
+	  "severityNumber": 13, "body": ` + seedBody + `}`))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+	deadline := time.Now().Add(deliverTimeout)
+	for !arrived() {
+		col.running(t)
+		require.True(t, time.Now().Before(deadline), "nothing arrived after %s; %s", deliverTimeout, why())
+		time.Sleep(50 * time.Millisecond)
+	}
+}

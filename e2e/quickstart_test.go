@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,13 +18,16 @@ import (
 // as `make run` does, pointed at a local sink through the example's
 // ${env:...} settings: the file_log receiver reads examples/events.jsonl
 // from its start and the guide's three batch events arrive, in order, as
-// the guide's generic JSON.
+// the guide's generic JSON. Then an event posted in the guide's shape to
+// the quickstart's securityevents receiver arrives as the same event.
 func TestQuickstartFile(t *testing.T) {
 	root := repoRoot(t)
 	srv := newSink(t)
+	securityEvents := freeAddr(t)
 	col := startCollector(t, filepath.Join(root, "examples", "quickstart.yaml"), root, envFor(
 		"WEBHOOK_ENDPOINT", srv.URL+"/events",
 		"OTLP_HTTP_ENDPOINT", freeAddr(t),
+		"SECURITYEVENTS_ENDPOINT", securityEvents,
 		"QUICKSTART_EVENTS", filepath.Join(root, "examples", "events.jsonl"),
 	)...)
 
@@ -57,4 +62,17 @@ func TestQuickstartFile(t *testing.T) {
 			`", "severity": "`+w.severity+`", "data": `+w.data+`}`)
 		assert.Equal(t, wantEv, ev, "event %d", i)
 	}
+
+	// The guide's example event, as its Python sender posts it.
+	const guideEvent = `{"timestamp": "2025-10-29T12:00:00Z", "source": "sentyr", "event_type": "file_shared_externally", "severity": "warning", ` +
+		`"data": {"file_id": "abc123", "file_name": "sensitive.pdf", "owner": "user@example.com", "shared_with": "external@partner.com"}}`
+	waitListening(t, col, "http://"+securityEvents+"/events", "")
+	resp, err := http.Post("http://"+securityEvents+"/events", "application/json", strings.NewReader(guideEvent))
+	require.NoError(t, err)
+	answer, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", answer)
+	posted := events(t, srv.next(t, col))
+	require.Len(t, posted, 1)
+	assert.Equal(t, parse(t, guideEvent), posted[0])
 }

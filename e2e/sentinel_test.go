@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -75,19 +76,8 @@ service:
 `), 0o600))
 
 	col := startCollector(t, config, t.TempDir(), envFor("AZURE_CLIENT_ID", tokens.EntraClientID, "AZURE_CLIENT_SECRET", tokens.EntraClientSecret)...)
-	client := newOTLPClient(t, otlpAddr)
-	client.waitReady(t, col)
-	status, err := client.post(otlpLogs(`{"timeUnixNano": "1761739200000000000", "eventName": "file_shared_externally",
-	  "severityNumber": 13, "body": ` + seedBody + `}`))
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
-
-	deadline := time.Now().Add(deliverTimeout)
-	for len(sink.Accepted()) == 0 {
-		col.running(t)
-		require.True(t, time.Now().Before(deadline), "no request accepted after %s; refused: %v", deliverTimeout, sink.Refused())
-		time.Sleep(50 * time.Millisecond)
-	}
+	postSeedUntil(t, col, otlpAddr, func() bool { return len(sink.Accepted()) > 0 },
+		func() string { return fmt.Sprintf("refused: %v", sink.Refused()) })
 	got := sink.Accepted()
 	require.Len(t, got, 1)
 	assert.Empty(t, sink.Refused())

@@ -45,13 +45,16 @@ type snippetTest struct {
 var snippetTests = []snippetTest{
 	{"README.md", "(top)", "sh", "make run", "TestMakeRunSnippets"},
 	{"README.md", "Quickstart", "sh", "localhost:4318/v1/logs", "TestMakeRunSnippets"},
-	{"README.md", "Quickstart", "sh", "webhookreceiver", "TestReadmeSignedQuickstart"},
+	{"docs/authentication.md", "(top)", "sh", "webhookreceiver", "TestReadmeSignedQuickstart"},
 	{"README.md", "Posting events over HTTP", "sh", "curl", "TestReadmeSecurityEvents"},
 	{"README.md", "Dead letters", "sh", "webhookreplay", "TestDeadLetterReplaySnippets"},
+	{"README.md", "Operating it", "sh", "curl", "TestReadmeOperating"},
 	{"docs/build.md", "(top)", "sh", "builder", "TestBuildDocSnippets"},
 	{"docs/dead-letters.md", "(top)", "json", `"deadLetter"`, "TestDeadLetterReplaySnippets"},
 	{"docs/dead-letters.md", "(top)", "sh", "webhookreplay", "TestDeadLetterReplaySnippets"},
 	{"docs/sentinel.md", "(top)", "json", `"dataCollectionRule"`, "TestReadmeSentinelSchemaMatchesTheEncoder (root package)"},
+	{"docs/ocsf.md", "Envelopes", "json", `"ocsf:detection_finding"`, "TestOCSFDocsShowTheGoldens (formats)"},
+	{"docs/ocsf.md", "Envelopes", "json", `"ddsource"`, "TestOCSFDocsShowTheGoldens (formats)"},
 }
 
 func (s snippetTest) matches(b docBlock) bool {
@@ -298,7 +301,7 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// TestReadmeSignedQuickstart runs the Quickstart's signed flow: its own
+// TestReadmeSignedQuickstart runs docs/authentication.md's signed flow: its own
 // receiver, verifying with the secret, and examples/hmac.yaml signing with
 // it, on ports that `make run` does not take (the collector's metrics port
 // included), so both run at once; the receiver says the signature verifies.
@@ -309,7 +312,7 @@ func TestReadmeSignedQuickstart(t *testing.T) {
 	}
 	root := repoRoot(t)
 	distribution(t)
-	block := snippet(t, "README.md", "sh", "webhookreceiver")
+	block := snippet(t, "docs/authentication.md", "sh", "webhookreceiver")
 	const config = "examples/hmac.yaml"
 	require.Contains(t, block.text, "--config="+config)
 	hmac, err := os.ReadFile(filepath.Join(root, config))
@@ -390,6 +393,7 @@ func TestMakeRunSnippets(t *testing.T) {
 	sh := newShell(t, root)
 	sh.exports = []string{
 		"export OTLP_HTTP_ENDPOINT=" + otlp,
+		"export SECURITYEVENTS_ENDPOINT=" + freeAddr(t),
 		"export DEAD_LETTER_DIR=" + t.TempDir(),
 	}
 	sh.run("make run RECEIVER_LISTEN=" + receiver + " &")

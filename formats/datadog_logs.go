@@ -62,6 +62,9 @@ type datadogLogsEncoder struct {
 	tags          []string
 	tagAttributes []string
 	bodies        bodyBuffers
+	// doc makes the writers of the document each entry is, with the
+	// intake's own members, nil for the guide's.
+	doc newDoc
 }
 
 // newDatadogLogs returns the Datadog Logs encoder; source is the
@@ -74,6 +77,12 @@ func newDatadogLogs(cfg DatadogLogsConfig, source string) *datadogLogsEncoder {
 	if e.hostname == "" {
 		e.hostname = source
 	}
+	return e
+}
+
+// carrying is e carrying the document s asks for as each entry.
+func (e *datadogLogsEncoder) carrying(s *Settings) *datadogLogsEncoder {
+	e.doc = docFactory(s, docOptions{valueBytes: datadogLogsMaxValueBytes, limitWhat: datadogLogsLimitWhat})
 	return e
 }
 
@@ -98,7 +107,8 @@ func (e *datadogLogsEncoder) Encode(events []Event) (Batch, error) {
 
 // Stream is the format's Wire.Stream.
 func (e *datadogLogsEncoder) Stream(n int) EventStream {
-	return &datadogLogsStream{e: e, packer: newArrayPacker(n, datadogLogsMaxRequestBytes, datadogLogsMaxEntries, e.bodies.get(n, datadogLogsMaxRequestBytes))}
+	return &datadogLogsStream{e: e, packer: newArrayPacker(n, datadogLogsMaxRequestBytes, datadogLogsMaxEntries, e.bodies.get(n, datadogLogsMaxRequestBytes)),
+		doc: e.doc.writer()}
 }
 
 type datadogLogsStream struct {
@@ -107,6 +117,7 @@ type datadogLogsStream struct {
 	entry  []byte
 	tmp    datadogLogsScratch
 	titles sourceTitles
+	doc    docWriter
 }
 
 // datadogLogsScratch is where an entry's ddtags and message are built,
@@ -117,7 +128,11 @@ type datadogLogsScratch struct {
 
 func (s *datadogLogsStream) Add(events []Event) {
 	for i := range events {
-		s.entry = s.e.appendEntry(s.entry[:0], &s.tmp, &events[i], &s.titles)
+		if s.doc != nil {
+			s.entry = s.e.appendDocEntry(s.entry[:0], &s.tmp, &events[i], s.doc)
+		} else {
+			s.entry = s.e.appendEntry(s.entry[:0], &s.tmp, &events[i], &s.titles)
+		}
 		s.packer.add(s.entry)
 	}
 }
@@ -130,12 +145,31 @@ func (s *datadogLogsStream) Finish() Batch {
 
 // AppendEntry appends one event's entry, as the README documents it.
 func (e *datadogLogsEncoder) AppendEntry(dst []byte, ev *Event) []byte {
+	if doc := e.doc.writer(); doc != nil {
+		return e.appendDocEntry(dst, &datadogLogsScratch{}, ev, doc)
+	}
 	var titles sourceTitles
 	return e.appendEntry(dst, &datadogLogsScratch{}, ev, &titles)
 }
 
-func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev *Event, titles *sourceTitles) []byte {
+const datadogLogsLimitWhat = "Datadog's 1 MB per log"
+
+// appendDocEntry appends an entry that is the document, with the
+// intake's own members first: its source, tags, host and service, and the
+// status and timestamp that Datadog reads the log's level and date from.
+func (e *datadogLogsEncoder) appendDocEntry(dst []byte, tmp *datadogLogsScratch, ev *Event, doc docWriter) []byte {
 	start := len(dst)
+	dst = e.appendIntakeMembers(dst, tmp, ev)
+	at := len(dst)
+	dst = doc.appendDoc(dst, ev, datadogLogsMaxEntryBytes-(at-start))
+	// The document's members follow the intake's in the one object.
+	dst[at] = ','
+	return dst
+}
+
+// appendIntakeMembers opens an entry with the intake's members, up to
+// its timestamp.
+func (e *datadogLogsEncoder) appendIntakeMembers(dst []byte, tmp *datadogLogsScratch, ev *Event) []byte {
 	dst = append(dst, `{"ddsource":`...)
 	dst = AppendString(dst, ev.Source)
 	tmp.tags = e.appendTags(tmp.tags[:0], ev)
@@ -152,7 +186,12 @@ func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev
 	dst = append(dst, `,"status":`...)
 	dst = AppendString(dst, datadogLogStatus(ev.Severity))
 	dst = append(dst, `,"timestamp":`...)
-	dst = strconv.AppendInt(dst, ev.Timestamp.UnixMilli(), 10)
+	return strconv.AppendInt(dst, ev.Timestamp.UnixMilli(), 10)
+}
+
+func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev *Event, titles *sourceTitles) []byte {
+	start := len(dst)
+	dst = e.appendIntakeMembers(dst, tmp, ev)
 	dst = append(dst, `,"message":`...)
 	tmp.message = append(append(append(tmp.message[:0], titles.title(ev.Source)...), " event: "...), ev.Type...)
 	dst, _ = appendStringWithin(dst, unsafe.String(unsafe.SliceData(tmp.message), len(tmp.message)), datadogLogsMaxValueBytes)
@@ -163,7 +202,7 @@ func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev
 	dst = append(dst, `,"severity":`...)
 	dst = AppendString(dst, ev.Severity)
 	room := datadogLogsMaxEntryBytes - (len(dst) - start) - 1
-	dst = appendMembersWithin(dst, ev.Data, true, room, "Datadog's 1 MB per log", datadogLogsKey)
+	dst = appendMembersWithin(dst, ev.Data, true, room, datadogLogsLimitWhat, datadogLogsKey)
 	return append(dst, '}')
 }
 

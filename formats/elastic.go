@@ -77,6 +77,11 @@ func elasticRoutes(endpoint string) []string {
 	return nil
 }
 
+// checkElasticSettings checks the Elasticsearch settings with the document.
+func checkElasticSettings(s *Settings) error {
+	return errors.Join(s.Elastic.check(s.Endpoint), checkGuideSetting(s, "elastic::data_key", s.Elastic.DataKey != "", "its data is under unmapped"))
+}
+
 // check checks the Elasticsearch settings against the endpoint, whose
 // path (_doc or _bulk) decides how events are sent.
 func (c *ElasticConfig) check(endpoint string) error {
@@ -120,6 +125,8 @@ type elasticEncoder struct {
 	// createURL is a /_doc endpoint as /<index>/_create/, which the
 	// event's id completes, and createQuery the endpoint's query.
 	createURL, createQuery string
+	// doc makes the writers of the document indexed, nil for the guide's.
+	doc newDoc
 }
 
 // RequestURL is the format's Wire.RequestURL: a /_doc endpoint's document goes to
@@ -131,6 +138,22 @@ func (e *elasticEncoder) RequestURL(key string) string {
 		return ""
 	}
 	return e.createURL + key + e.createQuery
+}
+
+// newElasticCarrying is the Elasticsearch encoder of s, indexing the
+// document s asks for. A /_bulk document leaves out the attribute that
+// named its index.
+func newElasticCarrying(s *Settings) (*elasticEncoder, error) {
+	e, err := newElastic(s.Elastic, s.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var opt docOptions
+	if e.bulk {
+		opt.routes = func(key string) bool { return key == attrElasticIndex }
+	}
+	e.doc = docFactory(s, opt)
+	return e, nil
 }
 
 // newElastic returns the Elasticsearch encoder for endpoint.
@@ -208,7 +231,7 @@ func (e *elasticEncoder) Encode(events []Event) (Batch, error) {
 
 // Stream is the format's Wire.Stream.
 func (e *elasticEncoder) Stream(n int) EventStream {
-	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: attrElasticIndex}}
+	s := &elasticStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, 0), index: eventAttr{key: attrElasticIndex}, doc: e.doc.writer()}
 	if !e.bulk {
 		s.batch = Batch{Requests: make([]Request, n), Concurrent: true}
 	}
@@ -224,6 +247,7 @@ type elasticStream struct {
 	batch   Batch
 	titles  sourceTitles
 	index   eventAttr
+	doc     docWriter
 }
 
 func (s *elasticStream) Add(events []Event) {
@@ -234,7 +258,7 @@ func (s *elasticStream) Add(events []Event) {
 		s.buf = growBody(s.buf)
 		if !s.e.bulk {
 			start := len(s.buf)
-			s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles)
+			s.buf = s.appendDocument(s.buf, &events[i])
 			s.batch.Requests[at] = eventRequest(s.buf, start, s.indices, at)
 			continue
 		}
@@ -248,7 +272,7 @@ func (s *elasticStream) Add(events []Event) {
 		}
 		s.buf = AppendString(s.buf, events[i].ID)
 		s.buf = append(s.buf, "}}\n"...)
-		s.buf = s.e.appendDocument(s.buf, &events[i], &s.titles)
+		s.buf = s.appendDocument(s.buf, &events[i])
 		s.buf = append(s.buf, '\n')
 	}
 }
@@ -261,8 +285,19 @@ func (s *elasticStream) Finish() Batch {
 	return s.batch
 }
 
-// AppendDocument appends one ECS document in the guide's key order.
+func (s *elasticStream) appendDocument(dst []byte, ev *Event) []byte {
+	if s.doc != nil {
+		return s.doc.appendDoc(dst, ev, 0)
+	}
+	return s.e.appendDocument(dst, ev, &s.titles)
+}
+
+// AppendDocument appends one ECS document in the guide's key order, or
+// the document it carries.
 func (e *elasticEncoder) AppendDocument(dst []byte, ev *Event) []byte {
+	if doc := e.doc.writer(); doc != nil {
+		return doc.appendDoc(dst, ev, 0)
+	}
 	var titles sourceTitles
 	return e.appendDocument(dst, ev, &titles)
 }

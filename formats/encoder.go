@@ -2,6 +2,7 @@ package formats
 
 import (
 	"net/http"
+	"time"
 )
 
 // Encoder turns a batch of events into the HTTP requests that carry them.
@@ -57,6 +58,12 @@ type Wire struct {
 	// connection and not kept, and ReadAnswer gets the head alone, for
 	// which it must return nil.
 	Settled func(status int, head []byte) bool
+	// MinInterval is the least time the service allows between two
+	// requests to one endpoint (Slack: a message a second per webhook).
+	// The exporter sends a batch's requests in order, each at least this
+	// long after the last one, rather than have the service refuse them;
+	// 0: as fast as the service answers.
+	MinInterval time.Duration
 }
 
 // streamEncoder is an encoder that takes a batch in parts.
@@ -100,6 +107,9 @@ type Request struct {
 	Body []byte
 	// Events are indices into the encoded slice, in the order of the body.
 	Events []int
+	// URL is where the request goes when its events pick it (SecOps's log
+	// type is in the path); "" is Wire.RequestURL's or the endpoint.
+	URL string
 }
 
 // eventRequest is the request of event i alone, its body what buf holds

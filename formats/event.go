@@ -26,8 +26,11 @@ type Event struct {
 	Type      string
 	Severity  string
 	Timestamp time.Time
-	Source    string
-	Data      []Field
+	// Observed is when the collector observed the record (its
+	// ObservedTimestamp); zero when the record does not say.
+	Observed time.Time
+	Source   string
+	Data     []Field
 	// Body is the record's body as received, for payloads shaped upstream.
 	Body pcommon.Value
 	// Attributes is the record's attributes (all of them). With Resource

@@ -1,6 +1,9 @@
 package formats
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // JSON batch layouts.
 const (
@@ -31,12 +34,19 @@ func (c *JSONConfig) check() error {
 	return fmt.Errorf("json::batch: unknown layout %q; write \"array\", \"ndjson\" or \"object\"", c.Batch)
 }
 
+// checkJSONSettings checks the json format's settings with the document.
+func checkJSONSettings(s *Settings) error {
+	return errors.Join(s.JSON.check(), checkGuideSetting(s, "json::include_id", s.JSON.IncludeID, "it carries the id as metadata.uid"))
+}
+
 // jsonEncoder writes the guide's "Generic JSON" payload.
 type jsonEncoder struct {
 	ndjson    bool
 	perEvent  bool
 	includeID bool
 	bodies    bodyBuffers
+	// doc makes the writers of the document carried, nil for the guide's.
+	doc newDoc
 }
 
 // newJSON returns the generic JSON encoder.
@@ -44,10 +54,17 @@ func newJSON(cfg JSONConfig) *jsonEncoder {
 	return &jsonEncoder{ndjson: cfg.Batch == jsonNDJSON, perEvent: cfg.Batch == jsonObject, includeID: cfg.IncludeID}
 }
 
-// Wire implements Encoder. Ids are written with include_id, and each
-// request of the object layout is keyed by its event's id.
+// carrying is e carrying the document s asks for.
+func (e *jsonEncoder) carrying(s *Settings) *jsonEncoder {
+	e.doc = docFactory(s, docOptions{})
+	return e
+}
+
+// Wire implements Encoder. Ids are written with include_id and in
+// documents, and each request of the object layout is keyed by its
+// event's id.
 func (e *jsonEncoder) Wire() Wire {
-	return Wire{Stream: e.Stream, WithoutIDs: !e.includeID && !e.perEvent}
+	return Wire{Stream: e.Stream, WithoutIDs: !e.includeID && !e.perEvent && e.doc == nil}
 }
 
 // ContentType implements Encoder.
@@ -67,7 +84,7 @@ func (e *jsonEncoder) Encode(events []Event) (Batch, error) {
 
 // Stream is the format's Wire.Stream.
 func (e *jsonEncoder) Stream(n int) EventStream {
-	s := &jsonStream{e: e, indices: make([]int, n), body: e.bodies.get(n, 0)}
+	s := &jsonStream{e: e, indices: make([]int, n), body: e.bodies.get(n, 0), doc: e.doc.writer()}
 	switch {
 	case e.perEvent:
 		// Every event is a request of its own. The bodies share one
@@ -89,6 +106,7 @@ type jsonStream struct {
 	body    []byte
 	array   bool
 	batch   Batch
+	doc     docWriter
 }
 
 func (s *jsonStream) Add(events []Event) {
@@ -99,14 +117,14 @@ func (s *jsonStream) Add(events []Event) {
 		s.body = growBody(s.body)
 		if s.e.perEvent {
 			start := len(s.body)
-			s.body = s.e.appendEvent(s.body, &events[i])
+			s.body = s.appendEvent(s.body, &events[i])
 			s.batch.Requests[at] = eventRequest(s.body, start, s.indices, at)
 			continue
 		}
 		if s.array && at > 0 {
 			s.body = append(s.body, ',')
 		}
-		s.body = s.e.appendEvent(s.body, &events[i])
+		s.body = s.appendEvent(s.body, &events[i])
 		if s.e.ndjson {
 			s.body = append(s.body, '\n')
 		}
@@ -124,8 +142,19 @@ func (s *jsonStream) Finish() Batch {
 	return s.batch
 }
 
-// AppendEvent appends one event in the guide's key order.
+func (s *jsonStream) appendEvent(dst []byte, ev *Event) []byte {
+	if s.doc != nil {
+		return s.doc.appendDoc(dst, ev, 0)
+	}
+	return s.e.appendEvent(dst, ev)
+}
+
+// AppendEvent appends one event in the guide's key order, or as the
+// document it carries.
 func (e *jsonEncoder) AppendEvent(dst []byte, ev *Event) []byte {
+	if doc := e.doc.writer(); doc != nil {
+		return doc.appendDoc(dst, ev, 0)
+	}
 	return e.appendEvent(dst, ev)
 }
 

@@ -211,21 +211,5 @@ func AppendFields(dst []byte, fields []Field) []byte {
 // formats that merge the data into an object of their own. comma says that
 // members precede them. Of keys written the same, the first is kept.
 func AppendFieldMembers(dst []byte, fields []Field, comma bool) []byte {
-	var keys objectKeys
-	for i, f := range fields {
-		mark := len(dst)
-		if comma {
-			dst = append(dst, ',')
-		}
-		start := len(dst)
-		dst = AppendString(dst, f.Key)
-		if w := dst[start:]; !keys.quick(w, f.Key) && !keys.freshInFields(w, f.Key, fields[:i], nil) {
-			dst = dst[:mark]
-			continue
-		}
-		comma = true
-		dst = append(dst, ':')
-		dst = AppendValue(dst, f.Value)
-	}
-	return dst
+	return appendFieldMembersWhere(dst, fields, comma, nil)
 }

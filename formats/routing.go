@@ -111,11 +111,16 @@ func (a *eventAttr) get(ev *Event) (string, bool) {
 // same, the first is kept, as AppendFields keeps it.
 func appendFieldsWithout(dst []byte, ev *Event, key string) []byte {
 	dst = append(dst, '{')
+	dst = appendFieldMembersWhere(dst, ev.Data, false, func(k string) bool { return k == key && !isContent(ev, key) })
+	return append(dst, '}')
+}
+
+// appendFieldMembersWhere is AppendFieldMembers leaving out the members
+// whose keys skip names (nil: none).
+func appendFieldMembersWhere(dst []byte, fields []Field, comma bool, skip func(key string) bool) []byte {
 	var keys objectKeys
-	comma := false
-	fields := ev.Data
 	for i, f := range fields {
-		if f.Key == key && !isContent(ev, key) {
+		if skip != nil && skip(f.Key) {
 			continue
 		}
 		mark := len(dst)
@@ -132,5 +137,5 @@ func appendFieldsWithout(dst []byte, ev *Event, key string) []byte {
 		dst = append(dst, ':')
 		dst = AppendValue(dst, f.Value)
 	}
-	return append(dst, '}')
+	return dst
 }

@@ -2,6 +2,8 @@ package formats
 
 import (
 	"bytes"
+	"encoding/base64"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -24,6 +26,16 @@ func routingSettings() *Settings {
 			Custom:      CustomConfig{Template: `{"t": "{{ event_type }}", "d": {{ event_data | tojson }}}`},
 		},
 	}
+}
+
+// routingSettingsOf is routingSettings with the endpoint of a format whose
+// endpoint says where it sends: SecOps's names the default log type.
+func routingSettingsOf(format string) *Settings {
+	s := routingSettings()
+	if format == "secops" {
+		s.Endpoint = "https://chronicle.us.rep.googleapis.com" + testSecOpsPath
+	}
+	return s
 }
 
 // Where a test event's legitimate routing attribute is set.
@@ -64,9 +76,25 @@ func encodedBodies(t *testing.T, enc Encoder, ev Event) []byte {
 	require.Empty(t, batch.Rejected)
 	var all []byte
 	for _, r := range batch.Requests {
-		all = append(append(all, r.Body...), '\n')
+		// A request's URL is where it goes too (SecOps's log type).
+		all = append(append(append(all, r.URL...), readableData(r.Body)...), '\n')
 	}
 	return all
+}
+
+// base64Data is a SecOps log's base64 data.
+var base64Data = regexp.MustCompile(`"data":"([A-Za-z0-9+/=]*)"`)
+
+// readableData is body with SecOps's base64 data decoded, so that a key
+// in it can be told and replaced.
+func readableData(body []byte) []byte {
+	return base64Data.ReplaceAllFunc(body, func(m []byte) []byte {
+		raw, err := base64.StdEncoding.DecodeString(string(base64Data.FindSubmatch(m)[1]))
+		if err != nil {
+			return m
+		}
+		return append([]byte(`"data":`), raw...)
+	})
 }
 
 // Event content never routes, in every built-in format: an event whose
@@ -76,13 +104,12 @@ func encodedBodies(t *testing.T, enc Encoder, ev Event) []byte {
 // attribute, the request goes where the attribute says; where neither
 // does, to the default route. The body key stays in the data as content.
 func TestEventContentNeverRoutes(t *testing.T) {
-	s := routingSettings()
 	var attrs []string
 	for _, b := range Builtins() {
 		if b.Routes == nil {
 			continue
 		}
-		for _, a := range b.Routes(s) {
+		for _, a := range b.Routes(routingSettingsOf(b.Name)) {
 			if !slices.Contains(attrs, a) {
 				attrs = append(attrs, a)
 			}
@@ -92,6 +119,7 @@ func TestEventContentNeverRoutes(t *testing.T) {
 		"the table states the routing attributes of every format that routes")
 	routed := map[string]bool{}
 	for _, b := range Builtins() {
+		s := routingSettingsOf(b.Name)
 		enc, err := b.New(s)
 		require.NoError(t, err, b.Name)
 		var routes []string
@@ -113,5 +141,5 @@ func TestEventContentNeverRoutes(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[string]bool{"splunk_hec": true, "elastic": true, "datadog": true, "datadog_logs": true}, routed)
+	assert.Equal(t, map[string]bool{"splunk_hec": true, "elastic": true, "datadog": true, "datadog_logs": true, "pagerduty": true, "secops": true}, routed)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Service describes the receiver of a format on the wire: what a request
@@ -13,6 +14,9 @@ import (
 type Service struct {
 	// Path is the path (and query) of the endpoint the receiver serves.
 	Path string
+	// Serves says whether the receiver serves another path too (SecOps
+	// serves every log type's); nil: Path alone.
+	Serves func(path string) bool
 	// Settings are the least exporter settings, besides endpoint and
 	// format, that the format's Check accepts and its receiver takes, as
 	// collector YAML gives them: TestSecret among them where the service
@@ -24,6 +28,8 @@ type Service struct {
 	CredentialValue string
 	// Body is the shape of a request's body.
 	Body BodyShape
+	// MaxBodyBytes is the largest body the service takes, 0 for no limit.
+	MaxBodyBytes int
 	// Accept is the answer to a request of n events, all taken.
 	Accept func(n int) Answer
 	// Refuse is the answer refusing a whole request for good (a bad credential).
@@ -33,6 +39,21 @@ type Service struct {
 	// the request's order; nil when the service answers for a request as
 	// a whole.
 	AnswerEach func(statuses []int) Answer
+	// Judge, for a service that reads what a request says beyond its
+	// shape (a routing key in the body, a summary's length), is its
+	// answer refusing body, nil when it takes it.
+	Judge func(body []byte) *Answer
+	// Sample is the body of a request of one event that the service
+	// takes; "" when any object of its shape will do.
+	Sample string
+	// Dedup is the key under which the service merges the events of a
+	// request into one alert (PagerDuty's dedup_key); nil when every
+	// request is its own.
+	Dedup func(body []byte) string
+	// MinInterval is the least time the service allows between two
+	// requests to one endpoint (Slack's message a second); 0 when it
+	// sets none short of its 429s.
+	MinInterval time.Duration
 }
 
 // BodyShape is the shape of a request body a receiver takes.
@@ -50,6 +71,9 @@ const (
 	BodyObjects BodyShape = "objects"
 	// BodyBulk is Elasticsearch _bulk: action and source lines, each ending in a newline.
 	BodyBulk BodyShape = "bulk"
+	// BodySecOpsLogs is the Chronicle API's logs:import: Logs in
+	// inlineSource.logs, each event the base64 data of one.
+	BodySecOpsLogs BodyShape = "secops_logs"
 )
 
 // Answer is one answer of a receiver.
@@ -57,6 +81,8 @@ type Answer struct {
 	Status      int
 	ContentType string
 	Body        string
+	// RetryAfter is the answer's Retry-After header, "" for none.
+	RetryAfter string
 }
 
 // answerOK is an answer without per-event content.
@@ -103,6 +129,8 @@ const (
 	testDatadogKey    = "0123456789abcdef0123456789abcdef"
 	testElasticKey    = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 	testSentinelToken = "sentinel-test-token-0123456789abcdef"
+	testSecOpsToken   = "ya29.secops-test-token-0123456789abcdef"
+	testSecOpsPath    = "/v1/projects/my-project/locations/us/instances/00000000-0000-4000-8000-000000000000/logTypes/CUSTOM_SENTYR/logs:import"
 	testRoutingTag    = "team"
 )
 

@@ -19,7 +19,8 @@ var arrayLimits = map[string]struct{ maxBody, maxEntry, maxEntries, maxField int
 // The services that take JSON arrays of objects take them within their
 // limits: whatever the events hold, every body is one, and no row or entry
 // is over the service's limit. Every format of the table whose service
-// takes arrays is fuzzed, its tag attributes named by the fuzzer.
+// takes arrays is fuzzed, with each document it carries, its tag
+// attributes named by the fuzzer.
 func FuzzSentinelAndDatadogLogsEncoders(f *testing.F) {
 	f.Add("team", []byte("seed"))
 	f.Fuzz(func(t *testing.T, attr string, data []byte) {
@@ -33,40 +34,44 @@ func FuzzSentinelAndDatadogLogsEncoders(f *testing.F) {
 			if !ok {
 				t.Fatalf("%s takes arrays: state its service's limits in arrayLimits", name)
 			}
-			enc, err := b.New(fuzzSettings(t, b, attr))
-			if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			batch, err := enc.Encode(events)
-			if err != nil {
-				t.Fatalf("%s: Encode: %v", name, err)
-			}
-			checkBatch(t, batch, len(events), oneValue)
-			for _, r := range batch.Requests {
-				if len(r.Body) > tt.maxBody {
-					t.Fatalf("%s: a body of %d bytes", name, len(r.Body))
+			for _, doc := range append([]string{""}, b.Documents...) {
+				settings := fuzzSettings(t, b, attr)
+				settings.Document = doc
+				enc, err := b.New(settings)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
 				}
-				var entries []map[string]json.RawMessage
-				if err := json.Unmarshal(r.Body, &entries); err != nil {
-					t.Fatalf("%s: not an array of objects: %v", name, err)
+				batch, err := enc.Encode(events)
+				if err != nil {
+					t.Fatalf("%s: Encode: %v", name, err)
 				}
-				if tt.maxEntries > 0 && len(entries) > tt.maxEntries {
-					t.Fatalf("%s: %d entries", name, len(entries))
-				}
-				for _, e := range entries {
-					size := 2
-					for k, v := range e {
-						size += len(k) + len(v)
-						if tt.maxField > 0 && len(v) > tt.maxField {
-							t.Fatalf("%s: field %q of %d bytes", name, k, len(v))
+				checkBatch(t, batch, len(events), oneValue)
+				for _, r := range batch.Requests {
+					if len(r.Body) > tt.maxBody {
+						t.Fatalf("%s: a body of %d bytes", name, len(r.Body))
+					}
+					var entries []map[string]json.RawMessage
+					if err := json.Unmarshal(r.Body, &entries); err != nil {
+						t.Fatalf("%s: not an array of objects: %v", name, err)
+					}
+					if tt.maxEntries > 0 && len(entries) > tt.maxEntries {
+						t.Fatalf("%s: %d entries", name, len(entries))
+					}
+					for _, e := range entries {
+						size := 2
+						for k, v := range e {
+							size += len(k) + len(v)
+							if tt.maxField > 0 && len(v) > tt.maxField {
+								t.Fatalf("%s: field %q of %d bytes", name, k, len(v))
+							}
+						}
+						if size > tt.maxEntry {
+							t.Fatalf("%s: an entry of about %d bytes", name, size)
 						}
 					}
-					if size > tt.maxEntry {
-						t.Fatalf("%s: an entry of about %d bytes", name, size)
-					}
 				}
+				batch.Release()
 			}
-			batch.Release()
 		}
 	})
 }

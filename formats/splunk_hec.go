@@ -57,6 +57,9 @@ type splunkHECEncoder struct {
 	sourcetype string
 	maxBytes   int
 	bodies     bodyBuffers
+	// doc makes the writers of the document carried as each HEC event,
+	// nil for the guide's.
+	doc newDoc
 }
 
 // newSplunkHEC returns the Splunk HEC encoder.
@@ -74,12 +77,18 @@ func newSplunkHEC(cfg SplunkHECConfig) *splunkHECEncoder {
 	}
 }
 
+// carrying is e carrying the document s asks for as each HEC event.
+func (e *splunkHECEncoder) carrying(s *Settings) *splunkHECEncoder {
+	e.doc = docFactory(s, docOptions{routes: isHECRouting})
+	return e
+}
+
 // ContentType implements Encoder.
 func (e *splunkHECEncoder) ContentType() string { return "application/json" }
 
-// Wire implements Encoder. HEC events carry no id.
+// Wire implements Encoder. The guide's HEC events carry no id; documents do.
 func (e *splunkHECEncoder) Wire() Wire {
-	return Wire{Stream: e.Stream, WithoutIDs: true, Headers: e.SetHeaders, ReadAnswer: e.ReadResponse}
+	return Wire{Stream: e.Stream, WithoutIDs: e.doc == nil, Headers: e.SetHeaders, ReadAnswer: e.ReadResponse}
 }
 
 // SetHeaders is the format's Wire.Headers.
@@ -100,7 +109,7 @@ func (e *splunkHECEncoder) Encode(events []Event) (Batch, error) {
 
 // Stream is the format's Wire.Stream.
 func (e *splunkHECEncoder) Stream(n int) EventStream {
-	return &hecStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, e.maxBytes)}
+	return &hecStream{e: e, indices: make([]int, n), buf: e.bodies.get(n, e.maxBytes), doc: e.doc.writer()}
 }
 
 // hecStream is one batch of the HEC format: the requests closed so far,
@@ -113,6 +122,7 @@ type hecStream struct {
 	start, first int
 	batch        Batch
 	router       hecRouter
+	doc          docWriter
 }
 
 func (s *hecStream) Add(events []Event) {
@@ -122,7 +132,7 @@ func (s *hecStream) Add(events []Event) {
 		s.indices[at] = at
 		s.buf = growBody(s.buf)
 		before := len(s.buf)
-		s.buf = s.e.appendEvent(s.buf, &events[i], &s.router)
+		s.buf = s.e.appendEvent(s.buf, &events[i], &s.router, s.doc)
 		if len(s.buf)-s.start > s.e.maxBytes && at > s.first {
 			// This event overflows the current request: close it and
 			// start the next one with this event.
@@ -140,14 +150,22 @@ func (s *hecStream) Finish() Batch {
 	return s.batch
 }
 
-// AppendEvent appends one HEC object in the guide's key order.
+// AppendEvent appends one HEC object in the guide's key order, or with
+// the document it carries as its event.
 func (e *splunkHECEncoder) AppendEvent(dst []byte, ev *Event) []byte {
-	return e.appendEvent(dst, ev, nil)
+	return e.appendEvent(dst, ev, nil, e.doc.writer())
 }
 
-func (e *splunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter) []byte {
+func (e *splunkHECEncoder) appendEvent(dst []byte, ev *Event, router *hecRouter, doc docWriter) []byte {
 	dst = append(dst, `{"time":`...)
 	dst = appendEpoch(dst, ev.Timestamp)
+	if doc != nil {
+		route := router.route(ev)
+		dst = e.appendEnvelope(dst, ev, &route, doc.sourcetype())
+		dst = append(dst, `,"event":`...)
+		dst = doc.appendDoc(dst, ev, 0)
+		return append(dst, '}')
+	}
 	if route := router.route(ev); route.routed() {
 		// A routed header depends on more than the memo's key.
 		dst = e.appendRoutedHeader(dst, ev, &route)
@@ -187,6 +205,18 @@ func (e *splunkHECEncoder) appendHeader(dst []byte, ev *Event) []byte {
 // appendRoutedHeader is appendHeader with the event's own index,
 // sourcetype, source and host, where its attributes set them.
 func (e *splunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute) []byte {
+	dst = e.appendEnvelope(dst, ev, r, "")
+	dst = append(dst, `,"event":{"event_type":`...)
+	dst = AppendString(dst, ev.Type)
+	dst = append(dst, `,"severity":`...)
+	dst = AppendString(dst, ev.Severity)
+	return append(dst, `,"timestamp":`...)
+}
+
+// appendEnvelope writes the HEC object's host, source, sourcetype and
+// index. A sourcetype that neither the event nor the settings name is
+// sourcetype, or "<source>:<event_type>" if that is "".
+func (e *splunkHECEncoder) appendEnvelope(dst []byte, ev *Event, r *hecRoute, sourcetype string) []byte {
 	dst = append(dst, `,"host":`...)
 	switch {
 	case r.host != "":
@@ -208,6 +238,8 @@ func (e *splunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute
 		dst = AppendString(dst, r.sourcetype)
 	case e.sourcetype != "":
 		dst = AppendString(dst, e.sourcetype)
+	case sourcetype != "":
+		dst = AppendString(dst, sourcetype)
 	default:
 		dst = appendJoined(dst, ev.Source, ':', ev.Type)
 	}
@@ -215,11 +247,7 @@ func (e *splunkHECEncoder) appendRoutedHeader(dst []byte, ev *Event, r *hecRoute
 		dst = append(dst, `,"index":`...)
 		dst = AppendString(dst, index)
 	}
-	dst = append(dst, `,"event":{"event_type":`...)
-	dst = AppendString(dst, ev.Type)
-	dst = append(dst, `,"severity":`...)
-	dst = AppendString(dst, ev.Severity)
-	return append(dst, `,"timestamp":`...)
+	return dst
 }
 
 // appendJoined appends a+sep+b as one JSON string without building it.

@@ -14,12 +14,19 @@ type Settings struct {
 	Endpoint string `mapstructure:"endpoint"`
 	Source   string `mapstructure:"source"`
 	Sections `mapstructure:",squash"`
+	// Threshold is min_severity, for every format: Settings.Below says
+	// which events the exporter leaves out.
+	Threshold `mapstructure:",squash"`
 }
 
 // Sections are the formats' own sections of the exporter's configuration,
 // each named after its format. The exporter's Config takes them as they
 // are, so a format's section is declared here alone.
 type Sections struct {
+	// Document is what each event is written as inside the format's
+	// envelope: guide (default) or ocsf, an OCSF Detection Finding. It is
+	// no format's section: every format that carries documents reads it.
+	Document    string            `mapstructure:"document"`
 	JSON        JSONConfig        `mapstructure:"json"`
 	SplunkHEC   SplunkHECConfig   `mapstructure:"splunk_hec"`
 	Datadog     DatadogConfig     `mapstructure:"datadog"`
@@ -27,6 +34,9 @@ type Sections struct {
 	Elastic     ElasticConfig     `mapstructure:"elastic"`
 	Custom      CustomConfig      `mapstructure:"custom"`
 	Body        BodyConfig        `mapstructure:"body"`
+	PagerDuty   PagerDutyConfig   `mapstructure:"pagerduty"`
+	Slack       SlackConfig       `mapstructure:"slack"`
+	SecOps      SecOpsConfig      `mapstructure:"secops"`
 }
 
 // Builtin is one built-in format: all the exporter needs to know of it.
@@ -50,6 +60,14 @@ type Builtin struct {
 	// sourcetype, a host, a tag), read from the record's attributes, else
 	// the resource's, never from the event's body; nil when none do.
 	Routes func(s *Settings) []string
+	// Documents lists the documents (document.go) the format carries
+	// besides the guide's; any other is refused at load.
+	Documents []string
+	// EndpointSecrets are the parts of the endpoint that are a credential
+	// (a Slack webhook's token is the last segment of its path), to be
+	// redacted wherever the endpoint or an answer is shown; nil when the
+	// URL's path holds none (user info and query are redacted anyway).
+	EndpointSecrets func(endpoint string) []string
 }
 
 // Credential is what a format's service authenticates requests with.
@@ -69,16 +87,17 @@ type Credential struct {
 // listed to users.
 var builtinTable = []Builtin{{
 	Name:  "json",
-	Check: func(s *Settings) error { return s.JSON.check() },
-	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON), nil },
+	Check: checkJSONSettings,
+	New:   func(s *Settings) (Encoder, error) { return newJSON(s.JSON).carrying(s), nil },
 	Service: Service{
 		Path: "/webhook", Body: BodyObjectOrArray,
 		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
 	},
+	Documents: []string{DocumentOCSF},
 }, {
 	Name:  "splunk_hec",
 	Check: func(s *Settings) error { return s.SplunkHEC.check() },
-	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC), nil },
+	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC).carrying(s), nil },
 	Service: Service{
 		Path:       "/services/collector/event",
 		Settings:   map[string]any{"splunk_hec": map[string]any{"token": testHECToken}},
@@ -93,6 +112,7 @@ var builtinTable = []Builtin{{
 	},
 	ConnectionCheck: hecCheck,
 	Routes:          func(*Settings) []string { return slices.Clone(hecRoutingAttributes[:]) },
+	Documents:       []string{DocumentOCSF},
 }, {
 	Name:  "datadog",
 	Check: func(s *Settings) error { return s.Datadog.check() },
@@ -114,7 +134,7 @@ var builtinTable = []Builtin{{
 }, {
 	Name:  "datadog_logs",
 	Check: func(s *Settings) error { return s.DatadogLogs.check() },
-	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source), nil },
+	New:   func(s *Settings) (Encoder, error) { return newDatadogLogs(s.DatadogLogs, s.Source).carrying(s), nil },
 	Service: Service{
 		Path:       "/api/v2/logs",
 		Settings:   map[string]any{"datadog_logs": map[string]any{"api_key": testDatadogKey, "tag_attributes": []any{testRoutingTag}}},
@@ -127,11 +147,12 @@ var builtinTable = []Builtin{{
 		Header:  "DD-API-KEY",
 		Missing: "set datadog_logs::api_key (or a DD-API-KEY header, or auth::authenticator)",
 	},
-	Routes: func(s *Settings) []string { return append([]string{attrHostName}, s.DatadogLogs.TagAttributes...) },
+	Routes:    func(s *Settings) []string { return append([]string{attrHostName}, s.DatadogLogs.TagAttributes...) },
+	Documents: []string{DocumentOCSF},
 }, {
 	Name:  "elastic",
-	Check: func(s *Settings) error { return s.Elastic.check(s.Endpoint) },
-	New:   func(s *Settings) (Encoder, error) { return newElastic(s.Elastic, s.Endpoint) },
+	Check: checkElasticSettings,
+	New:   func(s *Settings) (Encoder, error) { return newElasticCarrying(s) },
 	Service: Service{
 		Path:       "/security-events/_bulk",
 		Settings:   map[string]any{"elastic": map[string]any{"api_key": testElasticKey}},
@@ -147,6 +168,7 @@ var builtinTable = []Builtin{{
 	},
 	ConnectionCheck: elasticCheck,
 	Routes:          func(s *Settings) []string { return elasticRoutes(s.Endpoint) },
+	Documents:       []string{DocumentOCSF},
 }, {
 	Name:  "sentinel",
 	Check: func(s *Settings) error { return checkSentinelEndpoint(s.Endpoint) },
@@ -164,6 +186,27 @@ var builtinTable = []Builtin{{
 		Header:  "Authorization",
 		Missing: "set auth::authenticator to a webhookauth extension with oauth2 against Entra ID (see the README's Microsoft Sentinel section)",
 	},
+}, {
+	// Google SecOps: the Chronicle API's logs:import by default; the
+	// endpoint's path picks events:import or the legacy Ingestion API.
+	Name:  "secops",
+	Check: func(s *Settings) error { return s.SecOps.check(s.Endpoint) },
+	New:   func(s *Settings) (Encoder, error) { return newSecOps(s.SecOps, s.Endpoint) },
+	Service: Service{
+		Path: testSecOpsPath, Serves: servesSecOpsLogType,
+		// The token comes from a Google service account; a header stands in for the flow.
+		Settings:   map[string]any{"headers": map[string]any{"Authorization": "Bearer " + testSecOpsToken}},
+		TestSecret: testSecOpsToken, CredentialValue: "Bearer " + testSecOpsToken, Body: BodySecOpsLogs,
+		MaxBodyBytes: secopsMaxRequestBytes,
+		Accept:       answerOK(200, "application/json; charset=UTF-8", "{}\n"),
+		Refuse: Answer{Status: 401, ContentType: "application/json; charset=UTF-8",
+			Body: `{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.","status":"UNAUTHENTICATED"}}`},
+	},
+	Credential: &Credential{
+		Header:  "Authorization",
+		Missing: "set auth::authenticator to a webhookauth extension with google_service_account (see docs/secops.md)",
+	},
+	Routes: func(s *Settings) []string { return secopsRoutes(s.Endpoint) },
 }, {
 	Name:  "custom",
 	Check: func(s *Settings) error { return s.Custom.check() },
@@ -184,13 +227,34 @@ var builtinTable = []Builtin{{
 		Path: "/webhook", Body: BodyObject,
 		Accept: answerOK(200, "application/json", `{"status":"ok"}`), Refuse: jsonRefused,
 	},
+}, {
+	Name:  "pagerduty",
+	Check: func(s *Settings) error { return s.PagerDuty.check() },
+	New:   func(s *Settings) (Encoder, error) { return newPagerDuty(s.PagerDuty), nil },
+	// The routing key travels in the body: the stand-in checks it there.
+	Service: pagerDutyService,
+	Credential: &Credential{
+		Field: "pagerduty::routing_key", Value: func(s *Settings) configopaque.String { return s.PagerDuty.RoutingKey },
+	},
+	Routes: func(s *Settings) []string { return s.PagerDuty.routes() },
+}, {
+	Name:            "slack",
+	Check:           func(s *Settings) error { return s.Slack.check() },
+	New:             func(s *Settings) (Encoder, error) { return newSlack(s.Slack), nil },
+	Service:         slackService,
+	EndpointSecrets: slackEndpointSecrets,
+}, {
+	Name:    "teams",
+	Check:   func(*Settings) error { return nil },
+	New:     func(*Settings) (Encoder, error) { return newTeams(), nil },
+	Service: teamsService,
 }}
 
 // LookupBuiltin returns the built-in format called name.
 func LookupBuiltin(name string) (Builtin, bool) {
 	for _, b := range builtinTable {
 		if b.Name == name {
-			return b, true
+			return withDocumentCheck(b), true
 		}
 	}
 	return Builtin{}, false
@@ -198,5 +262,9 @@ func LookupBuiltin(name string) (Builtin, bool) {
 
 // Builtins lists the built-in formats, in the order they are listed to users.
 func Builtins() []Builtin {
-	return slices.Clone(builtinTable)
+	out := make([]Builtin, len(builtinTable))
+	for i, b := range builtinTable {
+		out[i] = withDocumentCheck(b)
+	}
+	return out
 }

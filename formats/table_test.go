@@ -26,17 +26,25 @@ func settingsOf(b Builtin, conf map[string]any) (*Settings, error) {
 }
 
 // builtinEncoders are the encoders of every built-in format, built from
-// their table entries, with the variants given (by name, replacing a
-// format's own): a format is in them by being in the table.
+// their table entries, and of every document each carries ("json/ocsf"),
+// with the variants given (by name, replacing a format's own): a format
+// and its documents are in them by being in the table.
 func builtinEncoders(variants map[string]Encoder) map[string]Encoder {
 	out := map[string]Encoder{}
 	for _, b := range Builtins() {
-		s, err := tableSettings(b)
-		if err != nil {
-			panic(fmt.Sprintf("%s: %v", b.Name, err))
-		}
-		if out[b.Name], err = b.New(s); err != nil {
-			panic(fmt.Sprintf("%s: %v", b.Name, err))
+		for _, doc := range append([]string{""}, b.Documents...) {
+			s, err := tableSettings(b)
+			if err != nil {
+				panic(fmt.Sprintf("%s: %v", b.Name, err))
+			}
+			s.Document = doc
+			name := b.Name
+			if doc != "" {
+				name += "/" + doc
+			}
+			if out[name], err = b.New(s); err != nil {
+				panic(fmt.Sprintf("%s: %v", name, err))
+			}
 		}
 	}
 	maps.Copy(out, variants)
@@ -57,7 +65,8 @@ func TestEveryBuiltinDescribesItsService(t *testing.T) {
 			s, err := tableSettings(b)
 			require.NoError(t, err)
 			require.NoError(t, b.Check(s))
-			if b.Credential != nil && svc.TestSecret != "" {
+			// A credential in the body (PagerDuty's routing key) has no header value.
+			if b.Credential != nil && b.Credential.Header != "" && svc.TestSecret != "" {
 				require.Contains(t, svc.CredentialValue, svc.TestSecret)
 			}
 		})
@@ -69,6 +78,9 @@ func TestEveryBuiltinDescribesItsService(t *testing.T) {
 func TestEverySectionIsAFormats(t *testing.T) {
 	typ := reflect.TypeFor[Sections]()
 	for i := range typ.NumField() {
+		if typ.Field(i).Type.Kind() != reflect.Struct {
+			continue // a setting every format reads (document)
+		}
 		name := typ.Field(i).Tag.Get("mapstructure")
 		_, ok := LookupBuiltin(name)
 		require.True(t, ok, "section %q (Sections.%s) is no built-in format's name", name, typ.Field(i).Name)
@@ -86,7 +98,7 @@ func TestEveryEncoderStatesItsWire(t *testing.T) {
 			enc, err := b.New(s)
 			require.NoError(t, err)
 			wire := enc.Wire()
-			if c := b.Credential; c != nil && c.Field != "" && b.Service.TestSecret != "" {
+			if c := b.Credential; c != nil && c.Field != "" && c.Header != "" && b.Service.TestSecret != "" {
 				require.NotNil(t, wire.Headers, "the credential of %s is set by Wire.Headers", c.Field)
 				h := http.Header{}
 				wire.Headers(h)

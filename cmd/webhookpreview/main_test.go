@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,9 +54,10 @@ func previewOut(t *testing.T, args ...string) (string, string, int) {
 	return s, errOut.String(), code
 }
 
-// TestGoldenExamples: for each configuration in examples/, the command's
-// output with the built-in event, and with examples/events.jsonl, is the
-// one in testdata (go test -run TestGoldenExamples -update rewrites it).
+// TestGoldenExamples: for each configuration in examples/ (each of its
+// webhook exporters, when it has several), the command's output with the
+// built-in event, and with examples/events.jsonl, is the one in testdata
+// (go test -run TestGoldenExamples -update rewrites it).
 func TestGoldenExamples(t *testing.T) {
 	t.Setenv("WEBHOOK_SECRET", hmacSecret)
 	files, err := filepath.Glob("../../examples/*.yaml")
@@ -63,25 +65,55 @@ func TestGoldenExamples(t *testing.T) {
 	require.NotEmpty(t, files)
 	for _, f := range files {
 		for _, events := range []string{"", "../../examples/events.jsonl"} {
-			name := strings.TrimSuffix(filepath.Base(f), ".yaml")
-			args := []string{"-config", f}
-			if events != "" {
-				name += ".events"
-				args = append(args, "-events", events)
+			for _, exporter := range exampleExporters(t, f) {
+				goldenExample(t, f, exporter, events)
 			}
-			t.Run(name, func(t *testing.T) {
-				out, errOut, code := previewOut(t, args...)
-				require.Equal(t, 0, code, errOut)
-				golden := filepath.Join("testdata", name+".golden")
-				if *update {
-					require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
-				}
-				want, err := os.ReadFile(golden)
-				require.NoError(t, err)
-				assert.Equal(t, string(want), out)
-			})
 		}
 	}
+}
+
+// exampleExporters are the webhook exporters of a configuration with
+// several, each previewed on its own; "" (the only one) otherwise.
+func exampleExporters(t *testing.T, path string) []string {
+	conf, err := loadConfig(context.Background(), path)
+	require.NoError(t, err)
+	exps, err := conf.Sub("exporters")
+	require.NoError(t, err)
+	var ids []string
+	for id := range exps.ToStringMap() {
+		if id == "webhook" || strings.HasPrefix(id, "webhook/") {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < 2 {
+		return []string{""}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func goldenExample(t *testing.T, f, exporter, events string) {
+	name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+	args := []string{"-config", f}
+	if exporter != "" {
+		name += "." + strings.TrimPrefix(exporter, "webhook/")
+		args = append(args, "-exporter", exporter)
+	}
+	if events != "" {
+		name += ".events"
+		args = append(args, "-events", events)
+	}
+	t.Run(name, func(t *testing.T) {
+		out, errOut, code := previewOut(t, args...)
+		require.Equal(t, 0, code, errOut)
+		golden := filepath.Join("testdata", name+".golden")
+		if *update {
+			require.NoError(t, os.WriteFile(golden, []byte(out), 0o644))
+		}
+		want, err := os.ReadFile(golden)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), out)
+	})
 }
 
 // TestInvalidConfigExitsOne: a configuration the collector refuses is

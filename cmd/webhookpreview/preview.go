@@ -5,7 +5,11 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
@@ -173,6 +177,20 @@ func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid 
 	acfg := af.CreateDefaultConfig().(*auth.Config)
 	if err := extConf.Unmarshal(acfg); err != nil {
 		return nil, configError{fmt.Errorf("%s: %w", key, err)}
+	}
+	// A Google service account's token request goes to a recorder too:
+	// the key's token_uri says where, so a made-up key is used, whose
+	// token_uri is the recorder. Its assertion is shown redacted.
+	if acfg.GoogleServiceAccount.HasValue() && p.forward == nil {
+		target, _ := url.Parse(googleTokenURL)
+		rec := p.addRecorder(target, tokenAnswer, nil)
+		key, err := madeUpGoogleKey(rec.localURL())
+		if err != nil {
+			return nil, err
+		}
+		g := acfg.GoogleServiceAccount.Get()
+		g.CredentialsFile, g.CredentialsJSON = "", configopaque.String(key)
+		p.notes = append(p.notes, "google_service_account: the token request is shown, not sent, signed by a made-up key; the token is made up")
 	}
 	if err := confmap.Validate(acfg); err != nil {
 		return nil, configError{fmt.Errorf("%s: %w", key, err)}
@@ -376,4 +394,25 @@ func decompress(enc string, body []byte) ([]byte, error) {
 
 func textprotoKey(s string) string {
 	return http.CanonicalHeaderKey(s)
+}
+
+// googleTokenURL is where a Google service account's tokens come from,
+// shown as the token request's destination.
+const googleTokenURL = "https://oauth2.googleapis.com/token"
+
+// madeUpGoogleKey is a service account key of a key made now, whose
+// token_uri is tokenURI.
+func madeUpGoogleKey(tokenURI string) ([]byte, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(map[string]string{
+		"type": "service_account", "client_email": "preview@preview.iam.gserviceaccount.com", "private_key_id": "preview",
+		"private_key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), "token_uri": tokenURI,
+	})
 }

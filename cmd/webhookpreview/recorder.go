@@ -110,7 +110,7 @@ func redactForm(body []byte) []byte {
 		return body
 	}
 	for k := range v {
-		if strings.Contains(k, "secret") || k == "password" || k == "client_assertion" {
+		if strings.Contains(k, "secret") || k == "password" || k == "client_assertion" || k == "assertion" {
 			v[k] = []string{"REDACTED"}
 		}
 	}

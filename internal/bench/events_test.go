@@ -1,6 +1,7 @@
 package bench_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
@@ -42,21 +44,31 @@ func TestLogsAreRealisticAndDeterministic(t *testing.T) {
 	assert.True(t, types["file_shared_externally"] && types["pii_detected"], "the guide's event types: %v", types)
 }
 
+// Every format's service path is answered as the format table says its
+// service answers a request it took (the _bulk answer below); other paths
+// (OTLP) get 200 with no body.
 func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
 	srv := httptest.NewServer(bench.SinkHandler())
 	defer srv.Close()
-	for path, want := range map[string]string{
-		"/webhook":                  "",
-		"/v1/logs":                  "",
-		"/services/collector/event": `{"text":"Success","code":0}`,
-	} {
+	want := map[string]formats.Answer{"/v1/logs": {Status: http.StatusOK}}
+	for _, b := range formats.Builtins() {
+		path, _, _ := strings.Cut(b.Service.Path, "?")
+		if _, ok := want[path]; !ok && b.Service.Body != formats.BodyBulk {
+			want[path] = b.Service.Accept(1)
+		}
+	}
+	require.Contains(t, want, "/services/collector/event")
+	for path, w := range want {
 		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(strings.Repeat("x", 1<<20)))
 		require.NoError(t, err)
 		got, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.NoError(t, err)
-		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
-		assert.Equal(t, want, string(got), path)
+		assert.Equal(t, w.Status, resp.StatusCode, path)
+		assert.Equal(t, w.Body, string(got), path)
+		if w.ContentType != "" {
+			assert.Equal(t, w.ContentType, resp.Header.Get("Content-Type"), path)
+		}
 	}
 	srv.CloseClientConnections()
 }
@@ -97,7 +109,7 @@ func TestSinkAnswersEveryBulkDocument(t *testing.T) {
 func TestFormatSettingsNameTheFormatAndEndpoint(t *testing.T) {
 	for _, f := range bench.Formats {
 		m := f.ExporterSettings("http://127.0.0.1:9")
-		assert.Equal(t, f.Name, m["format"])
+		assert.Equal(t, cmp.Or(f.Format, f.Name), m["format"])
 		assert.Equal(t, "http://127.0.0.1:9"+f.Path, m["endpoint"])
 	}
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Every built-in format is benchmarked, with its service's settings: a
-// format is in the benchmarks by being in the table.
+// format is in the benchmarks by being in the table. The ocsf document is
+// benchmarked in json, against the guide's json of the same run.
 func TestEveryBuiltinFormatIsBenchmarked(t *testing.T) {
 	var names []string
 	for _, f := range bench.Formats {
@@ -20,5 +21,8 @@ func TestEveryBuiltinFormatIsBenchmarked(t *testing.T) {
 	for _, b := range formats.Builtins() {
 		want = append(want, b.Name)
 	}
-	assert.Equal(t, want, names)
+	assert.Equal(t, append(want, "json+ocsf"), names)
+	ocsf := bench.Formats[len(bench.Formats)-1]
+	assert.Equal(t, map[string]any{"endpoint": "http://127.0.0.1:9/webhook", "format": "json", "document": "ocsf"},
+		ocsf.ExporterSettings("http://127.0.0.1:9"))
 }

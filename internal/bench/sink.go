@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/sentyr/webhookexporter/formats"
 )
 
 // sinkEnv makes a benchmark binary serve as the HTTP sink instead of
@@ -21,15 +23,22 @@ import (
 // CPU it spends reading bodies is not counted against the exporters.
 const sinkEnv = "WEBHOOK_BENCH_SINK"
 
-// SinkHandler reads and discards the body and answers 200 as a fast
-// receiver of the path's service would: Splunk HEC's success code on HEC
-// paths, on Elasticsearch _bulk paths the answer Elasticsearch gives when
-// every document was created (one item per document, with its action,
-// _index and _id, as long as Elasticsearch's own), no body elsewhere
-// (webhooks, OTLP, Datadog). Reading a 1000-item _bulk answer is part of
-// what a push costs, so the sink must not answer less than the service.
+// SinkHandler reads and discards the body and answers as a fast receiver
+// of the path's service would, as the format table describes its answer
+// to a request it took (Splunk HEC's success code, Datadog's 202, ...); on
+// Elasticsearch _bulk paths the answer Elasticsearch gives when every
+// document was created (one item per document, with its action, _index
+// and _id, as long as Elasticsearch's own); 200 with no body on any other
+// path (OTLP). Reading a 1000-item _bulk answer is part of what a push
+// costs, so the sink must not answer less than the service.
 func SinkHandler() http.Handler {
-	hecOK := []byte(`{"text":"Success","code":0}`)
+	answers := map[string]formats.Answer{}
+	for _, b := range formats.Builtins() {
+		path, _, _ := strings.Cut(b.Service.Path, "?")
+		if _, ok := answers[path]; !ok && b.Service.Accept != nil {
+			answers[path] = b.Service.Accept(1)
+		}
+	}
 	var seqNo atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		bulk := strings.HasSuffix(r.URL.Path, "/_bulk")
@@ -44,21 +53,23 @@ func SinkHandler() http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		var answer []byte
+		answer, ok := answers[r.URL.Path]
 		switch {
-		case strings.HasPrefix(r.URL.Path, "/services/collector"):
-			answer = hecOK
 		case bulk:
-			if answer, err = BulkAnswer(body, pathIndex(r.URL.Path), &seqNo); err != nil {
+			b, err := BulkAnswer(body, pathIndex(r.URL.Path), &seqNo)
+			if err != nil {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
+			answer = formats.Answer{Status: http.StatusOK, ContentType: "application/json", Body: string(b)}
+		case !ok:
+			answer = formats.Answer{Status: http.StatusOK}
 		}
-		if answer != nil {
-			w.Header().Set("Content-Type", "application/json")
+		if answer.ContentType != "" {
+			w.Header().Set("Content-Type", answer.ContentType)
 		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(answer)
+		w.WriteHeader(answer.Status)
+		_, _ = io.WriteString(w, answer.Body)
 	})
 }
 

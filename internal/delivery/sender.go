@@ -125,7 +125,9 @@ func (s *Sender) postRequest(ctx context.Context, key string, r *formats.Request
 		return nil, 0, errNoClient
 	}
 	target := s.url
-	if s.wire.RequestURL != nil {
+	if r.URL != "" {
+		target = r.URL
+	} else if s.wire.RequestURL != nil {
 		if u := s.wire.RequestURL(key); u != "" {
 			target = u
 		}

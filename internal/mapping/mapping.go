@@ -154,6 +154,7 @@ func (m *Mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord
 	ev.Type, usedType = eventType(lr, attrs)
 	ev.Severity, usedSeverity = severity(lr, attrs)
 	ev.Timestamp = m.timestamp(lr)
+	ev.Observed = observed(lr)
 	ev.Source = m.Source
 	ev.Body = lr.Body()
 	ev.Attributes = attrs
@@ -228,6 +229,14 @@ func knownSeverity(s string) (string, bool) {
 		return knownSeverity(lower)
 	}
 	return "", false
+}
+
+// observed is the record's ObservedTimestamp, zero when it has none.
+func observed(lr plog.LogRecord) time.Time {
+	if ts := lr.ObservedTimestamp(); ts != 0 {
+		return ts.AsTime()
+	}
+	return time.Time{}
 }
 
 func (m *Mapper) timestamp(lr plog.LogRecord) time.Time {

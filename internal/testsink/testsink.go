@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sentyr/webhookexporter/formats"
 )
@@ -59,13 +61,18 @@ type Sink struct {
 	*httptest.Server
 	format  string
 	service formats.Service
-	header  string  // the credential header, "" when none is checked
-	record  Handler // a recorder's answer; nil for a stand-in
+	header  string                   // the credential header, "" when none is checked
+	valid   func(*http.Request) bool // checks the credential instead, when set
+	record  Handler                  // a recorder's answer; nil for a stand-in
 
 	mu       sync.Mutex
 	requests []Request
 	answer   AnswerFunc
 	arrived  chan struct{} // closed and replaced when a request arrives
+	// clock judges the service's pace (formats.Service.MinInterval); nil:
+	// the pace is not judged. last is when the last request was taken.
+	clock func() time.Time
+	last  time.Time
 }
 
 // New starts a stand-in for the service of the built-in format b.
@@ -74,6 +81,14 @@ func New(t testing.TB, b formats.Builtin) *Sink {
 	if b.Credential != nil && b.Service.CredentialValue != "" {
 		s.header = b.Credential.Header
 	}
+	return s.start(t)
+}
+
+// NewChecked starts a stand-in for the service of b whose credential is
+// checked by valid (live tokens of a token endpoint stand-in) instead of
+// the table's fixed test credential.
+func NewChecked(t testing.TB, b formats.Builtin, valid func(*http.Request) bool) *Sink {
+	s := &Sink{format: b.Name, service: b.Service, valid: valid}
 	return s.start(t)
 }
 
@@ -222,6 +237,9 @@ func Write(w http.ResponseWriter, a formats.Answer) {
 	if a.ContentType != "" {
 		w.Header().Set("Content-Type", a.ContentType)
 	}
+	if a.RetryAfter != "" {
+		w.Header().Set("Retry-After", a.RetryAfter)
+	}
 	w.WriteHeader(a.Status)
 	_, _ = io.WriteString(w, a.Body)
 }
@@ -236,12 +254,19 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 		req.Body, err = Decompress(r.Header, raw)
 	}
 	status := http.StatusBadRequest
+	var judged *formats.Answer
 	switch {
 	case err != nil:
 		req.Refused = err.Error()
 	case s.record == nil:
 		req.EventBodies, status, req.Refused = s.check(r, req.Body)
 		req.Events = len(req.EventBodies)
+		if req.Refused == "" {
+			judged = s.judge(req.Body)
+			if judged != nil {
+				req.Refused = fmt.Sprintf("%d %s", judged.Status, judged.Body)
+			}
+		}
 	}
 	n := s.add(req)
 	rec := &statusWriter{ResponseWriter: w}
@@ -252,6 +277,9 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 	}()
 	switch {
 	case req.Refused == "":
+	case judged != nil:
+		Write(rec, *judged)
+		return
 	case status == http.StatusUnauthorized:
 		Write(rec, s.service.Refuse)
 		return
@@ -296,8 +324,11 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 	if r.Method != http.MethodPost {
 		return nil, http.StatusMethodNotAllowed, "method " + r.Method + ": the service takes POST"
 	}
-	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path {
+	if s.service.Path != "" && r.URL.RequestURI() != s.service.Path && (s.service.Serves == nil || !s.service.Serves(r.URL.RequestURI())) {
 		return nil, http.StatusNotFound, fmt.Sprintf("path %s: the service serves %s", r.URL.RequestURI(), s.service.Path)
+	}
+	if s.valid != nil && !s.valid(r) {
+		return nil, http.StatusUnauthorized, "no valid credential"
 	}
 	if s.header != "" {
 		switch got := r.Header.Get(s.header); {
@@ -307,11 +338,63 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 			return nil, http.StatusUnauthorized, "a wrong credential in " + s.header
 		}
 	}
+	if s.service.MaxBodyBytes > 0 && len(body) > s.service.MaxBodyBytes {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Sprintf("a body of %d bytes: the service takes at most %d", len(body), s.service.MaxBodyBytes)
+	}
 	events, err := Split(s.service.Body, body)
 	if err != nil {
 		return nil, http.StatusBadRequest, "body: " + err.Error()
 	}
 	return events, 0, ""
+}
+
+// judge refuses a request of the right shape as the service does, by what
+// it says (Service.Judge) and by its pace: a request sooner than
+// Service.MinInterval after the last one taken, by the sink's clock, is
+// answered 429 with the Retry-After the service would give.
+func (s *Sink) judge(body []byte) *formats.Answer {
+	if s.service.Judge != nil {
+		if a := s.service.Judge(body); a != nil {
+			return a
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.clock == nil || s.service.MinInterval <= 0 {
+		return nil
+	}
+	now := s.clock()
+	if !s.last.IsZero() && now.Sub(s.last) < s.service.MinInterval {
+		wait := s.service.MinInterval - now.Sub(s.last)
+		return &formats.Answer{Status: http.StatusTooManyRequests, ContentType: "text/plain", RetryAfter: fmt.Sprint(int(math.Ceil(wait.Seconds()))),
+			Body: fmt.Sprintf("rate_limited: one request every %s", s.service.MinInterval)}
+	}
+	s.last = now
+	return nil
+}
+
+// Pace makes the sink judge the service's pace (Service.MinInterval) by
+// clock, which a test sets: a request sooner than that after the last one
+// taken is refused with 429. Without it, the pace is not judged.
+func (s *Sink) Pace(clock func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = clock
+}
+
+// Alerts is how many alerts the service holds from the requests it took:
+// requests whose events share a key (Service.Dedup) are one alert.
+func (s *Sink) Alerts() int {
+	keys := map[string]bool{}
+	taken := s.Taken()
+	for i, r := range taken {
+		key := fmt.Sprint("request ", i)
+		if s.service.Dedup != nil {
+			key = s.service.Dedup(r.Body)
+		}
+		keys[key] = true
+	}
+	return len(keys)
 }
 
 // Count counts the events of a body of the given shape, or says how the
@@ -340,6 +423,8 @@ func Split(shape formats.BodyShape, body []byte) ([][]byte, error) {
 		return objects(body)
 	case formats.BodyBulk:
 		return bulk(body)
+	case formats.BodySecOpsLogs:
+		return secopsLogs(body)
 	}
 	return nil, fmt.Errorf("unknown shape %q", shape)
 }
@@ -479,4 +564,46 @@ func cloneValue(v any) any {
 		return out
 	}
 	return v
+}
+
+// secopsLogs reads a logs:import body as the Chronicle API does: no member
+// it does not know, every log's data valid base64 of valid UTF-8, both
+// times RFC 3339 and the collection not before the entry. Its events are
+// the logs' data.
+func secopsLogs(body []byte) ([][]byte, error) {
+	var req struct {
+		InlineSource *struct {
+			Logs []struct {
+				Data                 []byte                            `json:"data"`
+				LogEntryTime         *time.Time                        `json:"logEntryTime"`
+				CollectionTime       *time.Time                        `json:"collectionTime"`
+				EnvironmentNamespace string                            `json:"environmentNamespace"`
+				Labels               map[string]struct{ Value string } `json:"labels"`
+			} `json:"logs"`
+			Forwarder string `json:"forwarder"`
+		} `json:"inlineSource"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, fmt.Errorf("invalid JSON payload received: %v", err)
+	}
+	if req.InlineSource == nil || len(req.InlineSource.Logs) == 0 {
+		return nil, errors.New("inlineSource.logs: required")
+	}
+	out := make([][]byte, len(req.InlineSource.Logs))
+	for i, l := range req.InlineSource.Logs {
+		switch {
+		case len(l.Data) == 0:
+			return nil, fmt.Errorf("logs[%d].data: required", i)
+		case !utf8.Valid(l.Data):
+			return nil, fmt.Errorf("logs[%d].data: not valid UTF-8", i)
+		case l.LogEntryTime == nil || l.CollectionTime == nil:
+			return nil, fmt.Errorf("logs[%d]: logEntryTime and collectionTime are required", i)
+		case l.CollectionTime.Before(*l.LogEntryTime):
+			return nil, fmt.Errorf("logs[%d]: collectionTime before logEntryTime", i)
+		}
+		out[i] = l.Data
+	}
+	return out, nil
 }

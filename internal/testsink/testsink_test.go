@@ -18,6 +18,9 @@ func validBody(shape formats.BodyShape) string {
 		return `[{"a":1}]`
 	case formats.BodyBulk:
 		return "{\"create\":{}}\n{\"a\":1}\n"
+	case formats.BodySecOpsLogs:
+		// data is {"a":1} in base64.
+		return `{"inlineSource":{"logs":[{"data":"eyJhIjoxfQ==","logEntryTime":"2025-10-29T12:00:00Z","collectionTime":"2025-10-29T12:00:01Z"}]}}`
 	}
 	return `{"a":1}`
 }
@@ -42,6 +45,9 @@ func TestStandInRefusesWhatItsServiceRefuses(t *testing.T) {
 			}
 			credential := b.Service.CredentialValue
 			good := validBody(b.Service.Body)
+			if b.Service.Sample != "" {
+				good = b.Service.Sample
+			}
 			assert.Equal(t, b.Service.Accept(1).Status, post(b.Service.Path, credential, good), "the service's request")
 			assert.Equal(t, http.StatusNotFound, post("/elsewhere", credential, good), "another path")
 			assert.Equal(t, http.StatusBadRequest, post(b.Service.Path, credential, "not json"), "a body of another shape")
@@ -102,4 +108,44 @@ func TestLedgerThrottlesWhatItsTestScripts(t *testing.T) {
 	assert.Equal(t, []int{0, 2}, l.Accepted())
 	assert.Equal(t, []int{1}, l.Throttled())
 	assert.Equal(t, []string{"401 no token"}, l.Refused())
+}
+
+// The SecOps stand-in refuses what the Chronicle API refuses: data that is
+// not base64 or not UTF-8, a log without its times or collected before it
+// happened, an unknown member, a body over the limit, another instance's
+// path or a log type that cannot be one.
+func TestSecOpsStandInIsStrict(t *testing.T) {
+	s := NewFormat(t, "secops")
+	b, _ := formats.LookupBuiltin("secops")
+	post := func(path, body string) int {
+		req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", b.Service.CredentialValue)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		return resp.StatusCode
+	}
+	logs := func(log string) string { return `{"inlineSource":{"logs":[` + log + `]}}` }
+	const times = `"logEntryTime":"2025-10-29T12:00:00Z","collectionTime":"2025-10-29T12:00:01Z"`
+	other := strings.Replace(b.Service.Path, "CUSTOM_SENTYR", "OKTA", 1)
+	assert.Equal(t, 200, post(other, validBody(b.Service.Body)), "another log type of the instance")
+	for name, c := range map[string]struct {
+		path, body string
+		status     int
+	}{
+		"bad base64":         {b.Service.Path, logs(`{"data":"not base64!",` + times + `}`), 400},
+		"invalid UTF-8":      {b.Service.Path, logs(`{"data":"/w==",` + times + `}`), 400},
+		"no times":           {b.Service.Path, logs(`{"data":"eyJhIjoxfQ=="}`), 400},
+		"collected before":   {b.Service.Path, logs(`{"data":"eyJhIjoxfQ==","logEntryTime":"2025-10-29T12:00:01Z","collectionTime":"2025-10-29T12:00:00Z"}`), 400},
+		"unknown member":     {b.Service.Path, logs(`{"data":"eyJhIjoxfQ==","logType":"OKTA",` + times + `}`), 400},
+		"no logs":            {b.Service.Path, logs(``), 400},
+		"over the limit":     {b.Service.Path, logs(`{"data":"` + strings.Repeat("A", b.Service.MaxBodyBytes) + `",` + times + `}`), 413},
+		"another instance":   {strings.Replace(b.Service.Path, "instances/0", "instances/1", 1), validBody(b.Service.Body), 404},
+		"a log type path":    {strings.Replace(b.Service.Path, "CUSTOM_SENTYR", "..", 1), validBody(b.Service.Body), 404},
+		"a log type slashed": {strings.Replace(b.Service.Path, "CUSTOM_SENTYR", "A/B", 1), validBody(b.Service.Body), 404},
+	} {
+		assert.Equal(t, c.status, post(c.path, c.body), name)
+	}
+	assert.Len(t, s.Taken(), 1)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ import (
 	"go.uber.org/goleak"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
+	"github.com/sentyr/webhookexporter/formats"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -203,56 +205,52 @@ func sendTo(t *testing.T, s *sink, path string, header map[string]string, body s
 	return resp.StatusCode, string(answer)
 }
 
+// secopsLog is a logs:import Log of the event ev.
+func secopsLog(ev string) string {
+	return `{"data":"` + base64.StdEncoding.EncodeToString([]byte(ev)) + `","logEntryTime":"2025-10-29T12:00:00Z","collectionTime":"2025-10-29T12:00:00Z"}`
+}
+
+// Each sink answers a request it took as the format table says the
+// format's service answers, and takes the request only with the service's
+// credential.
 func TestSinksAnswerAsTheServices(t *testing.T) {
 	ev := func(seq int) string { return fmt.Sprintf(`{"event_type":"x","data":{"load_seq":"%010d"}}`, seq) }
-	cases := []struct {
-		format, body, answer string
-		header               map[string]string
-		status               int
-	}{
-		{"json", "[" + ev(0) + "," + ev(1) + "]", "", nil, 200},
-		{"splunk_hec", `{"event":` + ev(0) + `}{"event":` + ev(1) + `}`, `{"text":"Success","code":0}`, map[string]string{"Authorization": "Splunk " + hecToken}, 200},
-		{"sentinel", "[" + ev(0) + "," + ev(1) + "]", "", nil, 204},
-		{"datadog_logs", "[" + ev(0) + "," + ev(1) + "]", "{}", map[string]string{"DD-API-KEY": datadogKey}, 202},
+	bodies := map[formats.BodyShape]string{
+		formats.BodyArray:         "[" + ev(0) + "," + ev(1) + "]",
+		formats.BodyObjectOrArray: "[" + ev(0) + "," + ev(1) + "]",
+		formats.BodyObjects:       `{"event":` + ev(0) + `}{"event":` + ev(1) + `}`,
+		formats.BodyBulk: `{"create":{"_index":"security-events","_id":"id-0"}}` + "\n" + ev(0) + "\n" +
+			`{"create":{"_index":"security-events","_id":"id-1"}}` + "\n" + ev(1) + "\n",
+		formats.BodySecOpsLogs: `{"inlineSource":{"logs":[` + secopsLog(ev(0)) + "," + secopsLog(ev(1)) + `]}}`,
 	}
-	for _, c := range cases {
-		s, err := startSink(c.format, 2)
+	require.Contains(t, formatNames, "elastic")
+	for _, format := range formatNames {
+		b, _ := formats.LookupBuiltin(format)
+		body, ok := bodies[b.Service.Body]
+		require.True(t, ok, "%s: a body of shape %s", format, b.Service.Body)
+		s, err := startSink(format, 2)
 		require.NoError(t, err)
-		status, answer := sendTo(t, s, s.dest.path, c.header, c.body)
-		assert.Equal(t, c.status, status, c.format)
-		assert.Equal(t, c.answer, answer, c.format)
-		assert.NoError(t, s.check(), c.format)
+		var header map[string]string
+		if s.dest.header != "" {
+			header = map[string]string{s.dest.header: s.dest.value}
+			status, _ := sendTo(t, s, s.dest.path, nil, body)
+			assert.Equal(t, http.StatusBadRequest, status, "%s without %s", format, s.dest.header)
+			s.close()
+			s, err = startSink(format, 2)
+			require.NoError(t, err)
+		}
+		want := b.Service.Accept(2)
+		status, answer := sendTo(t, s, s.dest.path, header, body)
+		assert.Equal(t, want.Status, status, format)
+		assert.Equal(t, want.Body, answer, format)
+		assert.NoError(t, s.check(), format)
 		s.close()
 	}
-
-	s, err := startSink("elastic", 3)
-	require.NoError(t, err)
-	defer s.close()
-	bulk := ""
-	for i := range 3 {
-		bulk += fmt.Sprintf(`{"create":{"_index":"security-events","_id":"id-%d"}}`+"\n"+ev(i)+"\n", i)
-	}
-	status, answer := sendTo(t, s, s.dest.path, nil, bulk)
-	require.Equal(t, 200, status)
-	var r struct {
-		Errors bool `json:"errors"`
-		Items  []map[string]struct {
-			ID     string `json:"_id"`
-			Status int    `json:"status"`
-		} `json:"items"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(answer), &r))
-	assert.False(t, r.Errors)
-	require.Len(t, r.Items, 3, "one item per document")
-	for i, item := range r.Items {
-		assert.Equal(t, fmt.Sprintf("id-%d", i), item["create"].ID)
-		assert.Equal(t, 201, item["create"].Status)
-	}
-	assert.NoError(t, s.check())
 }
 
 func TestSinksRefuseWhatTheServicesRefuse(t *testing.T) {
-	hec := map[string]string{"Authorization": "Splunk " + hecToken}
+	dest := destinations["splunk_hec"]
+	hec := map[string]string{dest.header: dest.value}
 	const good = "/services/collector/event"
 	for name, c := range map[string]struct {
 		path   string

@@ -15,53 +15,58 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sentyr/webhookexporter/internal/bench"
+	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
-// destination is how one format's service is reached and answers: the
-// path the exporter posts to, the exporter settings it needs, the header
-// the service checks, and the success answer of the real service.
+// destination is how one format's service is reached and answers, as the
+// format table describes it: the path the exporter posts to, the exporter
+// settings it needs, the header the service checks, and its answer to a
+// request whose events it all took.
 type destination struct {
 	path     string
 	settings map[string]any
-	// header and value: a request without them is refused with 401, as the
+	// header and value: a request without them is refused, as the
 	// service refuses a request without its key.
 	header, value string
-	status        int
-	answer        func(body []byte) ([]byte, error)
+	accept        func(n int) formats.Answer
+	// events, when set, is what of a body holds the events: SecOps's are
+	// base64 in it.
+	events func(body []byte) ([]byte, error)
 }
 
-const (
-	hecToken    = "00000000-0000-0000-0000-000000000000"
-	datadogKey  = "0123456789abcdef0123456789abcdef"
-	bulkIndex   = "security-events"
-	sentinelDCR = "/dataCollectionRules/dcr-0123456789abcdef0123456789abcdef/streams/Custom-SentyrEvents"
-)
+// formatNames are the formats `make load` measures, in the table's order:
+// those that carry a batch in one request. A service that takes one event
+// per request (Datadog Events, templates, alerting services) is measured
+// by its own rate limit, not by the exporter.
+var formatNames = func() []string {
+	var names []string
+	for _, b := range formats.Builtins() {
+		if b.Service.Body != formats.BodyObject {
+			names = append(names, b.Name)
+		}
+	}
+	return names
+}()
 
-// formatNames are the formats `make load` measures, in the table's order.
-var formatNames = []string{"json", "splunk_hec", "elastic", "sentinel", "datadog_logs"}
-
-var destinations = map[string]destination{
-	// A webhook answers 200 with no body.
-	"json": {path: "/webhook", status: http.StatusOK},
-	"splunk_hec": {
-		path:     "/services/collector/event",
-		settings: map[string]any{"splunk_hec": map[string]any{"token": hecToken}},
-		header:   "Authorization", value: "Splunk " + hecToken,
-		status: http.StatusOK,
-		answer: func([]byte) ([]byte, error) { return []byte(`{"text":"Success","code":0}`), nil },
-	},
-	"elastic": {path: "/" + bulkIndex + "/_bulk", status: http.StatusOK, answer: bulkAnswer},
-	// The Logs Ingestion API answers 204 with no body.
-	"sentinel": {path: sentinelDCR + "?api-version=2023-01-01", status: http.StatusNoContent},
-	"datadog_logs": {
-		path:     "/api/v2/logs",
-		settings: map[string]any{"datadog_logs": map[string]any{"api_key": datadogKey}},
-		header:   "DD-API-KEY", value: datadogKey,
-		status: http.StatusAccepted,
-		answer: func([]byte) ([]byte, error) { return []byte(`{}`), nil },
-	},
-}
+var destinations = func() map[string]destination {
+	out := map[string]destination{}
+	for _, name := range formatNames {
+		b, _ := formats.LookupBuiltin(name)
+		d := destination{path: b.Service.Path, settings: b.Service.Settings, accept: b.Service.Accept}
+		if b.Credential != nil && b.Service.CredentialValue != "" {
+			d.header, d.value = b.Credential.Header, b.Service.CredentialValue
+		}
+		if b.Service.Body == formats.BodySecOpsLogs {
+			d.events = func(body []byte) ([]byte, error) {
+				events, err := testsink.Split(b.Service.Body, body)
+				return bytes.Join(events, []byte{'\n'}), err
+			}
+		}
+		out[name] = d
+	}
+	return out
+}()
 
 // sink is the destination of a load run: it answers as the format's
 // service does and counts every event by its load_seq, so that a run with
@@ -103,20 +108,24 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.requests.Add(1)
 	s.bytes.Add(int64(len(body)))
-	if err := s.count(body); err != nil {
+	events := body
+	if s.dest.events != nil {
+		events, err = s.dest.events(body)
+	}
+	n := 0
+	if err == nil {
+		n, err = s.count(events)
+	}
+	if err != nil {
 		s.refuse(w, err)
 		return
 	}
-	var answer []byte
-	if s.dest.answer != nil {
-		if answer, err = s.dest.answer(body); err != nil {
-			s.refuse(w, err)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
+	answer := s.dest.accept(n)
+	if answer.ContentType != "" {
+		w.Header().Set("Content-Type", answer.ContentType)
 	}
-	w.WriteHeader(s.dest.status)
-	_, _ = w.Write(answer)
+	w.WriteHeader(answer.Status)
+	_, _ = io.WriteString(w, answer.Body)
 }
 
 // read checks the request as the service would and returns its body,
@@ -151,10 +160,11 @@ func (s *sink) refuse(w http.ResponseWriter, err error) {
 }
 
 // count checks that the body is JSON (one document, or one per line for
-// _bulk, or a stream of objects for HEC) and records each event's number.
-func (s *sink) count(body []byte) error {
+// _bulk, or a stream of objects for HEC), records each event's number and
+// returns how many the body holds.
+func (s *sink) count(body []byte) (int, error) {
 	if !validJSONStream(body) {
-		return fmt.Errorf("a body that is not valid JSON: %.200q", body)
+		return 0, fmt.Errorf("a body that is not valid JSON: %.200q", body)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -166,19 +176,24 @@ func (s *sink) count(body []byte) error {
 		}
 		rest = rest[i+len(seqMarker):]
 		if len(rest) < seqDigits+1 || rest[seqDigits] != '"' {
-			return errors.New("an event whose load_seq is not ten digits")
+			return 0, errors.New("an event whose load_seq is not ten digits")
 		}
 		seq, err := strconv.Atoi(string(rest[:seqDigits]))
 		if err != nil || seq >= len(s.seen) {
-			return fmt.Errorf("an event numbered %q, not one of the %d sent", rest[:seqDigits], len(s.seen))
+			return 0, fmt.Errorf("an event numbered %q, not one of the %d sent", rest[:seqDigits], len(s.seen))
 		}
 		if s.seen[seq] < 255 {
 			s.seen[seq]++
 		}
 		n++
 	}
+	if n == 0 {
+		// The exporter never sends a request without events, and an
+		// Elasticsearch action without its document carries none.
+		return 0, errors.New("a request with no events")
+	}
 	s.events.Add(int64(n))
-	return nil
+	return n, nil
 }
 
 // validJSONStream accepts one JSON document or several in a row (HEC's
@@ -191,12 +206,6 @@ func validJSONStream(b []byte) bool {
 			return errors.Is(err, io.EOF)
 		}
 	}
-}
-
-// bulkAnswer is Elasticsearch's answer to a _bulk request whose documents
-// were all created, numbered from 0 in each answer.
-func bulkAnswer(body []byte) ([]byte, error) {
-	return bench.BulkAnswer(body, bulkIndex, new(atomic.Int64))
 }
 
 // check says what went wrong with the run's deliveries: a refused request,
