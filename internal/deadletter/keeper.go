@@ -66,8 +66,8 @@ func (k *Keeper) GiveUp(a *mapping.Arrays, pick func(i int) (Dropped, bool)) (lo
 			Time: now, Exporter: k.Exporter, Endpoint: k.Endpoint, Format: k.Format,
 			Reason: why.Reason, Detail: why.Detail, Status: why.Status, EventID: a.ID(i),
 		}
-		ref := &a.Records[i]
-		line, err := lines.Build(ref.Resource, ref.ScopeLogs, ref.Record, &info)
+		rl, sl, lr := a.Origin(i)
+		line, err := lines.Build(rl, sl, lr, &info)
 		if err != nil {
 			g.notWritten++
 			g.cause, g.err = WriteFailedError, err

@@ -16,30 +16,40 @@ type Arrays struct {
 	Scratch []byte // digest input
 	Results []formats.Result
 	Records []RecordRef // what Events[i] was mapped from
+	Scopes  []ScopeRef  // the scopes Records point into
 }
 
-// RecordRef is the record an event was mapped from, with its resource and
-// scope (what a dead letter keeps of it) and its scope's digest: enough to
-// compute the event's id later, once.
+// RecordRef is the record an event was mapped from and the index of its
+// scope in Arrays.Scopes: enough to compute the event's id later, and to
+// keep the record with its resource and scope as a dead letter.
 type RecordRef struct {
-	Record    plog.LogRecord
+	Record plog.LogRecord
+	Scope  int
+}
+
+// ScopeRef is one ScopeLogs of a batch, with its resource and its digest,
+// which each of its records' digests starts from.
+type ScopeRef struct {
 	Resource  plog.ResourceLogs
 	ScopeLogs plog.ScopeLogs
-	Scope     Digest
-	digest    Digest // the record's, once digested is set
-	digested  bool
+	Digest    Digest
 }
 
 // Digest is the digest of Events[i], the event's id as a number: what
-// the settled store keeps. It is computed once, by the mapping or here.
-// Not safe for concurrent use.
+// the settled store keeps. Not safe for concurrent use.
 func (a *Arrays) Digest(i int) Digest {
-	r := &a.Records[i]
-	if !r.digested {
-		a.Scratch, r.digest = RecordDigest(a.Scratch, r.Scope, r.Record)
-		r.digested = true
-	}
-	return r.digest
+	r := a.Records[i]
+	var d Digest
+	a.Scratch, d = RecordDigest(a.Scratch, a.Scopes[r.Scope].Digest, r.Record)
+	return d
+}
+
+// Origin is what Events[i] was mapped from: its record, with the record's
+// resource and scope.
+func (a *Arrays) Origin(i int) (plog.ResourceLogs, plog.ScopeLogs, plog.LogRecord) {
+	r := a.Records[i]
+	s := a.Scopes[r.Scope]
+	return s.Resource, s.ScopeLogs, r.Record
 }
 
 // ID returns the id of Events[i], computing it if the mapping did not.
@@ -94,6 +104,7 @@ func (p *Pool) Put(a *Arrays) {
 	a.Scratch = keep(a.Scratch)
 	a.Results = keep(a.Results)
 	a.Records = keep(a.Records)
+	a.Scopes = keep(a.Scopes)
 	p.pool.Put(a)
 }
 

@@ -92,6 +92,7 @@ func (m *Mapper) MapInto(ld plog.Logs, a *Arrays, mapped func([]formats.Event)) 
 			sl := sls.At(j)
 			var scope Digest
 			scratch, scope = ScopeDigest(scratch, res, sl.Scope().Name())
+			a.Scopes = append(a.Scopes, ScopeRef{Resource: rl, ScopeLogs: sl, Digest: scope})
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
@@ -100,13 +101,12 @@ func (m *Mapper) MapInto(ld plog.Logs, a *Arrays, mapped func([]formats.Event)) 
 				start := len(fields)
 				fields = m.mapRecord(ev, res, lr, fields)
 				ev.Data = fields[start:len(fields):len(fields)]
-				ref := RecordRef{Record: lr, Resource: rl, ScopeLogs: sl, Scope: scope}
 				if !m.LazyIDs {
-					scratch, ref.digest = RecordDigest(scratch, scope, lr)
-					ref.digested = true
-					writeID(&ids, ref.digest)
+					var d Digest
+					scratch, d = RecordDigest(scratch, scope, lr)
+					writeID(&ids, d)
 				}
-				a.Records = append(a.Records, ref)
+				a.Records = append(a.Records, RecordRef{Record: lr, Scope: len(a.Scopes) - 1})
 				if len(dst)-handed == mappedChunk {
 					handOn()
 				}
