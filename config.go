@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -14,7 +15,18 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/redact"
+)
+
+// The config's defaults (see createDefaultConfig).
+const (
+	defaultSource                = "sentyr"
+	defaultTimeout               = 30 * time.Second
+	defaultMaxConcurrentRequests = 8
+	// As many as keepalive::max_idle_conns: the exporter talks to one host.
+	defaultMaxIdleConnsPerHost  = 100
+	defaultDeadLetterMaxSizeMiB = 1024
 )
 
 // builtinFormats names the built-in formats, for the error of an unknown one.
@@ -53,7 +65,7 @@ type Config struct {
 }
 
 // DeadLetterConfig keeps every event the exporter gives up on in a file,
-// one line each, with the reason (see deadletter.go).
+// one line each, with the reason (see internal/deadletter).
 type DeadLetterConfig struct {
 	Enabled bool `mapstructure:"enabled"`
 	// Directory holds one file per exporter, named after its component id,
@@ -74,7 +86,7 @@ type ConnectionCheckConfig struct {
 	Enabled bool `mapstructure:"enabled"`
 	// FailOnError makes a failed check fail the collector's start-up.
 	FailOnError bool `mapstructure:"fail_on_error"`
-	// Endpoint overrides the URL that the check calls (see connection.go).
+	// Endpoint overrides the URL that the check calls (see internal/delivery/connection.go).
 	Endpoint string `mapstructure:"endpoint"`
 	_        struct{}
 }
@@ -140,7 +152,7 @@ func (c *DeadLetterConfig) validate() error {
 	var errs []error
 	if strings.TrimSpace(c.Directory) == "" {
 		errs = append(errs, errors.New("dead_letter::directory: required when dead_letter::enabled is true; write a directory the collector may write to, e.g. /var/lib/otelcol/deadletter"))
-	} else if err := checkDeadLetterDirectory(c.Directory); err != nil {
+	} else if err := deadletter.CheckDirectory(c.Directory); err != nil {
 		errs = append(errs, err)
 	}
 	if c.MaxSizeMiB < 1 || c.MaxSizeMiB > maxDeadLetterMaxSizeMiB {
@@ -196,4 +208,33 @@ func (cfg *Config) validateFormat() error {
 // formatSettings hands the built-in formats their sections of the config.
 func (cfg *Config) formatSettings() *formats.Settings {
 	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections}
+}
+
+// validate checks the connection check's own settings.
+func (c *ConnectionCheckConfig) validate() error {
+	if c.Endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
+			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
+	}
+	return nil
+}
+
+// checkURL is connection_check::endpoint when set, else what the format's
+// check derives from the endpoint.
+func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
+	if cfg.ConnectionCheck.Endpoint != "" {
+		return cfg.ConnectionCheck.Endpoint
+	}
+	return check.URL(cfg.formatSettings())
+}
+
+// connectionCheckOf is the format's own connection check, nil when it has
+// none (custom, body, registered formatters).
+func connectionCheckOf(format string) *formats.ConnectionCheck {
+	b, _ := formats.LookupBuiltin(format)
+	return b.ConnectionCheck
 }

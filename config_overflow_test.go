@@ -1,17 +1,11 @@
 package webhookexporter
 
 import (
-	"math"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
-
-	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
 // A max_size_mib whose bytes overflow an int64 (2^44 MiB gave a cap of 0,
@@ -34,43 +28,6 @@ func TestDeadLetterMaxSizeMiBOverflowIsRefusedAtLoad(t *testing.T) {
 		assert.ErrorContains(t, err, "write a size from 1 to 8796093022207", mib)
 	}
 	require.NoError(t, load(largest))
-	w := newDeadLetterWriter(DeadLetterConfig{MaxSizeMiB: largest}, component.NewID(metadata.Type))
-	assert.Positive(t, w.maxBytes)
-}
-
-// retry_on_failure multiplies durations of the config: an interval times
-// the multiplier, or times 1 + randomization_factor, past the largest
-// Duration (a multiplier of 1e300, a max_interval of 200 years) used to
-// convert to a negative wait, retried at once. Every wait is between the
-// initial interval and max_interval (with jitter, the largest Duration).
-func TestRetryBackoffDoesNotOverflow(t *testing.T) {
-	longest := time.Duration(math.MaxInt64)
-	for name, tc := range map[string]struct {
-		cfg  configretry.BackOffConfig
-		want []time.Duration
-	}{
-		"huge multiplier": {
-			cfg:  configretry.BackOffConfig{InitialInterval: time.Second, MaxInterval: time.Hour, Multiplier: 1e300},
-			want: []time.Duration{time.Second, time.Hour, time.Hour},
-		},
-		"huge max_interval": {
-			cfg:  configretry.BackOffConfig{InitialInterval: 1 << 61, MaxInterval: longest, Multiplier: 2},
-			want: []time.Duration{1 << 61, 1 << 62, longest, longest},
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			b := newBackoff(tc.cfg)
-			for i, want := range tc.want {
-				assert.Equal(t, want, b.next(), "wait %d", i)
-			}
-			tc.cfg.RandomizationFactor = 1
-			b = newBackoff(tc.cfg)
-			for i := range tc.want {
-				d := b.next()
-				assert.GreaterOrEqual(t, d, time.Duration(0), "wait %d", i)
-			}
-		})
-	}
 }
 
 // YAML's .nan passes configretry's checks; a NaN multiplier made every

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/configcheck"
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // validateHeaders refuses, at load, what Go's client would refuse only at
@@ -108,4 +110,22 @@ func (cfg *Config) hasHeader(name string) bool {
 		}
 	}
 	return false
+}
+
+// configSecrets lists the credentials of cfg: the values of headers, the
+// formats' tokens and keys, and the user info and query values of the URLs.
+func configSecrets(cfg *Config) []string {
+	var out []string
+	for name, v := range cfg.ClientConfig.Headers.Iter {
+		if !delivery.IsPublicHeader(name) {
+			out = append(out, string(v))
+		}
+	}
+	for _, value := range cfg.formatSecrets() {
+		out = append(out, value)
+	}
+	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
+		out = append(out, redact.URLSecrets(raw)...)
+	}
+	return out
 }

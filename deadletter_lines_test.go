@@ -13,27 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
-
-// writeLines writes lines in one run, as giveUp does, and returns how many
-// were written and why the first refused one was not.
-func writeLines(w *deadLetterWriter, lines [][]byte) (int, string, error) {
-	f := w.open()
-	n := 0
-	var cause string
-	var err error
-	for _, l := range lines {
-		if cause, err = f.write(l); err != nil {
-			break
-		}
-		n++
-	}
-	if cerr := f.close(); cerr != nil {
-		return 0, writeFailedError, cerr
-	}
-	return n, cause, err
-}
 
 // fsizeChild names the directory of the child process that
 // TestDeadLetterWriteCutShortLeavesWholeLines runs under a file size limit.
@@ -69,7 +51,7 @@ func deadLettersUnderAFileSizeLimit(t *testing.T, dir string) {
 	ld := numberedLogs(3, 100)
 	rl := ld.ResourceLogs().At(0)
 	sl := rl.ScopeLogs().At(0)
-	line, err := deadLetterLine(rl, sl, sl.LogRecords().At(0), &deadLetterInfo{Time: seedTime, Reason: reasonRefused})
+	line, err := deadletter.Line(rl, sl, sl.LogRecords().At(0), &deadletter.Info{Time: seedTime, Reason: deadletter.Refused})
 	require.NoError(t, err)
 	var lim syscall.Rlimit
 	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
@@ -85,8 +67,8 @@ func deadLettersUnderAFileSizeLimit(t *testing.T, dir string) {
 	got := readDeadLetterFile(t, path)
 	require.Len(t, got, 3)
 	assert.Equal(t, first[0].raw, got[0].raw)
-	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDeadLetters))
-	assert.Equal(t, map[string]int64{reasonRefused + "/" + writeFailedError: 2}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
+	assert.Equal(t, map[string]int64{deadletter.Refused: 3}, metricByReason(t, exp.telemetry, metricDeadLetters))
+	assert.Equal(t, map[string]int64{deadletter.Refused + "/" + deadletter.WriteFailedError: 2}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
 }
 
 // Dead letters built one after the other carry each its own record's

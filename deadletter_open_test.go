@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -50,7 +51,7 @@ func TestDeadLetterSymlinkIsNotFollowed(t *testing.T) {
 			} else {
 				assert.ErrorIs(t, err, os.ErrNotExist, "the link's target is not created")
 			}
-			assert.Equal(t, map[string]int64{reasonRefused + "/" + writeFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
+			assert.Equal(t, map[string]int64{deadletter.Refused + "/" + deadletter.WriteFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
 			assert.Empty(t, metricByReason(t, exp.telemetry, metricDeadLetters))
 			require.NoError(t, exp.Shutdown(context.Background()))
 			lines := exp.logs.FilterMessageSnippet("dropped events: refused").All()
@@ -73,7 +74,7 @@ func plantedExporter(t *testing.T) (exporter.Logs, string) {
 	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })
-	return exp, filepath.Join(cfg.DeadLetter.Directory, deadLetterFileName(set.ID))
+	return exp, filepath.Join(cfg.DeadLetter.Directory, deadletter.FileName(set.ID))
 }
 
 // The start-time check refuses a link at the file's path, saying so.
@@ -143,6 +144,6 @@ func TestDeadLetterFIFOIsRefused(t *testing.T) {
 		require.NoError(t, err)
 		assert.Zero(t, n, "nothing written into the FIFO")
 	}
-	assert.Equal(t, map[string]int64{reasonRefused + "/" + writeFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
+	assert.Equal(t, map[string]int64{deadletter.Refused + "/" + deadletter.WriteFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
 	assert.Empty(t, metricByReason(t, exp.telemetry, metricDeadLetters))
 }

@@ -5,12 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +31,18 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+)
+
+// The names users see, generated from metadata.yaml.
+const (
+	metricDropped           = "otelcol_exporter_webhook_dropped_log_records"
+	metricDeadLetters       = "otelcol_exporter_webhook_dead_letters_written"
+	metricDeadLettersFailed = "otelcol_exporter_webhook_dead_letters_failed"
 )
 
 // withDeadLetters turns dead letters on, into a fresh directory.
@@ -45,7 +55,7 @@ func withDeadLetters(t *testing.T, cfg *Config) *Config {
 
 // deadLetter is one line of a dead-letter file, read back.
 type deadLetter struct {
-	info   deadLetterInfo
+	info   deadletter.Info
 	logs   plog.Logs // the OTLP/JSON request it is
 	record plog.LogRecord
 	raw    string
@@ -85,7 +95,7 @@ func readDeadLetterFile(t *testing.T, path string) []deadLetter {
 		require.NoError(t, req.UnmarshalJSON(line), "an OTLP/HTTP receiver takes the line as it is")
 		require.Equal(t, 1, req.Logs().LogRecordCount(), "one record per line")
 		var member struct {
-			DeadLetter deadLetterInfo `json:"deadLetter"`
+			DeadLetter deadletter.Info `json:"deadLetter"`
 		}
 		require.NoError(t, json.Unmarshal(line, &member))
 		out = append(out, deadLetter{
@@ -100,7 +110,7 @@ func readDeadLetterFile(t *testing.T, path string) []deadLetter {
 // eventIDs are the ids that the exporter gives the events of ld.
 func eventIDs(ld plog.Logs) []string {
 	var ids []string
-	for _, ev := range (&mapper{now: time.Now}).events(ld, nil) {
+	for _, ev := range (&mapping.Mapper{Now: time.Now}).Events(ld, nil) {
 		ids = append(ids, ev.ID)
 	}
 	return ids
@@ -165,7 +175,7 @@ func TestDeadLetterRefused(t *testing.T) {
 	}
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, ld, reasonRefused)
+	requireDeadLetters(t, got, ld, deadletter.Refused)
 	for _, dl := range got {
 		assert.Equal(t, http.StatusBadRequest, dl.info.Status)
 		assert.Contains(t, dl.info.Detail, "schema mismatch", "the receiver's own reason")
@@ -173,8 +183,8 @@ func TestDeadLetterRefused(t *testing.T) {
 		assert.Equal(t, "json", dl.info.Format)
 		assert.NotContains(t, dl.raw, "secret")
 	}
-	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDropped))
-	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDeadLetters))
+	assert.Equal(t, map[string]int64{deadletter.Refused: 3}, metricByReason(t, exp.telemetry, metricDropped))
+	assert.Equal(t, map[string]int64{deadletter.Refused: 3}, metricByReason(t, exp.telemetry, metricDeadLetters))
 }
 
 func TestDeadLetterRefusedPerEvent(t *testing.T) {
@@ -187,10 +197,10 @@ func TestDeadLetterRefusedPerEvent(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, subsetOf(ld, 4), reasonRefusedPerEvent)
+	requireDeadLetters(t, got, subsetOf(ld, 4), deadletter.RefusedPerEvent)
 	assert.Contains(t, got[0].info.Detail, "code 6")
 	assert.Equal(t, http.StatusBadRequest, got[0].info.Status)
-	assert.Equal(t, map[string]int64{reasonRefusedPerEvent: 1}, metricByReason(t, exp.telemetry, metricDropped))
+	assert.Equal(t, map[string]int64{deadletter.RefusedPerEvent: 1}, metricByReason(t, exp.telemetry, metricDropped))
 }
 
 func TestDeadLetterTooLarge(t *testing.T) {
@@ -204,7 +214,7 @@ func TestDeadLetterTooLarge(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, ld, reasonTooLarge)
+	requireDeadLetters(t, got, ld, deadletter.TooLarge)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, got[0].info.Status)
 	assert.Contains(t, got[0].info.Detail, "alone")
 }
@@ -224,7 +234,7 @@ func TestDeadLetterEncodingFailed(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, subsetOf(ld, 1), reasonEncodingFailed)
+	requireDeadLetters(t, got, subsetOf(ld, 1), deadletter.EncodingFailed)
 	assert.Equal(t, "custom", got[0].info.Format)
 	assert.Zero(t, got[0].info.Status)
 }
@@ -242,7 +252,7 @@ func TestDeadLetterRetriesExhausted(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld), "kept as dead letters: nothing for the caller to retry")
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
+	requireDeadLetters(t, got, ld, deadletter.RetriesExhausted)
 	assert.Contains(t, got[0].info.Detail, "max_elapsed_time")
 	assert.Contains(t, got[0].info.Detail, "503")
 	assert.Greater(t, len(s.Requests()), 1, "retried before giving up")
@@ -266,7 +276,7 @@ func TestDeadLetterRetryAfterBeyondMaxElapsedTime(t *testing.T) {
 
 	assert.Equal(t, 1, len(s.Requests()))
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
+	requireDeadLetters(t, got, ld, deadletter.RetriesExhausted)
 	assert.Contains(t, got[0].info.Detail, "Retry-After")
 }
 
@@ -283,7 +293,7 @@ func TestDeadLetterRetriesOff(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, ld, reasonRetriesExhausted)
+	requireDeadLetters(t, got, ld, deadletter.RetriesExhausted)
 	assert.Contains(t, got[0].info.Detail, "retry_on_failure::enabled is false")
 }
 
@@ -320,9 +330,9 @@ func TestDeadLetterShutdownWithQueuedBatches(t *testing.T) {
 	for _, ld := range batches {
 		ld.ResourceLogs().MoveAndAppendTo(all.ResourceLogs())
 	}
-	requireDeadLetters(t, got, all, reasonShutdown)
+	requireDeadLetters(t, got, all, deadletter.Shutdown)
 	assert.Equal(t, 3, len(s.Requests()), "one attempt per batch, none after")
-	assert.Equal(t, map[string]int64{reasonShutdown: 9}, metricByReason(t, tel, metricDropped))
+	assert.Equal(t, map[string]int64{deadletter.Shutdown: 9}, metricByReason(t, tel, metricDropped))
 }
 
 func TestDeadLetterCancelled(t *testing.T) {
@@ -348,16 +358,31 @@ func TestDeadLetterCancelled(t *testing.T) {
 	<-done
 
 	got := readDeadLetters(t, cfg.DeadLetter.Directory)
-	requireDeadLetters(t, got, ld, reasonCancelled)
+	requireDeadLetters(t, got, ld, deadletter.Cancelled)
 }
 
-// subsetOf copies the records of ld at the given indices.
+// subsetOf copies the records of ld at the given indices (in record
+// order), keeping their resource and scope.
 func subsetOf(ld plog.Logs, indices ...int) plog.Logs {
-	outcomes := make([]formats.Result, ld.LogRecordCount())
-	for _, i := range indices {
-		outcomes[i].Outcome = formats.Drop
+	out := plog.NewLogs()
+	idx := 0
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				if slices.Contains(indices, idx) {
+					orl := out.ResourceLogs().AppendEmpty()
+					rl.Resource().CopyTo(orl.Resource())
+					orl.SetSchemaUrl(rl.SchemaUrl())
+					osl := orl.ScopeLogs().AppendEmpty()
+					sl.Scope().CopyTo(osl.Scope())
+					osl.SetSchemaUrl(sl.SchemaUrl())
+					lr.CopyTo(osl.LogRecords().AppendEmpty())
+				}
+				idx++
+			}
+		}
 	}
-	return subsetLogs(ld, func(i int) bool { return outcomes[i].Outcome == formats.Drop })
+	return out
 }
 
 // richLogs is a record using every part of OTLP that the event id reads.
@@ -402,9 +427,9 @@ func TestDeadLetterLineKeepsTheRecord(t *testing.T) {
 	ld := richLogs(t)
 	rl := ld.ResourceLogs().At(0)
 	sl := rl.ScopeLogs().At(0)
-	info := deadLetterInfo{Reason: reasonRefused, Detail: "d", EventID: eventIDs(ld)[0]}
+	info := deadletter.Info{Reason: deadletter.Refused, Detail: "d", EventID: eventIDs(ld)[0]}
 
-	line, err := deadLetterLine(rl, sl, sl.LogRecords().At(0), &info)
+	line, err := deadletter.Line(rl, sl, sl.LogRecords().At(0), &info)
 	require.NoError(t, err)
 
 	require.True(t, bytes.HasSuffix(line, []byte("}\n")))
@@ -413,14 +438,6 @@ func TestDeadLetterLineKeepsTheRecord(t *testing.T) {
 	require.NoError(t, req.UnmarshalJSON(line))
 	assert.Equal(t, ld, req.Logs(), "nothing of the record, its resource or scope is lost")
 	assert.Equal(t, eventIDs(ld), eventIDs(req.Logs()))
-}
-
-func TestDeadLetterFileNames(t *testing.T) {
-	assert.Equal(t, "webhook.deadletter.jsonl", deadLetterFileName(component.NewID(metadata.Type)))
-	assert.Equal(t, "webhook%2Fsiem.deadletter.jsonl", deadLetterFileName(component.MustNewIDWithName("webhook", "siem")))
-	assert.NotEqual(t,
-		deadLetterFileName(component.MustNewIDWithName("webhook", "a_b")),
-		deadLetterFileName(component.MustNewIDWithName("webhook", "a/b")))
 }
 
 // Two exporters sharing a directory write files of their own.
@@ -440,33 +457,10 @@ func TestDeadLetterExportersShareADirectory(t *testing.T) {
 		require.NoError(t, exp.Shutdown(context.Background()))
 	}
 	for i, id := range ids {
-		got := readDeadLetterFile(t, filepath.Join(dir, deadLetterFileName(id)))
+		got := readDeadLetterFile(t, filepath.Join(dir, deadletter.FileName(id)))
 		require.Len(t, got, i+1)
 		assert.Equal(t, id.String(), got[0].info.Exporter)
 	}
-}
-
-// A full file refuses more dead letters, whole lines only, and keeps what
-// it holds.
-func TestDeadLetterFullFileRefusesAndKeeps(t *testing.T) {
-	dir := t.TempDir()
-	w := newDeadLetterWriter(DeadLetterConfig{Directory: dir, MaxSizeMiB: 1}, component.NewID(metadata.Type))
-	w.maxBytes = 25
-	require.NoError(t, w.check())
-
-	n, cause, err := writeLines(w, [][]byte{[]byte("0123456789\n"), []byte("abcdefghij\n"), []byte("ABCDEFGHIJ\n")})
-	assert.Equal(t, 2, n)
-	assert.Equal(t, writeFailedFull, cause)
-	require.ErrorContains(t, err, "max_size_mib")
-	n, cause, _ = writeLines(w, [][]byte{[]byte("x\n"), []byte("y\n"), []byte("z\n")})
-	assert.Equal(t, 1, n, "what still fits is written")
-	assert.Equal(t, writeFailedFull, cause)
-	n, _, _ = writeLines(w, [][]byte{[]byte("more\n")})
-	assert.Zero(t, n)
-
-	b, err := os.ReadFile(w.path)
-	require.NoError(t, err)
-	assert.Equal(t, "0123456789\nabcdefghij\nx\n", string(b), "never overwritten")
 }
 
 // Dead letters that cannot be written are counted and logged with the
@@ -484,8 +478,8 @@ func TestDeadLetterUnwritableIsCountedAndLogged(t *testing.T) {
 	require.Error(t, exp.ConsumeLogs(context.Background(), numberedLogs(3, 0)))
 	require.NoError(t, exp.Shutdown(context.Background()))
 
-	assert.Equal(t, map[string]int64{reasonRefused: 3}, metricByReason(t, exp.telemetry, metricDropped))
-	assert.Equal(t, map[string]int64{reasonRefused + "/" + writeFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
+	assert.Equal(t, map[string]int64{deadletter.Refused: 3}, metricByReason(t, exp.telemetry, metricDropped))
+	assert.Equal(t, map[string]int64{deadletter.Refused + "/" + deadletter.WriteFailedError: 3}, metricByReason(t, exp.telemetry, metricDeadLettersFailed))
 	assert.Empty(t, metricByReason(t, exp.telemetry, metricDeadLetters))
 	lines := exp.logs.FilterMessageSnippet("dropped events: refused").All()
 	require.Len(t, lines, 1)
@@ -556,52 +550,10 @@ func TestDeadLetterReplayGivesTheSameEventIDs(t *testing.T) {
 	}
 
 	reqs := s.Wait(t, 4)
-	firstKeys := []string{first[0].Header.Get(headerIdempotencyKey), first[1].Header.Get(headerIdempotencyKey)}
-	replayKeys := []string{reqs[2].Header.Get(headerIdempotencyKey), reqs[3].Header.Get(headerIdempotencyKey)}
+	firstKeys := []string{first[0].Header.Get(delivery.HeaderIdempotencyKey), first[1].Header.Get(delivery.HeaderIdempotencyKey)}
+	replayKeys := []string{reqs[2].Header.Get(delivery.HeaderIdempotencyKey), reqs[3].Header.Get(delivery.HeaderIdempotencyKey)}
 	assert.ElementsMatch(t, firstKeys, replayKeys)
 	assert.ElementsMatch(t, firstKeys, []string{dls[0].info.EventID, dls[1].info.EventID})
-}
-
-func TestDropLogOneLinePerReasonAndInterval(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
-	l := newDropLog(zap.New(core), "webhook/siem", "/var/lib/dl/webhook%2Fsiem.deadletter.jsonl")
-	tick := make(chan time.Time)
-	l.start(tick, func() {})
-	for range 1000 {
-		l.add(reasonRefusedPerEvent, "code 6", 1, 1, 0, nil)
-	}
-	l.add(reasonRefused, "status 400", 50, 48, 2, errors.New("no space left on device"))
-
-	tick <- time.Time{}
-	tick <- time.Time{} // taken once the first flush is done
-	require.Equal(t, 2, logs.Len(), "one line per reason")
-	refused := logs.FilterMessage("webhook/siem dropped events: refused").All()
-	require.Len(t, refused, 1, "some are lost: an error")
-	assert.Equal(t, zapcore.ErrorLevel, refused[0].Level)
-	assert.EqualValues(t, 50, refused[0].ContextMap()["events"])
-	assert.EqualValues(t, 2, refused[0].ContextMap()["dead_letters_not_written"])
-	perEvent := logs.FilterMessage("webhook/siem kept events as dead letters: refused_per_event").All()
-	require.Len(t, perEvent, 1, "all are kept: a warning")
-	assert.Equal(t, zapcore.WarnLevel, perEvent[0].Level)
-	assert.EqualValues(t, 1000, perEvent[0].ContextMap()["events"])
-	assert.EqualValues(t, 1000, perEvent[0].ContextMap()["dead_letters_written"])
-	assert.Equal(t, "/var/lib/dl/webhook%2Fsiem.deadletter.jsonl", perEvent[0].ContextMap()["dead_letter_file"])
-
-	l.add(reasonShutdown, "queue", 7, 7, 0, nil)
-	l.stop()
-	shut := logs.FilterMessage("webhook/siem kept events as dead letters: shutdown").All()
-	require.Len(t, shut, 1, "what is left is logged at stop")
-	assert.EqualValues(t, 7, shut[0].ContextMap()["events"])
-	assert.Equal(t, 3, logs.Len(), "an interval without drops logs nothing")
-}
-
-func TestDropLogSaysWhenDeadLettersAreOff(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
-	l := newDropLog(zap.New(core), "webhook", "")
-	l.add(reasonRefused, "status 400", 2, 0, 0, nil)
-	l.stop()
-	require.Equal(t, 1, logs.Len())
-	assert.True(t, strings.Contains(toString(logs.All()[0].ContextMap()["dead_letters"]), "lost"))
 }
 
 // The collector samples its log (the first 10 lines of a message per
@@ -633,7 +585,7 @@ func TestShutdownWithPersistentQueueKeepsTheBatch(t *testing.T) {
 	cfg := withDeadLetters(t, withoutQueue(testCfg(s.URL)))
 	e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 	require.NoError(t, err)
-	e.keepOnRestart = true
+	e.pusher.Settings.KeepOnRestart = true
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
 	e.beginShutdown()
 
@@ -654,11 +606,12 @@ func BenchmarkDeadLetters(b *testing.B) {
 			cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: b.TempDir(), MaxSizeMiB: 1 << 20, Sync: sync}
 			e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 			require.NoError(b, err)
-			ld := numberedLogs(100, 200)
-			why := allDropped(dropped{reason: reasonRefused, detail: "request answered 400 Bad Request", status: 400})
+			var a mapping.Arrays
+			e.pusher.Mapper.MapInto(numberedLogs(100, 200), &a, nil)
+			why := deadletter.All(deadletter.Dropped{Reason: deadletter.Refused, Detail: "request answered 400 Bad Request", Status: 400})
 			b.ReportAllocs()
 			for b.Loop() {
-				e.giveUp(ld, why)
+				e.keeper.GiveUp(&a, why)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/event")
 		})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/bench"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkEncode(b *testing.B) {
 		for _, n := range bench.BatchSizes {
 			b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, n), func(b *testing.B) {
 				exp := benchExporter(b, f)
-				enc, events := exp.encoder, exp.mapper.events(bench.Logs(n), nil)
+				enc, events := exp.encoder, exp.pusher.Mapper.Events(bench.Logs(n), nil)
 				wire := encodedSize(b, enc, events)
 				m := bench.StartMeter(b)
 				for range b.N {
@@ -38,7 +39,7 @@ func BenchmarkEncode(b *testing.B) {
 	}
 	for _, n := range bench.BatchSizes {
 		b.Run(fmt.Sprintf("encodingjson/batch=%d", n), func(b *testing.B) {
-			events := benchMapper().events(bench.Logs(n), nil)
+			events := benchMapper().Events(bench.Logs(n), nil)
 			doc := jsonDocument(events)
 			body, err := json.Marshal(doc)
 			if err != nil {
@@ -72,17 +73,17 @@ func BenchmarkMapEncode(b *testing.B) {
 		for _, n := range bench.BatchSizes {
 			b.Run(fmt.Sprintf("webhook/%s/batch=%d", f.Name, n), func(b *testing.B) {
 				exp := benchExporter(b, f)
-				enc, mp, ld := exp.encoder, &exp.mapper, bench.Logs(n)
-				wire := encodedSize(b, enc, mp.events(ld, nil))
+				enc, mp, ld := exp.encoder, &exp.pusher.Mapper, bench.Logs(n)
+				wire := encodedSize(b, enc, mp.Events(ld, nil))
 				m := bench.StartMeter(b)
 				for range b.N {
-					a := exp.arrays.get()
-					batch, err := mapAndEncode(mp, enc, exp.sender.wire.Stream, ld, a)
+					a := exp.pusher.Arrays.Get()
+					batch, err := exp.pusher.MapAndEncode(ld, a)
 					if err != nil {
 						b.Fatal(err)
 					}
 					batch.Release()
-					exp.arrays.put(a)
+					exp.pusher.Arrays.Put(a)
 				}
 				m.Stop(b, n, wire)
 			})
@@ -92,13 +93,13 @@ func BenchmarkMapEncode(b *testing.B) {
 		b.Run(fmt.Sprintf("encodingjson/batch=%d", n), func(b *testing.B) {
 			ld := bench.Logs(n)
 			mp := benchMapper()
-			body, err := json.Marshal(jsonDocument(mp.events(ld, nil)))
+			body, err := json.Marshal(jsonDocument(mp.Events(ld, nil)))
 			if err != nil {
 				b.Fatal(err)
 			}
 			m := bench.StartMeter(b)
 			for range b.N {
-				events := mp.events(ld, make([]formats.Event, 0, ld.LogRecordCount()))
+				events := mp.Events(ld, make([]formats.Event, 0, ld.LogRecordCount()))
 				if _, err := json.Marshal(jsonDocument(events)); err != nil {
 					b.Fatal(err)
 				}
@@ -118,8 +119,8 @@ func encodeAndRelease(b *testing.B, enc formats.Encoder, events []formats.Event)
 	batch.Release()
 }
 
-func benchMapper() *mapper {
-	return &mapper{source: defaultSource, now: time.Now}
+func benchMapper() *mapping.Mapper {
+	return &mapping.Mapper{Source: defaultSource, Now: time.Now}
 }
 
 // benchExporter builds f's exporter (not started) from the default config

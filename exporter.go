@@ -3,7 +3,6 @@ package webhookexporter
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -12,37 +11,26 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
+// webhookExporter is the component: it builds the push path from the
+// config (internal/delivery, which maps with internal/mapping and gives up
+// through internal/deadletter) and starts and stops it.
 type webhookExporter struct {
-	cfg       *Config
-	settings  component.TelemetrySettings
-	logger    *zap.Logger
-	encoder   formats.Encoder
-	mapper    mapper
-	arrays    eventPool
-	sender    *sender
-	deliverer *deliverer
+	cfg      *Config
+	settings component.TelemetrySettings
+	logger   *zap.Logger
+	encoder  formats.Encoder
+	sender   *delivery.Sender
+	pusher   *delivery.Pusher
+	// keeper gives up on events: dead letters, counters, drop log.
+	keeper *deadletter.Keeper
 
-	id          string // the component id
-	settingsID  component.ID
-	telemetry   *exporterTelemetry
-	deadLetters *deadLetterWriter // nil when dead_letter is off
-	drops       *dropLog
-	// stopping is closed when the collector begins to shut the exporter
-	// down, before the queue drains (see stampingLogs.Shutdown).
-	stopping      chan struct{}
-	stopOnce      sync.Once
-	keepOnRestart bool // a persistent queue keeps what shutdown interrupts
-	queueStorage  *component.ID
-	// drain is cancelled when a shutdown's time to deliver is over
-	// (see beginShutdown); endDrain cancels it.
-	drain    context.Context
-	endDrain context.CancelFunc
-	// settled remembers what is settled of batches a persistent queue
-	// holds; nil without one.
-	settled *settledStore
-	clock   clock
+	settingsID   component.ID
+	queueStorage *component.ID // the persistent queue's storage, if any
 }
 
 func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
@@ -50,45 +38,50 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	tel, err := newExporterTelemetry(set.TelemetrySettings, set.ID)
+	tel, err := deadletter.NewTelemetry(set.TelemetrySettings, set.ID)
 	if err != nil {
 		return nil, err
 	}
-	var dl *deadLetterWriter
+	var dl *deadletter.Writer
 	file := ""
-	if cfg.DeadLetter.Enabled {
-		dl = newDeadLetterWriter(cfg.DeadLetter, set.ID)
-		file = dl.path
+	if c := cfg.DeadLetter; c.Enabled {
+		dl = deadletter.NewWriter(c.Directory, c.MaxSizeMiB, c.Sync, set.ID)
+		file = dl.Path()
 	}
-	snd := newSender(cfg, enc, set.BuildInfo)
-	e := &webhookExporter{
-		cfg:       cfg,
-		settings:  set.TelemetrySettings,
-		logger:    set.Logger,
-		encoder:   enc,
-		sender:    snd,
-		deliverer: newDeliverer(cfg, snd, enc, set.Logger),
-		mapper: mapper{
-			source:             cfg.Source,
-			resourceAttributes: cfg.ResourceAttributes,
-			now:                time.Now,
-			lazyIDs:            enc.Wire().WithoutIDs,
-		},
+	snd := delivery.NewSender(cfg.ClientConfig.Endpoint, cfg.ClientConfig.Timeout, cfg.RetryConfig, configSecrets(cfg), enc, set.BuildInfo)
+	id := set.ID.String()
+	keeper := &deadletter.Keeper{
+		Writer: dl, Telemetry: tel, Drops: deadletter.NewDropLog(set.Logger, id, file),
+		Exporter: id, Endpoint: snd.Endpoint(), Format: cfg.Format,
 	}
-	e.id = set.ID.String()
-	e.telemetry = tel
-	e.deadLetters = dl
-	e.drops = newDropLog(set.Logger, e.id, file)
-	e.deliverer.deadLetterFile = file
-	e.stopping = make(chan struct{})
+	var queueStorage *component.ID
 	if cfg.QueueConfig.HasValue() {
-		e.queueStorage = cfg.QueueConfig.Get().StorageID
+		queueStorage = cfg.QueueConfig.Get().StorageID
 	}
-	e.keepOnRestart = e.queueStorage != nil
-	e.drain, e.endDrain = context.WithCancel(context.Background())
-	e.clock = systemClock()
-	e.settingsID = set.ID
-	return e, nil
+	mapper := mapping.Mapper{
+		Source:             cfg.Source,
+		ResourceAttributes: cfg.ResourceAttributes,
+		Now:                time.Now,
+		LazyIDs:            enc.Wire().WithoutIDs,
+	}
+	pusher := delivery.NewPusher(delivery.Settings{
+		Format:        cfg.Format,
+		MaxConcurrent: cfg.MaxConcurrentRequests,
+		Retry:         cfg.RetryConfig,
+		Timeout:       cfg.ClientConfig.Timeout,
+		KeepOnRestart: queueStorage != nil,
+	}, mapper, enc, snd, keeper, set.Logger)
+	return &webhookExporter{
+		cfg:          cfg,
+		settings:     set.TelemetrySettings,
+		logger:       set.Logger,
+		encoder:      enc,
+		sender:       snd,
+		pusher:       pusher,
+		keeper:       keeper,
+		settingsID:   set.ID,
+		queueStorage: queueStorage,
+	}, nil
 }
 
 // newEncoder builds the encoder that the configured format names.
@@ -105,182 +98,52 @@ func newEncoder(cfg *Config) (formats.Encoder, error) {
 // start connects the sender here because only now are the auth extensions
 // known.
 func (e *webhookExporter) start(ctx context.Context, host component.Host) error {
-	if e.deadLetters != nil {
-		if err := e.deadLetters.check(); err != nil {
+	if e.keeper.Writer != nil {
+		if err := e.keeper.Writer.Check(); err != nil {
 			return err
 		}
 	}
-	if err := e.sender.connect(ctx, e.cfg.ClientConfig, host, e.settings); err != nil {
+	if err := e.sender.Connect(ctx, e.cfg.ClientConfig, host, e.settings); err != nil {
 		return err
 	}
 	if e.queueStorage != nil {
-		settled, err := openSettledStore(ctx, host, *e.queueStorage, e.settingsID, e.logger, e.clock.now)
-		if err != nil {
-			return err
-		}
-		e.settled = settled
-	}
-	e.warnSettings()
-	if e.cfg.ConnectionCheck.Enabled {
-		if err := checkConnection(ctx, e.sender, e.encoder, e.cfg, e.logger); err != nil {
+		if err := e.pusher.OpenSettled(ctx, host, *e.queueStorage, e.settingsID); err != nil {
 			return err
 		}
 	}
-	e.drops.startTicker()
+	warnSettings(e.cfg, e.sender.Endpoint(), e.logger)
+	if cc := e.cfg.ConnectionCheck; cc.Enabled {
+		check := connectionCheckOf(e.cfg.Format)
+		settings := delivery.CheckSettings{
+			Format: e.cfg.Format, Source: e.cfg.Source, FailOnError: cc.FailOnError, Endpoint: cc.Endpoint, Check: check,
+		}
+		if check != nil {
+			settings.URL = e.cfg.checkURL(check)
+		}
+		if err := delivery.CheckConnection(ctx, e.sender, e.encoder, settings, e.logger); err != nil {
+			return err
+		}
+	}
+	e.keeper.Drops.StartTicker()
 	return nil
 }
 
-// beginShutdown tells pushes that wait for a retry to give up, and gives
-// the requests in flight and the in-memory queue's batches one timeout in
-// all to be delivered: then requests still unanswered are cut and the
-// batches left are not sent. Their events are dead-lettered as shutdown
-// (a persistent queue keeps them), so a receiver that never answers holds
-// a shutdown for one timeout, however many batches are queued.
+// pushLogs is the push path's: see delivery.Pusher.Push.
+func (e *webhookExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	return e.pusher.Push(ctx, ld)
+}
+
+// beginShutdown stops the retries and starts the shutdown's drain: see
+// delivery.Pusher.BeginShutdown.
 func (e *webhookExporter) beginShutdown() {
-	e.stopOnce.Do(func() {
-		close(e.stopping)
-		over := e.clock.after(e.cfg.ClientConfig.Timeout)
-		go func() {
-			select {
-			case <-over:
-			case <-e.drain.Done():
-			}
-			e.endDrain()
-		}()
-	})
+	e.pusher.BeginShutdown()
 }
 
 // shutdown runs after the queue has drained: the drop totals logged now
 // include what the shutdown gave up on.
 func (e *webhookExporter) shutdown(ctx context.Context) error {
-	e.beginShutdown()
-	e.endDrain()
-	e.drops.stop()
-	e.sender.close()
-	if e.settled != nil {
-		return e.settled.close(ctx)
-	}
-	return nil
-}
-
-// attempt sends ld once. Events that failed in a retryable way come back
-// in the result, alone; events dropped for good are dead-lettered,
-// counted and logged.
-func (e *webhookExporter) attempt(ctx context.Context, ld plog.Logs) attemptResult {
-	arrays := e.arrays.get()
-	defer e.arrays.put(arrays)
-	batch, err := mapAndEncode(&e.mapper, e.encoder, e.sender.wire.Stream, ld, arrays)
-	if err != nil {
-		err = fmt.Errorf("encoding %d events as %s: %w", len(arrays.events), e.cfg.Format, err)
-		lost := e.giveUp(ld, allDropped(dropped{reason: reasonEncodingFailed, detail: err.Error()}))
-		return attemptResult{dropped: len(arrays.events), dropErr: err, lost: lost}
-	}
-	arrays.results = append(arrays.results[:0], make([]formats.Result, len(arrays.events))...)
-	d := newDelivery(e.deliverer, arrays)
-	d.reject(batch.Rejected, nil)
-	d.sendAll(ctx, &batch)
-	lost := 0
-	if d.dropped > 0 {
-		lost = e.giveUp(ld, d.droppedAt)
-	}
-	r := d.result(ld)
-	r.lost = lost
-	if e.settled != nil && r.retryErr != nil {
-		r.settled = settledDigests(arrays, d.results)
-	}
-	return r
-}
-
-// settledDigests are the ids of the events of an attempt that were
-// delivered or dropped, for the settled store.
-func settledDigests(a *eventArrays, results []formats.Result) []idDigest {
-	var ids []idDigest
-	for i, r := range results {
-		if r.Outcome != formats.Retry {
-			ref := a.records[i]
-			var d idDigest
-			a.scratch, d = recordDigest(a.scratch, ref.scope, ref.record)
-			ids = append(ids, d)
-		}
-	}
-	return ids
-}
-
-// mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
-// time for an encoder that takes a batch in parts (stream, its
-// Wire.Stream as the sender keeps it), else all at once.
-func mapAndEncode(m *mapper, enc formats.Encoder, stream func(n int) formats.EventStream, ld plog.Logs, arrays *eventArrays) (formats.Batch, error) {
-	if stream != nil {
-		stream := stream(ld.LogRecordCount())
-		m.mapInto(ld, arrays, stream.Add)
-		return stream.Finish(), nil
-	}
-	m.mapInto(ld, arrays, nil)
-	return enc.Encode(arrays.events)
-}
-
-// attemptResult is what became of one attempt at a batch.
-type attemptResult struct {
-	// retry holds the events to try again when retryErr is set.
-	retry    plog.Logs
-	retryErr error
-	throttle time.Duration // the receiver's Retry-After
-	dropped  int
-	lost     int   // of the dropped, those not kept as dead letters
-	dropErr  error // why the whole batch was dropped, if it was
-	// firstDrop is the reason of the first event dropped, for the error.
-	firstDrop string
-	// settled holds the ids of the events delivered or dropped when
-	// others are to be retried and the settled store is on.
-	settled []idDigest
-	resent  int // requests Go's transport sent again on its own, at most per request
-}
-
-// resultOf sums up an attempt from the outcome of each event.
-func resultOf(ld plog.Logs, outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
-	r := attemptResult{dropped: dropped}
-	retrying := false
-	for _, o := range outcomes {
-		if o.Outcome == formats.Drop && r.firstDrop == "" {
-			r.firstDrop = o.Reason
-		}
-		if o.Outcome == formats.Retry && !retrying {
-			retrying = true
-			r.retry = subsetLogs(ld, func(i int) bool { return outcomes[i].Outcome == formats.Retry })
-			r.retryErr, r.throttle = retryErr, throttle
-		}
-	}
-	return r
-}
-
-// subsetLogs copies the records that keep picks by their index in record
-// order, keeping their resource and scope.
-func subsetLogs(ld plog.Logs, keep func(i int) bool) plog.Logs {
-	out := plog.NewLogs()
-	idx := 0
-	for _, rl := range ld.ResourceLogs().All() {
-		var outRL plog.ResourceLogs
-		hasRL := false
-		for _, sl := range rl.ScopeLogs().All() {
-			var outSL plog.ScopeLogs
-			hasSL := false
-			for _, lr := range sl.LogRecords().All() {
-				if keep(idx) {
-					if !hasRL {
-						outRL, hasRL = out.ResourceLogs().AppendEmpty(), true
-						rl.Resource().CopyTo(outRL.Resource())
-						outRL.SetSchemaUrl(rl.SchemaUrl())
-					}
-					if !hasSL {
-						outSL, hasSL = outRL.ScopeLogs().AppendEmpty(), true
-						sl.Scope().CopyTo(outSL.Scope())
-						outSL.SetSchemaUrl(sl.SchemaUrl())
-					}
-					lr.CopyTo(outSL.LogRecords().AppendEmpty())
-				}
-				idx++
-			}
-		}
-	}
-	return out
+	e.pusher.EndDrain()
+	e.keeper.Drops.Stop()
+	e.sender.Close()
+	return e.pusher.Close(ctx)
 }

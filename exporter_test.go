@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"errors"
 	"fmt"
 
 	"github.com/stretchr/testify/assert"
@@ -28,7 +27,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -45,7 +45,7 @@ func TestSeedExampleArrivesAsSeedJSON(t *testing.T) {
 	got := s.Wait(t, 1)[0]
 	assert.JSONEq(t, readGolden(t, "json.json"), string(got.Body))
 	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
-	assert.Equal(t, mappedIDs(ld)[0], got.Header.Get(headerIdempotencyKey), "the event's stable id goes in Idempotency-Key")
+	assert.Equal(t, mappedIDs(ld)[0], got.Header.Get(delivery.HeaderIdempotencyKey), "the event's stable id goes in Idempotency-Key")
 }
 
 // A request of several events is keyed by a digest of its body, which the
@@ -61,21 +61,21 @@ func TestABatchIsKeyedByItsBody(t *testing.T) {
 	exp := startExporter(t, withoutQueue(testCfg(s.URL)))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	got := s.Wait(t, 1)[0]
-	assert.Equal(t, digest(got.Body), got.Header.Get(headerIdempotencyKey), "json")
+	assert.Equal(t, digest(got.Body), got.Header.Get(delivery.HeaderIdempotencyKey), "json")
 
 	hec := newHECServer(t)
 	exp = startExporter(t, hecCfg(hec, hecTestToken))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	requests, _ := hec.snapshot()
 	require.Len(t, requests, 1)
-	assert.Equal(t, digest(requests[0].body), requests[0].header.Get(headerIdempotencyKey), "splunk_hec")
+	assert.Equal(t, digest(requests[0].body), requests[0].header.Get(delivery.HeaderIdempotencyKey), "splunk_hec")
 }
 
 // mappedIDs are the ids the mapping gives ld's events.
 func mappedIDs(ld plog.Logs) []string {
-	m := mapper{source: defaultSource, now: time.Now}
+	m := mapping.Mapper{Source: defaultSource, Now: time.Now}
 	var ids []string
-	for _, ev := range m.events(ld, nil) {
+	for _, ev := range m.Events(ld, nil) {
 		ids = append(ids, ev.ID)
 	}
 	return ids
@@ -149,7 +149,7 @@ func TestRetriesUntilDeliveredOnce(t *testing.T) {
 	assert.Equal(t, 3, len(s.Requests()), "two 503 answers, then one 200")
 	for _, r := range reqs[1:] {
 		assert.Equal(t, reqs[0].Body, r.Body, "a retry sends the same events")
-		assert.Equal(t, reqs[0].Header.Get(headerIdempotencyKey), r.Header.Get(headerIdempotencyKey))
+		assert.Equal(t, reqs[0].Header.Get(delivery.HeaderIdempotencyKey), r.Header.Get(delivery.HeaderIdempotencyKey))
 	}
 	assert.Equal(t, int64(len(seedBatch)), sentRecords(t, exp), "the batch is counted delivered once")
 }
@@ -221,24 +221,6 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	}
 }
 
-func TestRetryAfterForms(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, tt := range []struct {
-		value string
-		want  time.Duration
-	}{
-		{"", 0},
-		{"2", 2 * time.Second},
-		{" 120 ", 2 * time.Minute},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-		{"soon", 0},
-		{"-5", 0},
-	} {
-		assert.Equal(t, tt.want, retryAfter(tt.value, now, time.Hour), "Retry-After: %q", tt.value)
-	}
-}
-
 func TestStalledReceiverTimesOutAndIsRetried(t *testing.T) {
 	release := make(chan struct{})
 	s := testsink.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -262,31 +244,6 @@ func TestStalledReceiverTimesOutAndIsRetried(t *testing.T) {
 	assert.Equal(t, reqs[0].Body, reqs[1].Body)
 	assert.Equal(t, 1, exp.logs.FilterMessageSnippet("Will retry").Len())
 	assert.Contains(t, exp.logs.FilterMessageSnippet("Will retry").All()[0].ContextMap()["error"], "timed out after 200ms")
-}
-
-func TestPartialFailureRetriesOnlyFailedEvents(t *testing.T) {
-	ld := seedLogs(t, seedBatch...)
-	results := []formats.Result{{}, {Outcome: formats.Retry, Reason: "busy"}, {Outcome: formats.Drop, Reason: "invalid"}}
-
-	r := resultOf(ld, results, errors.New("busy"), 3*time.Second, 1)
-
-	require.Error(t, r.retryErr)
-	assert.Equal(t, 3*time.Second, r.throttle, "Retry-After reaches the retry loop")
-	assert.Equal(t, 1, r.dropped)
-	retried := r.retry
-	require.Equal(t, 1, retried.LogRecordCount(), "only the failed part is tried again")
-	assert.Equal(t, "def456", retried.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().Map().AsRaw()["file_id"])
-}
-
-func TestOnlyDroppedEventsArePermanent(t *testing.T) {
-	ld := seedLogs(t, seedBatch...)
-	results := []formats.Result{{}, {Outcome: formats.Drop}, {}}
-
-	r := resultOf(ld, results, nil, 0, 1)
-
-	assert.NoError(t, r.retryErr)
-	assert.Equal(t, 1, r.dropped)
-	assert.Zero(t, resultOf(ld, make([]formats.Result, 3), nil, 0, 0).retryErr)
 }
 
 // sentRecords reads the exporter's own count of delivered records.
@@ -321,7 +278,7 @@ func TestRecordWithoutTimeKeepsItsTimestampAcrossRetries(t *testing.T) {
 
 	reqs := s.Wait(t, 2)
 	assert.Equal(t, string(reqs[0].Body), string(reqs[1].Body), "same timestamp and id on the retry")
-	assert.Equal(t, reqs[0].Header.Get(headerIdempotencyKey), reqs[1].Header.Get(headerIdempotencyKey))
+	assert.Equal(t, reqs[0].Header.Get(delivery.HeaderIdempotencyKey), reqs[1].Header.Get(delivery.HeaderIdempotencyKey))
 }
 
 // queueSettings are sending_queue settings in the collector's YAML terms.
@@ -408,7 +365,7 @@ func TestObjectLayoutSendsEachEventAlone(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal(r.Body, &ev), "each body is one object: %s", r.Body)
 		seen[ev.Data["file_id"].(string)] = true
-		assert.Len(t, r.Header.Get(headerIdempotencyKey), 32)
+		assert.Len(t, r.Header.Get(delivery.HeaderIdempotencyKey), 32)
 	}
 	assert.Equal(t, map[string]bool{"abc123": true, "def456": true, "ghi789": true}, seen)
 }

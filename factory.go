@@ -16,16 +16,9 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
-)
-
-const (
-	defaultSource                = "sentyr"
-	defaultTimeout               = 30 * time.Second
-	defaultMaxConcurrentRequests = 8
-	// As many as keepalive::max_idle_conns: the exporter talks to one host.
-	defaultMaxIdleConnsPerHost  = 100
-	defaultDeadLetterMaxSizeMiB = 1024
 )
 
 // NewFactory returns the factory of the webhook exporter.
@@ -70,34 +63,30 @@ func createDefaultConfig() component.Config {
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
-	return createLogsClocked(ctx, set, cfg, systemClock())
+	return createLogsClocked(ctx, set, cfg, delivery.SystemClock())
 }
 
 // createLogsClocked is createLogs with the clock the retries and the
 // shutdown read: tests give one that does not wait.
-func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component.Config, clk clock) (exporter.Logs, error) {
+func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component.Config, clk delivery.Clock) (exporter.Logs, error) {
 	c := cfg.(*Config)
 	exp, err := newExporter(c, set)
 	if err != nil {
 		return nil, err
 	}
-	exp.clock = clk
+	exp.pusher.Clock = clk
 	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// The HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
-		// retry_on_failure runs in pushLogs (see retry.go).
-		exporterhelper.WithRetry(relayRetryConfig()),
+		// retry_on_failure runs in the push (see internal/delivery/retry.go).
+		exporterhelper.WithRetry(delivery.RelayRetryConfig()),
 		exporterhelper.WithQueue(c.QueueConfig),
 	)
 	if err != nil {
 		return nil, err
 	}
-	flattened, err := newFlattenedCounter(set.MeterProvider)
-	if err != nil {
-		return nil, err
-	}
-	return &stampingLogs{Logs: logs, now: time.Now, logger: set.Logger, flattened: flattened, beginShutdown: exp.beginShutdown}, nil
+	return mapping.NewStampingLogs(logs, set.Logger, set.MeterProvider, exp.beginShutdown)
 }

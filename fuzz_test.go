@@ -8,6 +8,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/fuzzdata"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
 var eventIDForm = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -18,15 +19,15 @@ var eventIDForm = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // payload that carries each event's severity and timestamp.
 func FuzzMapping(f *testing.F) {
 	now := time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
-	m := mapper{source: "fuzz", resourceAttributes: []string{"service.name", "host.name"}, now: func() time.Time { return now }}
+	m := mapping.Mapper{Source: "fuzz", ResourceAttributes: []string{"service.name", "host.name"}, Now: func() time.Time { return now }}
 	enc := builtinEncoder(f, "json", &formats.Settings{Sections: formats.Sections{JSON: formats.JSONConfig{Batch: "ndjson", IncludeID: true}}})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ld := fuzzdata.New(data).Logs()
-		events := m.events(ld, nil)
+		events := m.Events(ld, nil)
 		if len(events) != ld.LogRecordCount() {
 			t.Fatalf("%d events from %d records", len(events), ld.LogRecordCount())
 		}
-		again := m.events(ld, nil)
+		again := m.Events(ld, nil)
 		for i := range events {
 			ev := &events[i]
 			if !eventIDForm.MatchString(ev.ID) {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/echosink"
+	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -402,7 +403,7 @@ func hostileRestart(t *testing.T, b formats.Builtin) {
 	// refused with 400.
 	hold := fmt.Sprintf("marker-%04d", hostileRestartEvents-1)
 	refuse := fmt.Sprintf("marker-%04d", hostileRestartEvents-2)
-	store := &memoryStorage{data: map[string][]byte{}}
+	store := memstorage.New()
 	host := &storageHost{ext: map[component.ID]component.Component{storageID: store}}
 	deadLetters := t.TempDir()
 

@@ -117,14 +117,14 @@ func anyFormatCfg(t *testing.T, b formats.Builtin, base string) *Config {
 func pushAlloc(t *testing.T, exp *webhookExporter, ld plog.Logs) (allocated uint64, payload int) {
 	t.Helper()
 	allocated = allocatedBy(func() {
-		a := exp.arrays.get()
-		batch, err := mapAndEncode(&exp.mapper, exp.encoder, exp.sender.wire.Stream, ld, a)
+		a := exp.pusher.Arrays.Get()
+		batch, err := exp.pusher.MapAndEncode(ld, a)
 		require.NoError(t, err)
 		for _, r := range batch.Requests {
 			payload += len(r.Body)
 		}
 		batch.Release()
-		exp.arrays.put(a)
+		exp.pusher.Arrays.Put(a)
 	})
 	return allocated, payload
 }

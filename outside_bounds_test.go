@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/config/configretry"
-
 	"github.com/sentyr/webhookexporter/internal/raceflag"
 
 	"github.com/stretchr/testify/assert"
@@ -25,6 +23,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/redact"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 )
@@ -81,16 +80,16 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 		noRetry bool
 		size    int // of the text; 0: within every answer bound
 	}{
-		{"HEC bad token", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), reasonRefused, false, 0},
-		{"HEC bad token, 4 MB", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), reasonRefused, false, 4 << 20},
-		{"HEC busy, retries off", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusServiceUnavailable, 9), reasonRetriesExhausted, true, 0},
+		{"HEC bad token", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), deadletter.Refused, false, 0},
+		{"HEC bad token, 4 MB", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusForbidden, 4), deadletter.Refused, false, 4 << 20},
+		{"HEC busy, retries off", "splunk_hec", "/services/collector/event", hecAnswer(http.StatusServiceUnavailable, 9), deadletter.RetriesExhausted, true, 0},
 		{"HTTP 400", "json", "/", func(text string) func(w http.ResponseWriter, r *http.Request) {
 			return func(w http.ResponseWriter, r *http.Request) {
 				_, _ = io.Copy(io.Discard, r.Body)
 				w.WriteHeader(http.StatusBadRequest)
 				_, _ = io.WriteString(w, text)
 			}
-		}, reasonRefused, false, 0},
+		}, deadletter.Refused, false, 0},
 		{"_bulk items", "elastic", "/sentyr/_bulk", func(text string) func(w http.ResponseWriter, r *http.Request) {
 			// Every item refused with its own copy of the text, as long
 			// as the per-document budget of the answer allows; the answer
@@ -107,7 +106,7 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 				}
 				_, _ = io.WriteString(w, answer)
 			}
-		}, reasonRefusedPerEvent, false, 0},
+		}, deadletter.RefusedPerEvent, false, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// keep: with dead letters, which the push then succeeds with;
@@ -177,8 +176,8 @@ func TestHECTokenRefusalIsRefusedWhole(t *testing.T) {
 
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 
-	requireDeadLetters(t, readDeadLetters(t, cfg.DeadLetter.Directory), ld, reasonRefused)
-	assert.Equal(t, map[string]int64{reasonRefused: 50}, metricByReason(t, exp.telemetry, metricDropped))
+	requireDeadLetters(t, readDeadLetters(t, cfg.DeadLetter.Directory), ld, deadletter.Refused)
+	assert.Equal(t, map[string]int64{deadletter.Refused: 50}, metricByReason(t, exp.telemetry, metricDropped))
 	assert.Zero(t, exp.logs.FilterMessageSnippet("refused an event").Len())
 	lines := exp.logs.FilterMessage("The receiver refused the request; its events are kept as dead letters").All()
 	require.Len(t, lines, 1)
@@ -188,16 +187,8 @@ func TestHECTokenRefusalIsRefusedWhole(t *testing.T) {
 
 // A Retry-After of any size waits at most max_interval.
 func TestRetryAfterIsCapped(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, value := range []string{"2147483647", "99999999999999999999", now.Add(24 * time.Hour).Format(http.TimeFormat)} {
-		assert.Equal(t, time.Minute, retryAfter(value, now, time.Minute), value)
-	}
-	assert.Equal(t, 30*time.Second, retryAfter("30", now, time.Minute))
-	assert.Equal(t, maxRetryAfter, retryAfterCap(configretry.BackOffConfig{}))
-	assert.Equal(t, time.Second, retryAfterCap(configretry.BackOffConfig{MaxInterval: time.Second}))
-	assert.Equal(t, time.Hour, retryAfterCap(configretry.BackOffConfig{MaxInterval: time.Second, MaxElapsedTime: time.Hour}))
-
-	// Through the exporter: retries without a time limit and a receiver
+	// Retry-After is capped as internal/delivery's TestRetryAfterIsCapped
+	// checks. Through the exporter: retries without a time limit and a receiver
 	// asking for 68 years. The second try comes after max_interval.
 	var tries atomic.Int32
 	s := newAnswerServer(t, func(w http.ResponseWriter, _ *http.Request) {

@@ -24,6 +24,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/sentyr/webhookexporter/internal/deadletter"
 )
 
 // measurePush runs push with the heap sampled every millisecond.
@@ -141,7 +143,7 @@ func measureCfg(t *testing.T, url, format string) *Config {
 func report(t *testing.T, name string, exp *testExporter, dir string, pushes int, alloc, peak uint64, took time.Duration, errText string) {
 	line, field, nlogs := logSizes(exp.logs)
 	size, dl, longest := deadLetterSizes(t, dir)
-	t.Logf("MEASURE %s pushes=%d alloc=%d peakHeapInuse=%d VmHWM=%q logEntries=%d longestLogLine=%d longestLogField=%d deadLetterBytes=%d deadLetterLines=%d longestDeadLetter=%d errLen=%d took=%s",
+	t.Logf("MEASURE %s pushes=%d alloc=%d peakHeapInuse=%d VmHWM=%q logEntries=%d longestLogLine=%d longestLogField=%d deadLetterBytes=%d deadletter.Lines=%d longestDeadLetter=%d errLen=%d took=%s",
 		name, pushes, alloc, peak, vmHWM(), nlogs, line, field, size, dl, longest, len(errText), took.Round(time.Millisecond))
 	t.Logf("error starts: %.300q", errText)
 }

@@ -2,10 +2,7 @@ package webhookexporter
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -24,21 +21,12 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
-
-// snapshot is what a crash leaves on disk: the storage as it is now.
-func (s *memoryStorage) snapshot() *memoryStorage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return &memoryStorage{data: maps.Clone(s.data)}
-}
-
-func (s *memoryStorage) has(key string) bool {
-	v, _ := s.Get(context.Background(), key)
-	return v != nil
-}
 
 // withDiskQueue queues on st, one consumer, as sending_queue::storage does.
 func withDiskQueue(cfg *Config) *Config {
@@ -55,8 +43,8 @@ type fakeClock struct {
 	waits []time.Duration
 }
 
-func (c *fakeClock) clock() clock {
-	return clock{now: time.Now, after: func(d time.Duration) <-chan time.Time {
+func (c *fakeClock) clock() delivery.Clock {
+	return delivery.Clock{Now: time.Now, After: func(d time.Duration) <-chan time.Time {
 		c.mu.Lock()
 		c.waits = append(c.waits, d)
 		c.mu.Unlock()
@@ -75,14 +63,14 @@ func (c *fakeClock) asked() []time.Duration {
 // startRun starts an exporter with the given id on st (nil: no storage)
 // and clk (zero: the system's), shut down at the end of the test if not
 // before: one run of a collector.
-func startRun(t *testing.T, cfg *Config, id component.ID, st *memoryStorage, clk clock) *testExporter {
+func startRun(t *testing.T, cfg *Config, id component.ID, st *memstorage.Storage, clk delivery.Clock) *testExporter {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	set := exportertest.NewNopSettings(metadata.Type)
 	set.ID = id
 	set.Logger = zap.New(core)
-	if clk.now == nil {
-		clk = systemClock()
+	if clk.Now == nil {
+		clk = delivery.SystemClock()
 	}
 	exp, err := createLogsClocked(context.Background(), set, cfg, clk)
 	require.NoError(t, err)
@@ -130,9 +118,9 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 			first.busyWith = func(ev map[string]any) bool { return ev["seq"] == jsonNumber(2) }
 			dlDir := t.TempDir()
 			id := component.MustNewID("webhook")
-			disk := &memoryStorage{data: map[string][]byte{}}
+			disk := memstorage.New()
 
-			run1 := startRun(t, restartCfg(t, first, dlDir), id, disk, clock{})
+			run1 := startRun(t, restartCfg(t, first, dlDir), id, disk, delivery.Clock{})
 			require.NoError(t, run1.ConsumeLogs(context.Background(), numberedLogs(4, restartPad)))
 			// Retried at least once: the first attempt is settled (and
 			// recorded before the retry's wait).
@@ -143,12 +131,12 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 			onDisk := disk
 			if crash {
 				// What the process leaves when it dies mid-retry.
-				onDisk = disk.snapshot()
+				onDisk = disk.Snapshot()
 			} else {
 				require.NoError(t, run1.Shutdown(context.Background()))
 			}
 
-			run2 := startRun(t, restartCfg(t, second, dlDir), id, onDisk, clock{})
+			run2 := startRun(t, restartCfg(t, second, dlDir), id, onDisk, delivery.Clock{})
 			require.Eventually(t, func() bool {
 				_, indexed := second.snapshot()
 				return len(indexed) > 0
@@ -163,14 +151,14 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 			assert.Equal(t, 1, len(reqs2), "requests after the restart")
 			dls := readDeadLetters(t, dlDir)
 			require.Len(t, dls, 1, "the refused event is dead-lettered once")
-			assert.Equal(t, reasonRefusedPerEvent, dls[0].info.Reason)
+			assert.Equal(t, deadletter.RefusedPerEvent, dls[0].info.Reason)
 			assert.Equal(t, eventIDs(numberedLogs(4, restartPad))[1], dls[0].info.EventID)
 			skipped := run2.logs.FilterMessageSnippet("settled before the last stop").All()
 			if assert.Len(t, skipped, 1) {
 				assert.EqualValues(t, 3, skipped[0].ContextMap()["events"], "settled: two indexed, one refused")
 			}
 			// The batch is done: nothing is left to skip.
-			assert.False(t, onDisk.has(settledIndexKey))
+			assert.False(t, onDisk.Has(delivery.SettledIndexKey))
 		})
 	}
 }
@@ -181,49 +169,6 @@ const restartPad = 600
 // jsonNumber is n as the HEC stand-in decodes numbers.
 func jsonNumber(n int) any {
 	return json.Number(strconv.Itoa(n))
-}
-
-// TestSettledStoreSkipsByEventIDAcrossBatches checks that the store keys
-// events, not batches: a batch that comes back merged with other events
-// (sending_queue::batch) or split still skips what was settled, and the
-// store is empty once the events are done.
-func TestSettledStoreSkipsByEventIDAcrossBatches(t *testing.T) {
-	disk := &memoryStorage{data: map[string][]byte{}}
-	client, err := disk.GetClient(context.Background(), component.KindExporter, component.MustNewID("webhook"), settledStorageName)
-	require.NoError(t, err)
-	s := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
-	ld := numberedLogs(6, 0)
-	var all []idDigest
-	for _, id := range eventIDs(ld) {
-		all = append(all, digestOf(t, id))
-	}
-	var record uint64
-	s.settle(context.Background(), &record, all[:3])
-
-	// Reloaded, as at the next start.
-	loaded := &settledStore{client: client, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
-	require.NoError(t, loaded.load(context.Background()))
-	merged := numberedLogs(6, 0)
-	numberedLogs(2, 1).ResourceLogs().MoveAndAppendTo(merged.ResourceLogs())
-	rest, skipped := loaded.skip(merged)
-	assert.Equal(t, 5, rest.LogRecordCount(), "three skipped of eight")
-	assert.Len(t, skipped, 3)
-
-	loaded.done(context.Background(), 0, skipped)
-	assert.Empty(t, loaded.ids)
-	assert.False(t, disk.has(settledIndexKey), "the store is empty on disk too")
-	rest, skipped = loaded.skip(ld)
-	assert.Equal(t, 6, rest.LogRecordCount())
-	assert.Nil(t, skipped)
-}
-
-// digestOf reads an event id back into its digest.
-func digestOf(t *testing.T, id string) idDigest {
-	t.Helper()
-	b, err := hex.DecodeString(id)
-	require.NoError(t, err)
-	require.Len(t, b, digestLen)
-	return idDigest{Hi: binary.BigEndian.Uint64(b), Lo: binary.BigEndian.Uint64(b[8:])}
 }
 
 // TestGoResendIsCountedAsAnAttempt: a receiver closes a reused connection
@@ -293,7 +238,7 @@ func TestShutdownWaitsOneTimeoutInAll(t *testing.T) {
 	assert.Contains(t, clk.asked(), cfg.ClientConfig.Timeout, "the shutdown waits one timeout")
 	var got []string
 	for _, dl := range readDeadLetters(t, cfg.DeadLetter.Directory) {
-		assert.Equal(t, reasonShutdown, dl.info.Reason)
+		assert.Equal(t, deadletter.Shutdown, dl.info.Reason)
 		got = append(got, dl.info.EventID)
 	}
 	assert.ElementsMatch(t, want, got, "every queued event is a shutdown dead letter")

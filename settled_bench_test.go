@@ -7,21 +7,21 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
-	"go.uber.org/zap"
 
+	"github.com/sentyr/webhookexporter/internal/delivery"
+	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
 // countingStorage is memoryStorage that counts what is written to it.
 type countingStorage struct {
-	*memoryStorage
+	*memstorage.Storage
 	mu     sync.Mutex
 	bytes  int
 	writes int
@@ -38,7 +38,7 @@ func (s *countingStorage) Batch(ctx context.Context, ops ...*storage.Operation) 
 		s.bytes += len(op.Key) + len(op.Value)
 	}
 	s.mu.Unlock()
-	return s.memoryStorage.Batch(ctx, ops...)
+	return s.Storage.Batch(ctx, ops...)
 }
 
 // BenchmarkSettledStore is what recording settled events costs a batch:
@@ -64,7 +64,7 @@ func BenchmarkSettledStore(b *testing.B) {
 				var mu sync.Mutex
 				tries := map[string]int{}
 				answer := func(r *http.Request) int {
-					key := r.Header.Get(headerIdempotencyKey)
+					key := r.Header.Get(delivery.HeaderIdempotencyKey)
 					mu.Lock()
 					tries[key]++
 					first := tries[key]%2 == 1
@@ -78,7 +78,7 @@ func BenchmarkSettledStore(b *testing.B) {
 				cfg.JSON.Batch = "object"
 				cfg.RetryConfig.MaxElapsedTime = 0
 				var host component.Host = componenttest.NewNopHost()
-				disk := &countingStorage{memoryStorage: &memoryStorage{data: map[string][]byte{}}}
+				disk := &countingStorage{Storage: memstorage.New()}
 				if store {
 					cfg = withDiskQueue(cfg)
 					host = &storageHost{Host: host, ext: map[component.ID]component.Component{storageID: disk}}
@@ -86,11 +86,11 @@ func BenchmarkSettledStore(b *testing.B) {
 				e, err := newExporter(cfg, exportertest.NewNopSettings(metadata.Type))
 				require.NoError(b, err)
 				var clk fakeClock
-				e.clock = clk.clock()
+				e.pusher.Clock = clk.clock()
 				require.NoError(b, e.start(context.Background(), host))
 				// Answered in process: the network's noise would hide the
 				// store's cost.
-				e.sender.client.Transport = answering(answer)
+				e.sender.Client.Transport = answering(answer)
 				defer func() { require.NoError(b, e.shutdown(context.Background())) }()
 				b.ReportAllocs()
 				for b.Loop() {
@@ -119,35 +119,6 @@ func (status answering) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // settledIDs is how many events the store remembers; 0 without one.
-func (e *webhookExporter) settledIDs() map[idDigest]uint64 {
-	if e.settled == nil {
-		return nil
-	}
-	e.settled.mu.Lock()
-	defer e.settled.mu.Unlock()
-	return e.settled.ids
-}
-
-// BenchmarkSettledRecordAlone is the store's own work for BenchmarkSettledStore's
-// partial batch, without the push around it: the ids of 50 of its 100
-// events, recorded, then forgotten when the batch is done.
-func BenchmarkSettledRecordAlone(b *testing.B) {
-	ld := numberedLogs(100, 200)
-	disk := &memoryStorage{data: map[string][]byte{}}
-	s := &settledStore{client: disk, logger: zap.NewNop(), now: time.Now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
-	rl := ld.ResourceLogs().At(0)
-	sl := rl.ScopeLogs().At(0)
-	b.ReportAllocs()
-	for b.Loop() {
-		scratch, scope := scopeDigest(nil, rl.Resource().Attributes(), sl.Scope().Name())
-		ids := make([]idDigest, 0, 50)
-		for i := 0; i < sl.LogRecords().Len(); i += 2 {
-			var d idDigest
-			scratch, d = recordDigest(scratch, scope, sl.LogRecords().At(i))
-			ids = append(ids, d)
-		}
-		var record uint64
-		s.settle(context.Background(), &record, ids)
-		s.done(context.Background(), record, nil)
-	}
+func (e *webhookExporter) settledIDs() int {
+	return e.pusher.SettledEvents()
 }

@@ -52,7 +52,7 @@ func TestSentinelAndDatadogLogsCostIsLinear(t *testing.T) {
 		for i := range fields {
 			lr.Attributes().PutStr("k"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+strings.Repeat("y", i/26), strings.Repeat("\"é", size/3))
 		}
-		events := benchMapper().events(ld, nil)
+		events := benchMapper().Events(ld, nil)
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)

@@ -14,7 +14,7 @@ import (
 
 // maxNestedLevels is how deep objects and arrays may nest in an event's
 // data, data itself being level 1: the webhook exporter's bound
-// (nesting.go in its package), beyond which it would send the rest as
+// (internal/mapping/nesting.go), beyond which it would send the rest as
 // JSON text. An event that nests deeper is refused, so that what is
 // accepted comes out as it went in.
 const maxNestedLevels = 32

@@ -1,4 +1,4 @@
-package webhookexporter
+package deadletter
 
 import (
 	"context"
@@ -14,13 +14,6 @@ import (
 	"github.com/sentyr/webhookexporter/internal/metadatatest"
 )
 
-// The names users see, generated from metadata.yaml.
-const (
-	metricDropped           = "otelcol_exporter_webhook_dropped_log_records"
-	metricDeadLetters       = "otelcol_exporter_webhook_dead_letters_written"
-	metricDeadLettersFailed = "otelcol_exporter_webhook_dead_letters_failed"
-)
-
 // TestTelemetryPerExporter: two webhook exporters in one collector share
 // its meter provider; each one's refusals stay a series of its own,
 // told apart by the attribute exporterhelper's metrics use.
@@ -28,19 +21,19 @@ func TestTelemetryPerExporter(t *testing.T) {
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	for _, name := range []string{"siem", "archive"} {
-		tel, err := newExporterTelemetry(tt.NewTelemetrySettings(), component.MustNewIDWithName("webhook", name))
+		tel, err := NewTelemetry(tt.NewTelemetrySettings(), component.MustNewIDWithName("webhook", name))
 		require.NoError(t, err)
-		tel.record(reasonRefused, 1000, 1000, 0, "")
+		tel.Record(Refused, 1000, 1000, 0, "")
 	}
-	tel, err := newExporterTelemetry(tt.NewTelemetrySettings(), component.MustNewIDWithName("webhook", "siem"))
+	tel, err := NewTelemetry(tt.NewTelemetrySettings(), component.MustNewIDWithName("webhook", "siem"))
 	require.NoError(t, err)
-	tel.record(reasonRefused, 3, 1, 2, writeFailedFull)
+	tel.Record(Refused, 3, 1, 2, WriteFailedFull)
 
 	point := func(v int64, attrs ...attribute.KeyValue) metricdata.DataPoint[int64] {
 		return metricdata.DataPoint[int64]{Value: v, Attributes: attribute.NewSet(attrs...)}
 	}
 	siem, archive := attribute.String("exporter", "webhook/siem"), attribute.String("exporter", "webhook/archive")
-	refused := attribute.String("reason", reasonRefused)
+	refused := attribute.String("reason", Refused)
 	metadatatest.AssertEqualExporterWebhookDroppedLogRecords(t, tt, []metricdata.DataPoint[int64]{
 		point(1003, siem, refused), point(1000, archive, refused),
 	}, metricdatatest.IgnoreTimestamp())
@@ -48,6 +41,6 @@ func TestTelemetryPerExporter(t *testing.T) {
 		point(1001, siem, refused), point(1000, archive, refused),
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualExporterWebhookDeadLettersFailed(t, tt, []metricdata.DataPoint[int64]{
-		point(2, siem, refused, attribute.String("cause", writeFailedFull)),
+		point(2, siem, refused, attribute.String("cause", WriteFailedFull)),
 	}, metricdatatest.IgnoreTimestamp())
 }

@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -11,8 +11,9 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
+
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
 // A persistent queue keeps a whole batch until the exporter is done with
@@ -30,8 +31,8 @@ import (
 // empty.
 
 const (
-	// settledIndexKey lists the sequence numbers of the records in storage.
-	settledIndexKey  = "settled.index"
+	// SettledIndexKey lists the sequence numbers of the records in storage.
+	SettledIndexKey  = "settled.index"
 	settledKeyPrefix = "settled."
 	// maxSettledEvents bounds the ids the store keeps (in memory and on
 	// disk). Events settled beyond it may be sent again after a restart,
@@ -52,14 +53,14 @@ type settledStore struct {
 	now    func() time.Time
 
 	mu      sync.Mutex
-	ids     map[idDigest]uint64 // an event's record
+	ids     map[mapping.Digest]uint64 // an event's record
 	records map[uint64]*settledRecord
 	next    uint64 // the next record's sequence number
 }
 
 // settledRecord is the settled events of one batch.
 type settledRecord struct {
-	ids []idDigest
+	ids []mapping.Digest
 }
 
 // openSettledStore gets a client of the queue's storage extension and
@@ -77,7 +78,7 @@ func openSettledStore(ctx context.Context, host component.Host, storageID, owner
 	if err != nil {
 		return nil, fmt.Errorf("sending_queue::storage: %w", err)
 	}
-	s := &settledStore{client: client, logger: logger, now: now, ids: map[idDigest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
+	s := &settledStore{client: client, logger: logger, now: now, ids: map[mapping.Digest]uint64{}, records: map[uint64]*settledRecord{}, next: 1}
 	if err := s.load(ctx); err != nil {
 		_ = client.Close(ctx)
 		return nil, err
@@ -86,7 +87,7 @@ func openSettledStore(ctx context.Context, host component.Host, storageID, owner
 }
 
 func (s *settledStore) load(ctx context.Context) error {
-	index, err := s.client.Get(ctx, settledIndexKey)
+	index, err := s.client.Get(ctx, SettledIndexKey)
 	if err != nil {
 		return fmt.Errorf("reading the settled events of the persistent queue: %w", err)
 	}
@@ -121,7 +122,7 @@ func (s *settledStore) load(ctx context.Context) error {
 	return nil
 }
 
-func (s *settledStore) add(seq uint64, ids []idDigest) {
+func (s *settledStore) add(seq uint64, ids []mapping.Digest) {
 	r := s.records[seq]
 	if r == nil {
 		r = &settledRecord{}
@@ -135,41 +136,37 @@ func (s *settledStore) add(seq uint64, ids []idDigest) {
 	}
 }
 
-// skip takes the settled events out of ld. skipped lists them, for done.
-// While the store is empty it costs a lock and nothing else.
-func (s *settledStore) skip(ld plog.Logs) (rest plog.Logs, skipped []idDigest) {
+// holdsAny says whether any event is settled: while none is, a batch
+// is not looked up.
+func (s *settledStore) holdsAny() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ids) > 0
+}
+
+// skip takes the settled events out of a, the events of a batch. skipped
+// lists them, for done.
+func (s *settledStore) skip(a *mapping.Arrays) (skipped []mapping.Digest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.ids) == 0 {
-		return ld, nil
+		return nil
 	}
-	var scratch []byte
-	keep := make([]bool, 0, ld.LogRecordCount())
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			var scope idDigest
-			scratch, scope = scopeDigest(scratch, rl.Resource().Attributes(), sl.Scope().Name())
-			for _, lr := range sl.LogRecords().All() {
-				var d idDigest
-				scratch, d = recordDigest(scratch, scope, lr)
-				_, settled := s.ids[d]
-				if settled {
-					skipped = append(skipped, d)
-				}
-				keep = append(keep, !settled)
-			}
+	a.Keep(func(i int) bool {
+		d := a.Digest(i)
+		_, settled := s.ids[d]
+		if settled {
+			skipped = append(skipped, d)
 		}
-	}
-	if len(skipped) == 0 {
-		return ld, nil
-	}
-	return subsetLogs(ld, func(i int) bool { return keep[i] }), skipped
+		return !settled
+	})
+	return skipped
 }
 
 // settle records that ids, events of the batch whose record is *seq (0
 // for none yet), are delivered or dead-lettered while others of it wait
 // for a retry.
-func (s *settledStore) settle(ctx context.Context, seq *uint64, ids []idDigest) {
+func (s *settledStore) settle(ctx context.Context, seq *uint64, ids []mapping.Digest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if room := maxSettledEvents - len(s.ids); len(ids) > room {
@@ -197,7 +194,7 @@ func (s *settledStore) settle(ctx context.Context, seq *uint64, ids []idDigest) 
 
 // done forgets a finished batch: its own record (seq, 0 for none) and the
 // events it skipped, which records of earlier runs hold.
-func (s *settledStore) done(ctx context.Context, seq uint64, skipped []idDigest) {
+func (s *settledStore) done(ctx context.Context, seq uint64, skipped []mapping.Digest) {
 	if seq == 0 && len(skipped) == 0 {
 		return
 	}
@@ -255,9 +252,9 @@ func (s *settledStore) indexOp() *storage.Operation {
 		index = binary.AppendUvarint(index, seq)
 	}
 	if len(index) == 0 {
-		return storage.DeleteOperation(settledIndexKey)
+		return storage.DeleteOperation(SettledIndexKey)
 	}
-	return storage.SetOperation(settledIndexKey, index)
+	return storage.SetOperation(SettledIndexKey, index)
 }
 
 func settledKey(seq uint64) string {
@@ -265,7 +262,7 @@ func settledKey(seq uint64) string {
 }
 
 // encodeSettled writes a record: when it was written, then the ids.
-func encodeSettled(now time.Time, ids []idDigest) []byte {
+func encodeSettled(now time.Time, ids []mapping.Digest) []byte {
 	b := make([]byte, 8, 8+digestLen*len(ids))
 	binary.LittleEndian.PutUint64(b, uint64(now.UnixNano()))
 	for _, id := range ids {
@@ -275,14 +272,14 @@ func encodeSettled(now time.Time, ids []idDigest) []byte {
 	return b
 }
 
-func decodeSettled(b []byte) (time.Time, []idDigest, bool) {
+func decodeSettled(b []byte) (time.Time, []mapping.Digest, bool) {
 	if len(b) < 8 || (len(b)-8)%digestLen != 0 {
 		return time.Time{}, nil, false
 	}
 	written := time.Unix(0, int64(binary.LittleEndian.Uint64(b)))
-	ids := make([]idDigest, 0, (len(b)-8)/digestLen)
+	ids := make([]mapping.Digest, 0, (len(b)-8)/digestLen)
 	for b = b[8:]; len(b) > 0; b = b[digestLen:] {
-		ids = append(ids, idDigest{Hi: binary.BigEndian.Uint64(b), Lo: binary.BigEndian.Uint64(b[8:])})
+		ids = append(ids, mapping.Digest{Hi: binary.BigEndian.Uint64(b), Lo: binary.BigEndian.Uint64(b[8:])})
 	}
 	return written, ids, true
 }

@@ -1,4 +1,4 @@
-package webhookexporter
+package mapping
 
 import (
 	"strings"
@@ -18,36 +18,36 @@ const (
 	defaultType   = "log"
 )
 
-// mapper turns log records into security events as DESIGN.md's table says.
-type mapper struct {
-	source             string
-	resourceAttributes []string
-	now                func() time.Time
-	// lazyIDs leaves Event.ID empty: the encoder reads no id, and
-	// eventArrays.id computes one where the exporter needs it.
-	lazyIDs bool
+// Mapper turns log records into security events as DESIGN.md's table says.
+type Mapper struct {
+	Source             string
+	ResourceAttributes []string
+	Now                func() time.Time
+	// LazyIDs leaves Event.ID empty: the encoder reads no id, and
+	// Arrays.ID computes one where the exporter needs it.
+	LazyIDs bool
 }
 
-// events appends one event per record of ld, in record order. The events
+// Events appends one event per record of ld, in record order. The events
 // share one field array and one id string, so a batch costs a handful of
 // allocations rather than one per field or per event.
-func (m *mapper) events(ld plog.Logs, dst []formats.Event) []formats.Event {
-	a := eventArrays{events: dst}
-	m.mapInto(ld, &a, nil)
-	return a.events
+func (m *Mapper) Events(ld plog.Logs, dst []formats.Event) []formats.Event {
+	a := Arrays{Events: dst}
+	m.MapInto(ld, &a, nil)
+	return a.Events
 }
 
-// mappedChunk is how many events mapInto maps before it hands them on:
+// mappedChunk is how many events MapInto maps before it hands them on:
 // few enough that the pdata they were mapped from is still in the CPU's
 // caches when they are encoded.
 const mappedChunk = 64
 
-// mapInto appends ld's events to a.events, their data to a.fields, and
-// where each came from to a.records. A non-nil mapped is given the new
+// MapInto appends ld's events to a.Events, their data to a.Fields, and
+// where each came from to a.Records. A non-nil mapped is given the new
 // events in order, mappedChunk at a time, each chunk as soon as it is
 // mapped; it must not keep them.
-func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Event)) {
-	dst, fields, scratch := a.events, a.fields, a.scratch
+func (m *Mapper) MapInto(ld plog.Logs, a *Arrays, mapped func([]formats.Event)) {
+	dst, fields, scratch := a.Events, a.Fields, a.Scratch
 	first := len(dst)
 	n := ld.LogRecordCount()
 	// One array holds every field of the batch, sized from the records'
@@ -61,21 +61,21 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 	if cap(dst)-len(dst) < n {
 		dst = append(make([]formats.Event, 0, len(dst)+n), dst...)
 	}
-	if cap(a.records)-len(a.records) < n {
-		a.records = append(make([]recordRef, 0, len(a.records)+n), a.records...)
+	if cap(a.Records)-len(a.Records) < n {
+		a.Records = append(make([]RecordRef, 0, len(a.Records)+n), a.Records...)
 	}
 	// One string holds every id of the batch; its substrings cost no
 	// allocation each, and the builder hands its bytes over uncopied.
 	var ids strings.Builder
-	if !m.lazyIDs {
-		ids.Grow(idLen * n)
+	if !m.LazyIDs {
+		ids.Grow(IDLen * n)
 	}
 	handed := first
 	// handOn gives out the events mapped since the last chunk, with ids.
 	handOn := func() {
 		if all := ids.String(); all != "" {
 			for i := handed; i < len(dst); i++ {
-				dst[i].ID = all[(i-first)*idLen : (i-first+1)*idLen]
+				dst[i].ID = all[(i-first)*IDLen : (i-first+1)*IDLen]
 			}
 		}
 		if mapped != nil && len(dst) > handed {
@@ -90,8 +90,9 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
-			var scope idDigest
-			scratch, scope = scopeDigest(scratch, res, sl.Scope().Name())
+			var scope Digest
+			scratch, scope = ScopeDigest(scratch, res, sl.Scope().Name())
+			a.Scopes = append(a.Scopes, ScopeRef{Resource: rl, ScopeLogs: sl, Digest: scope})
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
@@ -100,12 +101,12 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 				start := len(fields)
 				fields = m.mapRecord(ev, res, lr, fields)
 				ev.Data = fields[start:len(fields):len(fields)]
-				if !m.lazyIDs {
-					var d idDigest
-					scratch, d = recordDigest(scratch, scope, lr)
+				if !m.LazyIDs {
+					var d Digest
+					scratch, d = RecordDigest(scratch, scope, lr)
 					writeID(&ids, d)
 				}
-				a.records = append(a.records, recordRef{record: lr, scope: scope})
+				a.Records = append(a.Records, RecordRef{Record: lr, Scope: len(a.Scopes) - 1})
 				if len(dst)-handed == mappedChunk {
 					handOn()
 				}
@@ -113,18 +114,18 @@ func (m *mapper) mapInto(ld plog.Logs, a *eventArrays, mapped func([]formats.Eve
 		}
 	}
 	handOn()
-	a.events, a.fields, a.scratch = dst, fields, scratch
+	a.Events, a.Fields, a.Scratch = dst, fields, scratch
 }
 
 // fieldCount is at most how many data fields ld's events have: each
 // record's body map entries (or its body), its attributes and the
 // resource attributes it copies.
-func (m *mapper) fieldCount(ld plog.Logs) int {
+func (m *Mapper) fieldCount(ld plog.Logs) int {
 	n := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource().Attributes()
 		fromResource := 0
-		for _, k := range m.resourceAttributes {
+		for _, k := range m.ResourceAttributes {
 			if _, ok := res.Get(k); ok {
 				fromResource++
 			}
@@ -146,7 +147,7 @@ func (m *mapper) fieldCount(ld plog.Logs) int {
 }
 
 // mapRecord fills ev from one record and appends its data fields.
-func (m *mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord, fields []formats.Field) []formats.Field {
+func (m *Mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord, fields []formats.Field) []formats.Field {
 	attrs := lr.Attributes()
 	var usedType, usedSeverity string
 
@@ -154,7 +155,7 @@ func (m *mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord
 	ev.Severity, usedSeverity = severity(lr, attrs)
 	ev.Timestamp = m.timestamp(lr)
 	ev.Observed = observed(lr)
-	ev.Source = m.source
+	ev.Source = m.Source
 	ev.Body = lr.Body()
 	ev.Attributes = attrs
 	ev.Resource = res
@@ -174,7 +175,7 @@ func (m *mapper) mapRecord(ev *formats.Event, res pcommon.Map, lr plog.LogRecord
 			data.add(k, v)
 		}
 	}
-	for _, k := range m.resourceAttributes {
+	for _, k := range m.ResourceAttributes {
 		if v, ok := res.Get(k); ok {
 			data.add(k, v)
 		}
@@ -238,14 +239,14 @@ func observed(lr plog.LogRecord) time.Time {
 	return time.Time{}
 }
 
-func (m *mapper) timestamp(lr plog.LogRecord) time.Time {
+func (m *Mapper) timestamp(lr plog.LogRecord) time.Time {
 	if ts := lr.Timestamp(); ts != 0 {
 		return ts.AsTime()
 	}
 	if ts := lr.ObservedTimestamp(); ts != 0 {
 		return ts.AsTime()
 	}
-	return m.now()
+	return m.Now()
 }
 
 // dataBuilder collects one event's data. A key that the body, the

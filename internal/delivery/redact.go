@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -28,6 +28,12 @@ import (
 // on a copy of the request, so neither the request the exporter builds
 // nor a wrapper around the client's transport sees them.
 
+const (
+	// HeaderIdempotencyKey carries the stable id of a request's events, for
+	// receivers that deduplicate.
+	HeaderIdempotencyKey = "Idempotency-Key"
+)
+
 // publicHeaders are the headers whose values are not credentials: framing,
 // the exporter's own ids and trace context. Every other header value is
 // treated as a credential: a list of credential headers would miss the
@@ -35,32 +41,15 @@ import (
 var publicHeaders = map[string]bool{
 	"Host": true, "Content-Type": true, "Content-Length": true, "Content-Encoding": true,
 	"Transfer-Encoding": true, "Connection": true, "Accept": true, "Accept-Encoding": true,
-	"User-Agent": true, headerIdempotencyKey: true, "Webhook-Id": true, "Webhook-Timestamp": true,
+	"User-Agent": true, HeaderIdempotencyKey: true, "Webhook-Id": true, "Webhook-Timestamp": true,
 	"Traceparent": true, "Tracestate": true,
 }
 
-func isPublicHeader(name string) bool {
+// IsPublicHeader says whether a header's value is not a credential.
+func IsPublicHeader(name string) bool {
 	// HTTP/2 names its pseudo-headers (:path, :authority) with a colon and
 	// its headers in lower case; the URL's secrets come from the config.
 	return strings.HasPrefix(name, ":") || publicHeaders[http.CanonicalHeaderKey(name)]
-}
-
-// configSecrets lists the credentials of cfg: the values of headers, the
-// formats' tokens and keys, and the user info and query values of the URLs.
-func configSecrets(cfg *Config) []string {
-	var out []string
-	for name, v := range cfg.ClientConfig.Headers.Iter {
-		if !isPublicHeader(name) {
-			out = append(out, string(v))
-		}
-	}
-	for _, value := range cfg.formatSecrets() {
-		out = append(out, value)
-	}
-	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
-		out = append(out, redact.URLSecrets(raw)...)
-	}
-	return out
 }
 
 // sentHeaders keeps the credential header values a request wrote. The
@@ -79,15 +68,15 @@ type sentHeaders struct {
 
 // traceSent returns ctx set to record the header values its request
 // writes, and where they are kept.
-func (s *sender) traceSent(ctx context.Context) (context.Context, *sentHeaders) {
-	sent := &sentHeaders{static: s.secrets}
+func traceSent(ctx context.Context, secrets []string, tracing bool) (context.Context, *sentHeaders) {
+	sent := &sentHeaders{static: secrets}
 	sent.values = sent.buf[:0]
-	if s.tracing {
+	if tracing {
 		ctx = context.WithValue(ctx, sentKey{}, sent)
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteHeaderField: func(name string, values []string) {
-			if isPublicHeader(name) {
+			if IsPublicHeader(name) {
 				return
 			}
 			sent.mu.Lock()

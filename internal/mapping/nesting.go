@@ -1,4 +1,4 @@
-package webhookexporter
+package mapping
 
 import (
 	"strconv"
@@ -10,7 +10,7 @@ import (
 	"github.com/sentyr/webhookexporter/formats"
 )
 
-// maxNestedLevels is how deep maps and lists may nest in a record's body
+// MaxNestedLevels is how deep maps and lists may nest in a record's body
 // or in an attribute's value (of the record, its scope or its resource),
 // the value itself being level 1 when it is a map or a list. A map or
 // list one level deeper is replaced by its JSON text, a string, before
@@ -24,16 +24,16 @@ import (
 // (AnyValue, KeyValueList, KeyValue), a list two (AnyValue, ArrayValue):
 // an attribute's value of 32 maps ends in an AnyValue 97 deep, one of 33
 // in one 100 deep, which the queue would store and then drop.
-const maxNestedLevels = 32
+const MaxNestedLevels = 32
 
 // deepValue says whether v, inside level maps and lists, nests deeper
-// than maxNestedLevels.
+// than MaxNestedLevels.
 func deepValue(v pcommon.Value, level int) bool {
 	switch v.Type() {
 	case pcommon.ValueTypeMap:
-		return level == maxNestedLevels || deepMap(v.Map(), level+1)
+		return level == MaxNestedLevels || deepMap(v.Map(), level+1)
 	case pcommon.ValueTypeSlice:
-		if level == maxNestedLevels {
+		if level == MaxNestedLevels {
 			return true
 		}
 		for _, item := range v.Slice().All() {
@@ -54,12 +54,12 @@ func deepMap(m pcommon.Map, level int) bool {
 	return false
 }
 
-// flattenDeepValues replaces every map and list of ld nested deeper than
-// maxNestedLevels by its JSON text, and returns how many records had one.
+// FlattenDeepValues replaces every map and list of ld nested deeper than
+// MaxNestedLevels by its JSON text, and returns how many records had one.
 // A record counts when its body, its attributes, its scope's or its
 // resource's attributes were cut. Each value is visited once and each cut
 // value written once, so the work is linear in ld's size.
-func flattenDeepValues(ld plog.Logs) int {
+func FlattenDeepValues(ld plog.Logs) int {
 	var text []byte
 	records := 0
 	for _, rl := range ld.ResourceLogs().All() {
@@ -81,7 +81,7 @@ func flattenDeepValues(ld plog.Logs) int {
 	return records
 }
 
-// flattenValue cuts v, inside level maps and lists, at maxNestedLevels.
+// flattenValue cuts v, inside level maps and lists, at MaxNestedLevels.
 // text is scratch space for the JSON text, returned for reuse.
 func flattenValue(text []byte, v pcommon.Value, level int) ([]byte, bool) {
 	switch v.Type() {
@@ -89,7 +89,7 @@ func flattenValue(text []byte, v pcommon.Value, level int) ([]byte, bool) {
 	default:
 		return text, false
 	}
-	if level == maxNestedLevels {
+	if level == MaxNestedLevels {
 		text = formats.AppendValue(text[:0], v)
 		v.SetStr(string(text))
 		return text, true
@@ -116,13 +116,13 @@ func flattenMap(text []byte, m pcommon.Map, level int) ([]byte, bool) {
 	return text, cut
 }
 
-// flattenedRecordsMetric counts the records whose values flattenDeepValues
+// FlattenedRecordsMetric counts the records whose values FlattenDeepValues
 // cut, named as the collector names its exporters' record counters.
-const flattenedRecordsMetric = "otelcol_exporter_webhook_flattened_log_records"
+const FlattenedRecordsMetric = "otelcol_exporter_webhook_flattened_log_records"
 
 func newFlattenedCounter(mp metric.MeterProvider) (metric.Int64Counter, error) {
-	return mp.Meter("github.com/sentyr/webhookexporter").Int64Counter(flattenedRecordsMetric,
+	return mp.Meter("github.com/sentyr/webhookexporter").Int64Counter(FlattenedRecordsMetric,
 		metric.WithUnit("{records}"),
-		metric.WithDescription("Log records with maps or lists nested deeper than "+strconv.Itoa(maxNestedLevels)+
+		metric.WithDescription("Log records with maps or lists nested deeper than "+strconv.Itoa(MaxNestedLevels)+
 			" levels, which were sent as JSON text from that level on. [Alpha]"))
 }

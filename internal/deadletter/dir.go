@@ -1,4 +1,4 @@
-package webhookexporter
+package deadletter
 
 import (
 	"errors"
@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 )
 
-// checkDeadLetterDirectory checks at load, creating nothing, that the
+// CheckDirectory checks at load, creating nothing, that the
 // start can create dir or use it: the nearest part of its path that exists
 // must be a directory this process may create files in. The start then
 // creates what is missing and checks the file itself.
-func checkDeadLetterDirectory(dir string) error {
+func CheckDirectory(dir string) error {
 	const other = "name a directory the collector may write to"
 	target := filepath.Clean(dir)
 	for p := target; ; p = filepath.Dir(p) {

@@ -1,4 +1,4 @@
-package webhookexporter
+package deadletter
 
 import (
 	"context"
@@ -20,22 +20,22 @@ import (
 // meter with its id only under the alpha feature gate
 // telemetry.newPipelineTelemetry, and then as scope attributes: without the
 // attribute, two webhook exporters would add up into one series.
-type exporterTelemetry struct {
+type Telemetry struct {
 	tb       *metadata.TelemetryBuilder
 	exporter attribute.KeyValue
 }
 
-func newExporterTelemetry(set component.TelemetrySettings, id component.ID) (*exporterTelemetry, error) {
+func NewTelemetry(set component.TelemetrySettings, id component.ID) (*Telemetry, error) {
 	tb, err := metadata.NewTelemetryBuilder(set)
 	if err != nil {
 		return nil, err
 	}
-	return &exporterTelemetry{tb: tb, exporter: attribute.String("exporter", id.String())}, nil
+	return &Telemetry{tb: tb, exporter: attribute.String("exporter", id.String())}, nil
 }
 
-// record counts the events dropped for one reason and what became of
+// Record counts the events dropped for one reason and what became of
 // their dead letters.
-func (t *exporterTelemetry) record(reason string, events, written, failed int, cause string) {
+func (t *Telemetry) Record(reason string, events, written, failed int, cause string) {
 	ctx := context.Background()
 	r := attribute.String("reason", reason)
 	attrs := metric.WithAttributes(t.exporter, r)

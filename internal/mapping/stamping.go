@@ -1,4 +1,4 @@
-package webhookexporter
+package mapping
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// stampingLogs gives records that carry no time at all an observed time
+// StampingLogs gives records that carry no time at all an observed time
 // before they are queued. Without it their timestamp, and with it their
 // event id, would change on every retry. It also cuts values nested
-// deeper than a queue can read back (see maxNestedLevels).
-type stampingLogs struct {
+// deeper than a queue can read back (see MaxNestedLevels).
+type StampingLogs struct {
 	exporter.Logs
 	now       func() time.Time
 	logger    *zap.Logger
@@ -30,10 +30,20 @@ type stampingLogs struct {
 	shutdownErr   error
 }
 
+// NewStampingLogs wraps logs, the exporter that exporterhelper built;
+// beginShutdown tells the exporter's retries to stop.
+func NewStampingLogs(logs exporter.Logs, logger *zap.Logger, mp metric.MeterProvider, beginShutdown func()) (*StampingLogs, error) {
+	flattened, err := newFlattenedCounter(mp)
+	if err != nil {
+		return nil, err
+	}
+	return &StampingLogs{Logs: logs, now: time.Now, logger: logger, flattened: flattened, beginShutdown: beginShutdown}, nil
+}
+
 // Shutdown stops the exporter's retries first, as exporterhelper does with
 // its own retry sender: the queue then drains with one attempt per batch,
 // and what fails is dead-lettered as shutdown.
-func (s *stampingLogs) Shutdown(ctx context.Context) error {
+func (s *StampingLogs) Shutdown(ctx context.Context) error {
 	// Once: exporterhelper's retry sender panics when shut down twice.
 	s.shutdownOnce.Do(func() {
 		s.beginShutdown()
@@ -49,11 +59,11 @@ func (s *stampingLogs) Shutdown(ctx context.Context) error {
 // mutates data its own copy; a copy costs about as much as encoding the
 // batch. With sending_queue::batch the queue does change batches, and
 // says so.
-func (s *stampingLogs) Capabilities() consumer.Capabilities {
+func (s *StampingLogs) Capabilities() consumer.Capabilities {
 	return s.Logs.Capabilities()
 }
 
-func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+func (s *StampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	untimed, deep := scanBatch(ld)
 	if untimed || deep {
 		if !s.Logs.Capabilities().MutatesData || ld.IsReadOnly() {
@@ -69,18 +79,18 @@ func (s *stampingLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	if deep {
-		n := flattenDeepValues(ld)
+		n := FlattenDeepValues(ld)
 		s.flattened.Add(ctx, int64(n))
 		// Once per batch: a sender that nests this deep does it in every batch.
 		s.logger.Warn("Records nested deeper than a queue can store: their maps and lists below that depth are sent as JSON text, in a string",
-			zap.Int("records", n), zap.Int("max_levels", maxNestedLevels))
+			zap.Int("records", n), zap.Int("max_levels", MaxNestedLevels))
 	}
 	return s.Logs.ConsumeLogs(ctx, ld)
 }
 
 // scanBatch walks ld once for what must change before it is queued:
 // records with no time at all, and values nested deeper than
-// maxNestedLevels. It stops as soon as it has found both.
+// MaxNestedLevels. It stops as soon as it has found both.
 func scanBatch(ld plog.Logs) (untimed, deep bool) {
 	for _, rl := range ld.ResourceLogs().All() {
 		deep = deep || deepMap(rl.Resource().Attributes(), 0)

@@ -1,4 +1,4 @@
-package webhookexporter
+package mapping
 
 import (
 	"encoding/binary"
@@ -8,8 +8,6 @@ import (
 	"github.com/zeebo/xxh3"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-
-	"github.com/sentyr/webhookexporter/formats"
 )
 
 // Event ids are XXH3-128 digests of what tells one record from another,
@@ -22,21 +20,21 @@ import (
 // together. A 128-bit XXH3 makes accidental collisions as unlikely
 // as random UUIDs; forging one would need the full content of a future
 // record, timestamps to the nanosecond included.
-const idLen = 32
+const IDLen = 32
 
-// idDigest is the digest of one record, written as an id by appendID.
-type idDigest = xxh3.Uint128
+// Digest is the digest of one record, written as an id by appendID.
+type Digest = xxh3.Uint128
 
-// scopeDigest digests the resource and scope once per ScopeLogs; each
+// ScopeDigest digests the resource and scope once per ScopeLogs; each
 // record's digest starts from it instead of rewriting the resource.
-func scopeDigest(scratch []byte, res pcommon.Map, scope string) ([]byte, idDigest) {
+func ScopeDigest(scratch []byte, res pcommon.Map, scope string) ([]byte, Digest) {
 	scratch = appendDigestMap(scratch[:0], res)
 	scratch = appendDigestString(scratch, scope)
 	return scratch, xxh3.Hash128(scratch)
 }
 
-// recordDigest digests one record under its scope's digest.
-func recordDigest(scratch []byte, scope idDigest, lr plog.LogRecord) ([]byte, idDigest) {
+// RecordDigest digests one record under its scope's digest.
+func RecordDigest(scratch []byte, scope Digest, lr plog.LogRecord) ([]byte, Digest) {
 	b := scope.Bytes()
 	dst := append(scratch[:0], b[:]...)
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(lr.Timestamp()))
@@ -52,20 +50,20 @@ func recordDigest(scratch []byte, scope idDigest, lr plog.LogRecord) ([]byte, id
 	return dst, xxh3.Hash128(dst)
 }
 
-// eventID is the id of an event made from input rather than from a record.
-func eventID(input []byte) string {
-	return idString(xxh3.Hash128(input))
+// InputID is the id of an event made from input rather than from a record.
+func InputID(input []byte) string {
+	return IDString(xxh3.Hash128(input))
 }
 
-func idString(d idDigest) string {
+func IDString(d Digest) string {
 	var id strings.Builder
 	writeID(&id, d)
 	return id.String()
 }
 
-func writeID(dst *strings.Builder, d idDigest) {
+func writeID(dst *strings.Builder, d Digest) {
 	b := d.Bytes()
-	var id [idLen]byte
+	var id [IDLen]byte
 	for i, c := range b {
 		id[2*i], id[2*i+1] = hexPairs[c][0], hexPairs[c][1]
 	}
@@ -131,31 +129,4 @@ func appendDigestValue(dst []byte, v pcommon.Value) []byte {
 		return append(dst, b.AsRaw()...)
 	}
 	return dst
-}
-
-// id returns the id of events[i], computing it if the mapping did not.
-func (a *eventArrays) id(i int) string {
-	if a.events[i].ID == "" {
-		r := a.records[i]
-		_, d := recordDigest(nil, r.scope, r.record)
-		a.events[i].ID = idString(d)
-	}
-	return a.events[i].ID
-}
-
-// id is the id of events[i].
-func (d *delivery) id(i int) string {
-	d.idMu.Lock()
-	defer d.idMu.Unlock()
-	return d.arrays.id(i)
-}
-
-// key is the idempotency key of req: the event's id for a request of one
-// event, else a digest of the body, which the same events encode to on
-// every retry.
-func (d *delivery) key(req *formats.Request) string {
-	if len(req.Events) == 1 {
-		return d.id(req.Events[0])
-	}
-	return idString(xxh3.Hash128(req.Body))
 }

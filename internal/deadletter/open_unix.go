@@ -1,6 +1,6 @@
 //go:build unix
 
-package webhookexporter
+package deadletter
 
 import (
 	"os"

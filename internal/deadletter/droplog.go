@@ -1,4 +1,4 @@
-package webhookexporter
+package deadletter
 
 import (
 	"slices"
@@ -11,7 +11,7 @@ import (
 // dropLogInterval is how often the drop totals are logged.
 const dropLogInterval = 10 * time.Second
 
-// dropLog sums the events dropped per reason and logs one line per reason
+// DropLog sums the events dropped per reason and logs one line per reason
 // and interval, and at shutdown, with the total and where their dead
 // letters went: a warning when all are kept, else an error. The
 // collector's log sampler (the first lines of a message per second, then
@@ -20,7 +20,7 @@ const dropLogInterval = 10 * time.Second
 // exporter and the reason because the sampler counts lines per message:
 // totals of several exporters or reasons flushed in the same second are
 // not sampled against each other.
-type dropLog struct {
+type DropLog struct {
 	logger   *zap.Logger
 	exporter string
 	file     string // the dead-letter file, "" when dead letters are off
@@ -40,13 +40,13 @@ type dropTotal struct {
 	notWrittenErr               string
 }
 
-func newDropLog(logger *zap.Logger, exporter, file string) *dropLog {
-	return &dropLog{logger: logger, exporter: exporter, file: file, totals: map[string]*dropTotal{}}
+func NewDropLog(logger *zap.Logger, exporter, file string) *DropLog {
+	return &DropLog{logger: logger, exporter: exporter, file: file, totals: map[string]*dropTotal{}}
 }
 
-// add counts events dropped for reason: written of them were written to
+// Add counts events dropped for reason: written of them were written to
 // the dead-letter file, notWritten could not be (writeErr says why).
-func (l *dropLog) add(reason, detail string, events, written, notWritten int, writeErr error) {
+func (l *DropLog) Add(reason, detail string, events, written, notWritten int, writeErr error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.totals[reason]
@@ -63,8 +63,8 @@ func (l *dropLog) add(reason, detail string, events, written, notWritten int, wr
 	}
 }
 
-// flush logs and resets the totals, one line per reason in name order.
-func (l *dropLog) flush() {
+// Flush logs and resets the totals, one line per reason in name order.
+func (l *DropLog) Flush() {
 	l.mu.Lock()
 	totals := l.totals
 	l.totals = map[string]*dropTotal{}
@@ -98,37 +98,37 @@ func (l *dropLog) flush() {
 	}
 }
 
-// start flushes on every tick until stop.
-func (l *dropLog) start(tick <-chan time.Time, stopTick func()) {
+// Start flushes on every tick until stop.
+func (l *DropLog) Start(tick <-chan time.Time, stopTick func()) {
 	l.tick, l.stopT = tick, stopTick
 	l.done, l.stopped = make(chan struct{}), make(chan struct{})
 	go l.run()
 }
 
-func (l *dropLog) startTicker() {
+func (l *DropLog) StartTicker() {
 	t := time.NewTicker(dropLogInterval)
-	l.start(t.C, t.Stop)
+	l.Start(t.C, t.Stop)
 }
 
-func (l *dropLog) run() {
+func (l *DropLog) run() {
 	defer close(l.stopped)
 	for {
 		select {
 		case <-l.tick:
-			l.flush()
+			l.Flush()
 		case <-l.done:
 			return
 		}
 	}
 }
 
-// stop ends the ticking and logs what is left.
-func (l *dropLog) stop() {
+// Stop ends the ticking and logs what is left.
+func (l *DropLog) Stop() {
 	if l.done != nil {
 		close(l.done)
 		<-l.stopped
 		l.stopT()
 		l.done = nil
 	}
-	l.flush()
+	l.Flush()
 }

@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"strings"
@@ -15,7 +15,10 @@ import (
 // kept, and the format reads that head as every event delivered; any
 // other answer is kept whole, as before.
 func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
-	enc := builtinEncoder(t, "elastic", &formats.Settings{Endpoint: "https://es.example.com/_bulk", Sections: formats.Sections{Elastic: formats.ElasticConfig{Index: "x"}}}).Wire()
+	elastic, _ := formats.LookupBuiltin("elastic")
+	encoder, err := elastic.New(&formats.Settings{Endpoint: "https://es.example.com/_bulk", Sections: formats.Sections{Elastic: formats.ElasticConfig{Index: "x"}}})
+	require.NoError(t, err)
+	enc := encoder.Wire()
 	item := `{"create":{"_index":"x","_id":"0123456789abcdef0123456789abcdef","status":201}},`
 	items := strings.TrimSuffix(strings.Repeat(item, 1000), ",")
 	req := &formats.Request{Events: make([]int, 1000)}
@@ -52,7 +55,10 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 	// A format that settles nothing by the head gets the answer whole,
 	// up to the limit.
 	long := strings.Repeat("x", 2000)
-	body, err = readAnswerBody(strings.NewReader(long), 200, 1500, builtinEncoder(t, "splunk_hec", &formats.Settings{}).Wire().Settled)
+	hec, _ := formats.LookupBuiltin("splunk_hec")
+	hecEncoder, err := hec.New(&formats.Settings{})
+	require.NoError(t, err)
+	body, err = readAnswerBody(strings.NewReader(long), 200, 1500, hecEncoder.Wire().Settled)
 	require.NoError(t, err)
 	assert.Len(t, body, 1500)
 	body, err = readAnswerBody(strings.NewReader(`{"errors":true,`+long), 200, 1500, enc.Settled)

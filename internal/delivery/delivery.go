@@ -1,22 +1,22 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
 	"fmt"
-	"net/http"
+	"github.com/zeebo/xxh3"
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
 // deliverer is what the deliveries of one exporter share.
 type deliverer struct {
-	sender        *sender
+	sender        *Sender
 	encoder       formats.Encoder // to split a request the receiver found too large
 	logger        *zap.Logger
 	format        string // for log lines
@@ -25,15 +25,11 @@ type deliverer struct {
 	deadLetterFile string
 }
 
-func newDeliverer(cfg *Config, s *sender, enc formats.Encoder, logger *zap.Logger) *deliverer {
-	return &deliverer{sender: s, encoder: enc, logger: logger, format: cfg.Format, maxConcurrent: cfg.MaxConcurrentRequests}
-}
-
 // delivery sends the requests of one batch and records what became of each
 // event. Requests may run concurrently, hence the lock.
 type delivery struct {
 	*deliverer
-	arrays *eventArrays
+	arrays *mapping.Arrays
 	idMu   sync.Mutex // computing ids that the mapping left out
 
 	mu       sync.Mutex
@@ -43,13 +39,13 @@ type delivery struct {
 	dropped  int
 	resent   int // see attemptResult
 	// why[i] is why events[i] was dropped; nil until one is.
-	why []dropped
+	why []deadletter.Dropped
 }
 
-// newDelivery delivers a's events and records their results in a.results,
+// newDelivery delivers a's events and records their results in a.Results,
 // one per event, all zero (delivered).
-func newDelivery(dv *deliverer, a *eventArrays) *delivery {
-	return &delivery{deliverer: dv, arrays: a, results: a.results}
+func newDelivery(dv *deliverer, a *mapping.Arrays) *delivery {
+	return &delivery{deliverer: dv, arrays: a, results: a.Results}
 }
 
 // sendAll sends the requests of batch and, once the transport has let go
@@ -84,42 +80,30 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		d.resent = max(d.resent, resent)
 		d.mu.Unlock()
 	}
-	if err != nil {
-		if consumererror.IsPermanent(err) {
-			// The transport refused the request itself (an authenticator
-			// that cannot sign this body): the same body fails the same
-			// way on every retry.
-			d.logDropped("The request could not be sent", "its events",
-				zap.String("endpoint", d.sender.endpoint), zap.Error(err), zap.Int("events", len(req.Events)))
-			d.markDrop(req, dropped{reason: reasonEncodingFailed, detail: err.Error()})
-			return
-		}
-		d.markRetry(req, err, 0)
-		return
-	}
-	if isRedirect(resp.status) {
-		d.redirected(req, resp)
-		return
-	}
-	if read := d.sender.wire.ReadAnswer; read != nil {
-		if results := read(req, resp.status, resp.body); results != nil {
-			d.apply(req, resp, results)
-			return
+	if err == nil && !isRedirect(resp.status) {
+		if read := d.sender.wire.ReadAnswer; read != nil {
+			if results := read(req, resp.status, resp.body); results != nil {
+				d.apply(req, resp, results)
+				return
+			}
 		}
 	}
+	d.carryOut(ctx, req, judgeRequest(resp, err, d.sender.endpoint, len(req.Events)))
+}
+
+// carryOut does what v decided for the events of req.
+func (d *delivery) carryOut(ctx context.Context, req *formats.Request, v verdict) {
 	switch {
-	case resp.status >= 200 && resp.status <= 299:
-	case resp.status == http.StatusRequestEntityTooLarge:
+	case v.split:
 		d.split(ctx, req.Events, len(req.Body))
-	case retryableStatus(resp.status):
-		d.markRetry(req, resp.err(d.sender.endpoint), resp.retryAfter)
-	default:
-		d.logDropped("The receiver refused the events", "they",
-			zap.Int("status", resp.status),
-			zap.String("endpoint", d.sender.endpoint),
-			zap.String("response", resp.snippet()),
-			zap.Int("events", len(req.Events)))
-		d.markDrop(req, dropped{reason: reasonRefused, detail: resp.err(d.sender.endpoint).Error(), status: resp.status})
+	case v.outcome == formats.Retry:
+		if v.log != "" {
+			d.logger.Error(v.log, v.fields...)
+		}
+		d.markRetry(req, v.err, v.throttle)
+	case v.outcome == formats.Drop:
+		d.logDropped(v.log, v.subject, v.fields...)
+		d.markDrop(req, v.why)
 	}
 }
 
@@ -148,10 +132,10 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.sender.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
 		case r.Outcome == formats.Drop && r.WholeRequest:
-			d.noteDrop(idx, dropped{reason: reasonRefused, detail: r.Reason, status: resp.status})
+			d.noteDrop(idx, judgeResult(r, resp.status))
 			refusals = addDrop(refusals, idx, r.Reason)
 		case r.Outcome == formats.Drop:
-			d.noteDrop(idx, dropped{reason: reasonRefusedPerEvent, detail: r.Reason, status: resp.status})
+			d.noteDrop(idx, judgeResult(r, resp.status))
 			drops = addDrop(drops, idx, r.Reason)
 		}
 		d.results[req.Events[i]] = r
@@ -184,7 +168,7 @@ func (d *delivery) logDrops(what, subject string, groups []droppedGroup, where z
 	for _, g := range groups {
 		d.logDropped(what, subject, where,
 			zap.String("event_id", d.id(g.first)),
-			zap.String("event_type", d.arrays.events[g.first].Type),
+			zap.String("event_type", d.arrays.Events[g.first].Type),
 			zap.String("reason", g.reason),
 			zap.Int("events", g.count))
 	}
@@ -193,7 +177,7 @@ func (d *delivery) logDrops(what, subject string, groups []droppedGroup, where z
 // logDropped logs what happened and what became of the events, subject
 // ("it", "they", "its events"): kept as dead letters in the file, a
 // warning, or dropped, an error. A dead letter that cannot be written is
-// logged and counted as not written (see dropLog).
+// logged and counted as not written (see deadletter.DropLog).
 func (d *deliverer) logDropped(what, subject string, fields ...zap.Field) {
 	is, letters := " are ", "dead letters"
 	if subject == "it" {
@@ -214,19 +198,18 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
-		d.markDrop(&formats.Request{Events: events}, dropped{reason: reasonTooLarge, status: http.StatusRequestEntityTooLarge,
-			detail: fmt.Sprintf("413 Payload Too Large for a request of this event alone (%d bytes)", size)})
+		d.markDrop(&formats.Request{Events: events}, tooLarge(size))
 		return
 	}
 	half := len(events) / 2
 	for _, part := range [][]int{events[:half], events[half:]} {
 		sub := make([]formats.Event, len(part))
 		for i, idx := range part {
-			sub[i] = d.arrays.events[idx]
+			sub[i] = d.arrays.Events[idx]
 		}
 		batch, err := d.encoder.Encode(sub)
 		if err != nil {
-			d.markDrop(&formats.Request{Events: part}, dropped{reason: reasonEncodingFailed, detail: err.Error()})
+			d.markDrop(&formats.Request{Events: part}, encodingFailed(err))
 			continue
 		}
 		d.reject(batch.Rejected, part)
@@ -252,13 +235,13 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		}
 		reason := r.Err.Error()
 		groups = addDrop(groups, idx, reason)
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, dropped{reason: reasonEncodingFailed, detail: reason})
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, encodingFailed(r.Err))
 	}
 	d.logDrops("An event could not be encoded", "it", groups, zap.String("format", d.format))
 }
 
 // set records r for events[idx]; why is the reason when r drops it.
-func (d *delivery) set(idx int, r formats.Result, why dropped) {
+func (d *delivery) set(idx int, r formats.Result, why deadletter.Dropped) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if r.Outcome == formats.Drop {
@@ -268,18 +251,18 @@ func (d *delivery) set(idx int, r formats.Result, why dropped) {
 }
 
 // noteDrop counts a dropped event and keeps why; d.mu is held.
-func (d *delivery) noteDrop(idx int, why dropped) {
+func (d *delivery) noteDrop(idx int, why deadletter.Dropped) {
 	d.dropped++
 	if d.why == nil {
-		d.why = make([]dropped, len(d.arrays.events))
+		d.why = make([]deadletter.Dropped, len(d.arrays.Events))
 	}
 	d.why[idx] = why
 }
 
 // droppedAt says whether events[i] was dropped, and why.
-func (d *delivery) droppedAt(i int) (dropped, bool) {
+func (d *delivery) droppedAt(i int) (deadletter.Dropped, bool) {
 	if d.why == nil || d.results[i].Outcome != formats.Drop {
-		return dropped{}, false
+		return deadletter.Dropped{}, false
 	}
 	return d.why[i], true
 }
@@ -294,19 +277,62 @@ func (d *delivery) markRetry(req *formats.Request, err error, throttle time.Dura
 	d.throttle = max(d.throttle, throttle)
 }
 
-func (d *delivery) markDrop(req *formats.Request, why dropped) {
+func (d *delivery) markDrop(req *formats.Request, why deadletter.Dropped) {
 	for _, idx := range req.Events {
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: why.detail}, why)
+		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: why.Detail}, why)
 	}
 }
 
-func (d *delivery) result(ld plog.Logs) attemptResult {
-	r := resultOf(ld, d.results, d.retryErr, d.throttle, d.dropped)
+func (d *delivery) result() attemptResult {
+	r := resultOf(d.results, d.retryErr, d.throttle, d.dropped)
 	r.resent = d.resent
 	return r
 }
 
-// retryableStatus says whether the receiver may accept the same request later.
-func retryableStatus(status int) bool {
-	return status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || (status >= 500 && status <= 599)
+// id is the id of events[i].
+func (d *delivery) id(i int) string {
+	d.idMu.Lock()
+	defer d.idMu.Unlock()
+	return d.arrays.ID(i)
+}
+
+// key is the idempotency key of req: the event's id for a request of one
+// event, else a digest of the body, which the same events encode to on
+// every retry.
+func (d *delivery) key(req *formats.Request) string {
+	if len(req.Events) == 1 {
+		return d.id(req.Events[0])
+	}
+	return mapping.IDString(xxh3.Hash128(req.Body))
+}
+
+// attemptResult is what became of one attempt at a batch.
+type attemptResult struct {
+	// retryErr is set when events are to be tried again: those marked
+	// Retry in the attempt's results.
+	retryErr error
+	throttle time.Duration // the receiver's Retry-After
+	dropped  int
+	lost     int   // of the dropped, those not kept as dead letters
+	dropErr  error // why the whole batch was dropped, if it was
+	// firstDrop is the reason of the first event dropped, for the error.
+	firstDrop string
+	// settled holds the ids of the events delivered or dropped when
+	// others are to be retried and the settled store is on.
+	settled []mapping.Digest
+	resent  int // requests Go's transport sent again on its own, at most per request
+}
+
+// resultOf sums up an attempt from the outcome of each event.
+func resultOf(outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
+	r := attemptResult{dropped: dropped}
+	for _, o := range outcomes {
+		if o.Outcome == formats.Drop && r.firstDrop == "" {
+			r.firstDrop = o.Reason
+		}
+		if o.Outcome == formats.Retry {
+			r.retryErr, r.throttle = retryErr, throttle
+		}
+	}
+	return r
 }

@@ -1,9 +1,10 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/collector/config/configretry"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,18 +19,12 @@ import (
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
-const (
-	// headerIdempotencyKey carries the stable id of a request's events, for
-	// receivers that deduplicate.
-	headerIdempotencyKey = "Idempotency-Key"
-)
-
-// sender talks to the receiver through the exporter's HTTP client, for
+// Sender talks to the receiver through the exporter's HTTP client, for
 // deliveries and the connection check alike: it sets what every request
 // carries and keeps what the answer needs to have its request's
 // credentials taken out.
-type sender struct {
-	client   *http.Client // nil until start
+type Sender struct {
+	Client   *http.Client // nil until start
 	url      string       // the configured endpoint, credentials and all
 	endpoint string       // for log lines: no user info, no query
 	timeout  time.Duration
@@ -43,23 +38,29 @@ type sender struct {
 	tracing     bool          // the client's spans record, see redactingTracerProvider
 }
 
-func newSender(cfg *Config, enc formats.Encoder, build component.BuildInfo) *sender {
-	s := &sender{
-		url:         cfg.ClientConfig.Endpoint,
-		endpoint:    redact.URL(cfg.ClientConfig.Endpoint),
-		timeout:     cfg.ClientConfig.Timeout,
+// NewSender posts enc's payloads to endpoint (the configured URL,
+// credentials and all), each request bounded by timeout. retry is
+// retry_on_failure, which bounds a Retry-After; secrets are the config's
+// credentials, redacted from what receivers echo.
+func NewSender(endpoint string, timeout time.Duration, retry configretry.BackOffConfig, secrets []string, enc formats.Encoder, build component.BuildInfo) *Sender {
+	return &Sender{
+		url:         endpoint,
+		endpoint:    redact.URL(endpoint),
+		timeout:     timeout,
 		userAgent:   fmt.Sprintf("%s/%s (%s/%s)", build.Description, build.Version, runtime.GOOS, runtime.GOARCH),
 		contentType: enc.ContentType(),
-		maxWait:     retryAfterCap(cfg.RetryConfig),
-		secrets:     configSecrets(cfg),
+		maxWait:     retryAfterCap(retry),
+		secrets:     secrets,
 		wire:        enc.Wire(),
 	}
-	return s
 }
 
-// connect builds the HTTP client, at start because only then are the auth
+// Endpoint is the endpoint for log lines: no user info, no query.
+func (s *Sender) Endpoint() string { return s.endpoint }
+
+// Connect builds the HTTP client, at start because only then are the auth
 // extensions known. Its spans are redacted like log lines.
-func (s *sender) connect(ctx context.Context, cfg confighttp.ClientConfig, host component.Host, set component.TelemetrySettings) error {
+func (s *Sender) Connect(ctx context.Context, cfg confighttp.ClientConfig, host component.Host, set component.TelemetrySettings) error {
 	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
 		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: s.secrets}
 		s.tracing = true
@@ -69,20 +70,20 @@ func (s *sender) connect(ctx context.Context, cfg confighttp.ClientConfig, host 
 		return err
 	}
 	client.CheckRedirect = noRedirects
-	s.client = client
+	s.Client = client
 	return nil
 }
 
-func (s *sender) close() {
-	if s.client != nil {
-		s.client.CloseIdleConnections()
+func (s *Sender) Close() {
+	if s.Client != nil {
+		s.Client.CloseIdleConnections()
 	}
 }
 
 // newRequest is a request to rawURL with what every request carries, and
 // where the credential values it writes will be kept.
-func (s *sender) newRequest(ctx context.Context, method, rawURL, contentType string) (*http.Request, *sentHeaders, error) {
-	ctx, sent := s.traceSent(ctx)
+func (s *Sender) newRequest(ctx context.Context, method, rawURL, contentType string) (*http.Request, *sentHeaders, error) {
+	ctx, sent := traceSent(ctx, s.secrets, s.tracing)
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, http.NoBody)
 	if err != nil {
 		return nil, nil, err
@@ -98,13 +99,13 @@ func (s *sender) newRequest(ctx context.Context, method, rawURL, contentType str
 }
 
 // post sends one body, held by lease, to the endpoint and reads the answer.
-func (s *sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
+func (s *Sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
 	resp, _, err := s.postRequest(ctx, key, &formats.Request{Body: body}, lease)
 	return resp, err
 }
 
 // answerBytes is the most of the answer to req that is read.
-func (s *sender) answerBytes(req *formats.Request) int64 {
+func (s *Sender) answerBytes(req *formats.Request) int64 {
 	if s.wire.AnswerBytes != nil {
 		return s.wire.AnswerBytes(req)
 	}
@@ -118,9 +119,9 @@ func (s *sender) answerBytes(req *formats.Request) int64 {
 // the Idempotency-Key header makes it. The header must stay (receivers and
 // the auth extension's signature read it), so a resend counts as an
 // attempt instead.
-func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (resp *response, resent int, err error) {
+func (s *Sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (resp *response, resent int, err error) {
 	body := r.Body
-	if s.client == nil {
+	if s.Client == nil {
 		return nil, 0, errNoClient
 	}
 	target := s.url
@@ -140,11 +141,11 @@ func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request
 		req.Body = lease.reader(body)
 		req.GetBody = func() (io.ReadCloser, error) { return lease.reader(body), nil }
 	}
-	req.Header.Set(headerIdempotencyKey, key)
+	req.Header.Set(HeaderIdempotencyKey, key)
 	if s.wire.RequestHeaders != nil {
 		s.wire.RequestHeaders(req.Header, key)
 	}
-	httpResp, err := s.client.Do(req)
+	httpResp, err := s.Client.Do(req)
 	resent = max(int(sent.writes.Load())-1, 0)
 	if err != nil {
 		return nil, resent, sent.secrets().Error(s.requestError(req.Context(), err))
@@ -157,7 +158,7 @@ func (s *sender) postRequest(ctx context.Context, key string, r *formats.Request
 }
 
 // requestError says why a request got no answer.
-func (s *sender) requestError(ctx context.Context, err error) error {
+func (s *Sender) requestError(ctx context.Context, err error) error {
 	if urlErr, ok := errors.AsType[*url.Error](err); ok {
 		// The configured URL may hold a secret in its user info or query.
 		urlErr.URL = s.endpoint

@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package webhookexporter
+package delivery
 
 import (
 	"context"
@@ -12,24 +12,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // connectionTestType is the event type of the guide's test event.
 const connectionTestType = "connection_test"
-
-// validate checks the connection check's own settings.
-func (c *ConnectionCheckConfig) validate() error {
-	if c.Endpoint == "" {
-		return nil
-	}
-	u, err := url.Parse(c.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
-			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
-	}
-	return nil
-}
 
 // probe is the outcome of one connection check.
 type probe struct {
@@ -39,11 +27,24 @@ type probe struct {
 	formats.CheckResult
 }
 
-// checkConnection is the test_connection of Sentyr's webhook guide: it calls the service's
+// CheckSettings are what the connection check takes of the config.
+type CheckSettings struct {
+	Format      string
+	Source      string // the test event's
+	FailOnError bool   // connection_check::fail_on_error
+	// Endpoint is connection_check::endpoint, "" to derive it.
+	Endpoint string
+	// Check is the format's own check, nil when it has none (custom, body,
+	// registered formatters); URL is where it goes.
+	Check *formats.ConnectionCheck
+	URL   string
+}
+
+// CheckConnection is the test_connection of Sentyr's webhook guide: it calls the service's
 // cheapest authenticated endpoint through the sender (so TLS, headers and
 // the auth extension apply), logs the outcome, and fails start-up only when
 // connection_check::fail_on_error says so.
-func checkConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *Config, logger *zap.Logger) error {
+func CheckConnection(ctx context.Context, s *Sender, enc formats.Encoder, cfg CheckSettings, logger *zap.Logger) error {
 	p := probeConnection(ctx, s, enc, cfg)
 	fields := []zap.Field{
 		zap.String("format", cfg.Format),
@@ -61,7 +62,7 @@ func checkConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *C
 		return nil
 	}
 	fields = append(fields, zap.String("reason", p.Reason), zap.String("fix", p.Fix))
-	if !cfg.ConnectionCheck.FailOnError {
+	if !cfg.FailOnError {
 		logger.Warn("Connection check failed; the exporter starts anyway (connection_check::fail_on_error is false)", fields...)
 		return nil
 	}
@@ -72,17 +73,16 @@ func checkConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *C
 
 // probeConnection runs the format's own check when it has one, else posts
 // the test event; either goes to connection_check::endpoint when it is set.
-func probeConnection(ctx context.Context, s *sender, enc formats.Encoder, cfg *Config) probe {
-	check := connectionCheckOf(cfg.Format)
-	if check == nil {
-		return probeTestEvent(ctx, checkSender(s, cfg.ConnectionCheck.Endpoint), enc, cfg.Source)
+func probeConnection(ctx context.Context, s *Sender, enc formats.Encoder, cfg CheckSettings) probe {
+	if cfg.Check == nil {
+		return probeTestEvent(ctx, checkSender(s, cfg.Endpoint), enc, cfg.Source)
 	}
-	return probeService(ctx, s, check, cfg.checkURL(check))
+	return probeService(ctx, s, cfg.Check, cfg.URL)
 }
 
 // checkSender is s posting to endpoint instead of the exporter's
 // endpoint, with all else the same; s itself when endpoint is empty.
-func checkSender(s *sender, endpoint string) *sender {
+func checkSender(s *Sender, endpoint string) *Sender {
 	if endpoint == "" {
 		return s
 	}
@@ -91,25 +91,9 @@ func checkSender(s *sender, endpoint string) *sender {
 	return &c
 }
 
-// connectionCheckOf is the format's own connection check, nil when it has
-// none (custom, body, registered formatters).
-func connectionCheckOf(format string) *formats.ConnectionCheck {
-	b, _ := formats.LookupBuiltin(format)
-	return b.ConnectionCheck
-}
-
-// checkURL is connection_check::endpoint when set, else what the format's
-// check derives from the endpoint.
-func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
-	if cfg.ConnectionCheck.Endpoint != "" {
-		return cfg.ConnectionCheck.Endpoint
-	}
-	return check.URL(cfg.formatSettings())
-}
-
 // probeService sends the check's request, which has no body (a GET, or
 // HEC's POST of no events), and lets the check judge the answer.
-func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck, rawURL string) probe {
+func probeService(ctx context.Context, s *Sender, check *formats.ConnectionCheck, rawURL string) probe {
 	p := probe{method: check.Method, url: redact.URL(rawURL)}
 	contentType := ""
 	if check.Method == http.MethodPost {
@@ -120,7 +104,7 @@ func probeService(ctx context.Context, s *sender, check *formats.ConnectionCheck
 		p.Reason, p.Fix = err.Error(), "check the endpoint"
 		return p
 	}
-	resp, err := s.client.Do(req)
+	resp, err := s.Client.Do(req)
 	if err != nil {
 		unreachable(&p, err)
 		p.Reason = sent.secrets().String(p.Reason, 0)
@@ -151,7 +135,7 @@ func unreachable(p *probe, err error) {
 
 // probeTestEvent posts the guide's test event (connection_test, info)
 // through the configured format, as any event would go.
-func probeTestEvent(ctx context.Context, s *sender, enc formats.Encoder, source string) probe {
+func probeTestEvent(ctx context.Context, s *Sender, enc formats.Encoder, source string) probe {
 	p := probe{method: http.MethodPost, url: s.endpoint}
 	ev := connectionTestEvent(source, time.Now())
 	events := []formats.Event{ev}
@@ -201,7 +185,7 @@ func connectionTestEvent(source string, now time.Time) formats.Event {
 	body.Map().PutStr("severity", formats.SeverityInfo)
 	body.Map().PutStr("message", message)
 	return formats.Event{
-		ID:        eventID(fmt.Appendf(nil, "%s/%d", connectionTestType, now.UnixNano())),
+		ID:        mapping.InputID(fmt.Appendf(nil, "%s/%d", connectionTestType, now.UnixNano())),
 		Type:      connectionTestType,
 		Severity:  formats.SeverityInfo,
 		Timestamp: now.UTC(),
@@ -210,4 +194,14 @@ func connectionTestEvent(source string, now time.Time) formats.Event {
 		Body:      body,
 		Resource:  pcommon.NewMap(),
 	}
+}
+
+// probeRedirect fails a connection check that was answered with a 3xx.
+func probeRedirect(p *probe, status int, location string) bool {
+	if !isRedirect(status) {
+		return false
+	}
+	p.Reason = fmt.Sprintf("the receiver answered %d %s with Location %s, which the exporter does not follow", status, http.StatusText(status), location)
+	p.Fix = "if the receiver has moved, set endpoint (or connection_check::endpoint) to that location"
+	return true
 }

@@ -1,4 +1,4 @@
-package webhookexporter
+package deadletter
 
 import (
 	"bytes"
@@ -15,44 +15,44 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// Reason classes: why the exporter gave up on an event. They are the
+// Reasons: why the exporter gave up on an event. They are the
 // dead letters' reason, the drop counter's attribute and the drop log
 // lines' reason.
 const (
 	// The receiver refused the request for good (a 4xx other than 408,
 	// 413 and 429).
-	reasonRefused = "refused"
+	Refused = "refused"
 	// The receiver refused this event inside an accepted request (a HEC
 	// code, a _bulk item error).
-	reasonRefusedPerEvent = "refused_per_event"
+	RefusedPerEvent = "refused_per_event"
 	// 413 for a request of this event alone.
-	reasonTooLarge = "too_large"
+	TooLarge = "too_large"
 	// The format could not turn the event into a payload (a template or
 	// formatter error).
-	reasonEncodingFailed = "encoding_failed"
+	EncodingFailed = "encoding_failed"
 	// retry_on_failure gave up: max_elapsed_time reached (or a Retry-After
 	// beyond it), or retries are off.
-	reasonRetriesExhausted = "retries_exhausted"
+	RetriesExhausted = "retries_exhausted"
 	// The collector shut down while the event waited to be tried again
 	// (in a retry or in the in-memory queue).
-	reasonShutdown = "shutdown"
+	Shutdown = "shutdown"
 	// The caller's context ended (sending_queue off and the pipeline's
 	// caller gave up).
-	reasonCancelled = "cancelled"
+	Cancelled = "cancelled"
 )
 
-// dropped is why one event was given up on.
-type dropped struct {
-	reason string
-	detail string
-	status int // the HTTP status, if an answer said so
+// Dropped is why one event was given up on.
+type Dropped struct {
+	Reason string
+	Detail string
+	Status int // the HTTP status, if an answer said so
 }
 
-// deadLetterInfo is the member that a dead letter adds to the OTLP/JSON
+// Info is the member that a dead letter adds to the OTLP/JSON
 // request holding its record. Its name is one OTLP does not use, so that
 // the line as a whole is still an OTLP/JSON logs request: OTLP/JSON
 // receivers skip members they do not know.
-type deadLetterInfo struct {
+type Info struct {
 	Time     time.Time `json:"time"`
 	Exporter string    `json:"exporter"`
 	Endpoint string    `json:"endpoint"`
@@ -63,21 +63,21 @@ type deadLetterInfo struct {
 	EventID  string    `json:"eventId"`
 }
 
-const deadLetterMember = "deadLetter"
+const infoMember = "deadLetter"
 
-// deadLetterLine is one event's dead letter: an OTLP/JSON logs request
+// Line is one event's dead letter: an OTLP/JSON logs request
 // holding its record with the record's resource and scope, plus the
 // deadLetter member, and a newline.
-func deadLetterLine(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *deadLetterInfo) ([]byte, error) {
-	var b deadLetterLines
-	return b.build(rl, sl, lr, info)
+func Line(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *Info) ([]byte, error) {
+	var b Lines
+	return b.Build(rl, sl, lr, info)
 }
 
-// deadLetterLines builds dead letters one at a time, each written before
+// Lines builds dead letters one at a time, each written before
 // the next is built: the request that holds a record (its resource and
 // scope copied once per scope) and the line's buffers are reused, so that
 // a dead letter costs about its own bytes.
-type deadLetterLines struct {
+type Lines struct {
 	one    plog.Logs
 	rl     plog.ResourceLogs // where one's resource was copied from
 	sl     plog.ScopeLogs    // where one's scope was copied from
@@ -86,8 +86,8 @@ type deadLetterLines struct {
 	enc    *json.Encoder
 }
 
-// build returns the dead letter of lr, valid until the next build.
-func (b *deadLetterLines) build(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *deadLetterInfo) ([]byte, error) {
+// Build returns the dead letter of lr, valid until the next build.
+func (b *Lines) Build(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog.LogRecord, info *Info) ([]byte, error) {
 	if b.enc == nil {
 		b.one = plog.NewLogs()
 		b.one.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
@@ -121,16 +121,16 @@ func (b *deadLetterLines) build(rl plog.ResourceLogs, sl plog.ScopeLogs, lr plog
 		return nil, errors.New("the OTLP/JSON marshaler wrote no object")
 	}
 	line := append(b.line[:0], record[:len(record)-1]...)
-	line = append(line, `,"`+deadLetterMember+`":`...)
+	line = append(line, `,"`+infoMember+`":`...)
 	line = append(line, member...)
 	b.line = append(line, "}\n"...)
 	return b.line, nil
 }
 
-// deadLetterFileName is the file of one exporter in the shared directory:
+// FileName is the file of one exporter in the shared directory:
 // its component id with every byte outside [A-Za-z0-9._-] written as %XX,
 // so that no two ids share a file ("webhook/siem" is webhook%2Fsiem).
-func deadLetterFileName(id component.ID) string {
+func FileName(id component.ID) string {
 	var b strings.Builder
 	for _, c := range []byte(id.String()) {
 		switch {
@@ -147,32 +147,37 @@ func deadLetterFileName(id component.ID) string {
 // Why a dead letter was not written: the attribute of the failed-writes
 // counter.
 const (
-	writeFailedFull  = "file_full"
-	writeFailedError = "write_error"
+	WriteFailedFull  = "file_full"
+	WriteFailedError = "write_error"
 )
 
-// deadLetterWriter appends dead letters to one file. It opens the file
+// Writer appends dead letters to one file. It opens the file
 // for each write rather than holding it open, so that moving the file
 // away (to replay it) makes the next write start a new one instead of
 // appending to the moved file.
-type deadLetterWriter struct {
+type Writer struct {
 	path     string
 	maxBytes int64
 	sync     bool
 	mu       sync.Mutex // one write at a time keeps the size check true
 }
 
-func newDeadLetterWriter(cfg DeadLetterConfig, id component.ID) *deadLetterWriter {
-	return &deadLetterWriter{
-		path:     filepath.Join(cfg.Directory, deadLetterFileName(id)),
-		maxBytes: cfg.MaxSizeMiB << 20,
-		sync:     cfg.Sync,
+// NewWriter writes the dead letters of the exporter id to its file in
+// directory, of at most maxSizeMiB; sync makes each write reach the disk.
+func NewWriter(directory string, maxSizeMiB int64, sync bool, id component.ID) *Writer {
+	return &Writer{
+		path:     filepath.Join(directory, FileName(id)),
+		maxBytes: maxSizeMiB << 20,
+		sync:     sync,
 	}
 }
 
-// check creates the directory and the file, so that a path the collector
+// Path is the file's path.
+func (w *Writer) Path() string { return w.path }
+
+// Check creates the directory and the file, so that a path the collector
 // cannot write to fails the start rather than the first drop.
-func (w *deadLetterWriter) check() error {
+func (w *Writer) Check() error {
 	if err := os.MkdirAll(filepath.Dir(w.path), 0o700); err != nil {
 		return fmt.Errorf("dead_letter::directory: %w; create it or name a directory the collector may write to", err)
 	}
@@ -189,7 +194,7 @@ func (w *deadLetterWriter) check() error {
 // choosing) or a FIFO (a write would wait for a reader): the file's path
 // is opened without following a link, without waiting, and must be a
 // regular file.
-func (w *deadLetterWriter) openFile() (*os.File, error) {
+func (w *Writer) openFile() (*os.File, error) {
 	f, err := openAppendNoFollow(w.path)
 	if err != nil {
 		if st, lerr := os.Lstat(w.path); lerr == nil && !st.Mode().IsRegular() {
@@ -216,36 +221,36 @@ func notRegularFile(path string, mode os.FileMode) error {
 	return fmt.Errorf("the dead-letter file %s is %s; remove it, so that the exporter creates the file there", path, what)
 }
 
-// deadLetterFile is the file open for one giveUp, which writes its dead
+// File is the file open for one giveUp, which writes its dead
 // letters one line at a time: memory holds one line, not the batch's.
 // A line is written whole or not at all: one that would pass the cap is
 // refused, and a write that fails part way is cut back off the file, so
 // that the next line does not start inside a fragment. After a line is
 // refused, nothing more is written.
-type deadLetterFile struct {
-	w       *deadLetterWriter
+type File struct {
+	w       *Writer
 	f       *os.File
 	cause   string // why writes fail, once one has
 	err     error
 	written bool // a line was written since the file was opened
 }
 
-// open opens the file for a run of writes; close it when they are done.
-func (w *deadLetterWriter) open() *deadLetterFile {
+// Open opens the file for a run of writes; close it when they are done.
+func (w *Writer) Open() *File {
 	f, err := w.openFile()
 	if err != nil {
-		return &deadLetterFile{w: w, cause: writeFailedError, err: err}
+		return &File{w: w, cause: WriteFailedError, err: err}
 	}
-	return &deadLetterFile{w: w, f: f}
+	return &File{w: w, f: f}
 }
 
-// failed says why no line can be written anymore, if so.
-func (d *deadLetterFile) failed() (string, error) { return d.cause, d.err }
+// Failed says why no line can be written anymore, if so.
+func (d *File) Failed() (string, error) { return d.cause, d.err }
 
-// write appends line, a whole dead letter, if it fits under the cap. It
-// returns why it did not (writeFailedFull or writeFailedError) with the
+// Write appends line, a whole dead letter, if it fits under the cap. It
+// returns why it did not (WriteFailedFull or WriteFailedError) with the
 // error.
-func (d *deadLetterFile) write(line []byte) (string, error) {
+func (d *File) Write(line []byte) (string, error) {
 	if d.err != nil {
 		return d.cause, d.err
 	}
@@ -255,17 +260,17 @@ func (d *deadLetterFile) write(line []byte) (string, error) {
 	defer w.mu.Unlock()
 	st, err := d.f.Stat()
 	if err != nil {
-		d.cause, d.err = writeFailedError, err
+		d.cause, d.err = WriteFailedError, err
 		return d.cause, d.err
 	}
 	size := st.Size()
 	if size+int64(len(line)) > w.maxBytes {
-		d.cause, d.err = writeFailedFull, fmt.Errorf("the dead-letter file %s has reached dead_letter::max_size_mib (%d MiB); move it away (to replay it) or raise the cap", w.path, w.maxBytes>>20)
+		d.cause, d.err = WriteFailedFull, fmt.Errorf("the dead-letter file %s has reached dead_letter::max_size_mib (%d MiB); move it away (to replay it) or raise the cap", w.path, w.maxBytes>>20)
 		return d.cause, d.err
 	}
 	n, err := d.f.Write(line)
 	if err != nil {
-		d.cause, d.err = writeFailedError, err
+		d.cause, d.err = WriteFailedError, err
 		if n > 0 {
 			if terr := d.f.Truncate(size); terr != nil {
 				d.err = fmt.Errorf("%w; cutting the part written back off also failed (%v): the file may end in a fragment of a line", err, terr)
@@ -277,9 +282,9 @@ func (d *deadLetterFile) write(line []byte) (string, error) {
 	return "", nil
 }
 
-// close closes the file, first syncing it with dead_letter::sync. An
+// Close closes the file, first syncing it with dead_letter::sync. An
 // error means the lines written since open are not known to be on disk.
-func (d *deadLetterFile) close() error {
+func (d *File) Close() error {
 	if d.f == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package webhookexporter
+package mapping
 
 import (
 	"encoding/hex"
@@ -19,13 +19,13 @@ import (
 var testNow = time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 
 // mapOne maps a single record built by fill.
-func mapOne(t *testing.T, m mapper, fill func(lr plog.LogRecord, res pcommon.Map)) formats.Event {
+func mapOne(t *testing.T, m Mapper, fill func(lr plog.LogRecord, res pcommon.Map)) formats.Event {
 	t.Helper()
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
 	fill(lr, rl.Resource().Attributes())
-	events := m.events(ld, nil)
+	events := m.Events(ld, nil)
 	require.Len(t, events, 1)
 	return events[0]
 }
@@ -35,11 +35,11 @@ func dataOf(ev formats.Event) map[string]any {
 }
 
 func TestMapping(t *testing.T) {
-	base := mapper{source: "sentyr", now: func() time.Time { return testNow }}
-	ts := pcommon.NewTimestampFromTime(seedTime)
+	base := Mapper{Source: "sentyr", Now: func() time.Time { return testNow }}
+	ts := pcommon.NewTimestampFromTime(testNow)
 	for _, tt := range []struct {
 		name     string
-		mapper   *mapper
+		Mapper   *Mapper
 		fill     func(lr plog.LogRecord, res pcommon.Map)
 		wantType string
 		wantSev  string
@@ -124,12 +124,12 @@ func TestMapping(t *testing.T) {
 		{
 			name:     "timestamp first",
 			fill:     func(lr plog.LogRecord, _ pcommon.Map) { lr.SetTimestamp(ts); lr.SetObservedTimestamp(ts + 5) },
-			wantType: "log", wantSev: "info", wantTime: seedTime, wantData: map[string]any{},
+			wantType: "log", wantSev: "info", wantTime: testNow, wantData: map[string]any{},
 		},
 		{
 			name:     "observed timestamp when no timestamp",
 			fill:     func(lr plog.LogRecord, _ pcommon.Map) { lr.SetObservedTimestamp(ts) },
-			wantType: "log", wantSev: "info", wantTime: seedTime, wantData: map[string]any{},
+			wantType: "log", wantSev: "info", wantTime: testNow, wantData: map[string]any{},
 		},
 		{
 			name:     "now when no time at all",
@@ -138,7 +138,7 @@ func TestMapping(t *testing.T) {
 		},
 		{
 			name:   "configured resource attributes join the data",
-			mapper: &mapper{source: "acme", resourceAttributes: []string{"service.name", "host.name", "absent"}, now: base.now},
+			Mapper: &Mapper{Source: "acme", ResourceAttributes: []string{"service.name", "host.name", "absent"}, Now: base.Now},
 			fill: func(lr plog.LogRecord, res pcommon.Map) {
 				res.PutStr("service.name", "dlp")
 				res.PutStr("host.name", "scanner-1")
@@ -151,13 +151,13 @@ func TestMapping(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m := base
-			if tt.mapper != nil {
-				m = *tt.mapper
+			if tt.Mapper != nil {
+				m = *tt.Mapper
 			}
 			ev := mapOne(t, m, tt.fill)
 			assert.Equal(t, tt.wantType, ev.Type)
 			assert.Equal(t, tt.wantSev, ev.Severity)
-			assert.Equal(t, m.source, ev.Source)
+			assert.Equal(t, m.Source, ev.Source)
 			if !tt.wantTime.IsZero() {
 				assert.True(t, tt.wantTime.Equal(ev.Timestamp), "timestamp %s", ev.Timestamp)
 			}
@@ -167,7 +167,7 @@ func TestMapping(t *testing.T) {
 }
 
 func TestSeverityNumberBands(t *testing.T) {
-	m := mapper{now: time.Now}
+	m := Mapper{Now: time.Now}
 	for n := plog.SeverityNumberUnspecified; n <= plog.SeverityNumberFatal4; n++ {
 		want := "info"
 		switch {
@@ -184,11 +184,11 @@ func TestSeverityNumberBands(t *testing.T) {
 }
 
 func TestEventIDIsStableAndDistinct(t *testing.T) {
-	m := mapper{source: "sentyr", now: time.Now}
+	m := Mapper{Source: "sentyr", Now: time.Now}
 	fill := func(user string) func(plog.LogRecord, pcommon.Map) {
 		return func(lr plog.LogRecord, res pcommon.Map) {
 			res.PutStr("host.name", "a")
-			lr.SetTimestamp(pcommon.NewTimestampFromTime(seedTime))
+			lr.SetTimestamp(pcommon.NewTimestampFromTime(testNow))
 			lr.Attributes().PutStr("user", user)
 		}
 	}
@@ -202,7 +202,7 @@ func TestEventIDIsStableAndDistinct(t *testing.T) {
 }
 
 func TestManyDuplicateKeysKeepTheFirst(t *testing.T) {
-	m := mapper{now: time.Now}
+	m := Mapper{Now: time.Now}
 	ev := mapOne(t, m, func(lr plog.LogRecord, _ pcommon.Map) {
 		body := lr.Body().SetEmptyMap()
 		for i := range 100 {
@@ -222,17 +222,17 @@ func TestManyDuplicateKeysKeepTheFirst(t *testing.T) {
 // have given.
 func TestLazyIDsAreTheIDsTheMappingWouldGive(t *testing.T) {
 	ld := bench.Logs(25)
-	eager := mapper{source: "sentyr", now: time.Now}
-	want := eager.events(ld, nil)
+	eager := Mapper{Source: "sentyr", Now: time.Now}
+	want := eager.Events(ld, nil)
 
-	lazy := mapper{source: "sentyr", now: time.Now, lazyIDs: true}
-	var a eventArrays
-	lazy.mapInto(ld, &a, nil)
-	require.Len(t, a.events, len(want))
+	lazy := Mapper{Source: "sentyr", Now: time.Now, LazyIDs: true}
+	var a Arrays
+	lazy.MapInto(ld, &a, nil)
+	require.Len(t, a.Events, len(want))
 	for i := range want {
-		assert.Empty(t, a.events[i].ID, "event %d", i)
-		assert.Equal(t, want[i].ID, a.id(i), "event %d", i)
-		assert.Equal(t, want[i].ID, a.events[i].ID, "event %d keeps its id once computed", i)
+		assert.Empty(t, a.Events[i].ID, "event %d", i)
+		assert.Equal(t, want[i].ID, a.ID(i), "event %d", i)
+		assert.Equal(t, want[i].ID, a.Events[i].ID, "event %d keeps its id once computed", i)
 	}
 }
 
@@ -242,13 +242,13 @@ func TestMappingHandsOnEveryEventOnceInChunks(t *testing.T) {
 	ld := bench.Logs(3*mappedChunk + 7)
 	// A second resource and scope, so that chunks cross them.
 	bench.Logs(mappedChunk / 2).ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
-	m := mapper{source: "sentyr", now: time.Now}
-	want := m.events(ld, nil)
+	m := Mapper{Source: "sentyr", Now: time.Now}
+	want := m.Events(ld, nil)
 
-	var a eventArrays
+	var a Arrays
 	var got []formats.Event
 	var sizes []int
-	m.mapInto(ld, &a, func(events []formats.Event) {
+	m.MapInto(ld, &a, func(events []formats.Event) {
 		sizes = append(sizes, len(events))
 		for _, ev := range events {
 			require.NotEmpty(t, ev.ID, "an event is handed on with its id")
