@@ -77,7 +77,7 @@ var builtinTable = []Builtin{{
 	},
 }, {
 	Name:  "splunk_hec",
-	Check: func(s *Settings) error { return s.SplunkHEC.check() },
+	Check: func(s *Settings) error { return s.SplunkHEC.check(s.Endpoint) },
 	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC), nil },
 	Service: Service{
 		Path:       "/services/collector/event",
