@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -461,12 +462,9 @@ func (a *Acker) run() {
 func (a *Acker) poll() {
 	a.mu.Lock()
 	gen := a.gen
-	ids := make([]uint64, 0, len(a.pending))
-	for id := range a.pending {
-		ids = append(ids, id)
-	}
+	asked := maps.Clone(a.pending)
 	a.mu.Unlock()
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(asked))
 
 	var notes []func()
 	if len(ids) > 0 {
@@ -487,7 +485,9 @@ func (a *Acker) poll() {
 			notes = a.disable("the ack query answered code 14 (ACK is disabled): the token has indexer acknowledgement off")
 		case err == nil:
 			for _, id := range acks {
-				if t := a.pending[id]; t != nil {
+				// Only what was asked, of the request it was asked for:
+				// an id given again since is another request's.
+				if t := a.pending[id]; t != nil && t == asked[id] {
 					delete(a.pending, id)
 					a.resolve(t, Acked)
 				}

@@ -3,10 +3,13 @@ package hecack
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -429,4 +432,41 @@ func TestCloseCancelsWaits(t *testing.T) {
 	tk.Release()
 	_, err = at.acker.Reserve(ctx)
 	assert.True(t, errors.Is(err, ErrClosed))
+}
+
+// An answer says true only of what was asked: an id registered while the
+// query was on its way, or never asked, stays waiting for its own answer.
+func TestTrueOnlyForWhatWasAsked(t *testing.T) {
+	var next atomic.Uint64
+	asked, answer := make(chan string, 1), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc(hecsink.EventPath, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(w, `{"text":"Success","code":0,"ackId":%d}`, next.Add(1)-1)
+	})
+	mux.HandleFunc(hecsink.AckPath, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		asked <- string(body)
+		<-answer
+		_, _ = w.Write([]byte(`{"acks":{"0":true,"1":true,"9":true}}`))
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	at := newAckTest(t, srv.URL+hecsink.EventPath, formats.HECAckConfig{})
+	ctx := context.Background()
+
+	first, err := at.send(ctx, events(0, 1))
+	require.NoError(t, err)
+	at.waitPending(1)
+	at.clock.advance(at.cfg.PollInterval)
+	assert.Equal(t, `{"acks":[0]}`, <-asked)
+	second, err := at.send(ctx, events(1, 1))
+	require.NoError(t, err)
+	close(answer)
+	at.clock.waitIdle(t)
+
+	assert.Equal(t, Acked, first.Wait(ctx))
+	assert.Equal(t, 1, at.acker.Pending(), "the second request was not asked about")
+	first.Release()
+	second.Release()
+	assert.Zero(t, at.acker.Pending())
 }
