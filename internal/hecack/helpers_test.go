@@ -92,7 +92,7 @@ func (c *fakeClock) waitIdle(t testing.TB) {
 
 // ackTest is an acker against a strict stand-in, moved by a fake clock.
 type ackTest struct {
-	t        *testing.T
+	t        testing.TB
 	endpoint string
 	clock    *fakeClock
 	acker    *Acker
@@ -106,7 +106,7 @@ type ackTest struct {
 	disabled  []string
 }
 
-func newAckTest(t *testing.T, endpoint string, cfg formats.HECAckConfig) *ackTest {
+func newAckTest(t testing.TB, endpoint string, cfg formats.HECAckConfig) *ackTest {
 	cfg.Enabled = true
 	at := &ackTest{t: t, endpoint: endpoint, clock: newFakeClock(), cfg: cfg.WithDefaults()}
 	at.client = &http.Client{Transport: &http.Transport{}}
