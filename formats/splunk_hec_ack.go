@@ -34,8 +34,8 @@ type HECAckConfig struct {
 	_          struct{}
 }
 
-// The defaults of splunk_hec::ack: a query every ten seconds for five
-// minutes is what Splunk's documentation suggests to clients.
+// The defaults of splunk_hec::ack: the query interval and wait are what
+// Splunk suggests to clients of indexer acknowledgement.
 const (
 	DefaultHECAckPollInterval = 10 * time.Second
 	DefaultHECAckTimeout      = 5 * time.Minute
@@ -43,9 +43,9 @@ const (
 	DefaultHECAckMaxResends   = 3
 )
 
-// The bounds checked at load. Splunk keeps at most a million unanswered
-// acknowledgements per channel (limits.conf); a query more often than
-// every second costs the indexers more than it tells.
+// The bounds checked at load: max_pending within what Splunk keeps
+// unanswered per channel (limits.conf); a query more often than the
+// shortest interval costs the indexers more than it tells.
 const (
 	minHECAckPollInterval = time.Second
 	maxHECAckMaxPending   = 1_000_000
