@@ -145,9 +145,9 @@ func (d *delivery) awaitAcks(ctx context.Context, tries map[string]int, maxResen
 func (d *delivery) ackError(o hecack.Outcome) error {
 	switch o {
 	case hecack.TimedOut:
-		return fmt.Errorf("Splunk did not acknowledge the request on channel %s within splunk_hec::ack::timeout (%s)", d.acker.Channel(), d.ackTimeout)
+		return fmt.Errorf("no acknowledgement from Splunk for the request on channel %s within splunk_hec::ack::timeout (%s)", d.acker.Channel(), d.ackTimeout)
 	case hecack.Lost:
-		return fmt.Errorf("Splunk lost the request's acknowledgement on channel %s (it forgot the channel or did not take the request); its events are sent again", d.acker.Channel())
+		return fmt.Errorf("the request's acknowledgement on channel %s is lost (Splunk forgot the channel or did not take the request); its events are sent again", d.acker.Channel())
 	}
 	return fmt.Errorf("the wait for Splunk's acknowledgement on channel %s ended before it came (%s)", d.acker.Channel(), o)
 }
@@ -171,3 +171,6 @@ func (d *delivery) healthy(ctx context.Context) error {
 	}
 	return err
 }
+
+// AckPending is how many requests wait for acknowledgement; 0 without it.
+func (p *Pusher) AckPending() int { return p.acker.Pending() }

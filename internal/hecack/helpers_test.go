@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 func TestMain(m *testing.M) {
@@ -23,72 +24,18 @@ func TestMain(m *testing.M) {
 
 const token = "11111111-2222-3333-4444-555555555555"
 
-// hangGuard bounds how long a test waits for the poller or a sender to get
-// somewhere, so that a bug fails the test rather than hangs it; no test
-// measures time.
-const hangGuard = 30 * time.Second
+const hangGuard = hecsink.HangGuard
 
-// fakeClock is a clock the test moves by hand. Only the poller waits on
-// it: each of its waits is signalled on idle, which is how a test knows a
-// poll is over.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []fakeWaiter
-	idle    chan struct{}
-}
-
-type fakeWaiter struct {
-	at time.Time
-	ch chan time.Time
-}
+// fakeClock is a clock the test moves by hand (see hecsink.Clock).
+type fakeClock struct{ *hecsink.Clock }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC), idle: make(chan struct{}, 1024)}
+	return &fakeClock{hecsink.NewClock(time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC))}
 }
 
-func (c *fakeClock) clock() Clock { return Clock{Now: c.Now, After: c.After} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, fakeWaiter{at: c.now.Add(d), ch: ch})
-	c.mu.Unlock()
-	c.idle <- struct{}{}
-	return ch
-}
-
-// advance moves the time by d and wakes the waits that are over.
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(c.now) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- c.now
-	}
-	c.waiters = kept
-}
-
-// waitIdle waits until the poller waits on the clock.
-func (c *fakeClock) waitIdle(t testing.TB) {
-	t.Helper()
-	select {
-	case <-c.idle:
-	case <-time.After(hangGuard):
-		t.Fatal("the poller never came back to wait on its clock")
-	}
-}
+func (c *fakeClock) clock() Clock            { return Clock{Now: c.Now, After: c.After} }
+func (c *fakeClock) advance(d time.Duration) { c.Advance(d) }
+func (c *fakeClock) waitIdle(t testing.TB)   { c.WaitIdle(t) }
 
 // ackTest is an acker against a strict stand-in, moved by a fake clock.
 type ackTest struct {
