@@ -36,7 +36,6 @@ import (
 // acknowledgement; the retries' clock fires at once. No test waits on
 // real time: hecsink.HangGuard only fails a test that would hang.
 
-
 // ackRun is a started exporter with acknowledgement.
 type ackRun struct {
 	exporter.Logs
@@ -73,12 +72,13 @@ func startAck(t *testing.T, cfg *Config, retryWait func()) *ackRun {
 	set.Logger = zap.New(core)
 	run := &ackRun{clk: hecsink.NewClock(seedTime), logs: logs, tel: tel}
 	exp, err := createLogsWith(context.Background(), set, cfg, func(p *delivery.Pusher) {
-		p.Clock = delivery.Clock{Now: time.Now, After: func(time.Duration) <-chan time.Time {
+		// The retries read the poller's time, which only the test moves.
+		p.Clock = delivery.Clock{Now: run.clk.Now, After: func(time.Duration) <-chan time.Time {
 			if retryWait != nil {
 				retryWait()
 			}
 			ch := make(chan time.Time, 1)
-			ch <- time.Now()
+			ch <- run.clk.Now()
 			return ch
 		}}
 		p.AckClock = hecack.Clock{Now: run.clk.Now, After: run.clk.After}
@@ -266,12 +266,15 @@ func TestHECAckPushWaitsForAcknowledgement(t *testing.T) {
 }
 
 // A stand-in that never acknowledges: each event is sent max_resends+1
-// times with the same id, then dead-lettered as ack_timeout and counted.
+// times with the same id, then dead-lettered as ack_timeout and counted,
+// even with a max_elapsed_time shorter than the waits.
 func TestHECAckNeverAcknowledged(t *testing.T) {
 	sink := hecsink.New(t, hecTestToken, true)
 	sink.SetPolicy(hecsink.Policy{Never: true})
 	ack := formats.HECAckConfig{Enabled: true, MaxResends: 2, Timeout: 3 * formats.DefaultHECAckPollInterval}
 	cfg := ackCfg(t, sink.Endpoint(), ack)
+	// Shorter than the waits for acknowledgement, which it does not count.
+	cfg.RetryConfig.MaxElapsedTime = 2 * formats.DefaultHECAckPollInterval
 	dir := t.TempDir()
 	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: dir, MaxSizeMiB: 1}
 	run := startAck(t, cfg, nil)

@@ -336,6 +336,9 @@ type attemptResult struct {
 	// others are to be retried and the settled store is on.
 	settled []mapping.Digest
 	resent  int // requests Go's transport sent again on its own, at most per request
+	// ackWait is how long the attempt waited for Splunk's acknowledgement,
+	// which max_elapsed_time does not count: splunk_hec::ack bounds it.
+	ackWait time.Duration
 }
 
 // resultOf sums up an attempt from the outcome of each event.

@@ -180,15 +180,18 @@ func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, m
 	} else {
 		batch.Release()
 	}
+	var ackWait time.Duration
 	if p.acker != nil {
+		start := p.Clock.Now()
 		d.awaitAcks(ctx, ackTries, p.maxResends)
+		ackWait = p.Clock.Now().Sub(start)
 	}
 	lost := 0
 	if d.dropped > 0 {
 		lost = p.keeper.GiveUp(a, d.droppedAt)
 	}
 	r := d.result()
-	r.lost = lost
+	r.lost, r.ackWait = lost, ackWait
 	if p.settled != nil && r.retryErr != nil {
 		r.settled = settledDigests(a)
 	}

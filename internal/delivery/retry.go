@@ -91,6 +91,9 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 		// Go's transport resends a request on its own when a reused
 		// connection broke before the answer: each resend is an attempt.
 		attempt += r.resent
+		if !deadline.IsZero() {
+			deadline = deadline.Add(r.ackWait)
+		}
 		if r.retryErr == nil {
 			switch {
 			case r.dropErr != nil:
