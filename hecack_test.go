@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -354,6 +355,15 @@ func TestHECAckCodes(t *testing.T) {
 			lines := linesWith(run.logs, tt.line)
 			require.NotEmpty(t, lines, "the line the user sees")
 			t.Log(lines[0])
+			if tt.code == 24 || tt.code == 25 {
+				m, err := run.tel.GetMetric("otelcol_exporter_webhook_hec_at_capacity")
+				require.NoError(t, err, "the answer at capacity is counted")
+				points := m.Data.(metricdata.Sum[int64]).DataPoints
+				require.Len(t, points, 1)
+				code, _ := points[0].Attributes.Value("code")
+				assert.Equal(t, int64(tt.code), code.AsInt64())
+				assert.Equal(t, int64(1), points[0].Value)
+			}
 			if tt.delivered {
 				assert.Len(t, sink.Indexed(), n)
 			} else {

@@ -51,6 +51,10 @@ func (p *Pusher) StartAck(cfg formats.HECAckConfig) error {
 	}
 	p.acker, p.deliverer.acker, p.maxResends = a, a, cfg.MaxResends
 	p.deliverer.ackTimeout = cfg.Timeout.String()
+	p.deliverer.atCapacity = func(int) {}
+	if p.keeper.Telemetry != nil {
+		p.deliverer.atCapacity = p.keeper.Telemetry.AtCapacity
+	}
 	p.logger.Info("Splunk HEC indexer acknowledgement is on", zap.String("channel", a.Channel()),
 		zap.Duration("poll_interval", cfg.PollInterval), zap.Duration("timeout", cfg.Timeout))
 	return nil
@@ -87,6 +91,9 @@ func (d *delivery) answered(req *formats.Request, t *hecack.Ticket, resp *respon
 		ids[i] = d.id(idx)
 	}
 	t.Answered(resp.status, resp.body, ids)
+	if ans := formats.ReadHECAnswer(resp.body); ans.AtCapacity() {
+		d.atCapacity(ans.Code)
+	}
 	if !delivered {
 		t.Release()
 		return

@@ -28,6 +28,7 @@ type deliverer struct {
 	// ack.go); ackTimeout is its wait, for errors.
 	acker      *hecack.Acker
 	ackTimeout string
+	atCapacity func(code int) // counts HEC's answers at capacity
 }
 
 // delivery sends the requests of one batch and records what became of each
