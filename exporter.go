@@ -106,6 +106,11 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 	if err := e.sender.Connect(ctx, e.cfg.ClientConfig, host, e.settings); err != nil {
 		return err
 	}
+	if ack := e.cfg.SplunkHEC.Ack; e.cfg.Format == "splunk_hec" && ack.Enabled {
+		if err := e.pusher.StartAck(ack); err != nil {
+			return err
+		}
+	}
 	if e.queueStorage != nil {
 		if err := e.pusher.OpenSettled(ctx, host, *e.queueStorage, e.settingsID); err != nil {
 			return err

@@ -69,12 +69,18 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 // createLogsClocked is createLogs with the clock the retries and the
 // shutdown read: tests give one that does not wait.
 func createLogsClocked(ctx context.Context, set exporter.Settings, cfg component.Config, clk delivery.Clock) (exporter.Logs, error) {
+	return createLogsWith(ctx, set, cfg, func(p *delivery.Pusher) { p.Clock = clk })
+}
+
+// createLogsWith is createLogs with the push path set up by setUp before
+// start: tests give clocks that do not wait.
+func createLogsWith(ctx context.Context, set exporter.Settings, cfg component.Config, setUp func(*delivery.Pusher)) (exporter.Logs, error) {
 	c := cfg.(*Config)
 	exp, err := newExporter(c, set)
 	if err != nil {
 		return nil, err
 	}
-	exp.pusher.Clock = clk
+	setUp(exp.pusher)
 	logs, err := exporterhelper.NewLogs(ctx, set, cfg, exp.pushLogs,
 		exporterhelper.WithStart(exp.start),
 		exporterhelper.WithShutdown(exp.shutdown),

@@ -58,6 +58,7 @@ func TestConnectionCheckJudgements(t *testing.T) {
 		says   string // in the detail on success, the reason on failure
 	}{
 		{"HEC: No data proves the token", "splunk_hec", 400, `{"text":"No data","code":5}`, true, "token accepted"},
+		{"HEC: a channel asked for proves the token (acknowledgement on)", "splunk_hec", 400, `{"text":"Data channel is missing","code":10}`, true, "indexer acknowledgement is on"},
 		{"HEC: a receiver that takes no events", "splunk_hec", 200, ``, true, "accepted a request with no events"},
 		{"HEC: invalid token", "splunk_hec", 403, `{"text":"Invalid token","code":4}`, false, "Splunk HEC refused the token"},
 		{"HEC: disabled token under another status", "splunk_hec", 400, `{"text":"Token disabled","code":1}`, false, "refused the token"},

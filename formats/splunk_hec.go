@@ -35,16 +35,18 @@ type SplunkHECConfig struct {
 	// MaxRequestBytes bounds the body of one request (0: 1 MiB). A batch
 	// larger than that goes out in several requests, in order.
 	MaxRequestBytes int `mapstructure:"max_request_bytes"`
-	_               struct{}
+	// Ack is indexer acknowledgement: delivered means indexed.
+	Ack HECAckConfig `mapstructure:"ack"`
+	_   struct{}
 }
 
-// check checks the Splunk HEC settings.
-func (c *SplunkHECConfig) check() error {
+// check checks the Splunk HEC settings of an exporter sending to endpoint.
+func (c *SplunkHECConfig) check(endpoint string) error {
 	if c.MaxRequestBytes != 0 && c.MaxRequestBytes < minHECMaxRequestBytes {
 		return fmt.Errorf("splunk_hec::max_request_bytes: %d is too small; write at least %d, or leave it out for the default %d (1 MiB)",
 			c.MaxRequestBytes, minHECMaxRequestBytes, defaultHECMaxRequestBytes)
 	}
-	return nil
+	return c.Ack.check(endpoint)
 }
 
 // splunkHECEncoder writes the guide's Splunk HEC envelope. A batch is HEC
@@ -60,6 +62,9 @@ type splunkHECEncoder struct {
 	// doc makes the writers of the document carried as each HEC event,
 	// nil for the guide's.
 	doc newDoc
+	// ack writes each event's id, which a resend keeps, and reads codes
+	// 10, 11 and 14 as acknowledgement being on.
+	ack bool
 }
 
 // newSplunkHEC returns the Splunk HEC encoder.
@@ -74,6 +79,7 @@ func newSplunkHEC(cfg SplunkHECConfig) *splunkHECEncoder {
 		host:       cfg.Host,
 		sourcetype: cfg.Sourcetype,
 		maxBytes:   maxBytes,
+		ack:        cfg.Ack.Enabled,
 	}
 }
 
@@ -86,9 +92,10 @@ func (e *splunkHECEncoder) carrying(s *Settings) *splunkHECEncoder {
 // ContentType implements Encoder.
 func (e *splunkHECEncoder) ContentType() string { return "application/json" }
 
-// Wire implements Encoder. The guide's HEC events carry no id; documents do.
+// Wire implements Encoder. The guide's HEC events carry no id; documents
+// do, and so do events with acknowledgement, where one may be indexed twice.
 func (e *splunkHECEncoder) Wire() Wire {
-	return Wire{Stream: e.Stream, WithoutIDs: e.doc == nil, Headers: e.SetHeaders, ReadAnswer: e.ReadResponse}
+	return Wire{Stream: e.Stream, WithoutIDs: e.doc == nil && !e.ack, Headers: e.SetHeaders, ReadAnswer: e.ReadResponse}
 }
 
 // SetHeaders is the format's Wire.Headers.
@@ -247,6 +254,13 @@ func (e *splunkHECEncoder) appendEnvelope(dst []byte, ev *Event, r *hecRoute, so
 		dst = append(dst, `,"index":`...)
 		dst = AppendString(dst, index)
 	}
+	if e.ack {
+		// An indexed field: searchable without extraction, and apart
+		// from the event's data, whatever its keys.
+		dst = append(dst, `,"fields":{"event_id":`...)
+		dst = AppendString(dst, ev.ID)
+		dst = append(dst, '}')
+	}
 	return dst
 }
 
@@ -350,6 +364,8 @@ const (
 	hecCodeQueryStringAuthz = 16
 	hecCodeHealthy          = 17
 	hecCodeUnhealthyLast    = 20
+	hecCodeQueueAtCapacity  = 24
+	hecCodeAckAtCapacity    = 25
 )
 
 // hecResponse is HEC's answer: {"text":"...","code":N,"invalid-event-number":K}.
@@ -371,14 +387,15 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 	switch {
 	case code == hecCodeSuccess || code == hecCodeHealthy:
 		return nil
+	case code == hecCodeQueueAtCapacity || code == hecCodeAckAtCapacity:
+		return allResults(req, Result{Outcome: Retry, Reason: hecFixReason(code, "Splunk is at capacity: sent again after a back-off, as after a 503", r.Text)})
 	case code == hecCodeBusy || code == hecCodeInternalError || (code > hecCodeHealthy && code <= hecCodeUnhealthyLast):
 		return allResults(req, Result{Outcome: Retry, Reason: hecReason(code, r.Text)})
 	case code >= hecCodeTokenDisabled && code <= hecCodeInvalidToken:
 		return allResults(req, refusedRequest(fmt.Sprintf(
 			"Splunk HEC refused the token (code %d; set splunk_hec::token to a valid, enabled HEC token): %s", code, r.Text)))
 	case code == hecCodeChannelMissing || code == hecCodeInvalidChannel || code == hecCodeAckDisabled:
-		return allResults(req, refusedRequest(hecFixReason(code,
-			"the token has indexer acknowledgement enabled, which this exporter does not use: turn it off for the token", r.Text)))
+		return e.ackAnswer(req, code, r.Text)
 	case code == hecCodeQueryStringAuthz:
 		return allResults(req, refusedRequest(hecFixReason(code, "send the token with splunk_hec::token, not in the URL", r.Text)))
 	}
@@ -394,6 +411,30 @@ func (e *splunkHECEncoder) ReadResponse(req *Request, status int, body []byte) [
 	}
 	// No event named: the request was refused as a whole.
 	return allResults(req, refusedRequest(hecReason(code, r.Text)))
+}
+
+// ackAnswer reads the codes of indexer acknowledgement: each says in one
+// line which of the token and splunk_hec::ack has it on and the other off.
+// With ack on, an unknown channel (the server forgot it) and acknowledgement
+// off for the token send the request again: the exporter then resends what
+// waited on the channel, or turns acknowledgement off with a warning.
+func (e *splunkHECEncoder) ackAnswer(req *Request, code int, text string) []Result {
+	const (
+		tokenOn  = "indexer acknowledgement is on for the token and splunk_hec::ack::enabled is false: set splunk_hec::ack::enabled: true, or turn acknowledgement off for the token"
+		tokenOff = "indexer acknowledgement is off for the token and splunk_hec::ack::enabled is true: acknowledgement is turned off for this exporter until it restarts; turn it on for the token (useACK), or set splunk_hec::ack::enabled: false"
+	)
+	switch {
+	case !e.ack && code == hecCodeAckDisabled:
+		return allResults(req, refusedRequest(hecFixReason(code, "indexer acknowledgement is off for the token, and a channel or an ack query came from the configured headers: take X-Splunk-Request-Channel out of headers", text)))
+	case !e.ack:
+		return allResults(req, refusedRequest(hecFixReason(code, tokenOn, text)))
+	case code == hecCodeInvalidChannel:
+		return allResults(req, Result{Outcome: Retry, Reason: hecFixReason(code, "Splunk does not know the exporter's channel: the requests waiting for acknowledgement on it are sent again", text)})
+	case code == hecCodeAckDisabled:
+		return allResults(req, Result{Outcome: Retry, Reason: hecFixReason(code, tokenOff, text)})
+	}
+	// The exporter sent its channel and Splunk did not see it.
+	return allResults(req, refusedRequest(hecFixReason(code, "the request's X-Splunk-Request-Channel header did not reach Splunk: a proxy between them may drop it", text)))
 }
 
 // refusedRequest is the result of every event of a request that the

@@ -30,6 +30,10 @@ func judgeHECNoData(status int, body []byte) CheckResult {
 	switch {
 	case r.Code != nil && *r.Code == hecCodeNoData:
 		return CheckResult{OK: true, Detail: "token accepted (HEC answered \"No data\" to a request with no events)"}
+	case r.Code != nil && *r.Code == hecCodeChannelMissing:
+		// HEC reads the token before it asks for the channel, and the
+		// check sends none; a push with ack off says so in its own line.
+		return CheckResult{OK: true, Detail: "token accepted; indexer acknowledgement is on for it (HEC asked for a channel): splunk_hec::ack::enabled must be true"}
 	case status == http.StatusOK:
 		return CheckResult{OK: true, Detail: "the receiver accepted a request with no events"}
 	case r.Code != nil && *r.Code >= hecCodeTokenDisabled && *r.Code <= hecCodeInvalidToken,

@@ -270,7 +270,7 @@ func TestHECCheck(t *testing.T) {
 		{SplunkHECConfig{MaxRequestBytes: 100}, "splunk_hec::max_request_bytes: 100 is too small; write at least 1024"},
 		{SplunkHECConfig{MaxRequestBytes: -1}, "splunk_hec::max_request_bytes: -1 is too small"},
 	} {
-		err := tt.cfg.check()
+		err := tt.cfg.check("https://splunk.example.com:8088/services/collector/event")
 		if tt.want == "" {
 			assert.NoError(t, err)
 			continue

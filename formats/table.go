@@ -96,7 +96,7 @@ var builtinTable = []Builtin{{
 	Documents: []string{DocumentOCSF},
 }, {
 	Name:  "splunk_hec",
-	Check: func(s *Settings) error { return s.SplunkHEC.check() },
+	Check: func(s *Settings) error { return s.SplunkHEC.check(s.Endpoint) },
 	New:   func(s *Settings) (Encoder, error) { return newSplunkHEC(s.SplunkHEC).carrying(s), nil },
 	Service: Service{
 		Path:       "/services/collector/event",

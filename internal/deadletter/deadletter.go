@@ -39,6 +39,10 @@ const (
 	// The caller's context ended (sending_queue off and the pipeline's
 	// caller gave up).
 	Cancelled = "cancelled"
+	// Splunk HEC never acknowledged the event (splunk_hec::ack): it was
+	// sent max_resends times more with the same id, unacknowledged each
+	// time.
+	AckTimeout = "ack_timeout"
 )
 
 // Dropped is why one event was given up on.

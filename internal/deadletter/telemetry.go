@@ -47,3 +47,9 @@ func (t *Telemetry) Record(reason string, events, written, failed int, cause str
 		t.tb.ExporterWebhookDeadLettersFailed.Add(ctx, int64(failed), metric.WithAttributes(t.exporter, r, attribute.String("cause", cause)))
 	}
 }
+
+// AtCapacity counts an answer of Splunk HEC saying it is at capacity,
+// by its code.
+func (t *Telemetry) AtCapacity(code int) {
+	t.tb.ExporterWebhookHecAtCapacity.Add(context.Background(), 1, metric.WithAttributes(t.exporter, attribute.Int("code", code)))
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/hecack"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -23,6 +24,11 @@ type deliverer struct {
 	maxConcurrent int    // max_concurrent_requests
 	// deadLetterFile keeps what is dropped; "" when dead_letter is off.
 	deadLetterFile string
+	// acker is Splunk HEC's indexer acknowledgement, nil when off (see
+	// ack.go); ackTimeout is its wait, for errors.
+	acker      *hecack.Acker
+	ackTimeout string
+	atCapacity func(code int) // counts HEC's answers at capacity
 }
 
 // delivery sends the requests of one batch and records what became of each
@@ -40,6 +46,8 @@ type delivery struct {
 	resent   int // see attemptResult
 	// why[i] is why events[i] was dropped; nil until one is.
 	why []deadletter.Dropped
+	// acked are the requests waiting for acknowledgement (see ack.go).
+	acked []ackedRequest
 }
 
 // newDelivery delivers a's events and records their results in a.Results,
@@ -74,7 +82,12 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
-	resp, resent, err := d.sender.postRequest(ctx, d.key(req), req, lease)
+	t, err := d.reserve(ctx)
+	if err != nil {
+		d.markRetry(req, err, 0)
+		return
+	}
+	resp, resent, err := d.sender.postRequest(ctx, d.key(req), req, lease, t)
 	if resent > 0 {
 		d.mu.Lock()
 		d.resent = max(d.resent, resent)
@@ -84,11 +97,14 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		if read := d.sender.wire.ReadAnswer; read != nil {
 			if results := read(req, resp.status, resp.body); results != nil {
 				d.apply(req, resp, results)
+				d.answered(req, t, resp, anyDelivered(results))
 				return
 			}
 		}
 	}
-	d.carryOut(ctx, req, judgeRequest(resp, err, d.sender.endpoint, len(req.Events)))
+	v := judgeRequest(resp, err, d.sender.endpoint, len(req.Events))
+	d.answered(req, t, resp, v.outcome == formats.Delivered && !v.split)
+	d.carryOut(ctx, req, v)
 }
 
 // carryOut does what v decided for the events of req.
@@ -321,6 +337,9 @@ type attemptResult struct {
 	// others are to be retried and the settled store is on.
 	settled []mapping.Digest
 	resent  int // requests Go's transport sent again on its own, at most per request
+	// ackWait is how long the attempt waited for Splunk's acknowledgement,
+	// which max_elapsed_time does not count: splunk_hec::ack bounds it.
+	ackWait time.Duration
 }
 
 // resultOf sums up an attempt from the outcome of each event.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
+	"github.com/sentyr/webhookexporter/internal/hecack"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -35,6 +36,9 @@ type Pusher struct {
 	// Mapper and Clock may be set before the first push (tests do).
 	Mapper mapping.Mapper
 	Clock  Clock
+	// AckClock is the acknowledgement poller's clock, if not Clock (tests
+	// move it by hand); read by StartAck.
+	AckClock hecack.Clock
 	// Arrays lets pushes reuse their event arrays.
 	Arrays mapping.Pool
 
@@ -56,6 +60,10 @@ type Pusher struct {
 	// settled remembers what is settled of batches a persistent queue
 	// holds; nil without one.
 	settled *settledStore
+	// acker is Splunk HEC's indexer acknowledgement, nil when off; a
+	// push gives up on events after maxResends resends unacknowledged.
+	acker      *hecack.Acker
+	maxResends int
 }
 
 // NewPusher is the push path sending enc's payloads through s; k gives up
@@ -120,6 +128,7 @@ func (p *Pusher) EndDrain() {
 
 // Close closes the settled store, once nothing is pushed anymore.
 func (p *Pusher) Close(ctx context.Context) error {
+	p.acker.Close()
 	if p.settled != nil {
 		return p.settled.close(ctx)
 	}
@@ -147,8 +156,10 @@ func (p *Pusher) MapAndEncode(ld plog.Logs, a *mapping.Arrays) (formats.Batch, e
 // ld as it encodes them, unless mapped says a holds them already; a retry
 // encodes the events a kept, without mapping their records again. Events
 // that failed in a retryable way are marked Retry in a.Results; events
-// dropped for good are dead-lettered, counted and logged.
-func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, mapped bool) attemptResult {
+// dropped for good are dead-lettered, counted and logged. With
+// acknowledgement, ackTries counts the unacknowledged sends of each event
+// in the push (see awaitAcks).
+func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, mapped bool, ackTries map[string]int) attemptResult {
 	var batch formats.Batch
 	var err error
 	if mapped {
@@ -164,13 +175,23 @@ func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, m
 	a.Results = append(a.Results[:0], make([]formats.Result, len(a.Events))...)
 	d := newDelivery(p.deliverer, a)
 	d.reject(batch.Rejected, nil)
-	d.sendAll(ctx, &batch)
+	if p.acker == nil || d.healthy(ctx) == nil {
+		d.sendAll(ctx, &batch)
+	} else {
+		batch.Release()
+	}
+	var ackWait time.Duration
+	if p.acker != nil {
+		start := p.Clock.Now()
+		d.awaitAcks(ctx, ackTries, p.maxResends)
+		ackWait = p.Clock.Now().Sub(start)
+	}
 	lost := 0
 	if d.dropped > 0 {
 		lost = p.keeper.GiveUp(a, d.droppedAt)
 	}
 	r := d.result()
-	r.lost = lost
+	r.lost, r.ackWait = lost, ackWait
 	if p.settled != nil && r.retryErr != nil {
 		r.settled = settledDigests(a)
 	}

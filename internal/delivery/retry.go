@@ -80,13 +80,20 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 		deadline = p.Clock.Now().Add(rc.MaxElapsedTime)
 	}
 	lost := 0 // events given up on and not kept as dead letters
+	var ackTries map[string]int
+	if p.acker != nil {
+		ackTries = map[string]int{}
+	}
 	for attempt := 1; ; attempt++ {
-		r := p.attempt(ctx, a, ld, mapped)
+		r := p.attempt(ctx, a, ld, mapped, ackTries)
 		mapped = true
 		lost += r.lost
 		// Go's transport resends a request on its own when a reused
 		// connection broke before the answer: each resend is an attempt.
 		attempt += r.resent
+		if !deadline.IsZero() {
+			deadline = deadline.Add(r.ackWait)
+		}
 		if r.retryErr == nil {
 			switch {
 			case r.dropErr != nil:

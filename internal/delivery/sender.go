@@ -16,6 +16,7 @@ import (
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/hecack"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -100,7 +101,7 @@ func (s *Sender) newRequest(ctx context.Context, method, rawURL, contentType str
 
 // post sends one body, held by lease, to the endpoint and reads the answer.
 func (s *Sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
-	resp, _, err := s.postRequest(ctx, key, &formats.Request{Body: body}, lease)
+	resp, _, err := s.postRequest(ctx, key, &formats.Request{Body: body}, lease, nil)
 	return resp, err
 }
 
@@ -119,7 +120,8 @@ func (s *Sender) answerBytes(req *formats.Request) int64 {
 // the Idempotency-Key header makes it. The header must stay (receivers and
 // the auth extension's signature read it), so a resend counts as an
 // attempt instead.
-func (s *Sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease) (resp *response, resent int, err error) {
+// t, the request's acknowledgement ticket, sets its channel; nil without.
+func (s *Sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease, t *hecack.Ticket) (resp *response, resent int, err error) {
 	body := r.Body
 	if s.Client == nil {
 		return nil, 0, errNoClient
@@ -145,6 +147,7 @@ func (s *Sender) postRequest(ctx context.Context, key string, r *formats.Request
 	if s.wire.RequestHeaders != nil {
 		s.wire.RequestHeaders(req.Header, key)
 	}
+	t.SetHeader(req.Header)
 	httpResp, err := s.Client.Do(req)
 	resent = max(int(sent.writes.Load())-1, 0)
 	if err != nil {

@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	ExporterWebhookDeadLettersFailed  metric.Int64Counter
 	ExporterWebhookDeadLettersWritten metric.Int64Counter
 	ExporterWebhookDroppedLogRecords  metric.Int64Counter
+	ExporterWebhookHecAtCapacity      metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -76,6 +77,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_webhook_dropped_log_records",
 		metric.WithDescription("Log records the exporter gave up on, by reason class; counted whether dead letters are on or off. [Alpha]"),
 		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterWebhookHecAtCapacity, err = builder.meter.Int64Counter(
+		"otelcol_exporter_webhook_hec_at_capacity",
+		metric.WithDescription("Splunk HEC answers saying it is at capacity (codes 9, 18-20, 24, 25), with splunk_hec::ack on; their requests are sent again after a back-off, as after a 503. [Alpha]"),
+		metric.WithUnit("{answer}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

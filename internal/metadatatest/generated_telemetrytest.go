@@ -68,3 +68,19 @@ func AssertEqualExporterWebhookDroppedLogRecords(t *testing.T, tt *componenttest
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualExporterWebhookHecAtCapacity(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_webhook_hec_at_capacity",
+		Description: "Splunk HEC answers saying it is at capacity (codes 9, 18-20, 24, 25), with splunk_hec::ack on; their requests are sent again after a back-off, as after a 503. [Alpha]",
+		Unit:        "{answer}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_webhook_hec_at_capacity")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}

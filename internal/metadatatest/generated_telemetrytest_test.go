@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ExporterWebhookDeadLettersFailed.Add(context.Background(), 1)
 	tb.ExporterWebhookDeadLettersWritten.Add(context.Background(), 1)
 	tb.ExporterWebhookDroppedLogRecords.Add(context.Background(), 1)
+	tb.ExporterWebhookHecAtCapacity.Add(context.Background(), 1)
 	AssertEqualExporterWebhookDeadLettersFailed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -29,6 +30,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterWebhookDroppedLogRecords(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterWebhookHecAtCapacity(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
