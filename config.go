@@ -58,8 +58,11 @@ type Config struct {
 	// The formats' own sections (json, splunk_hec, ...), declared with
 	// their formats.
 	formats.Sections `mapstructure:",squash"`
-	ConnectionCheck  ConnectionCheckConfig `mapstructure:"connection_check"`
-	DeadLetter       DeadLetterConfig      `mapstructure:"dead_letter"`
+	// Threshold is min_severity, for every format: events below it are
+	// counted, not sent.
+	formats.Threshold `mapstructure:",squash"`
+	ConnectionCheck   ConnectionCheckConfig `mapstructure:"connection_check"`
+	DeadLetter        DeadLetterConfig      `mapstructure:"dead_letter"`
 
 	_ struct{}
 }
@@ -114,6 +117,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxConcurrentRequests < 1 {
 		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is not allowed; write a number of 1 or more (default 8)", cfg.MaxConcurrentRequests))
+	}
+	if err := cfg.Threshold.Check(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := cfg.validateFormat(); err != nil {
 		errs = append(errs, err)
@@ -208,7 +214,7 @@ func (cfg *Config) validateFormat() error {
 
 // formatSettings hands the built-in formats their sections of the config.
 func (cfg *Config) formatSettings() *formats.Settings {
-	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections}
+	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections, Threshold: cfg.Threshold}
 }
 
 // validate checks the connection check's own settings; shown is how an

@@ -39,6 +39,9 @@ const (
 	// The caller's context ended (sending_queue off and the pipeline's
 	// caller gave up).
 	Cancelled = "cancelled"
+	// Below min_severity: a filter the user asked for, so only counted
+	// (Keeper.Filter), never a dead letter or a drop log line.
+	BelowMinSeverity = "below_min_severity"
 )
 
 // Dropped is why one event was given up on.
