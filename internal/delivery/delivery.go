@@ -23,6 +23,8 @@ type deliverer struct {
 	maxConcurrent int    // max_concurrent_requests
 	// deadLetterFile keeps what is dropped; "" when dead_letter is off.
 	deadLetterFile string
+	// pace spaces the requests as the service asks; nil when it does not.
+	pace *pace
 }
 
 // delivery sends the requests of one batch and records what became of each
@@ -74,6 +76,10 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 
 // send posts one request and classifies the answer.
 func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
+	if err := d.pace.wait(ctx); err != nil {
+		d.carryOut(ctx, req, judgeRequest(nil, err, d.sender.endpoint, len(req.Events)))
+		return
+	}
 	resp, resent, err := d.sender.postRequest(ctx, d.key(req), req, lease)
 	if resent > 0 {
 		d.mu.Lock()

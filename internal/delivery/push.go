@@ -84,6 +84,9 @@ func NewPusher(set Settings, m mapping.Mapper, enc formats.Encoder, s *Sender, k
 	if k.Writer != nil {
 		p.deliverer.deadLetterFile = k.Writer.Path()
 	}
+	if interval := s.wire.MinInterval; interval > 0 {
+		p.deliverer.pace = &pace{interval: interval, clock: &p.Clock}
+	}
 	if t := set.Threshold; t.MinSeverity != "" {
 		p.Mapper.Skip = func(ev *formats.Event) bool {
 			if !t.Below(ev.Severity) {
