@@ -58,8 +58,11 @@ type Config struct {
 	// The formats' own sections (json, splunk_hec, ...), declared with
 	// their formats.
 	formats.Sections `mapstructure:",squash"`
-	ConnectionCheck  ConnectionCheckConfig `mapstructure:"connection_check"`
-	DeadLetter       DeadLetterConfig      `mapstructure:"dead_letter"`
+	// Threshold is min_severity, for every format: events below it are
+	// counted, not sent.
+	formats.Threshold `mapstructure:",squash"`
+	ConnectionCheck   ConnectionCheckConfig `mapstructure:"connection_check"`
+	DeadLetter        DeadLetterConfig      `mapstructure:"dead_letter"`
 
 	_ struct{}
 }
@@ -101,7 +104,7 @@ var _ component.Config = (*Config)(nil)
 // settings the chosen format needs.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if err := validateEndpoint(cfg.ClientConfig.Endpoint); err != nil {
+	if err := cfg.validateEndpoint(); err != nil {
 		errs = append(errs, err)
 	}
 	if strings.TrimSpace(cfg.Source) == "" {
@@ -115,13 +118,16 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxConcurrentRequests < 1 {
 		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is not allowed; write a number of 1 or more (default 8)", cfg.MaxConcurrentRequests))
 	}
+	if err := cfg.Threshold.Check(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := cfg.validateFormat(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := cfg.validateHeaders(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := cfg.ConnectionCheck.validate(); err != nil {
+	if err := cfg.ConnectionCheck.validate(cfg.shownURL); err != nil {
 		errs = append(errs, err)
 	}
 	if err := cfg.DeadLetter.validate(); err != nil {
@@ -161,14 +167,15 @@ func (c *DeadLetterConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-func validateEndpoint(endpoint string) error {
+func (cfg *Config) validateEndpoint() error {
+	endpoint := cfg.ClientConfig.Endpoint
 	if endpoint == "" {
 		return errors.New("endpoint: required; write the receiver's URL, e.g. endpoint: https://siem.example.com/webhook")
 	}
 	// The endpoint is quoted without user info and query, which may hold secrets.
 	if !strings.Contains(endpoint, "://") {
 		// Checked before parsing: host:port/path parses as scheme "host".
-		bare := redact.URL(endpoint)
+		bare := cfg.shownURL(endpoint)
 		return fmt.Errorf("endpoint: missing scheme in %q; write https://%s", bare, bare)
 	}
 	u, err := url.Parse(endpoint)
@@ -177,13 +184,13 @@ func validateEndpoint(endpoint string) error {
 		if strings.Contains(endpoint, "@") {
 			fix += "; in user info write / ? # @ as %2F %3F %23 %40"
 		}
-		return fmt.Errorf("endpoint: %q is not a valid URL (%v); %s", redact.URL(endpoint), redact.ParseError(endpoint, err), fix)
+		return fmt.Errorf("endpoint: %q is not a valid URL (%v); %s", cfg.shownURL(endpoint), redact.ParseError(endpoint, err), fix)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Errorf("endpoint: scheme %q is not supported; write an http:// or https:// URL", u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("endpoint: %q has no host; write e.g. https://siem.example.com/webhook", redact.URL(endpoint))
+		return fmt.Errorf("endpoint: %q has no host; write e.g. https://siem.example.com/webhook", cfg.shownURL(endpoint))
 	}
 	return nil
 }
@@ -207,18 +214,19 @@ func (cfg *Config) validateFormat() error {
 
 // formatSettings hands the built-in formats their sections of the config.
 func (cfg *Config) formatSettings() *formats.Settings {
-	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections}
+	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections, Threshold: cfg.Threshold}
 }
 
-// validate checks the connection check's own settings.
-func (c *ConnectionCheckConfig) validate() error {
+// validate checks the connection check's own settings; shown is how an
+// error shows a URL.
+func (c *ConnectionCheckConfig) validate(shown func(string) string) error {
 	if c.Endpoint == "" {
 		return nil
 	}
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("connection_check::endpoint: %q is not an http:// or https:// URL; write the full URL to check, "+
-			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", redact.URL(c.Endpoint))
+			"e.g. https://splunk.example.com:8088/services/collector/event, or leave it out to derive it from the endpoint", shown(c.Endpoint))
 	}
 	return nil
 }

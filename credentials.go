@@ -127,5 +127,17 @@ func configSecrets(cfg *Config) []string {
 	for _, raw := range []string{cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint} {
 		out = append(out, redact.URLSecrets(raw)...)
 	}
-	return out
+	return append(out, cfg.endpointSecrets()...)
+}
+
+// endpointSecrets are the credentials the format finds in the paths of
+// the endpoint and the connection check's URL (a Slack webhook's token).
+func (cfg *Config) endpointSecrets() []string {
+	return formats.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)
+}
+
+// shownURL is raw as messages show it: no user info, no query, no
+// credential in its path.
+func (cfg *Config) shownURL(raw string) string {
+	return redact.New(cfg.endpointSecrets()...).URL(raw)
 }

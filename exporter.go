@@ -70,6 +70,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		Retry:         cfg.RetryConfig,
 		Timeout:       cfg.ClientConfig.Timeout,
 		KeepOnRestart: queueStorage != nil,
+		Threshold:     cfg.Threshold,
 	}, mapper, enc, snd, keeper, set.Logger)
 	return &webhookExporter{
 		cfg:          cfg,

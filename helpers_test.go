@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -108,7 +109,7 @@ func startExporterLogging(t testing.TB, cfg *Config, core zapcore.Core) (exporte
 	set := exportertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	set.Logger = zap.New(core)
-	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	exp, err := createLogsClocked(context.Background(), set, cfg, pacedTestClock(cfg))
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() {
@@ -151,4 +152,15 @@ func builtinEncoder(tb testing.TB, name string, s *formats.Settings) formats.Enc
 	enc, err := b.New(s)
 	require.NoError(tb, err)
 	return enc
+}
+
+// pacedTestClock is the clock of a test's exporter: for a format whose
+// service keeps a pace (Slack's message a second), time that jumps over
+// every wait, so that a test of many requests does not wait a second for
+// each; else the wall clock.
+func pacedTestClock(cfg *Config) delivery.Clock {
+	if b, ok := formats.LookupBuiltin(cfg.Format); ok && b.Service.MinInterval > 0 {
+		return (&fakeTime{now: time.Now()}).clock()
+	}
+	return delivery.SystemClock()
 }

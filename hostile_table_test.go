@@ -307,6 +307,8 @@ func hostileEchoingAnswer(t *testing.T, b formats.Builtin) {
 		fields, _ := json.Marshal(e.ContextMap())
 		texts = append(texts, e.Message+" "+string(fields))
 	}
+	texts = append(texts, spanTexts(lost)...)
+	texts = append(texts, spanTexts(exp)...)
 	files, _ := filepath.Glob(filepath.Join(cfg.DeadLetter.Directory, "*"))
 	require.NotEmpty(t, files, "the refused events are dead-lettered")
 	for _, f := range files {

@@ -70,7 +70,7 @@ func startRun(t *testing.T, cfg *Config, id component.ID, st *memstorage.Storage
 	set.ID = id
 	set.Logger = zap.New(core)
 	if clk.Now == nil {
-		clk = delivery.SystemClock()
+		clk = pacedTestClock(cfg)
 	}
 	exp, err := createLogsClocked(context.Background(), set, cfg, clk)
 	require.NoError(t, err)

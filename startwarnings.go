@@ -6,7 +6,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/internal/configcheck"
-	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // warnSettings logs, once at start, settings that load fine but are unsafe
@@ -24,7 +23,7 @@ func warnSettings(cfg *Config, endpoint string, logger *zap.Logger) {
 			if u != "" && configcheck.ClearText(u) {
 				logger.Warn("Credentials go over plain http:// to a host that is not this machine; anyone on the path can read them. "+
 					"Use an https:// endpoint",
-					zap.String("url", redact.URL(u)), zap.String("credentials", strings.Join(creds, ", ")))
+					zap.String("url", cfg.shownURL(u)), zap.String("credentials", strings.Join(creds, ", ")))
 			}
 		}
 	}

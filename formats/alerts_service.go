@@ -108,16 +108,23 @@ func pagerDutyDedupKey(body []byte) string {
 	return ev.DedupKey
 }
 
+// testSlackToken is the stand-in webhook's token, the last segment of
+// its path.
+const testSlackToken = "sLaCkT0kenOfTheStandIn42"
+
 // slackService is an incoming webhook as its stand-ins must take it: the
 // webhook URL is the credential; Slack answers "ok", or a code in plain
 // text, and takes a message a second.
 var slackService = Service{
-	Path:   "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
-	Body:   BodyObject,
-	Accept: answerOK(200, "text/html", "ok"),
-	Refuse: Answer{Status: http.StatusNotFound, ContentType: "text/html", Body: "no_service"},
-	Judge:  judgeSlack,
-	Sample: `{"text":"t","blocks":[{"type":"section","text":{"type":"plain_text","text":"a &lt;b&gt; &amp; c"}}]}`,
+	Path: "/services/T00000000/B00000000/" + testSlackToken,
+	// The webhook's token is its credential, in the path
+	// (Builtin.EndpointSecrets): the hostile tests look for it.
+	TestSecret: testSlackToken,
+	Body:       BodyObject,
+	Accept:     answerOK(200, "text/html", "ok"),
+	Refuse:     Answer{Status: http.StatusNotFound, ContentType: "text/html", Body: "no_service"},
+	Judge:      judgeSlack,
+	Sample:     `{"text":"t","blocks":[{"type":"section","text":{"type":"plain_text","text":"a &lt;b&gt; &amp; c"}}]}`,
 	// Slack's rate for incoming webhooks.
 	MinInterval: slackMinInterval,
 }

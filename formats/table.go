@@ -260,6 +260,23 @@ func LookupBuiltin(name string) (Builtin, bool) {
 	return Builtin{}, false
 }
 
+// EndpointSecretsOf are the credentials that format's EndpointSecrets
+// finds in urls (the endpoint, the connection check's); none when the
+// format's URLs hold none in their paths, or format is not built in.
+func EndpointSecretsOf(format string, urls ...string) []string {
+	b, ok := LookupBuiltin(format)
+	if !ok || b.EndpointSecrets == nil {
+		return nil
+	}
+	var out []string
+	for _, u := range urls {
+		if u != "" {
+			out = append(out, b.EndpointSecrets(u)...)
+		}
+	}
+	return out
+}
+
 // Builtins lists the built-in formats, in the order they are listed to users.
 func Builtins() []Builtin {
 	out := make([]Builtin, len(builtinTable))

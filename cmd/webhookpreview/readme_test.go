@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -153,7 +154,9 @@ func previewReadme(t *testing.T, where string, args ...string) (string, string) 
 	_, exp, err := pickExporter(conf, "")
 	require.NoError(t, err, where)
 	endpoint, _ := exp.Get("endpoint").(string)
-	return out, redact.MaskedURL(endpoint, redactedMark)
+	format, _ := exp.Get("format").(string)
+	// As the preview shows it: a credential in the path is redacted too.
+	return out, redact.New(formats.EndpointSecretsOf(format, endpoint)...).String(redact.MaskedURL(endpoint, redactedMark), 0)
 }
 
 var requestLine = regexp.MustCompile(`^[A-Z]+ (\S+)$`)

@@ -43,6 +43,9 @@ const (
 	// sent max_resends times more with the same id, unacknowledged each
 	// time.
 	AckTimeout = "ack_timeout"
+	// Below min_severity: a filter the user asked for, so only counted
+	// (Keeper.Filter), never a dead letter or a drop log line.
+	BelowMinSeverity = "below_min_severity"
 )
 
 // Dropped is why one event was given up on.

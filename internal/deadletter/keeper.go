@@ -21,6 +21,14 @@ type Keeper struct {
 	Exporter, Endpoint, Format string
 }
 
+// Filter counts events left out on purpose, for reason: they are no
+// drop to keep or to log.
+func (k *Keeper) Filter(reason string, events int) {
+	if events > 0 {
+		k.Telemetry.Record(reason, events, 0, 0, "")
+	}
+}
+
 // GiveUp accounts for the events of a that pick names, by their index:
 // one dead letter each (when dead_letter is on), the drop counters, and
 // the drop log's totals. It returns how many of them are lost: not kept

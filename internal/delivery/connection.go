@@ -13,7 +13,6 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/mapping"
-	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
 // connectionTestType is the event type of the guide's test event.
@@ -87,14 +86,14 @@ func checkSender(s *Sender, endpoint string) *Sender {
 		return s
 	}
 	c := *s
-	c.url, c.endpoint = endpoint, redact.URL(endpoint)
+	c.url, c.endpoint = endpoint, s.shown.URL(endpoint)
 	return &c
 }
 
 // probeService sends the check's request, which has no body (a GET, or
 // HEC's POST of no events), and lets the check judge the answer.
 func probeService(ctx context.Context, s *Sender, check *formats.ConnectionCheck, rawURL string) probe {
-	p := probe{method: check.Method, url: redact.URL(rawURL)}
+	p := probe{method: check.Method, url: s.shown.URL(rawURL)}
 	contentType := ""
 	if check.Method == http.MethodPost {
 		contentType = s.contentType

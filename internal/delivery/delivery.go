@@ -29,6 +29,8 @@ type deliverer struct {
 	acker      *hecack.Acker
 	ackTimeout string
 	atCapacity func(code int) // counts HEC's answers at capacity
+	// pace spaces the requests as the service asks; nil when it does not.
+	pace *pace
 }
 
 // delivery sends the requests of one batch and records what became of each
@@ -85,6 +87,11 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 	t, err := d.reserve(ctx)
 	if err != nil {
 		d.markRetry(req, err, 0)
+		return
+	}
+	if err := d.pace.wait(ctx); err != nil {
+		t.Release()
+		d.carryOut(ctx, req, judgeRequest(nil, err, d.sender.endpoint, len(req.Events)))
 		return
 	}
 	resp, resent, err := d.sender.postRequest(ctx, d.key(req), req, lease, t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -27,6 +28,9 @@ type Settings struct {
 	Timeout time.Duration
 	// KeepOnRestart says a persistent queue keeps what shutdown interrupts.
 	KeepOnRestart bool
+	// Threshold is min_severity: events below it are left out as they
+	// are mapped, and counted.
+	Threshold formats.Threshold
 }
 
 // Pusher is the push path of one exporter: it maps a batch into events,
@@ -64,6 +68,9 @@ type Pusher struct {
 	// push gives up on events after maxResends resends unacknowledged.
 	acker      *hecack.Acker
 	maxResends int
+	// below counts the events left out below min_severity until a push
+	// hands the count to the keeper.
+	below atomic.Int64
 }
 
 // NewPusher is the push path sending enc's payloads through s; k gives up
@@ -84,6 +91,18 @@ func NewPusher(set Settings, m mapping.Mapper, enc formats.Encoder, s *Sender, k
 	}
 	if k.Writer != nil {
 		p.deliverer.deadLetterFile = k.Writer.Path()
+	}
+	if interval := s.wire.MinInterval; interval > 0 {
+		p.deliverer.pace = &pace{interval: interval, clock: &p.Clock}
+	}
+	if t := set.Threshold; t.MinSeverity != "" {
+		p.Mapper.Skip = func(ev *formats.Event) bool {
+			if !t.Below(ev.Severity) {
+				return false
+			}
+			p.below.Add(1)
+			return true
+		}
 	}
 	p.drain, p.endDrain = context.WithCancel(context.Background())
 	return p
@@ -166,6 +185,11 @@ func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, m
 		batch, err = p.encoder.Encode(a.Events)
 	} else {
 		batch, err = p.MapAndEncode(ld, a)
+	}
+	if err == nil && len(a.Events) == 0 {
+		// Every event was below min_severity: nothing to send.
+		batch.Release()
+		return attemptResult{}
 	}
 	if err != nil {
 		err = fmt.Errorf("encoding %d events as %s: %w", len(a.Events), p.Settings.Format, err)

@@ -111,15 +111,17 @@ type sentKey struct{}
 type redactingTracerProvider struct {
 	trace.TracerProvider
 	static []string
+	shown  *redact.Secrets // the Sender's, for url.full
 }
 
 func (p redactingTracerProvider) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
-	return redactingTracer{Tracer: p.TracerProvider.Tracer(name, opts...), static: p.static}
+	return redactingTracer{Tracer: p.TracerProvider.Tracer(name, opts...), static: p.static, shown: p.shown}
 }
 
 type redactingTracer struct {
 	trace.Tracer
 	static []string
+	shown  *redact.Secrets
 }
 
 func (t redactingTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
@@ -127,7 +129,7 @@ func (t redactingTracer) Start(ctx context.Context, name string, opts ...trace.S
 	attrs := cfg.Attributes()
 	for i, kv := range attrs {
 		if kv.Key == "url.full" {
-			attrs[i] = attribute.String(string(kv.Key), redact.URL(kv.Value.AsString()))
+			attrs[i] = attribute.String(string(kv.Key), t.shown.URL(kv.Value.AsString()))
 		}
 	}
 	opts = []trace.SpanStartOption{trace.WithAttributes(attrs...), trace.WithSpanKind(cfg.SpanKind()), trace.WithLinks(cfg.Links()...)}

@@ -33,6 +33,9 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 	if ld.LogRecordCount() == 0 {
 		return nil
 	}
+	// Events left out below min_severity are counted once the push has
+	// mapped them.
+	defer func() { p.keeper.Filter(deadletter.BelowMinSeverity, int(p.below.Swap(0))) }()
 	// The events of the batch, mapped once: a retry sends those that
 	// failed again, from here.
 	a := p.Arrays.Get()

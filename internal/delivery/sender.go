@@ -36,7 +36,10 @@ type Sender struct {
 	wire        formats.Wire  // what the format needs besides its bodies
 	maxWait     time.Duration // the longest Retry-After taken, see retryAfterCap
 	secrets     []string      // of the config, for redacting what receivers echo
-	tracing     bool          // the client's spans record, see redactingTracerProvider
+	// shown takes secrets out of the URLs the exporter shows: a format's
+	// endpoint may hold one in its path (formats.Builtin.EndpointSecrets).
+	shown   *redact.Secrets
+	tracing bool // the client's spans record, see redactingTracerProvider
 }
 
 // NewSender posts enc's payloads to endpoint (the configured URL,
@@ -44,9 +47,11 @@ type Sender struct {
 // retry_on_failure, which bounds a Retry-After; secrets are the config's
 // credentials, redacted from what receivers echo.
 func NewSender(endpoint string, timeout time.Duration, retry configretry.BackOffConfig, secrets []string, enc formats.Encoder, build component.BuildInfo) *Sender {
+	shown := redact.New(secrets...)
 	return &Sender{
 		url:         endpoint,
-		endpoint:    redact.URL(endpoint),
+		endpoint:    shown.URL(endpoint),
+		shown:       shown,
 		timeout:     timeout,
 		userAgent:   fmt.Sprintf("%s/%s (%s/%s)", build.Description, build.Version, runtime.GOOS, runtime.GOARCH),
 		contentType: enc.ContentType(),
@@ -63,7 +68,7 @@ func (s *Sender) Endpoint() string { return s.endpoint }
 // extensions known. Its spans are redacted like log lines.
 func (s *Sender) Connect(ctx context.Context, cfg confighttp.ClientConfig, host component.Host, set component.TelemetrySettings) error {
 	if _, noop := set.TracerProvider.(nooptrace.TracerProvider); set.TracerProvider != nil && !noop {
-		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: s.secrets}
+		set.TracerProvider = redactingTracerProvider{TracerProvider: set.TracerProvider, static: s.secrets, shown: s.shown}
 		s.tracing = true
 	}
 	client, err := cfg.ToClient(ctx, host.GetExtensions(), set)

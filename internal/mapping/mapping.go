@@ -26,6 +26,9 @@ type Mapper struct {
 	// LazyIDs leaves Event.ID empty: the encoder reads no id, and
 	// Arrays.ID computes one where the exporter needs it.
 	LazyIDs bool
+	// Skip leaves out, right after it is mapped, an event it picks (one
+	// below min_severity); nil leaves out none. Skip counts what it picks.
+	Skip func(ev *formats.Event) bool
 }
 
 // Events appends one event per record of ld, in record order. The events
@@ -101,6 +104,12 @@ func (m *Mapper) MapInto(ld plog.Logs, a *Arrays, mapped func([]formats.Event)) 
 				start := len(fields)
 				fields = m.mapRecord(ev, res, lr, fields)
 				ev.Data = fields[start:len(fields):len(fields)]
+				if m.Skip != nil && m.Skip(ev) {
+					*ev = formats.Event{}
+					clear(fields[start:])
+					dst, fields = dst[:len(dst)-1], fields[:start]
+					continue
+				}
 				if !m.LazyIDs {
 					var d Digest
 					scratch, d = RecordDigest(scratch, scope, lr)

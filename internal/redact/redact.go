@@ -374,6 +374,12 @@ func URL(raw string) string {
 	return p.scheme + p.hostPath
 }
 
+// URL is URL(raw) with s's values taken out too: a credential in the
+// path (a Slack webhook's token) is no user info or query.
+func (s *Secrets) URL(raw string) string {
+	return s.String(URL(raw), 0)
+}
+
 // MaskedURL is raw with its user info and each query value replaced by
 // marker, the query's keys kept, and without fragment: for showing a
 // request.
