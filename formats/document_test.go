@@ -32,7 +32,7 @@ func TestEveryFormatCarriesItsDocumentsOrRefusesThem(t *testing.T) {
 				}
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), "document: format "+b.Name+" ")
-				assert.Contains(t, err.Error(), "use format json, splunk_hec, datadog_logs, elastic, or remove document")
+				assert.Contains(t, err.Error(), "use format json, splunk_hec, datadog_logs, elastic, secops, or remove document")
 			})
 		}
 	}

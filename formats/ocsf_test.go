@@ -39,6 +39,21 @@ var ocsfEnvelopes = map[string]func(t testing.TB, body []byte) []map[string]any{
 		}
 		return docs
 	},
+	"secops": func(t testing.TB, body []byte) []map[string]any {
+		var req struct {
+			InlineSource struct {
+				Logs []struct {
+					Data []byte `json:"data"` // base64, as encoding/json reads []byte
+				} `json:"logs"`
+			} `json:"inlineSource"`
+		}
+		require.NoError(t, json.Unmarshal(body, &req))
+		docs := make([]map[string]any, len(req.InlineSource.Logs))
+		for i, l := range req.InlineSource.Logs {
+			docs[i] = mustDecodeOCSF(t, l.Data)
+		}
+		return docs
+	},
 	"datadog_logs": func(t testing.TB, body []byte) []map[string]any {
 		docs := decodeOCSFValues(t, body, "")
 		for _, d := range docs {

@@ -124,6 +124,32 @@ func validLogType(s string) bool {
 	return true
 }
 
+// checkDocument checks the settings and that the endpoint's API carries
+// the document asked for: logs carry any as their data, UDM events none.
+func (c *SecOpsConfig) checkDocument(s *Settings) error {
+	if err := c.check(s.Endpoint); err != nil {
+		return err
+	}
+	if t, _ := parseSecOpsEndpoint(s.Endpoint); s.document() != DocumentGuide && (t.api == secopsEventsImport || t.api == secopsLegacyUDM) {
+		return fmt.Errorf("document: %s cannot be a UDM event; send it as logs (.../logTypes/<LOG_TYPE>/logs:import, e.g. the log type OCSF) or remove document", s.Document)
+	}
+	return nil
+}
+
+// newSecOpsCarrying is the SecOps encoder whose logs carry the document s
+// asks for.
+func newSecOpsCarrying(s *Settings) (*secopsEncoder, error) {
+	if err := s.SecOps.checkDocument(s); err != nil {
+		return nil, err
+	}
+	e, err := newSecOps(s.SecOps, s.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	e.json.carrying(s)
+	return e, nil
+}
+
 // check checks the SecOps settings against the endpoint.
 func (c *SecOpsConfig) check(endpoint string) error {
 	t, err := parseSecOpsEndpoint(endpoint)
@@ -233,7 +259,7 @@ func (e *secopsEncoder) ContentType() string { return "application/json" }
 
 // Wire implements Encoder. UDM events carry their event's id.
 func (e *secopsEncoder) Wire() Wire {
-	return Wire{WithoutIDs: !e.udm(), ReadAnswer: e.ReadResponse}
+	return Wire{WithoutIDs: !e.udm() && e.json.doc == nil, ReadAnswer: e.ReadResponse}
 }
 
 func (e *secopsEncoder) udm() bool {
@@ -264,13 +290,15 @@ func (e *secopsEncoder) Encode(events []Event) (Batch, error) {
 	var one []byte
 	ns := eventAttr{key: attrSecOpsNamespace}
 	lt := eventAttr{key: attrSecOpsLogType}
+	// The writer of the document the logs carry, nil for the guide's.
+	doc := e.json.doc.writer()
 	for i := range events {
 		ev := &events[i]
 		key, url, head, err := e.route(ev, &lt, &ns)
 		start := len(entries)
 		if err == nil {
 			entries = growBody(entries)
-			entries, one, err = e.appendEntry(entries, one, ev, &ns)
+			entries, one, err = e.appendEntry(entries, one, ev, &ns, doc)
 		}
 		if size := len(entries) - start; err == nil && len(head)+size+len(e.tail) > e.maxBytes {
 			err = fmt.Errorf("the event's %s is %d bytes, more than a request of %d bytes holds (%s)", e.entryName(), size, e.maxBytes, e.limitName())
@@ -453,10 +481,19 @@ func (e *secopsEncoder) limitName() string {
 	return "the Chronicle API's limit"
 }
 
+// appendData appends a log's data: the event as the json format writes
+// it, or the document doc writes.
+func (e *secopsEncoder) appendData(dst []byte, ev *Event, doc docWriter) []byte {
+	if doc != nil {
+		return doc.appendDoc(dst, ev, 0)
+	}
+	return e.json.appendEvent(dst, ev)
+}
+
 // appendEntry appends ev's entry in the request: a Log for logs:import, an
 // entry for the legacy API, a UDM event for the others. scratch holds the
-// event's JSON on its way to base64.
-func (e *secopsEncoder) appendEntry(dst, scratch []byte, ev *Event, ns *eventAttr) ([]byte, []byte, error) {
+// event's JSON on its way to base64; doc writes it, nil for the guide's.
+func (e *secopsEncoder) appendEntry(dst, scratch []byte, ev *Event, ns *eventAttr, doc docWriter) ([]byte, []byte, error) {
 	switch e.t.api {
 	case secopsEventsImport:
 		dst = append(dst, `{"udm":`...)
@@ -466,14 +503,14 @@ func (e *secopsEncoder) appendEntry(dst, scratch []byte, ev *Event, ns *eventAtt
 		dst, err := e.appendUDM(dst, ev)
 		return dst, scratch, err
 	case secopsLegacyLogs:
-		scratch = e.json.appendEvent(scratch[:0], ev)
+		scratch = e.appendData(scratch[:0], ev, doc)
 		dst = append(dst, `{"log_text":`...)
 		dst = appendBytesAsString(dst, scratch)
 		dst = append(dst, `,"ts_rfc3339":`...)
 		dst = AppendTime(dst, ev.Timestamp)
 		return append(dst, '}'), scratch, nil
 	}
-	scratch = e.json.appendEvent(scratch[:0], ev)
+	scratch = e.appendData(scratch[:0], ev, doc)
 	dst = append(dst, `{"data":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, scratch)
 	dst = append(dst, `","logEntryTime":`...)

@@ -357,3 +357,18 @@ func attributed(ev Event, key, value string) Event {
 	withAttribute(&ev, key, value)
 	return ev
 }
+
+// A SecOps log carries the OCSF finding as its data; a UDM event cannot,
+// and the endpoint that takes UDM events refuses the document at load.
+func TestSecOpsCarriesOCSFAsLogsOnly(t *testing.T) {
+	b, _ := LookupBuiltin("secops")
+	s := &Settings{Endpoint: testSecOpsUDM, Sections: Sections{Document: DocumentOCSF}}
+	err := b.Check(s)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "document: ocsf cannot be a UDM event")
+	s.Endpoint = testSecOpsEndpoint
+	require.NoError(t, b.Check(s))
+	enc, err := b.New(s)
+	require.NoError(t, err)
+	assert.False(t, enc.Wire().WithoutIDs, "the finding's uid is the event id")
+}

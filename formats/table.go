@@ -190,8 +190,8 @@ var builtinTable = []Builtin{{
 	// Google SecOps: the Chronicle API's logs:import by default; the
 	// endpoint's path picks events:import or the legacy Ingestion API.
 	Name:  "secops",
-	Check: func(s *Settings) error { return s.SecOps.check(s.Endpoint) },
-	New:   func(s *Settings) (Encoder, error) { return newSecOps(s.SecOps, s.Endpoint) },
+	Check: func(s *Settings) error { return s.SecOps.checkDocument(s) },
+	New:   func(s *Settings) (Encoder, error) { return newSecOpsCarrying(s) },
 	Service: Service{
 		Path: testSecOpsPath, Serves: servesSecOpsLogType,
 		// The token comes from a Google service account; a header stands in for the flow.
@@ -202,6 +202,9 @@ var builtinTable = []Builtin{{
 		Refuse: Answer{Status: 401, ContentType: "application/json; charset=UTF-8",
 			Body: `{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.","status":"UNAUTHENTICATED"}}`},
 	},
+	// A log's data may be an OCSF finding (SecOps has OCSF log types); a
+	// UDM event cannot carry one.
+	Documents: []string{DocumentOCSF},
 	Credential: &Credential{
 		Header:  "Authorization",
 		Missing: "set auth::authenticator to a webhookauth extension with google_service_account (see docs/secops.md)",
