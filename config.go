@@ -61,8 +61,11 @@ type Config struct {
 	// Threshold is min_severity, for every format: events below it are
 	// counted, not sent.
 	formats.Threshold `mapstructure:",squash"`
-	ConnectionCheck   ConnectionCheckConfig `mapstructure:"connection_check"`
-	DeadLetter        DeadLetterConfig      `mapstructure:"dead_letter"`
+	// Digest folds more than digest::after events of one type within
+	// digest::window into one event that says how many.
+	Digest          formats.DigestConfig  `mapstructure:"digest"`
+	ConnectionCheck ConnectionCheckConfig `mapstructure:"connection_check"`
+	DeadLetter      DeadLetterConfig      `mapstructure:"dead_letter"`
 
 	_ struct{}
 }
@@ -117,6 +120,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxConcurrentRequests < 1 {
 		errs = append(errs, fmt.Errorf("max_concurrent_requests: %d is not allowed; write a number of 1 or more (default 8)", cfg.MaxConcurrentRequests))
+	}
+	if err := cfg.Digest.Check(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := cfg.Threshold.Check(); err != nil {
 		errs = append(errs, err)

@@ -71,6 +71,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 		Timeout:       cfg.ClientConfig.Timeout,
 		KeepOnRestart: queueStorage != nil,
 		Threshold:     cfg.Threshold,
+		Digest:        cfg.Digest,
 	}, mapper, enc, snd, keeper, set.Logger)
 	return &webhookExporter{
 		cfg:          cfg,
@@ -131,6 +132,7 @@ func (e *webhookExporter) start(ctx context.Context, host component.Host) error 
 		}
 	}
 	e.keeper.Drops.StartTicker()
+	e.pusher.StartDigests()
 	return nil
 }
 

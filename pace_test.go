@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/delivery"
@@ -93,14 +92,47 @@ func TestStormKeepsTheServicePace(t *testing.T) {
 	require.NotZero(t, paced, "a format's service keeps a pace")
 }
 
-// TestDigestIsNotASetting: the digest (issue 28) is not wired yet, so a
-// digest section is refused at load, never taken and ignored.
-func TestDigestIsNotASetting(t *testing.T) {
-	cfg := testCfg("")
-	err := confmap.NewFromStringMap(map[string]any{
-		"endpoint": "https://hooks.slack.com/services/T0/B0/x", "format": "slack",
-		"digest": map[string]any{"after": 5, "window": "1m"},
-	}).Unmarshal(cfg)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "digest")
+// TestDigestFoldsAStorm: with digest::after 1 and a window of a minute,
+// a storm of 300 critical events of one type sends its first event, and
+// once the window is over the next push sends one digest saying 299 more
+// came, before its own event: one message per window, every event counted.
+func TestDigestFoldsAStorm(t *testing.T) {
+	b, _ := formats.LookupBuiltin("slack")
+	fake := &fakeTime{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	s := testsink.New(t, b)
+	s.Pace(fake.Now)
+	cfg := hostileCfg(t, s)
+	cfg.Digest = formats.DigestConfig{After: 1, Window: time.Minute}
+	require.NoError(t, cfg.Validate())
+	clk := fake.clock()
+	paced := clk.After
+	// The digest's ticker waits a quarter window: it never fires here, the
+	// pushes send what is due.
+	clk.After = func(d time.Duration) <-chan time.Time {
+		if d == cfg.Digest.Window/4 {
+			return nil
+		}
+		return paced(d)
+	}
+	exp := startRun(t, cfg, component.MustNewID("webhook"), nil, clk)
+	storm := make([]seedEvent, stormEvents)
+	for i := range storm {
+		storm[i] = seedEvent{"pii_detected", "critical", map[string]any{"n": i}}
+	}
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, storm...)))
+	require.Len(t, s.Events(), 1, "the window's first event goes as it is, the rest wait for the digest")
+
+	fake.mu.Lock()
+	fake.now = fake.now.Add(cfg.Digest.Window + time.Second)
+	fake.mu.Unlock()
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedEvent{"file_shared_externally", "warning", map[string]any{"file_id": "abc123"}})))
+
+	events := s.Events()
+	require.Len(t, events, 3, "the first event, one digest, the next push's event")
+	assert.Contains(t, string(events[1]), "digest_count")
+	assert.Contains(t, string(events[1]), "299")
+	assert.Contains(t, string(events[2]), "file_shared_externally")
+	for _, r := range s.Requests() {
+		require.Empty(t, r.Refused, "request %d: the stand-in refused it (status %d)", r.N, r.Status)
+	}
 }

@@ -46,6 +46,9 @@ const (
 	// Below min_severity: a filter the user asked for, so only counted
 	// (Keeper.Filter), never a dead letter or a drop log line.
 	BelowMinSeverity = "below_min_severity"
+	// Folded into a digest (the digest setting): counted, and sent as
+	// part of the digest that says how many.
+	Digested = "digested"
 )
 
 // Dropped is why one event was given up on.

@@ -31,6 +31,8 @@ type Settings struct {
 	// Threshold is min_severity: events below it are left out as they
 	// are mapped, and counted.
 	Threshold formats.Threshold
+	// Digest folds storms of one event type into digests (digest.go).
+	Digest formats.DigestConfig
 }
 
 // Pusher is the push path of one exporter: it maps a batch into events,
@@ -71,6 +73,8 @@ type Pusher struct {
 	// below counts the events left out below min_severity until a push
 	// hands the count to the keeper.
 	below atomic.Int64
+	// digest folds storms into digests; nil when the setting is off.
+	digest *digests
 }
 
 // NewPusher is the push path sending enc's payloads through s; k gives up
@@ -95,13 +99,16 @@ func NewPusher(set Settings, m mapping.Mapper, enc formats.Encoder, s *Sender, k
 	if interval := s.wire.MinInterval; interval > 0 {
 		p.deliverer.pace = &pace{interval: interval, clock: &p.Clock}
 	}
-	if t := set.Threshold; t.MinSeverity != "" {
+	if d := formats.NewDigester(set.Digest); d != nil {
+		p.digest = &digests{d: d, window: set.Digest.Window, stop: make(chan struct{})}
+	}
+	if t := set.Threshold; t.MinSeverity != "" || p.digest != nil {
 		p.Mapper.Skip = func(ev *formats.Event) bool {
-			if !t.Below(ev.Severity) {
-				return false
+			if t.MinSeverity != "" && t.Below(ev.Severity) {
+				p.below.Add(1)
+				return true
 			}
-			p.below.Add(1)
-			return true
+			return p.digest != nil && !p.digest.admit(ev, p.Clock.Now())
 		}
 	}
 	p.drain, p.endDrain = context.WithCancel(context.Background())
@@ -147,6 +154,7 @@ func (p *Pusher) EndDrain() {
 
 // Close closes the settled store, once nothing is pushed anymore.
 func (p *Pusher) Close(ctx context.Context) error {
+	p.stopDigests(ctx)
 	p.acker.Close()
 	if p.settled != nil {
 		return p.settled.close(ctx)

@@ -36,6 +36,12 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 	// Events left out below min_severity are counted once the push has
 	// mapped them.
 	defer func() { p.keeper.Filter(deadletter.BelowMinSeverity, int(p.below.Swap(0))) }()
+	if p.digest != nil {
+		// Digests whose window ended go first; a digest's own push finds
+		// none left.
+		p.SendDueDigests(ctx)
+		defer func() { p.keeper.Filter(deadletter.Digested, int(p.digest.folded.Swap(0))) }()
+	}
 	// The events of the batch, mapped once: a retry sends those that
 	// failed again, from here.
 	a := p.Arrays.Get()
