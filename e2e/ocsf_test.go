@@ -105,5 +105,5 @@ service: {pipelines: {logs: {receivers: [otlp], exporters: [webhook]}}}
 	out, err := exec.Command(distribution(t), "validate", "--config="+config).CombinedOutput()
 	require.Error(t, err, "%s", out)
 	assert.Contains(t, string(out), "document: format datadog writes a payload of its own and cannot carry the ocsf document; "+
-		"use format json, splunk_hec, datadog_logs, elastic, or remove document")
+		"use format json, splunk_hec, datadog_logs, elastic, secops, or remove document")
 }
