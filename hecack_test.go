@@ -274,8 +274,11 @@ func TestHECAckNeverAcknowledged(t *testing.T) {
 	sink.SetPolicy(hecsink.Policy{Never: true})
 	ack := formats.HECAckConfig{Enabled: true, MaxResends: 2, Timeout: 3 * formats.DefaultHECAckPollInterval}
 	cfg := ackCfg(t, sink.Endpoint(), ack)
-	// Shorter than the waits for acknowledgement, which it does not count.
-	cfg.RetryConfig.MaxElapsedTime = 2 * formats.DefaultHECAckPollInterval
+	// Shorter than the waits for acknowledgement (three timeouts), which
+	// it does not count. The test's clock moves a poll interval at a time,
+	// and may move once more while a wait ends: the budget leaves room
+	// for that, as a real clock needs none.
+	cfg.RetryConfig.MaxElapsedTime = 6 * formats.DefaultHECAckPollInterval
 	dir := t.TempDir()
 	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: dir, MaxSizeMiB: 1}
 	run := startAck(t, cfg, nil)
