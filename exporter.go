@@ -150,6 +150,7 @@ func (e *webhookExporter) beginShutdown() {
 // shutdown runs after the queue has drained: the drop totals logged now
 // include what the shutdown gave up on.
 func (e *webhookExporter) shutdown(ctx context.Context) error {
+	e.pusher.StopDigests(ctx)
 	e.pusher.EndDrain()
 	e.keeper.Drops.Stop()
 	e.sender.Close()

@@ -106,10 +106,11 @@ func TestDigestFoldsAStorm(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 	clk := fake.clock()
 	paced := clk.After
-	// The digest's ticker waits a quarter window: it never fires here, the
-	// pushes send what is due.
+	// The digest's ticker waits a quarter window and the shutdown's drain
+	// one timeout: neither ends here, the pushes and the shutdown send
+	// what is due.
 	clk.After = func(d time.Duration) <-chan time.Time {
-		if d == cfg.Digest.Window/4 {
+		if d == cfg.Digest.Window/4 || d == cfg.ClientConfig.Timeout {
 			return nil
 		}
 		return paced(d)
@@ -135,4 +136,13 @@ func TestDigestFoldsAStorm(t *testing.T) {
 	for _, r := range s.Requests() {
 		require.Empty(t, r.Refused, "request %d: the stand-in refused it (status %d)", r.N, r.Status)
 	}
+
+	// A storm whose window has not ended when the exporter shuts down:
+	// its digest goes at shutdown.
+	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, storm[:5]...)))
+	require.Len(t, s.Events(), 4)
+	require.NoError(t, exp.Shutdown(context.Background()))
+	events = s.Events()
+	require.Len(t, events, 5, "the pending digest is sent at shutdown")
+	assert.Contains(t, string(events[4]), "digest_count")
 }

@@ -24,6 +24,7 @@ type digests struct {
 	window time.Duration
 	folded atomic.Int64
 	stop   chan struct{}
+	once   sync.Once
 	done   sync.WaitGroup
 }
 
@@ -87,13 +88,14 @@ func (p *Pusher) StartDigests() {
 	}()
 }
 
-// stopDigests stops the ticker and sends every digest not yet sent.
-func (p *Pusher) stopDigests(ctx context.Context) {
+// StopDigests stops the ticker and sends every digest not yet sent: at
+// shutdown, once the queue drained and before the sender closes.
+func (p *Pusher) StopDigests(ctx context.Context) {
 	g := p.digest
 	if g == nil {
 		return
 	}
-	close(g.stop)
+	g.once.Do(func() { close(g.stop) })
 	g.done.Wait()
 	p.sendDigests(ctx, g.due(time.Unix(1<<40, 0)))
 }

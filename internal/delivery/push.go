@@ -154,7 +154,6 @@ func (p *Pusher) EndDrain() {
 
 // Close closes the settled store, once nothing is pushed anymore.
 func (p *Pusher) Close(ctx context.Context) error {
-	p.stopDigests(ctx)
 	p.acker.Close()
 	if p.settled != nil {
 		return p.settled.close(ctx)
