@@ -100,10 +100,13 @@ vet: ## go vet and gofmt
 # dist before go test so the end-to-end tests (e2e/) find the distribution
 # built; they also run `make dist` themselves when used alone. formats runs
 # once more with the purego tag: the Go string writer that other
-# architectures use instead of the amd64 assembly. The root package and
-# formats run once more without the race detector too, which allocates
-# beside the code: the tests that bound allocation check it there
-# (internal/raceflag), and so does receiver/.
+# architectures use instead of the amd64 assembly, and without the race
+# detector, which allocates beside the code: the tests that bound allocation
+# check it there (internal/raceflag). Elsewhere only the tests that use
+# raceflag run again without the race detector (internal/tools/racefree.sh
+# names them), in the packages that have some.
+RACEFREE_DIRS = $(shell grep -rl --include='*_test.go' 'raceflag\.[A-Z]' . | grep -v '^./formats/\|^./_build/\|^./bench/' | xargs -n1 dirname | sort -u)
+
 lint: ## staticcheck (pinned), on every package
 	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
 	$(GO) -C bench run $(STATICCHECK) ./...
@@ -116,7 +119,8 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "every package's tests with the race detector" $(GO) test -race -timeout 20m $(GOTESTFLAGS) ./...
 	@$(PHASE) "the end-to-end tests: the distribution with real collectors" $(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
 	@$(PHASE) "the bench module's tests (load generator, tables)" $(GO) -C bench test -race $(GOTESTFLAGS) ./...
-	@$(PHASE) "the allocation bounds, without the race detector" $(GO) test $(GOTESTFLAGS) . ./receiver/...
+	@$(PHASE) "the allocation bounds, without the race detector" \
+		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'
 	@$(PHASE) "formats with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats
 
 # mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,

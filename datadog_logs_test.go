@@ -182,6 +182,7 @@ func TestDatadogLogsGolden(t *testing.T) {
 // 5 MB, and a 429 with Retry-After on one request makes only that request
 // wait and go again.
 func TestDatadogLogsDeliversEveryEventOnceWithinLimits(t *testing.T) {
+	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	s := newDDLogsServer(t)
 	s.Throttle(2, "1")
 	cfg := withoutQueue(ddLogsCfg(s))

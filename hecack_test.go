@@ -184,6 +184,7 @@ func waitPush(t *testing.T, done <-chan error) error {
 // once; one indexed twice is one whose acknowledgement the forgotten
 // channel took with it, and nothing else.
 func TestHECAckTenThousandEvents(t *testing.T) {
+	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	sink := hecsink.New(t, hecTestToken, true)
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 2, Lose: func(n int) bool { return n%100 == 99 }})
 	ack := formats.HECAckConfig{Enabled: true}

@@ -554,7 +554,7 @@ func startHostileQueueExporter(t *testing.T, s *testsink.Sink, host component.Ho
 	tel := componenttest.NewTelemetry()
 	set := exportertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
-	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	exp, err := createLogsClocked(context.Background(), set, cfg, pacedTestClock(cfg))
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), host))
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })

@@ -64,6 +64,7 @@ func withNeighbour(fill func(lr plog.LogRecord)) plog.Logs {
 }
 
 func TestHostileInputNeverBreaksThePayload(t *testing.T) {
+	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	for _, tt := range hostileRecords {
 		t.Run(tt.name, func(t *testing.T) {
 			s := testsink.NewRecorder(t, nil)

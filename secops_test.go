@@ -21,6 +21,7 @@ import (
 // names) within the API's size; one request answered 429 with Retry-After
 // waits and goes again alone.
 func TestSecOpsDeliversEveryEventOnceByLogType(t *testing.T) {
+	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	sink := testsink.NewFormat(t, "secops")
 	var throttled atomic.Bool
 	sink.Answer(func(w http.ResponseWriter, r *testsink.Request) {

@@ -92,6 +92,7 @@ var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89a
 // though sent gzipped), and a 429 with Retry-After on one request makes
 // only that request wait and go again, under the same request id.
 func TestSentinelDeliversEveryEventOnceWithinLimits(t *testing.T) {
+	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	s := newSentinelSink(t)
 	s.Throttle(1, "1")
 	cfg := withoutQueue(sentinelCfg(s))

@@ -82,18 +82,3 @@ func TestEncodersLinearInDepth(t *testing.T) {
 		})
 	}
 }
-
-// TestReportDepthAllocations logs what one event at depth 4,000 and
-// 30,000 costs each format (go test -run TestReportDepthAllocations -v).
-func TestReportDepthAllocations(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a report")
-	}
-	for _, depth := range []int{4000, 30000} {
-		ev := deepEvent(t, depth)
-		for _, b := range Builtins() {
-			name, enc := b.Name, builtinEncoders(nil)[b.Name]
-			t.Logf("depth %d %-10s %12d bytes", depth, name, allocatedBytes(t, enc, []Event{ev}))
-		}
-	}
-}
