@@ -53,7 +53,10 @@ $(BUILDER): $(BUILDER_STAMP)
 dist: $(DIST) ## Build the collector distribution (ocb) into _build/
 
 # VCS stamping is off: ocb builds inside this checkout, and a checkout owned
-# by another user would otherwise fail the build. ocb writes the sources and
+# by another user would otherwise fail the build. The build takes go's
+# defaults (cgo as the machine has it, paths kept), those of go vet and go
+# test, so the packages the component shares with the collector compile once
+# for all of make test; the Dockerfile asks for a static, trimmed binary. ocb writes the sources and
 # resolves the modules; go build -v then compiles them, and the count of
 # packages it prints is the progress of a build that is silent otherwise.
 $(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
@@ -62,7 +65,7 @@ $(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
 	@$(PHASE) "ocb writes the distribution's sources into _build and resolves its modules (no compiling yet)" \
 		$(BUILDER) --config=builder-config.yaml --skip-compilation
 	@$(PHASE) "compiling the distribution into $(DIST)" bash -c 'set -o pipefail; cd $(dir $(DIST)) && \
-		CGO_ENABLED=0 GOFLAGS="$(GOFLAGS) -buildvcs=false" $(GO) build -v -trimpath -ldflags="-s -w" -o $(notdir $(DIST)) . 2>&1 | \
+		GOFLAGS="$(GOFLAGS) -buildvcs=false" $(GO) build -v -ldflags="-s -w" -o $(notdir $(DIST)) . 2>&1 | \
 		awk "/\\.go:[0-9]|^#|^go: / {print; next} {n++; if (n % 100 == 0) printf \"  compiled %d packages...\\n\", n; fflush()}"'
 	@# go build leaves an up-to-date binary untouched; make compares times.
 	@touch $@

@@ -16,8 +16,8 @@ import (
 )
 
 // TestDockerfile checks the Dockerfile against the repository (its Go is
-// go.mod's, it builds with make dist and copies the binary make dist
-// writes), then, where a Docker daemon answers, builds the image and runs
+// go.mod's, it builds with make dist, static, and copies the binary make
+// dist writes), then, where a Docker daemon answers, builds the image and runs
 // its collector, which lists the webhook exporter among its components.
 func TestDockerfile(t *testing.T) {
 	root := repoRoot(t)
@@ -31,7 +31,7 @@ func TestDockerfile(t *testing.T) {
 	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(gomod)
 	require.NotNil(t, goVersion, "go.mod names its Go")
 	assert.Regexp(t, `(?m)^FROM golang:`+regexp.QuoteMeta(string(goVersion[1]))+`-\S+ AS build$`, string(dockerfile), "the build stage uses go.mod's Go")
-	assert.Regexp(t, `(?m)^RUN make dist$`, string(dockerfile))
+	assert.Regexp(t, `(?m)^RUN CGO_ENABLED=0 GOFLAGS=-trimpath make dist$`, string(dockerfile), "the image has no C library: make dist builds static there")
 	dist := regexp.MustCompile(`(?m)^DIST := (\S+)$`).FindSubmatch(makefile)
 	require.NotNil(t, dist, "the Makefile names the distribution's path")
 	assert.Regexp(t, `(?m)^COPY --from=build /src/`+regexp.QuoteMeta(string(dist[1]))+` /otelcol-webhook$`, string(dockerfile))
