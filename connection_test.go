@@ -20,6 +20,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
 const webhookTestToken = "webhook-bearer-secret"
@@ -56,8 +57,8 @@ var checkCases = []checkCase{
 		return cfg
 	}, http.StatusBadRequest, http.StatusForbidden, "Splunk HEC refused the token"}, // 400 "No data": the token passed
 	{"datadog", func(t *testing.T, good bool) *Config {
-		s := newDDServer(t)
-		cfg := ddCfg(s, ddTestKey)
+		s := ddsink.NewEvents(t)
+		cfg := ddCfg(s, ddsink.Key)
 		if !good {
 			cfg.Datadog.APIKey = "wrong-datadog-key"
 		}
@@ -131,7 +132,7 @@ func TestConnectionCheck(t *testing.T) {
 					fields := entry.ContextMap()
 					assert.Equal(t, c.format, fields["format"])
 					for _, secret := range []string{"wrong-hec-token", "wrong-datadog-key", "wrong-elastic-key", "wrong-webhook-token",
-						hecTestToken, ddTestKey, esTestKey, webhookTestToken} {
+						hecTestToken, ddsink.Key, esTestKey, webhookTestToken} {
 						for k, v := range fields {
 							assert.NotContains(t, toString(v), secret, k)
 						}

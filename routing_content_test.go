@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
 // withBodyKeys sets key to an attacker's value in the body of every record
@@ -81,7 +83,7 @@ func TestElasticBulkBodyKeyDoesNotRoute(t *testing.T) {
 }
 
 func TestDatadogLogsBodyKeysDoNotTag(t *testing.T) {
-	s := newDDLogsServer(t)
+	s := ddsink.NewLogs(t)
 	cfg := withoutQueue(ddLogsCfg(s))
 	cfg.DatadogLogs.TagAttributes = []string{"team", "cloud.region"}
 	exp := startExporter(t, cfg)
@@ -91,9 +93,9 @@ func TestDatadogLogsBodyKeysDoNotTag(t *testing.T) {
 	rl.Resource().Attributes().PutStr("host.name", "scanner-7")
 	rl.ScopeLogs().At(0).LogRecords().At(0).Attributes().PutStr("team", "red")
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
-	accepted, _, _, _ := s.seen()
+	accepted, _, _, _ := s.Seen()
 	require.Len(t, accepted, 1)
-	e := accepted[0].entries
+	e := accepted[0].Entries
 	assert.Equal(t, "event_type:file_shared_externally,severity:warning,source:sentyr,team:red,cloud.region:eu-west-1", e[0]["ddtags"])
 	assert.Equal(t, "event_type:file_shared_externally,severity:warning,source:sentyr,cloud.region:eu-west-1", e[1]["ddtags"])
 	assert.Equal(t, "scanner-7", e[0]["hostname"])

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
 // TestSeedExampleGivesSeedServicePayloads sends the guide's example event
@@ -33,7 +34,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 		{"splunk_hec", "/services/collector/event", "splunk_hec.json",
 			func(p map[string]any) any { return p["time"] }, "Authorization", "Splunk " + hecTestToken},
 		{"datadog", "/api/v1/events", "datadog.json",
-			func(p map[string]any) any { return p["date_happened"] }, "DD-API-KEY", ddTestKey},
+			func(p map[string]any) any { return p["date_happened"] }, "DD-API-KEY", ddsink.Key},
 		{"elastic", "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + esTestKey},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
@@ -41,7 +42,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 			cfg := testCfg(s.URL + tt.path)
 			cfg.Format = tt.format
 			cfg.SplunkHEC.Token = hecTestToken
-			cfg.Datadog.APIKey = ddTestKey
+			cfg.Datadog.APIKey = ddsink.Key
 			cfg.Elastic.APIKey = esTestKey
 			exp := startExporter(t, cfg)
 

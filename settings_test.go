@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
 // TestConfigRefusesWhatCannotBeSent: a header name that is not an HTTP
@@ -240,7 +241,7 @@ func TestConnectionCheckUntrustedCertificateHint(t *testing.T) {
 			cfg := testCfg(srv.URL + path)
 			cfg.Format = format
 			cfg.SplunkHEC.Token = hecTestToken
-			cfg.Datadog.APIKey = ddTestKey
+			cfg.Datadog.APIKey = ddsink.Key
 			cfg.ConnectionCheck.Enabled = true
 
 			logs, err := startChecked(t, cfg)

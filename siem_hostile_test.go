@@ -13,6 +13,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/raceflag"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
 // Hostile records reach Sentinel and Datadog Logs as valid rows and
@@ -28,13 +29,13 @@ func TestHostileInputReachesSentinelAndDatadogLogs(t *testing.T) {
 			require.Len(t, got[0].Rows, 2)
 			assert.Equal(t, "intact", got[0].Rows[1]["Data"].(map[string]any)["neighbour"])
 
-			dd := newDDLogsServer(t)
+			dd := ddsink.NewLogs(t)
 			exp = startExporter(t, withoutQueue(ddLogsCfg(dd)))
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
-			accepted, _, refused, overSized := dd.seen()
+			accepted, _, refused, overSized := dd.Seen()
 			require.Len(t, accepted, 1, "refused: %v", refused)
-			require.Len(t, accepted[0].entries, 2)
-			assert.Equal(t, "intact", accepted[0].entries[1]["neighbour"])
+			require.Len(t, accepted[0].Entries, 2)
+			assert.Equal(t, "intact", accepted[0].Entries[1]["neighbour"])
 			assert.Zero(t, overSized)
 		})
 	}
