@@ -21,6 +21,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
 )
 
 const webhookTestToken = "webhook-bearer-secret"
@@ -65,7 +66,7 @@ var checkCases = []checkCase{
 		return cfg
 	}, http.StatusOK, http.StatusForbidden, "Datadog refused the API key"},
 	{"elastic", func(t *testing.T, good bool) *Config {
-		s := newESServer(t)
+		s := essink.New(t)
 		cfg := esCfg(s, "/sentyr/_bulk")
 		if !good {
 			cfg.Elastic.APIKey = "wrong-elastic-key"
@@ -132,7 +133,7 @@ func TestConnectionCheck(t *testing.T) {
 					fields := entry.ContextMap()
 					assert.Equal(t, c.format, fields["format"])
 					for _, secret := range []string{"wrong-hec-token", "wrong-datadog-key", "wrong-elastic-key", "wrong-webhook-token",
-						hecTestToken, ddsink.Key, esTestKey, webhookTestToken} {
+						hecTestToken, ddsink.Key, essink.Key, webhookTestToken} {
 						for k, v := range fields {
 							assert.NotContains(t, toString(v), secret, k)
 						}

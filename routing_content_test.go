@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
 )
 
 // withBodyKeys sets key to an attacker's value in the body of every record
@@ -65,20 +66,19 @@ func TestHECBodyKeysDoNotRoute(t *testing.T) {
 }
 
 func TestElasticBulkBodyKeyDoesNotRoute(t *testing.T) {
-	s := newESServer(t)
+	s := essink.New(t)
 	cfg := esCfg(s, "/_bulk")
 	cfg.Elastic.Index = "sentyr-events"
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), withBodyKeys(routedLogs(t, "elasticsearch.index"), "elasticsearch.index")))
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	require.Len(t, s.bulks, 1, "one request")
-	require.Len(t, s.bulks[0], 4)
+	bulks := s.Bulks()
+	require.Len(t, bulks, 1, "one request")
+	require.Len(t, bulks[0], 4)
 	for i, want := range []string{"rec-a", "rec-b", "res-index", "sentyr-events"} {
-		a := s.bulks[0][i]
-		assert.Equal(t, want, a.index, "event %d", i)
-		assert.Equal(t, "attacker", a.source["sentyr"].(map[string]any)["elasticsearch.index"], "event %d keeps its content", i)
+		a := bulks[0][i]
+		assert.Equal(t, want, a.Index, "event %d", i)
+		assert.Equal(t, "attacker", a.Source["sentyr"].(map[string]any)["elasticsearch.index"], "event %d keeps its content", i)
 	}
 }
 

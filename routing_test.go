@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
 )
 
 // routedLogs is a batch of four events over two resources: the first
@@ -67,19 +69,18 @@ func TestHECRoutesEachEventByItsAttributes(t *testing.T) {
 }
 
 func TestElasticBulkRoutesEachEventByItsAttribute(t *testing.T) {
-	s := newESServer(t)
+	s := essink.New(t)
 	cfg := esCfg(s, "/_bulk")
 	cfg.Elastic.Index = "sentyr-events"
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), routedLogs(t, "elasticsearch.index")))
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	require.Len(t, s.bulks, 1, "one request")
-	require.Len(t, s.bulks[0], 4)
+	bulks := s.Bulks()
+	require.Len(t, bulks, 1, "one request")
+	require.Len(t, bulks[0], 4)
 	for i, want := range []string{"rec-a", "rec-b", "res-index", "sentyr-events"} {
-		a := s.bulks[0][i]
-		assert.Equal(t, want, a.index, "event %d", i)
-		assert.NotContains(t, a.source["sentyr"], "elasticsearch.index", "event %d", i)
+		a := bulks[0][i]
+		assert.Equal(t, want, a.Index, "event %d", i)
+		assert.NotContains(t, a.Source["sentyr"], "elasticsearch.index", "event %d", i)
 	}
 }
