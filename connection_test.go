@@ -22,6 +22,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/essink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 const webhookTestToken = "webhook-bearer-secret"
@@ -50,7 +51,7 @@ type checkCase struct {
 
 var checkCases = []checkCase{
 	{"splunk_hec", func(t *testing.T, good bool) *Config {
-		s := newHECServer(t)
+		s := hecsink.New(t, hecTestToken, false)
 		cfg := hecCfg(s, hecTestToken)
 		if !good {
 			cfg.SplunkHEC.Token = "wrong-hec-token"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/essink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // withBodyKeys sets key to an attacker's value in the body of every record
@@ -34,14 +35,14 @@ func withBodyKeys(ld plog.Logs, keys ...string) plog.Logs {
 // record's attributes, else its resource's, else the settings say, and
 // the body's keys stay in its event as content.
 func TestHECBodyKeysDoNotRoute(t *testing.T) {
-	s := newHECServer(t)
+	s := hecsink.New(t, hecTestToken, false)
 	cfg := hecCfg(s, hecTestToken)
 	cfg.SplunkHEC.Index = "main"
 	exp := startExporter(t, cfg)
 	keys := []string{"com.splunk.index", "com.splunk.sourcetype", "com.splunk.source", "host.name"}
 	require.NoError(t, exp.ConsumeLogs(context.Background(), withBodyKeys(routedLogs(t, "com.splunk.index"), keys...)))
 
-	requests, _ := s.snapshot()
+	requests, _ := hecSnapshot(s)
 	require.Len(t, requests, 1)
 	dec := json.NewDecoder(bytes.NewReader(requests[0].body))
 	var objs []map[string]any

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/internal/testsink/essink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // routedLogs is a batch of four events over two resources: the first
@@ -36,13 +37,13 @@ func routedLogs(t *testing.T, attr string) plog.Logs {
 // each event under its own index, without the routing attributes in its
 // data.
 func TestHECRoutesEachEventByItsAttributes(t *testing.T) {
-	s := newHECServer(t)
+	s := hecsink.New(t, hecTestToken, false)
 	cfg := hecCfg(s, hecTestToken)
 	cfg.SplunkHEC.Index = "main"
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), routedLogs(t, "com.splunk.index")))
 
-	requests, indexed := s.snapshot()
+	requests, indexed := hecSnapshot(s)
 	require.Len(t, requests, 1)
 	require.Len(t, indexed, 4)
 	dec := json.NewDecoder(bytes.NewReader(requests[0].body))
