@@ -111,6 +111,11 @@ func NewRecorder(t testing.TB, answer Handler) *Sink {
 	return (&Sink{record: answer}).start(t)
 }
 
+// Serve is the Handler answering every request with h.
+func Serve(h http.HandlerFunc) Handler {
+	return func(w http.ResponseWriter, r *http.Request, _ int) { h(w, r) }
+}
+
 // Status is the Handler answering the n-th request status(r, n) with no
 // body; nil: 200.
 func Status(status func(r *http.Request, n int) int) Handler {
