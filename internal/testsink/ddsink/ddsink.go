@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -100,11 +101,7 @@ func (s *Events) Accepted() []Event {
 func (s *Events) Attempts() map[int]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[int]int, len(s.attempts))
-	for k, v := range s.attempts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.attempts)
 }
 
 // MaxInFlight is the most requests the stand-in served at once.

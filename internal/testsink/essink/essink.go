@@ -21,8 +21,13 @@ import (
 // Key is the API key the stand-in takes.
 const Key = "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
 
+// MaxContentLength is the largest body Elasticsearch takes by default
+// (http.max_content_length).
+const MaxContentLength = 100 << 20
+
 // Sink stands in for Elasticsearch and checks what it checks on the
-// document APIs: an ApiKey, the Content-Type, for _bulk a body of action and
+// document APIs: an ApiKey, the Content-Type, a body within
+// MaxContentLength (413), for _bulk a body of action and
 // source lines ending in a newline, sources that are JSON objects; create
 // with an existing _id answers 409. It answers its root (GET /), which the
 // connection check reads.
@@ -68,6 +73,11 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "security_exception", "missing authentication credentials for REST request ["+r.URL.Path+"]")
 		return
 	}
+	if r.ContentLength > MaxContentLength {
+		writeError(w, http.StatusRequestEntityTooLarge, "http_content_too_long", fmt.Sprintf("request body is too large: the limit is %d bytes", MaxContentLength))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxContentLength)
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == "/":
@@ -175,6 +185,7 @@ func (s *Sink) bulk(w http.ResponseWriter, r *http.Request, pathIndex string) {
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, "http_content_too_long", err.Error())
 		return
 	}
 	actions, problem := parseBulk(body, pathIndex)
