@@ -1,12 +1,8 @@
 package webhookexporter
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,35 +19,6 @@ func ddLogsCfg(s *ddsink.Logs) *Config {
 	cfg.Format = "datadog_logs"
 	cfg.DatadogLogs.APIKey = ddsink.Key
 	return cfg
-}
-
-func TestDatadogLogsServerIsStrict(t *testing.T) {
-	s := ddsink.NewLogs(t)
-	key := http.Header{"DD-API-KEY": {ddsink.Key}, "Content-Type": {"application/json"}}
-	entry := `{"message":"m","ddsource":"sentyr"}`
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	_, _ = zw.Write([]byte("[" + strings.Repeat(`{"p":"`+strings.Repeat("x", 5000)+`"},`, 1000) + entry + "]"))
-	require.NoError(t, zw.Close())
-	for _, tt := range []struct {
-		name   string
-		header http.Header
-		body   string
-		want   int
-	}{
-		{"accepted", key, "[" + entry + "]", http.StatusAccepted},
-		{"missing API key", http.Header{}, "[" + entry + "]", http.StatusUnauthorized},
-		{"wrong API key", http.Header{"DD-API-KEY": {"nope"}}, "[" + entry + "]", http.StatusForbidden},
-		{"over 1,000 entries", key, "[" + strings.Repeat(entry+",", 1000) + entry + "]", http.StatusBadRequest},
-		{"over 5 MB", key, "[" + strings.Repeat(`{"p":"`+strings.Repeat("x", 10_000)+`"},`, 500) + entry + "]", http.StatusRequestEntityTooLarge},
-		{"over 5 MB once gunzipped", http.Header{"DD-API-KEY": {ddsink.Key}, "Content-Encoding": {"gzip"}}, gz.String(), http.StatusRequestEntityTooLarge},
-		{"not an array", key, entry, http.StatusBadRequest},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			status, body := postRaw(t, s.URL+"/api/v2/logs", tt.header.Clone(), tt.body)
-			assert.Equal(t, tt.want, status, body)
-		})
-	}
 }
 
 func TestDatadogLogsGolden(t *testing.T) {

@@ -2,7 +2,6 @@ package webhookexporter
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"testing"
 
@@ -19,29 +18,6 @@ func esCfg(s *essink.Sink, path string) *Config {
 	cfg.Format = "elastic"
 	cfg.Elastic.APIKey = configopaque.String(essink.Key)
 	return cfg
-}
-
-func TestElasticServerIsStrict(t *testing.T) {
-	s := essink.New(t)
-	for _, tt := range []struct {
-		name, ct, body string
-		status         int
-		want           string
-	}{
-		{"valid", "application/x-ndjson", "{\"create\":{\"_index\":\"x\",\"_id\":\"1\"}}\n{\"a\":1}\n", 200, `"errors":false`},
-		{"no final newline", "application/x-ndjson", "{\"create\":{\"_index\":\"x\",\"_id\":\"2\"}}\n{\"a\":1}", 400, "terminated by a newline"},
-		{"action without source", "application/x-ndjson", "{\"create\":{\"_index\":\"x\",\"_id\":\"3\"}}\n", 400, "terminated by a newline"},
-		{"source without action", "application/x-ndjson", "{\"a\":1}\n", 400, "Malformed action/metadata line [1]"},
-		{"source not an object", "application/x-ndjson", "{\"create\":{\"_index\":\"x\",\"_id\":\"4\"}}\n[1]\n", 400, "Malformed source line [2]"},
-		{"no index", "application/x-ndjson", "{\"create\":{\"_id\":\"5\"}}\n{\"a\":1}\n", 400, "index is missing"},
-		{"wrong content type", "text/plain", "{\"create\":{\"_index\":\"x\",\"_id\":\"6\"}}\n{\"a\":1}\n", 406, "not supported"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			status, body := postRaw(t, s.URL+"/_bulk", http.Header{"Content-Type": {tt.ct}, "Authorization": {"ApiKey " + essink.Key}}, tt.body)
-			assert.Equal(t, tt.status, status)
-			assert.Contains(t, body, tt.want)
-		})
-	}
 }
 
 func TestElasticBulkRetriesOnlyFailedItemsAndDropsRefusedOnes(t *testing.T) {

@@ -76,30 +76,6 @@ func containsInt(s []int, v int) bool {
 	return false
 }
 
-func TestHECServerIsStrict(t *testing.T) {
-	s := hecsink.New(t, hecTestToken, false)
-	for _, tt := range []struct {
-		name, body string
-		status     int
-		want       string
-	}{
-		{"valid", `{"time":1761739200.5,"event":{"a":1}}{"event":"text"}`, 200, `"code":0`},
-		{"an array is not HEC", `[{"event":{"a":1}}]`, 400, `"code":6,"invalid-event-number":0`},
-		{"no event", `{"event":{"a":1}}{"time":1}`, 400, `"code":12,"invalid-event-number":1`},
-		{"blank event", `{"event":""}`, 400, `"code":13,"invalid-event-number":0`},
-		{"trailing garbage", `{"event":{"a":1}}{"event":`, 400, `"code":6,"invalid-event-number":1`},
-		{"time not a number", `{"time":"noon","event":{"a":1}}`, 400, `"code":6`},
-		{"host not a string", `{"host":1,"event":{"a":1}}`, 400, `"code":6`},
-		{"empty", ``, 400, `"code":5`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			status, body := postRaw(t, s.URL+"/services/collector/event", http.Header{"Authorization": {"Splunk " + hecTestToken}}, tt.body)
-			assert.Equal(t, tt.status, status)
-			assert.Contains(t, body, tt.want)
-		})
-	}
-}
-
 func TestHECBatchArrivesWithinTheLimitInOrder(t *testing.T) {
 	const limit = 256 << 10
 	s := hecsink.New(t, hecTestToken, false)
