@@ -11,6 +11,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/internal/redact"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // TestHECConnectionCheckProvesTheToken: HEC's health endpoint reads no
@@ -32,7 +33,7 @@ func TestHECConnectionCheckProvesTheToken(t *testing.T) {
 		{"no token", "", "", false, http.StatusUnauthorized},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newHECServer(t)
+			s := hecsink.New(t, hecTestToken, false)
 			cfg := hecCfg(s, tt.token)
 			cfg.ClientConfig.Endpoint += "?channel=0e8b4d8c-5b7a-4f0e-9a57-1c9f2f8f7a10"
 			if tt.header != "" {
@@ -49,7 +50,7 @@ func TestHECConnectionCheckProvesTheToken(t *testing.T) {
 			assert.Equal(t, http.MethodPost, fields["method"])
 			assert.Equal(t, s.URL+"/services/collector/event", fields["url"], "the event endpoint, query left out")
 			assert.EqualValues(t, tt.status, fields["status"])
-			requests, indexed := s.snapshot()
+			requests, indexed := hecSnapshot(s)
 			assert.Empty(t, indexed, "the check indexes nothing")
 			require.Len(t, requests, 1)
 			assert.Zero(t, requests[0].size, "no events in the body")

@@ -20,6 +20,9 @@ import (
 
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 const webhookTestToken = "webhook-bearer-secret"
@@ -48,7 +51,7 @@ type checkCase struct {
 
 var checkCases = []checkCase{
 	{"splunk_hec", func(t *testing.T, good bool) *Config {
-		s := newHECServer(t)
+		s := hecsink.New(t, hecTestToken, false)
 		cfg := hecCfg(s, hecTestToken)
 		if !good {
 			cfg.SplunkHEC.Token = "wrong-hec-token"
@@ -56,15 +59,15 @@ var checkCases = []checkCase{
 		return cfg
 	}, http.StatusBadRequest, http.StatusForbidden, "Splunk HEC refused the token"}, // 400 "No data": the token passed
 	{"datadog", func(t *testing.T, good bool) *Config {
-		s := newDDServer(t)
-		cfg := ddCfg(s, ddTestKey)
+		s := ddsink.NewEvents(t)
+		cfg := ddCfg(s, ddsink.Key)
 		if !good {
 			cfg.Datadog.APIKey = "wrong-datadog-key"
 		}
 		return cfg
 	}, http.StatusOK, http.StatusForbidden, "Datadog refused the API key"},
 	{"elastic", func(t *testing.T, good bool) *Config {
-		s := newESServer(t)
+		s := essink.New(t)
 		cfg := esCfg(s, "/sentyr/_bulk")
 		if !good {
 			cfg.Elastic.APIKey = "wrong-elastic-key"
@@ -131,7 +134,7 @@ func TestConnectionCheck(t *testing.T) {
 					fields := entry.ContextMap()
 					assert.Equal(t, c.format, fields["format"])
 					for _, secret := range []string{"wrong-hec-token", "wrong-datadog-key", "wrong-elastic-key", "wrong-webhook-token",
-						hecTestToken, ddTestKey, esTestKey, webhookTestToken} {
+						hecTestToken, ddsink.Key, essink.Key, webhookTestToken} {
 						for k, v := range fields {
 							assert.NotContains(t, toString(v), secret, k)
 						}

@@ -36,6 +36,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // The names users see, generated from metadata.yaml.
@@ -188,8 +189,8 @@ func TestDeadLetterRefused(t *testing.T) {
 }
 
 func TestDeadLetterRefusedPerEvent(t *testing.T) {
-	s := newHECServer(t)
-	s.invalid = func(ev map[string]any) bool { return ev["seq"] == json.Number("4") }
+	s := hecsink.New(t, hecTestToken, false)
+	s.RefuseEvents(func(ev map[string]any) bool { return ev["seq"] == json.Number("4") })
 	cfg := withDeadLetters(t, hecCfg(s, hecTestToken))
 	exp := startExporter(t, cfg)
 	ld := numberedLogs(10, 0)

@@ -31,6 +31,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 func ok(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
@@ -63,10 +64,10 @@ func TestABatchIsKeyedByItsBody(t *testing.T) {
 	got := s.Wait(t, 1)[0]
 	assert.Equal(t, digest(got.Body), got.Header.Get(delivery.HeaderIdempotencyKey), "json")
 
-	hec := newHECServer(t)
+	hec := hecsink.New(t, hecTestToken, false)
 	exp = startExporter(t, hecCfg(hec, hecTestToken))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
-	requests, _ := hec.snapshot()
+	requests, _ := hecSnapshot(hec)
 	require.Len(t, requests, 1)
 	assert.Equal(t, digest(requests[0].body), requests[0].header.Get(delivery.HeaderIdempotencyKey), "splunk_hec")
 }

@@ -2,11 +2,8 @@ package webhookexporter
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -117,22 +114,6 @@ func startExporterLogging(t testing.TB, cfg *Config, core zapcore.Core) (exporte
 		require.NoError(t, tel.Shutdown(context.Background()))
 	})
 	return exp, tel
-}
-
-// postRaw posts body to url with header, as a client that is not the
-// exporter would, and returns the answer: for checking that a stand-in
-// service is as strict as the real one.
-func postRaw(t *testing.T, url string, header http.Header, body string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header = header
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(answer)
 }
 
 // readGolden reads a payload of testdata/golden: the guide's documented

@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/sentyr/webhookexporter/internal/raceflag"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,7 +112,7 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 			// keep: with dead letters, which the push then succeeds with;
 			// without, it returns the error, the text's last place.
 			run := func(text string, keep bool) (uint64, *testExporter, string, []deadLetter) {
-				s := newAnswerServer(t, tt.answer(text))
+				s := testsink.NewRecorder(t, testsink.Serve(tt.answer(text)))
 				cfg := withoutQueue(testCfg(s.URL + tt.path))
 				cfg.Format = tt.format
 				cfg.SplunkHEC.Token = "11111111-2222-3333-4444-555555555555"
@@ -162,11 +162,11 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 // A HEC request refused as a whole (403, code 4: a bad token) is
 // `refused`, with a line for the request, not `refused_per_event`.
 func TestHECTokenRefusalIsRefusedWhole(t *testing.T) {
-	s := newAnswerServer(t, func(w http.ResponseWriter, r *http.Request) {
+	s := testsink.NewRecorder(t, testsink.Serve(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = io.WriteString(w, `{"text":"Invalid token","code":4}`)
-	})
+	}))
 	cfg := withoutQueue(testCfg(s.URL + "/services/collector/event"))
 	cfg.Format = "splunk_hec"
 	cfg.SplunkHEC.Token = configopaque.String("99999999-8888-7777-6666-555555555555")
@@ -191,12 +191,12 @@ func TestRetryAfterIsCapped(t *testing.T) {
 	// checks. Through the exporter: retries without a time limit and a receiver
 	// asking for 68 years. The second try comes after max_interval.
 	var tries atomic.Int32
-	s := newAnswerServer(t, func(w http.ResponseWriter, _ *http.Request) {
+	s := testsink.NewRecorder(t, testsink.Serve(func(w http.ResponseWriter, _ *http.Request) {
 		if tries.Add(1) == 1 {
 			w.Header().Set("Retry-After", "2147483647")
 			w.WriteHeader(http.StatusTooManyRequests)
 		}
-	})
+	}))
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.RetryConfig.MaxElapsedTime = 0
 	exp := startExporter(t, cfg)
@@ -234,7 +234,7 @@ func TestAnswersAreReadWithinBounds(t *testing.T) {
 			t.Run(b.Name+"/"+answer, func(t *testing.T) {
 				var gzipAsked atomic.Bool
 				var requests atomic.Int32
-				s := newAnswerServer(t, func(w http.ResponseWriter, r *http.Request) {
+				s := testsink.NewRecorder(t, testsink.Serve(func(w http.ResponseWriter, r *http.Request) {
 					requests.Add(1)
 					_, _ = io.Copy(io.Discard, r.Body)
 					gzipAsked.Store(strings.Contains(r.Header.Get("Accept-Encoding"), "gzip"))
@@ -248,7 +248,7 @@ func TestAnswersAreReadWithinBounds(t *testing.T) {
 							return
 						}
 					}
-				})
+				}))
 				cfg := withoutQueue(answerTestCfg(t, b.Name, s.URL))
 				cfg.RetryConfig.Enabled = false
 				exp := startExporter(t, cfg)
@@ -269,12 +269,6 @@ func TestAnswersAreReadWithinBounds(t *testing.T) {
 			})
 		}
 	}
-}
-
-func newAnswerServer(t *testing.T, answer http.HandlerFunc) *httptest.Server {
-	s := httptest.NewServer(answer)
-	t.Cleanup(s.Close)
-	return s
 }
 
 // answerTestCfg is a valid config of the built-in format name for a

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
 // readmeJSONBlocks returns the ```json blocks of README's section named
@@ -111,15 +112,15 @@ func TestReadmeDatadogLogsEntry(t *testing.T) {
 	var want map[string]any
 	require.NoError(t, json.Unmarshal([]byte(blocks[0]), &want))
 
-	s := newDDLogsServer(t)
+	s := ddsink.NewLogs(t)
 	cfg := withoutQueue(ddLogsCfg(s))
 	cfg.DatadogLogs.Tags = []string{"env:prod"}
 	cfg.DatadogLogs.TagAttributes = []string{"user.name"}
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
-	accepted, _, _, _ := s.seen()
+	accepted, _, _, _ := s.Seen()
 	require.Len(t, accepted, 1)
-	got := accepted[0].entries[0]
+	got := accepted[0].Entries[0]
 	want["event_id"] = got["event_id"]
 	assert.Equal(t, want, got)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // withDiskQueue queues on st, one consumer, as sending_queue::storage does.
@@ -90,7 +91,7 @@ func startClocked(t *testing.T, cfg *Config, clk *fakeClock) *testExporter {
 
 // restartCfg is the collector: HEC, one event per request, a queue
 // on disk, retries without end, dead letters on.
-func restartCfg(t *testing.T, s *hecServer, deadLetters string) *Config {
+func restartCfg(t *testing.T, s *hecsink.Sink, deadLetters string) *Config {
 	cfg := withDiskQueue(testCfg(s.URL + "/services/collector/event"))
 	cfg.Format = "splunk_hec"
 	cfg.SplunkHEC.Token = hecTestToken
@@ -113,9 +114,9 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 			name = "crash"
 		}
 		t.Run(name, func(t *testing.T) {
-			first, second := newHECServer(t), newHECServer(t)
-			first.invalid = func(ev map[string]any) bool { return ev["seq"] == jsonNumber(1) }
-			first.busyWith = func(ev map[string]any) bool { return ev["seq"] == jsonNumber(2) }
+			first, second := hecsink.New(t, hecTestToken, false), hecsink.New(t, hecTestToken, false)
+			first.RefuseEvents(func(ev map[string]any) bool { return ev["seq"] == jsonNumber(1) })
+			first.BusyWith(func(ev map[string]any) bool { return ev["seq"] == jsonNumber(2) })
 			dlDir := t.TempDir()
 			id := component.MustNewID("webhook")
 			disk := memstorage.New()
@@ -125,7 +126,7 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 			// Retried at least once: the first attempt is settled (and
 			// recorded before the retry's wait).
 			require.Eventually(t, func() bool {
-				reqs, _ := first.snapshot()
+				reqs, _ := hecSnapshot(first)
 				return len(reqs) >= 5
 			}, 30*time.Second, 5*time.Millisecond)
 			onDisk := disk
@@ -138,14 +139,14 @@ func TestRestartSendsNothingSettledAgain(t *testing.T) {
 
 			run2 := startRun(t, restartCfg(t, second, dlDir), id, onDisk, delivery.Clock{})
 			require.Eventually(t, func() bool {
-				_, indexed := second.snapshot()
+				_, indexed := hecSnapshot(second)
 				return len(indexed) > 0
 			}, 30*time.Second, 5*time.Millisecond)
 			require.NoError(t, run2.Shutdown(context.Background()))
 			require.NoError(t, run1.Shutdown(context.Background()))
 
-			_, indexed1 := first.snapshot()
-			reqs2, indexed2 := second.snapshot()
+			_, indexed1 := hecSnapshot(first)
+			reqs2, indexed2 := hecSnapshot(second)
 			assert.ElementsMatch(t, []int{0, 3}, seqs(t, indexed1))
 			assert.Equal(t, []int{2}, seqs(t, indexed2), "after the restart only the event that was never taken is sent")
 			assert.Equal(t, 1, len(reqs2), "requests after the restart")

@@ -9,6 +9,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // withBodyKeys sets key to an attacker's value in the body of every record
@@ -31,14 +35,14 @@ func withBodyKeys(ld plog.Logs, keys ...string) plog.Logs {
 // record's attributes, else its resource's, else the settings say, and
 // the body's keys stay in its event as content.
 func TestHECBodyKeysDoNotRoute(t *testing.T) {
-	s := newHECServer(t)
+	s := hecsink.New(t, hecTestToken, false)
 	cfg := hecCfg(s, hecTestToken)
 	cfg.SplunkHEC.Index = "main"
 	exp := startExporter(t, cfg)
 	keys := []string{"com.splunk.index", "com.splunk.sourcetype", "com.splunk.source", "host.name"}
 	require.NoError(t, exp.ConsumeLogs(context.Background(), withBodyKeys(routedLogs(t, "com.splunk.index"), keys...)))
 
-	requests, _ := s.snapshot()
+	requests, _ := hecSnapshot(s)
 	require.Len(t, requests, 1)
 	dec := json.NewDecoder(bytes.NewReader(requests[0].body))
 	var objs []map[string]any
@@ -63,25 +67,24 @@ func TestHECBodyKeysDoNotRoute(t *testing.T) {
 }
 
 func TestElasticBulkBodyKeyDoesNotRoute(t *testing.T) {
-	s := newESServer(t)
+	s := essink.New(t)
 	cfg := esCfg(s, "/_bulk")
 	cfg.Elastic.Index = "sentyr-events"
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), withBodyKeys(routedLogs(t, "elasticsearch.index"), "elasticsearch.index")))
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	require.Len(t, s.bulks, 1, "one request")
-	require.Len(t, s.bulks[0], 4)
+	bulks := s.Bulks()
+	require.Len(t, bulks, 1, "one request")
+	require.Len(t, bulks[0], 4)
 	for i, want := range []string{"rec-a", "rec-b", "res-index", "sentyr-events"} {
-		a := s.bulks[0][i]
-		assert.Equal(t, want, a.index, "event %d", i)
-		assert.Equal(t, "attacker", a.source["sentyr"].(map[string]any)["elasticsearch.index"], "event %d keeps its content", i)
+		a := bulks[0][i]
+		assert.Equal(t, want, a.Index, "event %d", i)
+		assert.Equal(t, "attacker", a.Source["sentyr"].(map[string]any)["elasticsearch.index"], "event %d keeps its content", i)
 	}
 }
 
 func TestDatadogLogsBodyKeysDoNotTag(t *testing.T) {
-	s := newDDLogsServer(t)
+	s := ddsink.NewLogs(t)
 	cfg := withoutQueue(ddLogsCfg(s))
 	cfg.DatadogLogs.TagAttributes = []string{"team", "cloud.region"}
 	exp := startExporter(t, cfg)
@@ -91,9 +94,9 @@ func TestDatadogLogsBodyKeysDoNotTag(t *testing.T) {
 	rl.Resource().Attributes().PutStr("host.name", "scanner-7")
 	rl.ScopeLogs().At(0).LogRecords().At(0).Attributes().PutStr("team", "red")
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
-	accepted, _, _, _ := s.seen()
+	accepted, _, _, _ := s.Seen()
 	require.Len(t, accepted, 1)
-	e := accepted[0].entries
+	e := accepted[0].Entries
 	assert.Equal(t, "event_type:file_shared_externally,severity:warning,source:sentyr,team:red,cloud.region:eu-west-1", e[0]["ddtags"])
 	assert.Equal(t, "event_type:file_shared_externally,severity:warning,source:sentyr,cloud.region:eu-west-1", e[1]["ddtags"])
 	assert.Equal(t, "scanner-7", e[0]["hostname"])

@@ -9,6 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
+	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
 // routedLogs is a batch of four events over two resources: the first
@@ -34,13 +37,13 @@ func routedLogs(t *testing.T, attr string) plog.Logs {
 // each event under its own index, without the routing attributes in its
 // data.
 func TestHECRoutesEachEventByItsAttributes(t *testing.T) {
-	s := newHECServer(t)
+	s := hecsink.New(t, hecTestToken, false)
 	cfg := hecCfg(s, hecTestToken)
 	cfg.SplunkHEC.Index = "main"
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), routedLogs(t, "com.splunk.index")))
 
-	requests, indexed := s.snapshot()
+	requests, indexed := hecSnapshot(s)
 	require.Len(t, requests, 1)
 	require.Len(t, indexed, 4)
 	dec := json.NewDecoder(bytes.NewReader(requests[0].body))
@@ -67,19 +70,18 @@ func TestHECRoutesEachEventByItsAttributes(t *testing.T) {
 }
 
 func TestElasticBulkRoutesEachEventByItsAttribute(t *testing.T) {
-	s := newESServer(t)
+	s := essink.New(t)
 	cfg := esCfg(s, "/_bulk")
 	cfg.Elastic.Index = "sentyr-events"
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), routedLogs(t, "elasticsearch.index")))
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	require.Len(t, s.bulks, 1, "one request")
-	require.Len(t, s.bulks[0], 4)
+	bulks := s.Bulks()
+	require.Len(t, bulks, 1, "one request")
+	require.Len(t, bulks[0], 4)
 	for i, want := range []string{"rec-a", "rec-b", "res-index", "sentyr-events"} {
-		a := s.bulks[0][i]
-		assert.Equal(t, want, a.index, "event %d", i)
-		assert.NotContains(t, a.source["sentyr"], "elasticsearch.index", "event %d", i)
+		a := bulks[0][i]
+		assert.Equal(t, want, a.Index, "event %d", i)
+		assert.NotContains(t, a.Source["sentyr"], "elasticsearch.index", "event %d", i)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/internal/testsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
+	"github.com/sentyr/webhookexporter/internal/testsink/essink"
 )
 
 // TestSeedExampleGivesSeedServicePayloads sends the guide's example event
@@ -33,16 +35,16 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 		{"splunk_hec", "/services/collector/event", "splunk_hec.json",
 			func(p map[string]any) any { return p["time"] }, "Authorization", "Splunk " + hecTestToken},
 		{"datadog", "/api/v1/events", "datadog.json",
-			func(p map[string]any) any { return p["date_happened"] }, "DD-API-KEY", ddTestKey},
-		{"elastic", "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + esTestKey},
+			func(p map[string]any) any { return p["date_happened"] }, "DD-API-KEY", ddsink.Key},
+		{"elastic", "/sentyr/_doc", "elastic.json", nil, "Authorization", "ApiKey " + essink.Key},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
 			s := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
 			cfg := testCfg(s.URL + tt.path)
 			cfg.Format = tt.format
 			cfg.SplunkHEC.Token = hecTestToken
-			cfg.Datadog.APIKey = ddTestKey
-			cfg.Elastic.APIKey = esTestKey
+			cfg.Datadog.APIKey = ddsink.Key
+			cfg.Elastic.APIKey = essink.Key
 			exp := startExporter(t, cfg)
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 )
 
@@ -65,7 +66,7 @@ func TestSentinelSinkIsStrict(t *testing.T) {
 		{"undeclared column", s.IngestionURL(), auth, `[{"TimeGenerated":"2025-10-29T12:00:00Z","Extra":1}]`, http.StatusBadRequest},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body := postRaw(t, tt.url, tt.header.Clone(), tt.body)
+			status, body := testsink.Post(t, tt.url, tt.header.Clone(), tt.body)
 			assert.Equal(t, tt.want, status, body)
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/pem"
 	"io"
 	"log"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -233,14 +235,12 @@ func TestConnectionCheckUntrustedCertificateHint(t *testing.T) {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	for format, path := range map[string]string{
-		"splunk_hec": "/services/collector/event", "elastic": "/sentyr/_bulk", "datadog": "/api/v1/events", "json": "/hook",
-	} {
-		t.Run(format, func(t *testing.T) {
-			cfg := testCfg(srv.URL + path)
-			cfg.Format = format
-			cfg.SplunkHEC.Token = hecTestToken
-			cfg.Datadog.APIKey = ddTestKey
+	for _, b := range formats.Builtins() {
+		t.Run(b.Name, func(t *testing.T) {
+			conf := map[string]any{"endpoint": srv.URL + b.Service.Path, "format": b.Name}
+			maps.Copy(conf, b.Service.Settings)
+			cfg := testCfg("")
+			require.NoError(t, confmap.NewFromStringMap(conf).Unmarshal(cfg))
 			cfg.ConnectionCheck.Enabled = true
 
 			logs, err := startChecked(t, cfg)

@@ -30,22 +30,6 @@ func deepEvent(t testing.TB, depth int) Event {
 	return ev
 }
 
-// depthEncoders are the encoders of every format, as the collector builds them.
-func depthEncoders(t testing.TB) map[string]Encoder {
-	elastic, err := newElastic(ElasticConfig{}, "https://es.example.com/sentyr/_doc")
-	require.NoError(t, err)
-	custom, err := newCustom(CustomConfig{Template: `{"data": {{ event_data | tojson }}}`})
-	require.NoError(t, err)
-	return map[string]Encoder{
-		"json":       newJSON(JSONConfig{}),
-		"splunk_hec": newSplunkHEC(SplunkHECConfig{}),
-		"datadog":    newDatadog(DatadogConfig{}),
-		"elastic":    elastic,
-		"custom":     custom,
-		"body":       newBody(BodyConfig{}),
-	}
-}
-
 // allocatedBytes is what one Encode of events allocates, on average.
 func allocatedBytes(t testing.TB, enc Encoder, events []Event) uint64 {
 	const runs = 3

@@ -4,6 +4,12 @@
 // refuses: another path, a missing or wrong credential, a body of another
 // shape; and answers what the service answers. Tests script other answers
 // (hostile ones) with Answer, still behind those checks.
+//
+// The stand-ins of services that a test drives beyond the table's
+// description live beside it, one per service: hecsink (Splunk's HEC, with
+// acknowledgement), ddsink (Datadog's Events API and Logs intake), essink
+// (Elasticsearch's document APIs), sentinel (the Logs Ingestion API) and
+// tokens (OAuth2 token endpoints).
 package testsink // import "github.com/sentyr/webhookexporter/internal/testsink"
 
 import (
@@ -17,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,6 +116,33 @@ func NewRecorder(t testing.TB, answer Handler) *Sink {
 		answer = func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) }
 	}
 	return (&Sink{record: answer}).start(t)
+}
+
+// Serve is the Handler answering every request with h.
+func Serve(h http.HandlerFunc) Handler {
+	return func(w http.ResponseWriter, r *http.Request, _ int) { h(w, r) }
+}
+
+// Post posts body to url with header, as a client that is not the
+// exporter would, and returns the answer: for checking that a stand-in
+// service is as strict as the real one.
+func Post(t testing.TB, url string, header http.Header, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(answer)
 }
 
 // Status is the Handler answering the n-th request status(r, n) with no

@@ -1,12 +1,19 @@
-// Package hecsink is a stand-in for Splunk's HTTP Event Collector with
-// indexer acknowledgement in tests. It refuses what Splunk refuses: a
-// request without a channel when the token requires acknowledgement (code
-// 10), a channel that is not a GUID or that it does not know (code 11), an
-// ack query for a token without acknowledgement (code 14); and, stricter
-// than Splunk, an ack query whose body is not {"acks":[ids]} or that names
-// an id the channel never gave. It answers false until it decides to index
-// a request, and on command loses requests after answering code 0, forgets
-// a channel, or answers its health check 503.
+// Package hecsink is the tests' stand-in for Splunk's HTTP Event
+// Collector, with or without indexer acknowledgement. It refuses what
+// Splunk refuses: a missing (401 code 2) or unknown (403 code 4) token, a
+// body that is not JSON objects one after another each with a non-blank
+// event and well-typed metadata (400, naming the bad event's number, code 5
+// "No data" for an empty body), a request without a channel when the token
+// requires acknowledgement (code 10), a channel that is not a GUID or that
+// it does not know (code 11), an ack query for a token without
+// acknowledgement (code 14); and, stricter than Splunk, an ack query whose
+// body is not {"acks":[ids]} or that names an id the channel never gave.
+// Like Splunk without acknowledgement, it reads a body in order and stops
+// at the first bad event: the events before it are indexed. With
+// acknowledgement it answers false until it decides to index a request,
+// and on command loses requests after answering code 0, forgets a channel,
+// or answers its health check 503. It records every request (the
+// embedded testsink.Sink's Requests).
 package hecsink // import "github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 
 import (
@@ -17,18 +24,24 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // The paths the sink serves.
 const (
-	EventPath  = "/services/collector/event"
-	AckPath    = "/services/collector/ack"
-	HealthPath = "/services/collector/health"
+	EventPath = "/services/collector/event"
+	// RawEventPath is the event endpoint's other name.
+	RawEventPath = "/services/collector"
+	AckPath      = "/services/collector/ack"
+	HealthPath   = "/services/collector/health"
 )
 
 // ChannelHeader carries a request's channel.
@@ -50,7 +63,7 @@ type Policy struct {
 
 // Sink is one HEC endpoint with one token.
 type Sink struct {
-	*httptest.Server
+	*testsink.Sink
 	token string
 	// ack says the token requires acknowledgement (useACK).
 	ack bool
@@ -65,6 +78,14 @@ type Sink struct {
 	queries  []Query
 	refused  []string
 	health   int
+	// events are the event members indexed, in order.
+	events []map[string]any
+	// busy answers this many requests 503 "Server is busy" (code 9).
+	busy int
+	// invalid marks an event that a server-side rule refuses (code 6);
+	// busyWith answers a request holding a marked event 503 (code 9),
+	// indexing none of it.
+	invalid, busyWith func(event map[string]any) bool
 }
 
 // channel is what the sink keeps of one channel.
@@ -94,9 +115,51 @@ type Query struct {
 func New(t testing.TB, token string, ack bool) *Sink {
 	s := &Sink{token: token, ack: ack, channels: map[string]*channel{}, health: http.StatusOK,
 		sent: map[string]int{}, indexed: map[string]int{}, dropped: map[string]int{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Sink = testsink.NewRecorder(t, func(w http.ResponseWriter, r *http.Request, _ int) { s.handle(w, r) })
 	return s
+}
+
+// SetBusy makes the next n requests of events answer 503 "Server is busy"
+// (code 9).
+func (s *Sink) SetBusy(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = n
+}
+
+// RefuseEvents makes a server-side rule refuse the events invalid marks
+// (400 code 6, naming the event's number).
+func (s *Sink) RefuseEvents(invalid func(event map[string]any) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.invalid = invalid
+}
+
+// BusyWith makes a request holding an event busy marks answer 503
+// "Server is busy" (code 9), indexing none of it.
+func (s *Sink) BusyWith(busy func(event map[string]any) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busyWith = busy
+}
+
+// IndexedEvents returns the event members indexed, in order, their
+// numbers as json.Number.
+func (s *Sink) IndexedEvents() []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
+}
+
+// EventRequests returns the requests to the event endpoint, in order.
+func (s *Sink) EventRequests() []testsink.Request {
+	var out []testsink.Request
+	for _, r := range s.Requests() {
+		if u, err := url.Parse(r.Path); err == nil && (u.Path == EventPath || u.Path == RawEventPath) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Endpoint is the event endpoint's URL.
@@ -185,8 +248,12 @@ func answer(w http.ResponseWriter, status int, body string) {
 // fail refuses a request as Splunk does, and keeps why.
 func (s *Sink) fail(w http.ResponseWriter, status, code int, text, why string) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failLocked(w, status, code, text, why)
+}
+
+func (s *Sink) failLocked(w http.ResponseWriter, status, code int, text, why string) {
 	s.refused = append(s.refused, fmt.Sprintf("%d code %d: %s", status, code, why))
-	s.mu.Unlock()
 	answer(w, status, fmt.Sprintf(`{"text":%q,"code":%d}`, text, code))
 }
 
@@ -202,7 +269,7 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 			answer(w, status, `{"text":"HEC is unhealthy, queues are full","code":18}`)
 		}
 		return
-	case EventPath, AckPath:
+	case EventPath, RawEventPath, AckPath:
 	default:
 		s.fail(w, http.StatusNotFound, 404, "The requested URL was not found on this server.", "path "+r.URL.Path)
 		return
@@ -250,16 +317,43 @@ func (s *Sink) send(w http.ResponseWriter, name string, body []byte) {
 		s.fail(w, http.StatusBadRequest, 10, "Data channel is missing", "no channel for a token with acknowledgement")
 		return
 	}
-	ids, err := eventIDs(body)
-	if err != nil {
-		s.fail(w, http.StatusBadRequest, 6, "Invalid data format", err.Error())
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.busy > 0 {
+		s.busy--
+		s.failLocked(w, http.StatusServiceUnavailable, 9, "Server is busy", "busy, as scripted")
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		s.failLocked(w, http.StatusBadRequest, 5, "No data", "an empty body")
+		return
+	}
+	objs, bad := s.read(body)
+	if bad != nil && bad.code == 9 {
+		s.failLocked(w, http.StatusServiceUnavailable, 9, "Server is busy", "busy with a marked event, as scripted")
+		return
+	}
+	if bad != nil && s.ack {
+		// With acknowledgement nothing of a bad request is taken.
+		objs = nil
+	}
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		ids[i] = o.Fields.EventID
+	}
 	count(s.sent, ids)
 	if !s.ack {
 		s.index(ids)
+		for _, o := range objs {
+			s.events = append(s.events, o.Event)
+		}
+	}
+	if bad != nil {
+		s.refused = append(s.refused, fmt.Sprintf("400 code %d: event %d: %s", bad.code, bad.n, bad.text))
+		answer(w, http.StatusBadRequest, fmt.Sprintf(`{"text":%q,"code":%d,"invalid-event-number":%d}`, bad.text, bad.code, bad.n))
+		return
+	}
+	if !s.ack {
 		answer(w, http.StatusOK, `{"text":"Success","code":0}`)
 		return
 	}
@@ -274,6 +368,104 @@ func (s *Sink) send(w http.ResponseWriter, name string, body []byte) {
 	s.taken++
 	ch.pending[id] = &request{ids: ids, lost: lost}
 	answer(w, http.StatusOK, fmt.Sprintf(`{"text":"Success","code":0,"ackId":%d}`, id))
+}
+
+// object is one event object of a request, as HEC reads it.
+type object struct {
+	Event  map[string]any
+	Fields struct {
+		EventID string `json:"event_id"`
+	}
+}
+
+// badEvent is why HEC stopped reading a request at its n-th event: code
+// 9 when the test marked it busy.
+type badEvent struct {
+	n, code int
+	text    string
+}
+
+// read reads a HEC body as Splunk does, in order, up to the first bad
+// event.
+func (s *Sink) read(body []byte) ([]object, *badEvent) {
+	if s.busyWith != nil {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		for i := 0; ; i++ {
+			var o struct {
+				Event map[string]any `json:"event"`
+			}
+			if dec.Decode(&o) != nil {
+				break
+			}
+			if s.busyWith(o.Event) {
+				return nil, &badEvent{n: i, code: 9, text: "Server is busy"}
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var objs []object
+	for i := 0; ; i++ {
+		var raw map[string]any
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			return objs, nil
+		}
+		if err != nil || raw == nil {
+			return objs, &badEvent{n: i, code: 6, text: "Invalid data format"}
+		}
+		if text, code := checkObject(raw); code != 0 {
+			return objs, &badEvent{n: i, code: code, text: text}
+		}
+		var o object
+		o.Event, _ = raw["event"].(map[string]any)
+		if fields, ok := raw["fields"].(map[string]any); ok {
+			o.Fields.EventID, _ = fields["event_id"].(string)
+		}
+		if o.Event != nil && s.invalid != nil && s.invalid(o.Event) {
+			return objs, &badEvent{n: i, code: 6, text: "Invalid data format"}
+		}
+		objs = append(objs, o)
+	}
+}
+
+// checkObject checks one event object as HEC does.
+func checkObject(obj map[string]any) (string, int) {
+	event, has := obj["event"]
+	if !has {
+		return "Event field is required", 12
+	}
+	if event == nil || event == "" {
+		return "Event field cannot be blank", 13
+	}
+	if tm, has := obj["time"]; has {
+		switch v := tm.(type) {
+		case json.Number:
+			if _, err := v.Float64(); err != nil {
+				return "Invalid data format", 6
+			}
+		case string:
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				return "Invalid data format", 6
+			}
+		default:
+			return "Invalid data format", 6
+		}
+	}
+	for _, k := range []string{"host", "source", "sourcetype", "index"} {
+		if v, has := obj[k]; has {
+			if _, isString := v.(string); !isString {
+				return "Invalid data format", 6
+			}
+		}
+	}
+	if fields, has := obj["fields"]; has {
+		if _, isObject := fields.(map[string]any); !isObject {
+			return "Error in handling indexed fields", 15
+		}
+	}
+	return "", 0
 }
 
 // query answers an ack query.
@@ -350,34 +542,4 @@ func count(m map[string]int, ids []string) {
 	for _, id := range ids {
 		m[id]++
 	}
-}
-
-// eventIDs reads a HEC body as Splunk does, objects one after another,
-// each with an event, and returns their fields.event_id.
-func eventIDs(body []byte) ([]string, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	var ids []string
-	for {
-		var ev struct {
-			Event  json.RawMessage `json:"event"`
-			Fields struct {
-				EventID string `json:"event_id"`
-			} `json:"fields"`
-		}
-		err := dec.Decode(&ev)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("event %d is not a HEC object", len(ids))
-		}
-		if len(ev.Event) == 0 {
-			return nil, fmt.Errorf("event %d has no event field", len(ids))
-		}
-		ids = append(ids, ev.Fields.EventID)
-	}
-	if len(ids) == 0 {
-		return nil, errors.New("no data")
-	}
-	return ids, nil
 }

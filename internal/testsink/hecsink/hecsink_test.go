@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 func TestMain(m *testing.M) {
@@ -97,4 +99,28 @@ func TestStandInTokenWithoutAck(t *testing.T) {
 	status, body = post(t, client, s.URL+AckPath+"?channel="+guidChannel, "", `{"acks":[0]}`)
 	assert.Equal(t, 400, status)
 	assert.JSONEq(t, `{"text":"ACK is disabled","code":14}`, body)
+}
+
+func TestHECServerIsStrict(t *testing.T) {
+	s := New(t, token, false)
+	for _, tt := range []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"valid", `{"time":1761739200.5,"event":{"a":1}}{"event":"text"}`, 200, `"code":0`},
+		{"an array is not HEC", `[{"event":{"a":1}}]`, 400, `"code":6,"invalid-event-number":0`},
+		{"no event", `{"event":{"a":1}}{"time":1}`, 400, `"code":12,"invalid-event-number":1`},
+		{"blank event", `{"event":""}`, 400, `"code":13,"invalid-event-number":0`},
+		{"trailing garbage", `{"event":{"a":1}}{"event":`, 400, `"code":6,"invalid-event-number":1`},
+		{"time not a number", `{"time":"noon","event":{"a":1}}`, 400, `"code":6`},
+		{"host not a string", `{"host":1,"event":{"a":1}}`, 400, `"code":6`},
+		{"empty", ``, 400, `"code":5`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := testsink.Post(t, s.Endpoint(), http.Header{"Authorization": {"Splunk " + token}}, tt.body)
+			assert.Equal(t, tt.status, status)
+			assert.Contains(t, body, tt.want)
+		})
+	}
 }
