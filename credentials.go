@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/configcheck"
 	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/redact"
@@ -59,10 +59,10 @@ func (cfg *Config) credentials() []string {
 // formatSecrets yields every built-in format's own secret setting with its
 // value, set or not, whichever format is chosen: a value is checked and
 // redacted even where it is not sent.
-func (cfg *Config) formatSecrets() iter.Seq2[*formats.Credential, string] {
-	return func(yield func(*formats.Credential, string) bool) {
+func (cfg *Config) formatSecrets() iter.Seq2[*builtin.Credential, string] {
+	return func(yield func(*builtin.Credential, string) bool) {
 		s := cfg.formatSettings()
-		for _, b := range formats.Builtins() {
+		for _, b := range builtin.Builtins() {
 			if c := b.Credential; c != nil && c.Value != nil && !yield(c, string(c.Value(s))) {
 				return
 			}
@@ -72,8 +72,8 @@ func (cfg *Config) formatSecrets() iter.Seq2[*formats.Credential, string] {
 
 // credentialOf is what the format's service authenticates requests with,
 // nil when nothing is known of it.
-func credentialOf(format string) *formats.Credential {
-	b, _ := formats.LookupBuiltin(format)
+func credentialOf(format string) *builtin.Credential {
+	b, _ := builtin.LookupBuiltin(format)
 	return b.Credential
 }
 
@@ -133,7 +133,7 @@ func configSecrets(cfg *Config) []string {
 // endpointSecrets are the credentials the format finds in the paths of
 // the endpoint and the connection check's URL (a Slack webhook's token).
 func (cfg *Config) endpointSecrets() []string {
-	return formats.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)
+	return builtin.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)
 }
 
 // shownURL is raw as messages show it: no user info, no query, no

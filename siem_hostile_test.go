@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // Hostile records reach Sentinel and Datadog Logs as valid rows and
@@ -42,11 +42,11 @@ func TestHostileInputReachesSentinelAndDatadogLogs(t *testing.T) {
 // four times the data costs about four times the bytes, also when it is
 // cut to fit.
 func TestSentinelAndDatadogLogsCostIsLinear(t *testing.T) {
-	encoders := map[string]formats.Encoder{
-		"sentinel":     builtinEncoder(t, "sentinel", &formats.Settings{}),
-		"datadog_logs": builtinEncoder(t, "datadog_logs", &formats.Settings{Source: "sentyr"}),
+	encoders := map[string]builtin.Encoder{
+		"sentinel":     builtinEncoder(t, "sentinel", &builtin.Settings{}),
+		"datadog_logs": builtinEncoder(t, "datadog_logs", &builtin.Settings{Source: "sentyr"}),
 	}
-	cost := func(enc formats.Encoder, fields, size int) uint64 {
+	cost := func(enc builtin.Encoder, fields, size int) uint64 {
 		ld := plog.NewLogs()
 		lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
 		for i := range fields {
