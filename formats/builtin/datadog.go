@@ -439,7 +439,7 @@ func (w *boundedText) appendFields(fields []formats.Field) {
 
 // startKey starts a member of an object whose keys sit at depth+1, up to
 // its key, and returns where the member starts: a member whose key the
-// object has already (see ObjectKeys) is cut off there.
+// object has already (see jsonw.ObjectKeys) is cut off there.
 func (w *boundedText) startKey(first bool, depth int) int {
 	mark := len(w.buf)
 	if !first {
