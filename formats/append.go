@@ -8,10 +8,13 @@ import (
 	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 )
 
-// The Append helpers append JSON to a byte slice, as the built-in formats
+// The Append helpers append JSON to a byte slice as the built-in formats
 // write it: valid JSON whatever the input holds, invalid UTF-8 as U+FFFD,
 // and of object keys written the same, the first kept. They cost no
-// reflection and no allocation beyond growing dst.
+// reflection and no allocation beyond growing dst. They are the public
+// doors to formats/internal/jsonw, which the built-in formats call by its
+// own name: a door inlined into a small caller would push it over the
+// inlining budget.
 
 // AppendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, so
 // hostile bytes can neither break the document nor end the string early.

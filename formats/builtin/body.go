@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -91,7 +92,7 @@ func (e *bodyEncoder) appendBody(dst []byte, body pcommon.Value) ([]byte, error)
 		dst = append(dst, body.Bytes().AsRaw()...)
 	default:
 		// Maps, lists and scalars: always valid JSON.
-		return formats.AppendValue(dst, body), nil
+		return jsonw.AppendValue(dst, body), nil
 	}
 	if e.json && !json.Valid(dst[start:]) {
 		return dst, fmt.Errorf("body: a %s body that is not JSON cannot be sent as %s (%s); set body::content_type (e.g. text/plain) to send it as it is, or make the body a map upstream",

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -89,7 +90,7 @@ func appendValueText(dst []byte, v pcommon.Value, limit int) []byte {
 		w.appendValue(v, 0)
 		return w.buf
 	}
-	return formats.AppendValue(dst, v)
+	return jsonw.AppendValue(dst, v)
 }
 
 // appendEventTitle appends the first line a chat shows of an event: its

@@ -115,9 +115,9 @@ func (e *datadogEncoder) appendEvent(dst, text []byte, ev *formats.Event, titles
 	dst = append(dst, `,"text":`...)
 	dst = appendTextAsString(dst, text)
 	dst = append(dst, `,"alert_type":`...)
-	dst = formats.AppendString(dst, datadogAlertType(ev.Severity))
+	dst = jsonw.AppendString(dst, datadogAlertType(ev.Severity))
 	dst = append(dst, `,"source_type_name":`...)
-	dst = formats.AppendString(dst, ev.Source)
+	dst = jsonw.AppendString(dst, ev.Source)
 	dst = append(dst, `,"tags":[`...)
 	dst = appendJoined(dst, "event_type", ':', ev.Type)
 	dst = append(dst, ',')
@@ -126,7 +126,7 @@ func (e *datadogEncoder) appendEvent(dst, text []byte, ev *formats.Event, titles
 	dst = appendJoined(dst, "source", ':', ev.Source)
 	for _, tag := range e.tags {
 		dst = append(dst, ',')
-		dst = formats.AppendString(dst, tag)
+		dst = jsonw.AppendString(dst, tag)
 	}
 	dst = appendAttributeTags(dst, ev, e.tagAttributes)
 	dst = append(dst, `],"date_happened":`...)
@@ -173,7 +173,7 @@ func capitalize(s string) string {
 // into a string: AppendString keeps no reference to its argument, and b
 // does not change while it runs.
 func appendBytesAsString(dst, b []byte) []byte {
-	return formats.AppendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
+	return jsonw.AppendString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 // appendTextAsString appends text, JSON that appendDatadogText wrote, as a
@@ -367,7 +367,7 @@ func appendTruncatedText(dst []byte, fields []formats.Field) []byte {
 	}
 	dst = append(dst, "\n  \"_truncated\": "...)
 	note := fmt.Sprintf("%d of %d fields cut or left out to fit Datadog's %d characters", cut+omitted, len(fields), datadogMaxTextChars)
-	dst = formats.AppendString(dst, note)
+	dst = jsonw.AppendString(dst, note)
 	return append(dst, "\n}"...)
 }
 
@@ -378,7 +378,7 @@ func appendCutString(dst []byte, key, s string, comma bool, room int) []byte {
 	dst = appendIndentedKey(dst, key, comma)
 	head := len(dst)
 	fits := func(keep int) bool {
-		out := formats.AppendString(dst[:head], truncateRunes(s, keep+1))
+		out := jsonw.AppendString(dst[:head], truncateRunes(s, keep+1))
 		return utf8.RuneCount(out[start:]) <= room
 	}
 	// Binary search for the longest prefix that fits: escapes make the
@@ -392,7 +392,7 @@ func appendCutString(dst []byte, key, s string, comma bool, room int) []byte {
 			hi = mid - 1
 		}
 	}
-	return formats.AppendString(dst[:head], truncateRunes(s, lo+1))
+	return jsonw.AppendString(dst[:head], truncateRunes(s, lo+1))
 }
 
 func appendIndentedKey(dst []byte, key string, comma bool) []byte {
@@ -400,7 +400,7 @@ func appendIndentedKey(dst []byte, key string, comma bool) []byte {
 		dst = append(dst, ',')
 	}
 	dst = append(dst, "\n  "...)
-	dst = formats.AppendString(dst, key)
+	dst = jsonw.AppendString(dst, key)
 	return append(dst, ": "...)
 }
 
@@ -425,7 +425,7 @@ func (w *boundedText) appendFields(fields []formats.Field) {
 		}
 		mark := w.startKey(first, 0)
 		start := len(w.buf)
-		w.buf = formats.AppendString(w.buf, f.Key)
+		w.buf = jsonw.AppendString(w.buf, f.Key)
 		if key := w.buf[start:]; !keys.Quick(key, f.Key) && !jsonw.FreshInFields(&keys, key, f.Key, fields[:i], nil) {
 			w.buf = w.buf[:mark]
 			continue
@@ -483,7 +483,7 @@ func (w *boundedText) appendValue(v pcommon.Value, depth int) {
 			}
 			mark := w.startKey(first, depth)
 			start := len(w.buf)
-			w.buf = formats.AppendString(w.buf, k)
+			w.buf = jsonw.AppendString(w.buf, k)
 			if key := w.buf[start:]; !keys.Quick(key, k) && !keys.FreshInMap(key, k, m, i) {
 				w.buf = w.buf[:mark]
 				continue
@@ -514,6 +514,6 @@ func (w *boundedText) appendValue(v pcommon.Value, depth int) {
 		w.appendIndent(depth)
 		w.buf = append(w.buf, ']')
 	default:
-		w.buf = formats.AppendValue(w.buf, v)
+		w.buf = jsonw.AppendValue(w.buf, v)
 	}
 }

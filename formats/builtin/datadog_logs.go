@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"go.opentelemetry.io/collector/config/configopaque"
 )
 
@@ -172,7 +173,7 @@ func (e *datadogLogsEncoder) appendDocEntry(dst []byte, tmp *datadogLogsScratch,
 // its timestamp.
 func (e *datadogLogsEncoder) appendIntakeMembers(dst []byte, tmp *datadogLogsScratch, ev *formats.Event) []byte {
 	dst = append(dst, `{"ddsource":`...)
-	dst = formats.AppendString(dst, ev.Source)
+	dst = jsonw.AppendString(dst, ev.Source)
 	tmp.tags = e.appendTags(tmp.tags[:0], ev)
 	dst = append(dst, `,"ddtags":`...)
 	dst = appendBytesAsString(dst, tmp.tags)
@@ -183,9 +184,9 @@ func (e *datadogLogsEncoder) appendIntakeMembers(dst []byte, tmp *datadogLogsScr
 	}
 	dst, _ = appendStringWithin(dst, host, datadogLogsMaxValueBytes)
 	dst = append(dst, `,"service":`...)
-	dst = formats.AppendString(dst, e.service)
+	dst = jsonw.AppendString(dst, e.service)
 	dst = append(dst, `,"status":`...)
-	dst = formats.AppendString(dst, datadogLogStatus(ev.Severity))
+	dst = jsonw.AppendString(dst, datadogLogStatus(ev.Severity))
 	dst = append(dst, `,"timestamp":`...)
 	return strconv.AppendInt(dst, ev.Timestamp.UnixMilli(), 10)
 }
@@ -197,11 +198,11 @@ func (e *datadogLogsEncoder) appendEntry(dst []byte, tmp *datadogLogsScratch, ev
 	tmp.message = append(append(append(tmp.message[:0], titles.title(ev.Source)...), " event: "...), ev.Type...)
 	dst, _ = appendStringWithin(dst, unsafe.String(unsafe.SliceData(tmp.message), len(tmp.message)), datadogLogsMaxValueBytes)
 	dst = append(dst, `,"event_id":`...)
-	dst = formats.AppendString(dst, ev.ID)
+	dst = jsonw.AppendString(dst, ev.ID)
 	dst = append(dst, `,"event_type":`...)
 	dst, _ = appendStringWithin(dst, ev.Type, datadogLogsMaxValueBytes)
 	dst = append(dst, `,"severity":`...)
-	dst = formats.AppendString(dst, ev.Severity)
+	dst = jsonw.AppendString(dst, ev.Severity)
 	room := datadogLogsMaxEntryBytes - (len(dst) - start) - 1
 	dst = appendMembersWithin(dst, ev.Data, true, room, datadogLogsLimitWhat, datadogLogsKey)
 	return append(dst, '}')

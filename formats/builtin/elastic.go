@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -184,18 +185,18 @@ func newElastic(cfg ElasticConfig, endpoint string) (*elasticEncoder, error) {
 	// another, which keeps the index's name out of every action line.
 	if cfg.Index != "" && cfg.Index != t.index {
 		e.action = append(e.action, `"_index":`...)
-		e.action = formats.AppendString(e.action, cfg.Index)
+		e.action = jsonw.AppendString(e.action, cfg.Index)
 		e.action = append(e.action, ',')
 	}
 	if cfg.Pipeline != "" {
 		e.action = append(e.action, `"pipeline":`...)
-		e.action = formats.AppendString(e.action, cfg.Pipeline)
+		e.action = jsonw.AppendString(e.action, cfg.Pipeline)
 		e.action = append(e.action, ',')
 	}
 	e.action = append(e.action, `"_id":`...)
 	tail := bytes.TrimPrefix(e.action, []byte(`{"create":{`))
 	if cfg.Index != "" && cfg.Index != t.index {
-		tail = tail[len(`"_index":`)+len(formats.AppendString(nil, cfg.Index))+1:]
+		tail = tail[len(`"_index":`)+len(jsonw.AppendString(nil, cfg.Index))+1:]
 	}
 	e.actionTail = append([]byte{','}, tail...)
 	return e, nil
@@ -266,12 +267,12 @@ func (s *elasticStream) Add(events []formats.Event) {
 		if index, ok := s.index.get(&events[i]); ok {
 			// The event names its own index or data stream.
 			s.buf = append(s.buf, `{"create":{"_index":`...)
-			s.buf = formats.AppendString(s.buf, index)
+			s.buf = jsonw.AppendString(s.buf, index)
 			s.buf = append(s.buf, s.e.actionTail...)
 		} else {
 			s.buf = append(s.buf, s.e.action...)
 		}
-		s.buf = formats.AppendString(s.buf, events[i].ID)
+		s.buf = jsonw.AppendString(s.buf, events[i].ID)
 		s.buf = append(s.buf, "}}\n"...)
 		s.buf = s.appendDocument(s.buf, &events[i])
 		s.buf = append(s.buf, '\n')
@@ -305,26 +306,26 @@ func (e *elasticEncoder) AppendDocument(dst []byte, ev *formats.Event) []byte {
 
 func (e *elasticEncoder) appendDocument(dst []byte, ev *formats.Event, titles *sourceTitles) []byte {
 	dst = append(dst, `{"@timestamp":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"event":{"kind":"alert","category":["security"],"type":[`...)
-	dst = formats.AppendString(dst, ev.Type)
+	dst = jsonw.AppendString(dst, ev.Type)
 	dst = append(dst, `],"severity":`...)
 	dst = append(dst, ecsSeverity(ev.Severity))
 	dst = append(dst, `},"observer":{"name":`...)
-	dst = formats.AppendString(dst, ev.Source)
+	dst = jsonw.AppendString(dst, ev.Source)
 	dst = append(dst, `,"type":"security_scanner"},"message":`...)
-	dst = formats.AppendString(dst, titles.title(ev.Source))
+	dst = jsonw.AppendString(dst, titles.title(ev.Source))
 	dst[len(dst)-1] = ' '
 	dst = append(dst, "event: "...)
 	dst = appendJoinedTail(dst, ev.Type)
 	dst = append(dst, ',')
-	dst = formats.AppendString(dst, e.dataKey)
+	dst = jsonw.AppendString(dst, e.dataKey)
 	dst = append(dst, ':')
 	if e.bulk {
 		// The attribute is the document's _index, not its data.
 		dst = appendFieldsWithout(dst, ev, attrElasticIndex)
 	} else {
-		dst = formats.AppendFields(dst, ev.Data)
+		dst = jsonw.AppendFields(dst, ev.Data)
 	}
 	return append(dst, '}')
 }

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -26,7 +27,7 @@ func appendStringWithin(dst []byte, s string, room int) ([]byte, bool) {
 	// Escaping never shortens a string: one longer than room is cut
 	// without being written whole first.
 	if len(s)+2 <= room {
-		dst = formats.AppendString(dst, s)
+		dst = jsonw.AppendString(dst, s)
 		if len(dst)-start <= room {
 			return dst, false
 		}
@@ -42,7 +43,7 @@ func appendStringWithin(dst []byte, s string, room int) ([]byte, bool) {
 		used += w
 		cut += size
 	}
-	dst = formats.AppendString(dst[:start], s[:cut])
+	dst = jsonw.AppendString(dst[:start], s[:cut])
 	return append(append(dst[:len(dst)-1], cutMarker...), '"'), true
 }
 
@@ -98,7 +99,7 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 		if comma {
 			dst = append(dst, ',')
 		}
-		dst = formats.AppendString(dst, k)
+		dst = jsonw.AppendString(dst, k)
 		dst = append(dst, ':')
 		head := len(dst)
 		room := budget - (head - start)
@@ -111,7 +112,7 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 				dst, comma = out, true
 				continue
 			}
-		} else if dst = formats.AppendValue(dst, f.Value); len(dst)-start <= budget {
+		} else if dst = jsonw.AppendValue(dst, f.Value); len(dst)-start <= budget {
 			comma = true
 			continue
 		}
@@ -122,7 +123,7 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"_truncated":`...)
-	return formats.AppendString(dst, fmt.Sprintf("%d of %d fields cut or left out to fit %s", changed, total, what))
+	return jsonw.AppendString(dst, fmt.Sprintf("%d of %d fields cut or left out to fit %s", changed, total, what))
 }
 
 // appendMembersUpTo is AppendFieldMembers through key, giving up (false)
@@ -141,9 +142,9 @@ func appendMembersUpTo(dst []byte, fields []formats.Field, comma bool, limit int
 			dst = append(dst, ',')
 		}
 		comma = true
-		dst = formats.AppendString(dst, k)
+		dst = jsonw.AppendString(dst, k)
 		dst = append(dst, ':')
-		dst = formats.AppendValue(dst, f.Value)
+		dst = jsonw.AppendValue(dst, f.Value)
 		if len(dst)-start > limit {
 			return dst, false
 		}

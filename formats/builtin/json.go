@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 )
 
 // JSON batch layouts.
@@ -164,23 +165,23 @@ func (e *jsonEncoder) appendEvent(dst []byte, ev *formats.Event) []byte {
 	dst = append(dst, '{')
 	if e.includeID {
 		dst = append(dst, `"id":`...)
-		dst = formats.AppendString(dst, ev.ID)
+		dst = jsonw.AppendString(dst, ev.ID)
 		dst = append(dst, ',')
 	}
 	dst = append(dst, `"timestamp":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = appendJSONHeader(dst, ev)
-	dst = formats.AppendFields(dst, ev.Data)
+	dst = jsonw.AppendFields(dst, ev.Data)
 	return append(dst, '}')
 }
 
 // appendJSONHeader writes the members between the timestamp and the data.
 func appendJSONHeader(dst []byte, ev *formats.Event) []byte {
 	dst = append(dst, `,"source":`...)
-	dst = formats.AppendString(dst, ev.Source)
+	dst = jsonw.AppendString(dst, ev.Source)
 	dst = append(dst, `,"event_type":`...)
-	dst = formats.AppendString(dst, ev.Type)
+	dst = jsonw.AppendString(dst, ev.Type)
 	dst = append(dst, `,"severity":`...)
-	dst = formats.AppendString(dst, ev.Severity)
+	dst = jsonw.AppendString(dst, ev.Severity)
 	return append(dst, `,"data":`...)
 }

@@ -199,11 +199,11 @@ func (w *ocsfWriter) appendDoc(dst []byte, ev *formats.Event, limit int) []byte 
 	dst = append(dst, `","status_id":1,"time":`...)
 	dst = strconv.AppendInt(dst, ev.Timestamp.UnixMilli(), 10)
 	dst = append(dst, `,"time_dt":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"message":`...)
 	dst = w.appendJoined(dst, w.titles.title(ev.Source), " event: ", ev.Type)
 	dst = append(dst, `,"is_alert":true,"finding_info":{"uid":`...)
-	dst = formats.AppendString(dst, ev.ID)
+	dst = jsonw.AppendString(dst, ev.ID)
 	dst = append(dst, `,"title":`...)
 	dst = w.appendText(dst, ev.Type)
 	dst = append(dst, `,"types":[`...)
@@ -211,12 +211,12 @@ func (w *ocsfWriter) appendDoc(dst []byte, ev *formats.Event, limit int) []byte 
 	dst = append(dst, `]},"metadata":{"version":"`+OCSFVersion+`","product":{"name":`...)
 	dst = w.appendText(dst, ev.Source)
 	dst = append(dst, `},"uid":`...)
-	dst = formats.AppendString(dst, ev.ID)
+	dst = jsonw.AppendString(dst, ev.ID)
 	// The log is named as Splunk's default sourcetype names it.
 	dst = append(dst, `,"log_name":`...)
 	dst = w.appendJoined(dst, ev.Source, ":", ev.Type)
 	dst = append(dst, `,"original_time":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = append(dst, '}')
 	dst = w.appendEvidence(dst)
 	dst = append(dst, `,"unmapped":{`...)
@@ -230,7 +230,7 @@ func (w *ocsfWriter) appendText(dst []byte, s string) []byte {
 		dst, _ = appendStringWithin(dst, s, w.valueBytes)
 		return dst
 	}
-	return formats.AppendString(dst, s)
+	return jsonw.AppendString(dst, s)
 }
 
 // appendJoined appends a+sep+b as one text taken from the event, within
@@ -241,7 +241,7 @@ func (w *ocsfWriter) appendJoined(dst []byte, a, sep, b string) []byte {
 		dst, _ = appendStringWithin(dst, unsafe.String(unsafe.SliceData(w.scratch), len(w.scratch)), w.valueBytes)
 		return dst
 	}
-	dst = formats.AppendString(dst, a)
+	dst = jsonw.AppendString(dst, a)
 	dst = dst[:len(dst)-1]
 	dst = jsonw.AppendEscaped(dst, sep, false)
 	return appendJoinedTail(dst, b)
@@ -265,13 +265,13 @@ func (w *ocsfWriter) appendEvidence(dst []byte) []byte {
 				if dst[len(dst)-1] != '{' {
 					dst = append(dst, ',')
 				}
-				dst = formats.AppendString(dst, ocsfObjectNames[obj])
+				dst = jsonw.AppendString(dst, ocsfObjectNames[obj])
 				dst = append(dst, `:{`...)
 				open = true
 			} else {
 				dst = append(dst, ',')
 			}
-			dst = formats.AppendString(dst, a.member)
+			dst = jsonw.AppendString(dst, a.member)
 			dst = append(dst, ':')
 			if a.kind == ocsfPort {
 				dst = strconv.AppendInt(dst, w.mapped.values[i].Int(), 10)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"go.opentelemetry.io/collector/config/configopaque"
 )
 
@@ -107,9 +108,9 @@ func (e *pagerDutyEncoder) AppendEvent(dst []byte, ev *formats.Event) []byte {
 func (e *pagerDutyEncoder) appendEvent(dst []byte, scratch *alertScratch, ev *formats.Event) []byte {
 	start := len(dst)
 	dst = append(dst, `{"routing_key":`...)
-	dst = formats.AppendString(dst, string(e.cfg.RoutingKey))
+	dst = jsonw.AppendString(dst, string(e.cfg.RoutingKey))
 	dst = append(dst, `,"event_action":"trigger","dedup_key":`...)
-	dst = formats.AppendString(dst, ev.ID)
+	dst = jsonw.AppendString(dst, ev.ID)
 	dst = append(dst, `,"payload":{"summary":`...)
 	// PagerDuty refuses a blank summary or source.
 	summary := scratch.summary(ev, pagerDutyMaxSummaryChars)
@@ -125,11 +126,11 @@ func (e *pagerDutyEncoder) appendEvent(dst []byte, scratch *alertScratch, ev *fo
 	if strings.TrimSpace(source) == "" {
 		source = "unknown"
 	}
-	dst = formats.AppendString(dst, source)
+	dst = jsonw.AppendString(dst, source)
 	dst = append(dst, `,"severity":`...)
-	dst = formats.AppendString(dst, pagerDutySeverity(ev.Severity))
+	dst = jsonw.AppendString(dst, pagerDutySeverity(ev.Severity))
 	dst = append(dst, `,"timestamp":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = appendPagerDutyMember(dst, "component", ev, e.cfg.ComponentAttribute, e.cfg.Component)
 	dst = appendPagerDutyMember(dst, "group", ev, e.cfg.GroupAttribute, e.cfg.Group)
 	class := e.cfg.Class
@@ -158,7 +159,7 @@ func appendPagerDutyMember(dst []byte, name string, ev *formats.Event, attr, val
 	dst = append(dst, ',', '"')
 	dst = append(dst, name...)
 	dst = append(dst, '"', ':')
-	return formats.AppendString(dst, value)
+	return jsonw.AppendString(dst, value)
 }
 
 // pagerDutySeverity is the payload's severity: PagerDuty takes the

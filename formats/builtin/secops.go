@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -236,12 +237,12 @@ func newSecOps(cfg SecOpsConfig, endpoint string) (*secopsEncoder, error) {
 		e.labelKeys = append(e.labelKeys, k)
 	}
 	slices.Sort(e.labelKeys)
-	customer := string(formats.AppendString(nil, cfg.CustomerID))
+	customer := string(jsonw.AppendString(nil, cfg.CustomerID))
 	switch t.api {
 	case secopsLogsImport:
 		e.head, e.tail = `{"inlineSource":{"logs":[`, "]}}"
 		if cfg.Forwarder != "" {
-			e.tail = `],"forwarder":` + string(formats.AppendString(nil, cfg.Forwarder)) + "}}"
+			e.tail = `],"forwarder":` + string(jsonw.AppendString(nil, cfg.Forwarder)) + "}}"
 		}
 	case secopsEventsImport:
 		e.head, e.tail = `{"inlineSource":{"events":[`, "]}}"
@@ -403,18 +404,18 @@ func (e *secopsEncoder) route(ev *formats.Event, lt, ns *eventAttr) (key, url, h
 // that differ in them go in different requests.
 func (e *secopsEncoder) legacyHead(dst []byte, ev *formats.Event, logType string, ns *eventAttr) []byte {
 	dst = append(dst, `{"customer_id":`...)
-	dst = formats.AppendString(dst, e.cfg.CustomerID)
+	dst = jsonw.AppendString(dst, e.cfg.CustomerID)
 	dst = append(dst, `,"log_type":`...)
-	dst = formats.AppendString(dst, logType)
+	dst = jsonw.AppendString(dst, logType)
 	if namespace := e.namespace(ev, ns); namespace != "" {
 		dst = append(dst, `,"namespace":`...)
-		dst = formats.AppendString(dst, namespace)
+		dst = jsonw.AppendString(dst, namespace)
 	}
 	dst = e.appendLabels(dst, ev, `,"labels":[`, ']', func(dst []byte, k, v string) []byte {
 		dst = append(dst, `{"key":`...)
-		dst = formats.AppendString(dst, k)
+		dst = jsonw.AppendString(dst, k)
 		dst = append(dst, `,"value":`...)
-		dst = formats.AppendString(dst, v)
+		dst = jsonw.AppendString(dst, v)
 		return append(dst, '}')
 	})
 	return append(dst, `,"entries":[`...)
@@ -508,24 +509,24 @@ func (e *secopsEncoder) appendEntry(dst, scratch []byte, ev *formats.Event, ns *
 		dst = append(dst, `{"log_text":`...)
 		dst = appendBytesAsString(dst, scratch)
 		dst = append(dst, `,"ts_rfc3339":`...)
-		dst = formats.AppendTime(dst, ev.Timestamp)
+		dst = jsonw.AppendTime(dst, ev.Timestamp)
 		return append(dst, '}'), scratch, nil
 	}
 	scratch = e.appendData(scratch[:0], ev, doc)
 	dst = append(dst, `{"data":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, scratch)
 	dst = append(dst, `","logEntryTime":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"collectionTime":`...)
-	dst = formats.AppendTime(dst, e.collectionTime(ev))
+	dst = jsonw.AppendTime(dst, e.collectionTime(ev))
 	if namespace := e.namespace(ev, ns); namespace != "" {
 		dst = append(dst, `,"environmentNamespace":`...)
-		dst = formats.AppendString(dst, namespace)
+		dst = jsonw.AppendString(dst, namespace)
 	}
 	dst = e.appendLabels(dst, ev, `,"labels":{`, '}', func(dst []byte, k, v string) []byte {
-		dst = formats.AppendString(dst, k)
+		dst = jsonw.AppendString(dst, k)
 		dst = append(dst, `:{"value":`...)
-		dst = formats.AppendString(dst, v)
+		dst = jsonw.AppendString(dst, v)
 		return append(dst, '}')
 	})
 	return append(dst, '}'), scratch, nil
@@ -569,15 +570,15 @@ func (e *secopsEncoder) appendUDM(dst []byte, ev *formats.Event) ([]byte, error)
 		eventType = v
 	}
 	dst = append(dst, `{"metadata":{"event_timestamp":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"event_type":`...)
-	dst = formats.AppendString(dst, eventType)
+	dst = jsonw.AppendString(dst, eventType)
 	dst = append(dst, `,"product_name":`...)
-	dst = formats.AppendString(dst, ev.Source)
+	dst = jsonw.AppendString(dst, ev.Source)
 	dst = append(dst, `,"product_event_type":`...)
-	dst = formats.AppendString(dst, ev.Type)
+	dst = jsonw.AppendString(dst, ev.Type)
 	dst = append(dst, `,"product_log_id":`...)
-	dst = formats.AppendString(dst, ev.ID)
+	dst = jsonw.AppendString(dst, ev.ID)
 	dst = append(dst, `},"security_result":[{"severity":"`...)
 	dst = append(dst, udmSeverity(ev.Severity)...)
 	dst = append(dst, `"}],"additional":`...)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 )
 
 // Limits of the Azure Monitor Logs Ingestion API, in bytes. The service
@@ -155,13 +156,13 @@ const sentinelFieldNote = "Sentinel's 64 KB per field"
 
 func appendSentinelRow(dst []byte, ev *formats.Event) []byte {
 	dst = append(dst, `{"TimeGenerated":`...)
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	dst = append(dst, `,"EventId":`...)
-	dst = formats.AppendString(dst, ev.ID)
+	dst = jsonw.AppendString(dst, ev.ID)
 	dst = append(dst, `,"EventType":`...)
 	dst, _ = appendStringWithin(dst, ev.Type, sentinelMaxFieldBytes)
 	dst = append(dst, `,"Severity":`...)
-	dst = formats.AppendString(dst, ev.Severity)
+	dst = jsonw.AppendString(dst, ev.Severity)
 	dst = append(dst, `,"Source":`...)
 	dst, _ = appendStringWithin(dst, ev.Source, sentinelMaxFieldBytes)
 	dst = append(dst, `,"Data":{`...)

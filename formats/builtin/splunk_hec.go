@@ -181,7 +181,7 @@ func (e *splunkHECEncoder) appendEvent(dst []byte, ev *formats.Event, router *he
 	} else {
 		dst = e.appendHeader(dst, ev)
 	}
-	dst = formats.AppendTime(dst, ev.Timestamp)
+	dst = jsonw.AppendTime(dst, ev.Timestamp)
 	// The envelope's own members come first; data keys never equal them
 	// (reserved ones are renamed), but a renamed key may equal another
 	// data key: the first is kept.
@@ -194,13 +194,13 @@ func (e *splunkHECEncoder) appendEvent(dst []byte, ev *formats.Event, router *he
 		mark := len(dst)
 		dst = append(dst, ',')
 		start := len(dst)
-		dst = formats.AppendString(dst, key)
+		dst = jsonw.AppendString(dst, key)
 		if w := dst[start:]; !keys.Quick(w, key) && !jsonw.FreshInFields(&keys, w, key, ev.Data[:i], hecDataKey) {
 			dst = dst[:mark]
 			continue
 		}
 		dst = append(dst, ':')
-		dst = formats.AppendValue(dst, f.Value)
+		dst = jsonw.AppendValue(dst, f.Value)
 	}
 	return append(dst, "}}"...)
 }
@@ -216,9 +216,9 @@ func (e *splunkHECEncoder) appendHeader(dst []byte, ev *formats.Event) []byte {
 func (e *splunkHECEncoder) appendRoutedHeader(dst []byte, ev *formats.Event, r *hecRoute) []byte {
 	dst = e.appendEnvelope(dst, ev, r, "")
 	dst = append(dst, `,"event":{"event_type":`...)
-	dst = formats.AppendString(dst, ev.Type)
+	dst = jsonw.AppendString(dst, ev.Type)
 	dst = append(dst, `,"severity":`...)
-	dst = formats.AppendString(dst, ev.Severity)
+	dst = jsonw.AppendString(dst, ev.Severity)
 	return append(dst, `,"timestamp":`...)
 }
 
@@ -229,38 +229,38 @@ func (e *splunkHECEncoder) appendEnvelope(dst []byte, ev *formats.Event, r *hecR
 	dst = append(dst, `,"host":`...)
 	switch {
 	case r.host != "":
-		dst = formats.AppendString(dst, r.host)
+		dst = jsonw.AppendString(dst, r.host)
 	case e.host != "":
-		dst = formats.AppendString(dst, e.host)
+		dst = jsonw.AppendString(dst, e.host)
 	default:
-		dst = formats.AppendString(dst, ev.Source)
+		dst = jsonw.AppendString(dst, ev.Source)
 	}
 	dst = append(dst, `,"source":`...)
 	if r.source != "" {
-		dst = formats.AppendString(dst, r.source)
+		dst = jsonw.AppendString(dst, r.source)
 	} else {
-		dst = formats.AppendString(dst, ev.Source)
+		dst = jsonw.AppendString(dst, ev.Source)
 	}
 	dst = append(dst, `,"sourcetype":`...)
 	switch {
 	case r.sourcetype != "":
-		dst = formats.AppendString(dst, r.sourcetype)
+		dst = jsonw.AppendString(dst, r.sourcetype)
 	case e.sourcetype != "":
-		dst = formats.AppendString(dst, e.sourcetype)
+		dst = jsonw.AppendString(dst, e.sourcetype)
 	case sourcetype != "":
-		dst = formats.AppendString(dst, sourcetype)
+		dst = jsonw.AppendString(dst, sourcetype)
 	default:
 		dst = appendJoined(dst, ev.Source, ':', ev.Type)
 	}
 	if index := cmp.Or(r.index, e.index); index != "" {
 		dst = append(dst, `,"index":`...)
-		dst = formats.AppendString(dst, index)
+		dst = jsonw.AppendString(dst, index)
 	}
 	if e.ack {
 		// An indexed field: searchable without extraction, and apart
 		// from the event's data, whatever its keys.
 		dst = append(dst, `,"fields":{"event_id":`...)
-		dst = formats.AppendString(dst, ev.ID)
+		dst = jsonw.AppendString(dst, ev.ID)
 		dst = append(dst, '}')
 	}
 	return dst
@@ -268,7 +268,7 @@ func (e *splunkHECEncoder) appendEnvelope(dst []byte, ev *formats.Event, r *hecR
 
 // appendJoined appends a+sep+b as one JSON string without building it.
 func appendJoined(dst []byte, a string, sep byte, b string) []byte {
-	dst = formats.AppendString(dst, a)
+	dst = jsonw.AppendString(dst, a)
 	dst[len(dst)-1] = sep
 	return appendJoinedTail(dst, b)
 }
@@ -277,7 +277,7 @@ func appendJoined(dst []byte, a string, sep byte, b string) []byte {
 // does not have yet, and closes it.
 func appendJoinedTail(dst []byte, b string) []byte {
 	n := len(dst)
-	dst = formats.AppendString(dst, b)
+	dst = jsonw.AppendString(dst, b)
 	// Drop b's opening quote.
 	copy(dst[n:], dst[n+1:])
 	return dst[:len(dst)-1]

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 )
 
 // Limits of a Teams message posted by a Workflows webhook: about 28 KB a
@@ -138,7 +139,7 @@ func (s *alertScratch) appendFacts(dst []byte, data []formats.Field, budget int)
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"title":"_truncated","value":`...)
-		dst = formats.AppendString(dst, chatFieldNote(changed, len(data), teamsLimitNote))
+		dst = jsonw.AppendString(dst, chatFieldNote(changed, len(data), teamsLimitNote))
 		dst = append(dst, '}')
 	}
 	return dst

@@ -68,7 +68,7 @@ func (w *valueWriter) appendText(dst []byte, ev *formats.Event, st *step) []byte
 		// The text holds digits, '-', ':', '.', 'T' and 'Z': nothing
 		// to escape.
 		start := len(dst)
-		dst = formats.AppendTime(dst, ev.Timestamp)
+		dst = jsonw.AppendTime(dst, ev.Timestamp)
 		copy(dst[start:], dst[start+1:len(dst)-1])
 		return dst[:len(dst)-2]
 	case nameEventData:
@@ -120,7 +120,7 @@ func (w *valueWriter) appendJSON(dst []byte, ev *formats.Event, st *step) ([]byt
 	case nameSource:
 		return appendJSONString(dst, ev.Source), true
 	case nameTimestamp:
-		return formats.AppendTime(dst, ev.Timestamp), true
+		return jsonw.AppendTime(dst, ev.Timestamp), true
 	case nameEventData:
 		return w.appendFieldsJSON(dst, ev.Data)
 	case nameResource:
@@ -142,7 +142,7 @@ func (w *valueWriter) appendValueJSON(dst []byte, v pcommon.Value, depth int) ([
 	case pcommon.ValueTypeInt:
 		return strconv.AppendInt(dst, v.Int(), 10), true
 	case pcommon.ValueTypeDouble:
-		return formats.AppendFloat(dst, v.Double()), true
+		return jsonw.AppendFloat(dst, v.Double()), true
 	case pcommon.ValueTypeBool:
 		return strconv.AppendBool(dst, v.Bool()), true
 	case pcommon.ValueTypeBytes:

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/nikolalohinski/gonja/v2/exec"
-	"github.com/sentyr/webhookexporter/formats"
 	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 )
 
@@ -85,7 +84,7 @@ func appendJSONAny(dst []byte, v any, depth int) ([]byte, error) {
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10), nil
 	case float64:
-		return formats.AppendFloat(dst, x), nil
+		return jsonw.AppendFloat(dst, x), nil
 	case *exec.Value:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -149,7 +148,7 @@ func appendJSONReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) 
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.AppendUint(dst, rv.Uint(), 10), nil
 	case reflect.Float32, reflect.Float64:
-		return formats.AppendFloat(dst, rv.Float()), nil
+		return jsonw.AppendFloat(dst, rv.Float()), nil
 	case reflect.Bool:
 		return strconv.AppendBool(dst, rv.Bool()), nil
 	case reflect.String:

@@ -205,6 +205,14 @@ func AppendMap(dst []byte, m pcommon.Map) []byte {
 	return append(dst, '}')
 }
 
+// AppendFields appends fields (an event's data) as a JSON object, as
+// formats.AppendFields does.
+func AppendFields[F Member](dst []byte, fields []F) []byte {
+	dst = append(dst, '{')
+	dst = AppendMembersWhere(dst, fields, false, nil)
+	return append(dst, '}')
+}
+
 // AppendMembersWhere appends fields as object members without braces
 // (comma says that members precede them), leaving out the members
 // whose keys skip names (nil: none). Of keys written the same, the first
