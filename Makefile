@@ -124,7 +124,7 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "the bench module's tests (load generator, tables)" $(GO) -C bench test -race $(GOTESTFLAGS) ./...
 	@$(PHASE) "the allocation bounds, without the race detector" \
 		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'
-	@$(PHASE) "formats with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats
+	@$(PHASE) "formats with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats/...
 
 # mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,
 # documentation.md and the generated tests from metadata.yaml: go generate

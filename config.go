@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/configcheck"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/delivery"
@@ -36,7 +36,7 @@ const (
 // builtinFormats names the built-in formats, for the error of an unknown one.
 var builtinFormats = func() []string {
 	var names []string
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		names = append(names, b.Name)
 	}
 	return names
@@ -61,13 +61,13 @@ type Config struct {
 
 	// The formats' own sections (json, splunk_hec, ...), declared with
 	// their formats.
-	formats.Sections `mapstructure:",squash"`
+	builtin.Sections `mapstructure:",squash"`
 	// Threshold is min_severity, for every format: events below it are
 	// counted, not sent.
-	formats.Threshold `mapstructure:",squash"`
+	builtin.Threshold `mapstructure:",squash"`
 	// Digest folds more than digest::after events of one type within
 	// digest::window into one event that says how many.
-	Digest          formats.DigestConfig  `mapstructure:"digest"`
+	Digest          builtin.DigestConfig  `mapstructure:"digest"`
 	ConnectionCheck ConnectionCheckConfig `mapstructure:"connection_check"`
 	DeadLetter      DeadLetterConfig      `mapstructure:"dead_letter"`
 
@@ -208,23 +208,23 @@ func (cfg *Config) validateEndpoint() error {
 // validateFormat checks that the format is known and that the settings it
 // requires are there.
 func (cfg *Config) validateFormat() error {
-	if b, ok := formats.LookupBuiltin(cfg.Format); ok {
+	if b, ok := builtin.LookupBuiltin(cfg.Format); ok {
 		return b.Check(cfg.formatSettings())
 	}
-	if _, ok := formats.Lookup(cfg.Format); ok {
-		return formats.CheckRegistered(cfg.Format, cfg.formatSettings())
+	if _, ok := builtin.Lookup(cfg.Format); ok {
+		return builtin.CheckRegistered(cfg.Format, cfg.formatSettings())
 	}
 	msg := fmt.Sprintf("format: %q is not a known format; write one of %s, or the name of a formatter registered in your build",
 		cfg.Format, strings.Join(builtinFormats, ", "))
-	if registered := formats.Registered(); len(registered) > 0 {
+	if registered := builtin.Registered(); len(registered) > 0 {
 		msg += fmt.Sprintf(" (registered: %s)", strings.Join(registered, ", "))
 	}
 	return errors.New(msg)
 }
 
 // formatSettings hands the built-in formats their sections of the config.
-func (cfg *Config) formatSettings() *formats.Settings {
-	return &formats.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections, Threshold: cfg.Threshold}
+func (cfg *Config) formatSettings() *builtin.Settings {
+	return &builtin.Settings{Endpoint: cfg.ClientConfig.Endpoint, Source: cfg.Source, Sections: cfg.Sections, Threshold: cfg.Threshold}
 }
 
 // validate checks the connection check's own settings; shown is how an
@@ -243,7 +243,7 @@ func (c *ConnectionCheckConfig) validate(shown func(string) string) error {
 
 // checkURL is connection_check::endpoint when set, else what the format's
 // check derives from the endpoint.
-func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
+func (cfg *Config) checkURL(check *builtin.ConnectionCheck) string {
 	if cfg.ConnectionCheck.Endpoint != "" {
 		return cfg.ConnectionCheck.Endpoint
 	}
@@ -252,8 +252,8 @@ func (cfg *Config) checkURL(check *formats.ConnectionCheck) string {
 
 // connectionCheckOf is the format's own connection check, nil when it has
 // none (custom, body, registered formatters).
-func connectionCheckOf(format string) *formats.ConnectionCheck {
-	b, _ := formats.LookupBuiltin(format)
+func connectionCheckOf(format string) *builtin.ConnectionCheck {
+	b, _ := builtin.LookupBuiltin(format)
 	return b.ConnectionCheck
 }
 
@@ -303,10 +303,10 @@ func (cfg *Config) credentials() []string {
 // formatSecrets yields every built-in format's own secret setting with its
 // value, set or not, whichever format is chosen: a value is checked and
 // redacted even where it is not sent.
-func (cfg *Config) formatSecrets() iter.Seq2[*formats.Credential, string] {
-	return func(yield func(*formats.Credential, string) bool) {
+func (cfg *Config) formatSecrets() iter.Seq2[*builtin.Credential, string] {
+	return func(yield func(*builtin.Credential, string) bool) {
 		s := cfg.formatSettings()
-		for _, b := range formats.Builtins() {
+		for _, b := range builtin.Builtins() {
 			if c := b.Credential; c != nil && c.Value != nil && !yield(c, string(c.Value(s))) {
 				return
 			}
@@ -316,8 +316,8 @@ func (cfg *Config) formatSecrets() iter.Seq2[*formats.Credential, string] {
 
 // credentialOf is what the format's service authenticates requests with,
 // nil when nothing is known of it.
-func credentialOf(format string) *formats.Credential {
-	b, _ := formats.LookupBuiltin(format)
+func credentialOf(format string) *builtin.Credential {
+	b, _ := builtin.LookupBuiltin(format)
 	return b.Credential
 }
 
@@ -377,7 +377,7 @@ func configSecrets(cfg *Config) []string {
 // endpointSecrets are the credentials the format finds in the paths of
 // the endpoint and the connection check's URL (a Slack webhook's token).
 func (cfg *Config) endpointSecrets() []string {
-	return formats.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)
+	return builtin.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)
 }
 
 // shownURL is raw as messages show it: no user info, no query, no

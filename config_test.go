@@ -14,7 +14,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -117,7 +117,7 @@ func TestInvalidConfig(t *testing.T) {
 // TestUnknownFormatWithoutRegisteredFormatters: a build without Go
 // formatters does not print an empty list of them.
 func TestUnknownFormatWithoutRegisteredFormatters(t *testing.T) {
-	require.Empty(t, formats.Registered(), "this package's tests register no formatter")
+	require.Empty(t, builtin.Registered(), "this package's tests register no formatter")
 	cfg := testCfg("https://siem.example.com/hook")
 	cfg.Format = "xml"
 	err := confmap.Validate(cfg)

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -25,7 +25,7 @@ var endpointPaths = []string{
 // formatConfig is a valid config of built-in format b against base: the
 // first endpoint path that b accepts, a credential in the header the
 // format's service reads, and a template for the formats that need one.
-func formatConfig(t *testing.T, b formats.Builtin, base string) *Config {
+func formatConfig(t *testing.T, b builtin.Builtin, base string) *Config {
 	t.Helper()
 	// Else the path of the format's service, which its settings accept.
 	for _, path := range append(slices.Clone(endpointPaths), b.Service.Path) {
@@ -48,7 +48,7 @@ func formatConfig(t *testing.T, b formats.Builtin, base string) *Config {
 // it is set, its own check and the test event alike; nothing goes to the
 // endpoint.
 func TestConnectionCheckEndpointForEveryFormat(t *testing.T) {
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			endpoint := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })
 			check := testsink.NewRecorder(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(http.StatusOK) })

@@ -206,7 +206,7 @@ func TestConnectionCheckIsOffByDefault(t *testing.T) {
 	assert.Zero(t, logs.FilterMessageSnippet("Connection check").Len())
 }
 
-// The URLs each format's check derives are tested in formats/; here
+// The URLs each format's check derives are tested in formats/builtin; here
 // connection_check::endpoint overrides them.
 func TestConnectionCheckEndpointOverridesTheDerivedURL(t *testing.T) {
 	cfg := testCfg("https://user:pw@es.example.com:9200/sentyr/_doc")

@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -90,7 +90,7 @@ func TestCustomInvalidOutputIsDroppedAndLoggedOthersDelivered(t *testing.T) {
 			s := testsink.NewRecorder(t, nil)
 			cfg := withoutQueue(testCfg(s.URL))
 			cfg.Format = "custom"
-			cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: layout}
+			cfg.Custom = builtin.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: layout}
 			exp := startExporter(t, cfg)
 
 			err := exp.ConsumeLogs(context.Background(), seedLogs(t,
@@ -152,7 +152,7 @@ func TestCustomTextTemplate(t *testing.T) {
 	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "custom"
-	cfg.Custom = formats.CustomConfig{Template: `{{ severity | upper }}: {{ event_data.owner }} shared {{ event_data.file_name }}`, ContentType: "text/plain"}
+	cfg.Custom = builtin.CustomConfig{Template: `{{ severity | upper }}: {{ event_data.owner }} shared {{ event_data.file_name }}`, ContentType: "text/plain"}
 	exp := startExporter(t, cfg)
 	require.NoError(t, exp.ConsumeLogs(context.Background(), seedLogs(t, seedExample)))
 	req := s.Wait(t, 1)[0]
@@ -171,7 +171,7 @@ func TestCustomHostileRecordsNeverBreakThePayload(t *testing.T) {
 			cfg.Format = "custom"
 			// The 10 MiB record renders to about 60 MiB, past the default
 			// custom::max_output_size; this test is about escaping.
-			cfg.Custom = formats.CustomConfig{Template: template, Batch: "array", MaxOutputSize: 256 << 20}
+			cfg.Custom = builtin.CustomConfig{Template: template, Batch: "array", MaxOutputSize: 256 << 20}
 			exp := startExporter(t, cfg)
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))
@@ -193,7 +193,7 @@ func TestCustomRenderOverItsBudgetIsDroppedAndLogged(t *testing.T) {
 	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "custom"
-	cfg.Custom = formats.CustomConfig{
+	cfg.Custom = builtin.CustomConfig{
 		Template: `{"type": "{{ event_type }}"}
 {%- for a in event_data.l %}{% for b in event_data.l %}{% for c in event_data.l %}{% for d in event_data.l %}
 {%- endfor %}{% endfor %}{% endfor %}{% endfor %}`,

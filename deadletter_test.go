@@ -30,7 +30,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/mapping"
@@ -224,7 +224,7 @@ func TestDeadLetterEncodingFailed(t *testing.T) {
 	s := testsink.NewRecorder(t, nil)
 	cfg := withoutQueue(testCfg(s.URL))
 	cfg.Format = "custom"
-	cfg.Custom = formats.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: "event"}
+	cfg.Custom = builtin.CustomConfig{Template: `{"type": "{{ event_type }}", "count": {{ event_data.count }}}`, Batch: "event"}
 	cfg = withDeadLetters(t, cfg)
 	exp := startExporter(t, cfg)
 	ld := seedLogs(t,

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/bench"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/metadata"
@@ -111,7 +112,7 @@ func BenchmarkMapEncode(b *testing.B) {
 
 // encodeAndRelease encodes events and releases the batch, as the exporter
 // does once a batch is sent.
-func encodeAndRelease(b *testing.B, enc formats.Encoder, events []formats.Event) {
+func encodeAndRelease(b *testing.B, enc builtin.Encoder, events []formats.Event) {
 	batch, err := enc.Encode(events)
 	if err != nil {
 		b.Fatal(err)
@@ -142,7 +143,7 @@ func benchExporter(b *testing.B, f bench.Format) *webhookExporter {
 	return exp
 }
 
-func encodedSize(b *testing.B, enc formats.Encoder, events []formats.Event) int {
+func encodedSize(b *testing.B, enc builtin.Encoder, events []formats.Event) int {
 	b.Helper()
 	batch, err := enc.Encode(events)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/echosink"
 )
 
@@ -29,7 +29,7 @@ const endpointToken = "pathT0kenOfTheEndpoint99"
 // plain http, and the client's spans (url.full).
 func TestEndpointPathSecretsAreNeverShown(t *testing.T) {
 	checked := 0
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		if b.EndpointSecrets == nil {
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/mapping"
@@ -23,7 +23,7 @@ type webhookExporter struct {
 	cfg      *Config
 	settings component.TelemetrySettings
 	logger   *zap.Logger
-	encoder  formats.Encoder
+	encoder  builtin.Encoder
 	sender   *delivery.Sender
 	pusher   *delivery.Pusher
 	// keeper gives up on events: dead letters, counters, drop log.
@@ -87,11 +87,11 @@ func newExporter(cfg *Config, set exporter.Settings) (*webhookExporter, error) {
 }
 
 // newEncoder builds the encoder that the configured format names.
-func newEncoder(cfg *Config) (formats.Encoder, error) {
-	if b, ok := formats.LookupBuiltin(cfg.Format); ok {
+func newEncoder(cfg *Config) (builtin.Encoder, error) {
+	if b, ok := builtin.LookupBuiltin(cfg.Format); ok {
 		return b.New(cfg.formatSettings())
 	}
-	if enc, ok := formats.Lookup(cfg.Format); ok {
+	if enc, ok := builtin.Lookup(cfg.Format); ok {
 		return enc, nil
 	}
 	return nil, fmt.Errorf("format %q is not available in this build", cfg.Format)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/fuzzdata"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
@@ -20,7 +21,7 @@ var eventIDForm = regexp.MustCompile(`^[0-9a-f]{32}$`)
 func FuzzMapping(f *testing.F) {
 	now := time.Date(2025, 10, 29, 12, 0, 0, 0, time.UTC)
 	m := mapping.Mapper{Source: "fuzz", ResourceAttributes: []string{"service.name", "host.name"}, Now: func() time.Time { return now }}
-	enc := builtinEncoder(f, "json", &formats.Settings{Sections: formats.Sections{JSON: formats.JSONConfig{Batch: "ndjson", IncludeID: true}}})
+	enc := builtinEncoder(f, "json", &builtin.Settings{Sections: builtin.Sections{JSON: builtin.JSONConfig{Batch: "ndjson", IncludeID: true}}})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ld := fuzzdata.New(data).Logs()
 		events := m.Events(ld, nil)

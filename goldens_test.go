@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -31,7 +31,7 @@ var goldenElsewhere = map[string]string{
 // settings, as its golden payload testdata/golden/<format>.json: one
 // document, or an array of them for a service that takes arrays.
 func TestEveryFormatSendsItsGoldenPayload(t *testing.T) {
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			if test, ok := goldenElsewhere[b.Name]; ok {
 				t.Skipf("its golden payload is checked by %s", test)

@@ -23,7 +23,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/hecack"
@@ -51,7 +51,7 @@ type ackRun struct {
 // ackCfg is splunk_hec to endpoint with acknowledgement as ack says, the
 // sending queue off (a push returns when its events are settled) and
 // retries without end.
-func ackCfg(t *testing.T, endpoint string, ack formats.HECAckConfig) *Config {
+func ackCfg(t *testing.T, endpoint string, ack builtin.HECAckConfig) *Config {
 	cfg := withoutQueue(testCfg(endpoint))
 	cfg.Format = "splunk_hec"
 	cfg.SplunkHEC.Token = hecTestToken
@@ -187,9 +187,9 @@ func TestHECAckTenThousandEvents(t *testing.T) {
 	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	sink := hecsink.New(t, hecTestToken, true)
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 2, Lose: func(n int) bool { return n%100 == 99 }})
-	ack := formats.HECAckConfig{Enabled: true}
+	ack := builtin.HECAckConfig{Enabled: true}
 	run := startAck(t, ackCfg(t, sink.Endpoint(), ack), nil)
-	stop := run.drive(t, formats.DefaultHECAckPollInterval, func(n int64) {
+	stop := run.drive(t, builtin.DefaultHECAckPollInterval, func(n int64) {
 		if n == 2 {
 			sink.Forget(true)
 		}
@@ -241,11 +241,11 @@ func countSum(m map[string]int) int {
 func TestHECAckPushWaitsForAcknowledgement(t *testing.T) {
 	sink := hecsink.New(t, hecTestToken, true)
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 3})
-	run := startAck(t, ackCfg(t, sink.Endpoint(), formats.HECAckConfig{Enabled: true}), nil)
+	run := startAck(t, ackCfg(t, sink.Endpoint(), builtin.HECAckConfig{Enabled: true}), nil)
 	const n = 100
 	var returned atomic.Bool
 	var early atomic.Int64 // events indexed when the push had returned before the fourth query
-	run.drive(t, formats.DefaultHECAckPollInterval, func(poll int64) {
+	run.drive(t, builtin.DefaultHECAckPollInterval, func(poll int64) {
 		if poll <= 4 && returned.Load() {
 			early.Store(int64(len(sink.Indexed())))
 		}
@@ -273,17 +273,17 @@ func TestHECAckPushWaitsForAcknowledgement(t *testing.T) {
 func TestHECAckNeverAcknowledged(t *testing.T) {
 	sink := hecsink.New(t, hecTestToken, true)
 	sink.SetPolicy(hecsink.Policy{Never: true})
-	ack := formats.HECAckConfig{Enabled: true, MaxResends: 2, Timeout: 3 * formats.DefaultHECAckPollInterval}
+	ack := builtin.HECAckConfig{Enabled: true, MaxResends: 2, Timeout: 3 * builtin.DefaultHECAckPollInterval}
 	cfg := ackCfg(t, sink.Endpoint(), ack)
 	// Shorter than the waits for acknowledgement (three timeouts), which
 	// it does not count. The test's clock moves a poll interval at a time,
 	// and may move once more while a wait ends: the budget leaves room
 	// for that, as a real clock needs none.
-	cfg.RetryConfig.MaxElapsedTime = 6 * formats.DefaultHECAckPollInterval
+	cfg.RetryConfig.MaxElapsedTime = 6 * builtin.DefaultHECAckPollInterval
 	dir := t.TempDir()
 	cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: dir, MaxSizeMiB: 1}
 	run := startAck(t, cfg, nil)
-	run.drive(t, formats.DefaultHECAckPollInterval, nil)
+	run.drive(t, builtin.DefaultHECAckPollInterval, nil)
 	const n = 20
 	ld := ackLogs(0, n)
 	require.NoError(t, waitPush(t, consumeAsync(run, ld)), "every event is kept as a dead letter")
@@ -350,10 +350,10 @@ func TestHECAckCodes(t *testing.T) {
 			if tt.status != 0 {
 				endpoint = frontOf(t, sink, tt.status, tt.code).URL + hecsink.EventPath
 			}
-			cfg := ackCfg(t, endpoint, formats.HECAckConfig{Enabled: tt.ack})
+			cfg := ackCfg(t, endpoint, builtin.HECAckConfig{Enabled: tt.ack})
 			cfg.DeadLetter = DeadLetterConfig{Enabled: true, Directory: t.TempDir(), MaxSizeMiB: 1}
 			run := startAck(t, cfg, nil)
-			run.drive(t, formats.DefaultHECAckPollInterval, nil)
+			run.drive(t, builtin.DefaultHECAckPollInterval, nil)
 			const n = 5
 			require.NoError(t, waitPush(t, consumeAsync(run, ackLogs(0, n))))
 			lines := linesWith(run.logs, tt.line)
@@ -386,15 +386,15 @@ func TestHECAckHealth503(t *testing.T) {
 	var run *ackRun
 	var sentWhileUnhealthy atomic.Int64
 	var waits atomic.Int64
-	run = startAck(t, ackCfg(t, sink.Endpoint(), formats.HECAckConfig{Enabled: true}), func() {
+	run = startAck(t, ackCfg(t, sink.Endpoint(), builtin.HECAckConfig{Enabled: true}), func() {
 		if waits.Add(1) == 1 {
 			sentWhileUnhealthy.Store(int64(countSum(sink.Sent())))
 			sink.SetHealth(http.StatusOK)
 			// The health check's answer is kept for one interval.
-			run.clk.Advance(formats.DefaultHECAckPollInterval)
+			run.clk.Advance(builtin.DefaultHECAckPollInterval)
 		}
 	})
-	run.drive(t, formats.DefaultHECAckPollInterval, nil)
+	run.drive(t, builtin.DefaultHECAckPollInterval, nil)
 	const n = 5
 	require.NoError(t, waitPush(t, consumeAsync(run, ackLogs(0, n))))
 	assert.Zero(t, sentWhileUnhealthy.Load(), "nothing sent while the health check answered 503")

@@ -19,7 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
@@ -126,9 +126,9 @@ func readGolden(t *testing.T, name string) string {
 }
 
 // builtinEncoder builds the encoder of the built-in format called name.
-func builtinEncoder(tb testing.TB, name string, s *formats.Settings) formats.Encoder {
+func builtinEncoder(tb testing.TB, name string, s *builtin.Settings) builtin.Encoder {
 	tb.Helper()
-	b, ok := formats.LookupBuiltin(name)
+	b, ok := builtin.LookupBuiltin(name)
 	require.True(tb, ok, name)
 	enc, err := b.New(s)
 	require.NoError(tb, err)
@@ -140,7 +140,7 @@ func builtinEncoder(tb testing.TB, name string, s *formats.Settings) formats.Enc
 // every wait, so that a test of many requests does not wait a second for
 // each; else the wall clock.
 func pacedTestClock(cfg *Config) delivery.Clock {
-	if b, ok := formats.LookupBuiltin(cfg.Format); ok && b.Service.MinInterval > 0 {
+	if b, ok := builtin.LookupBuiltin(cfg.Format); ok && b.Service.MinInterval > 0 {
 		return (&fakeTime{now: time.Now()}).clock()
 	}
 	return delivery.SystemClock()

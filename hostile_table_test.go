@@ -26,7 +26,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/echosink"
 	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
@@ -46,13 +46,13 @@ var hostileCases = []hostileCase{
 
 type hostileCase struct {
 	name string
-	run  func(t *testing.T, b formats.Builtin)
+	run  func(t *testing.T, b builtin.Builtin)
 }
 
 // TestHostile runs the hostile cases against every built-in format, as
 // TestHostile/<format>/<case>.
 func TestHostile(t *testing.T) {
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			for _, c := range hostileCases {
 				t.Run(c.name, func(t *testing.T) {
@@ -103,7 +103,7 @@ func recordsOf(bodies ...map[string]any) plog.Logs {
 // follow the batch before: the tiny records cost after the huge one what
 // they cost before it (a buffer sized from the earlier batch would cost
 // the huge record times a count).
-func hostileMemory(t *testing.T, b formats.Builtin) {
+func hostileMemory(t *testing.T, b builtin.Builtin) {
 	steps := hostilePushes(t, b)
 	for _, step := range steps {
 		assert.Less(t, step.perByte, float64(hostileAllocPerByte), "%s: bytes allocated per OTLP byte pushed, the sink's reading included", step.name)
@@ -125,7 +125,7 @@ type hostilePush struct {
 // that sends an event per request pays an HTTP exchange, client and
 // server, per event. That cost is measured in the same run, as what a
 // push of one tiny record allocates.
-func hostilePushes(t *testing.T, b formats.Builtin) []hostilePush {
+func hostilePushes(t *testing.T, b builtin.Builtin) []hostilePush {
 	s := testsink.New(t, b)
 	exp := startExporter(t, hostileCfg(t, s))
 	tinies := make([]map[string]any, hostileTinyRecords)
@@ -191,7 +191,7 @@ func refusedBy(s *testsink.Sink) []string {
 
 // acceptedHead is b's service's answer to a request, with a status that may
 // carry a body.
-func acceptedHead(b formats.Builtin, n int) formats.Answer {
+func acceptedHead(b builtin.Builtin, n int) builtin.Answer {
 	a := b.Service.Accept(n)
 	if a.Status == http.StatusNoContent {
 		a.Status = http.StatusOK
@@ -203,7 +203,7 @@ func acceptedHead(b formats.Builtin, n int) formats.Answer {
 // the same JSON) up to limit bytes, or without end when limit is 0, until
 // the client stops reading; it records the bytes that reached each
 // connection.
-func padAnswer(b formats.Builtin, limit int64, written *writtenBytes) testsink.AnswerFunc {
+func padAnswer(b builtin.Builtin, limit int64, written *writtenBytes) testsink.AnswerFunc {
 	pad := []byte(strings.Repeat(" ", 32<<10))
 	return func(w http.ResponseWriter, r *testsink.Request) {
 		a := acceptedHead(b, r.Events)
@@ -245,17 +245,17 @@ const hostileAnswerBytes = 4 << 20
 
 // An accepting answer far longer than any outcome needs is read only as far as it tells the
 // outcome: the events are delivered and the rest is left unread.
-func hostileLongAnswer(t *testing.T, b formats.Builtin) {
+func hostileLongAnswer(t *testing.T, b builtin.Builtin) {
 	hostileAnswer(t, b, 64<<20)
 }
 
 // An accepting answer that never ends is read only as far as it tells the
 // outcome: the push ends, the events delivered.
-func hostileEndlessAnswer(t *testing.T, b formats.Builtin) {
+func hostileEndlessAnswer(t *testing.T, b builtin.Builtin) {
 	hostileAnswer(t, b, 0)
 }
 
-func hostileAnswer(t *testing.T, b formats.Builtin, limit int64) {
+func hostileAnswer(t *testing.T, b builtin.Builtin, limit int64) {
 	s := testsink.New(t, b)
 	written := &writtenBytes{}
 	s.Answer(padAnswer(b, limit, written))
@@ -274,7 +274,7 @@ func hostileAnswer(t *testing.T, b formats.Builtin, limit int64) {
 // are and in base64, first, where a cut text keeps them) and its path into
 // every text of its refusal gets no secret into an error, a log line or a
 // dead letter; its text does reach them, marked.
-func hostileEchoingAnswer(t *testing.T, b formats.Builtin) {
+func hostileEchoingAnswer(t *testing.T, b builtin.Builtin) {
 	s := testsink.New(t, b)
 	headers := []string{"X-Api-Key"}
 	if b.Credential != nil {
@@ -357,7 +357,7 @@ func echoInto(body, echo string) []byte {
 // A routing attribute set in a record's body as well as in its attributes
 // routes by the attribute: whoever writes event content picks no index,
 // sourcetype or tag.
-func hostileRoutingFromBody(t *testing.T, b formats.Builtin) {
+func hostileRoutingFromBody(t *testing.T, b builtin.Builtin) {
 	var routes []string
 	if b.Routes != nil {
 		routes = b.Routes(hostileCfg(t, testsink.New(t, b)).formatSettings())
@@ -390,7 +390,7 @@ func hostileRoutingFromBody(t *testing.T, b formats.Builtin) {
 // sends a batch in one request to a service answering for it as a whole
 // settles nothing before the restart, and the case checks only that the
 // events arrive after it.
-func hostileRestart(t *testing.T, b formats.Builtin) {
+func hostileRestart(t *testing.T, b builtin.Builtin) {
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
 	for i := range hostileRestartEvents {

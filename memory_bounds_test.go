@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 	"github.com/sentyr/webhookexporter/internal/raceflag"
 )
@@ -84,7 +84,7 @@ func allocatedBy(f func()) uint64 {
 // format's section is filled so that whichever format b is finds what it
 // needs, and the endpoint's path is the first of a few shapes that b's
 // check takes. A format none of them suits fails here, not silently.
-func anyFormatCfg(t *testing.T, b formats.Builtin, base string) *Config {
+func anyFormatCfg(t *testing.T, b builtin.Builtin, base string) *Config {
 	t.Helper()
 	cfg := withoutQueue(testCfg(""))
 	cfg.Format = b.Name
@@ -140,7 +140,7 @@ func TestPushMemoryFollowsTheRequestForEveryFormat(t *testing.T) {
 	huge, tiny := hugeRequest(), tinyRequest(tinyRecords)
 	hugeBytes, tinyBytes := otlpBytes(huge), otlpBytes(tiny)
 	require.Less(t, tinyBytes, 4_500_000, "the tiny records fit one OTLP/HTTP request of issue 23's size")
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			newExp := func() *webhookExporter {
 				exp, err := newExporter(anyFormatCfg(t, b, "http://127.0.0.1:1"), exportertest.NewNopSettings(metadata.Type))

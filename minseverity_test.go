@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -44,7 +45,7 @@ func guideExampleEvents(t *testing.T) []seedEvent {
 func TestMinSeveritySendsOnlyWhatReachesIt(t *testing.T) {
 	events := guideExampleEvents(t)
 	require.Len(t, events, 3)
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			s := testsink.New(t, b)
 			cfg := withDeadLetters(t, hostileCfg(t, s))

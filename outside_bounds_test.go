@@ -22,7 +22,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/redact"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
@@ -31,7 +31,7 @@ import (
 // Everything that comes from outside has a documented size where it is
 // kept: the receiver's text in a dead letter's detail, a log line and an
 // error (redact.TextBytes), and what is read of an answer
-// (formats.AnswerBytes, and per document for _bulk).
+// (builtin.AnswerBytes, and per document for _bulk).
 
 // keptMax is the most a detail, an error or a log field may take: the
 // exporter's own words around one text from outside, cut.
@@ -94,7 +94,7 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 			// Every item refused with its own copy of the text, as long
 			// as the per-document budget of the answer allows; the answer
 			// is made before the push, so that its cost is not counted.
-			text = text[:min(len(text), formats.BulkItemAnswerBytes-200)]
+			text = text[:min(len(text), builtin.BulkItemAnswerBytes-200)]
 			item, _ := json.Marshal(map[string]any{"create": map[string]any{"status": 400,
 				"error": map[string]any{"type": "mapper_parsing_exception", "reason": text}}})
 			answer := `{"took":1,"errors":true,"items":[` + strings.TrimSuffix(strings.Repeat(string(item)+",", events), ",") + "]}"
@@ -148,9 +148,9 @@ func TestReceiverTextIsCutWhereKept(t *testing.T) {
 			// What is kept is cut once per request: no copy of the text
 			// per event. What the receiver sent costs a few copies of
 			// itself at most (_bulk sends a text per item).
-			sent := min(len(long), formats.AnswerBytes)
+			sent := min(len(long), builtin.AnswerBytes)
 			if tt.format == "elastic" {
-				sent = events * (formats.BulkItemAnswerBytes - 200)
+				sent = events * (builtin.BulkItemAnswerBytes - 200)
 			}
 			assert.Less(t, alloc, short+uint64(8*sent)+1<<20,
 				"allocated %d bytes with a %d-byte text, %d with a short one", alloc, len(long), short)
@@ -214,7 +214,7 @@ func TestRetryAfterIsCapped(t *testing.T) {
 }
 
 // What is read of an answer is bounded, for every built-in format, by
-// formats.AnswerBytes (and a _bulk answer's per-document budget), whether
+// builtin.AnswerBytes (and a _bulk answer's per-document budget), whether
 // the answer never ends or is a gzip bomb that Go's transport
 // decompresses: a push costs no more than that, however long the answer.
 func TestAnswersAreReadWithinBounds(t *testing.T) {
@@ -229,7 +229,7 @@ func TestAnswersAreReadWithinBounds(t *testing.T) {
 	}
 	require.NoError(t, zw.Close())
 
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		for _, answer := range []string{"endless", "gzip bomb"} {
 			t.Run(b.Name+"/"+answer, func(t *testing.T) {
 				var gzipAsked atomic.Bool
@@ -263,7 +263,7 @@ func TestAnswersAreReadWithinBounds(t *testing.T) {
 				if answer == "gzip bomb" {
 					require.True(t, gzipAsked.Load(), "Go's transport asks for gzip and decompresses the answer itself")
 				}
-				bound := formats.AnswerBytes + formats.BulkItemAnswerBytes*events
+				bound := builtin.AnswerBytes + builtin.BulkItemAnswerBytes*events
 				assert.Less(t, alloc, uint64(16*bound)+2<<20, "allocated %d bytes for one push", alloc)
 				t.Logf("%s, %s answer: %d bytes allocated for one push of %d events", b.Name, answer, alloc, events)
 			})
@@ -296,7 +296,7 @@ func answerTestCfg(t *testing.T, name, url string) *Config {
 	case "pagerduty":
 		cfg.PagerDuty.RoutingKey = "R0123456789abcdef0123456789abcde"
 	case "secops":
-		b, _ := formats.LookupBuiltin(name)
+		b, _ := builtin.LookupBuiltin(name)
 		cfg.ClientConfig.Endpoint = url + b.Service.Path
 	}
 	require.NoError(t, cfg.Validate(), "format %s: give it valid settings in answerTestCfg", name)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/delivery"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -52,7 +52,7 @@ const stormEvents = 300
 // least the interval after the one before in that time.
 func TestStormKeepsTheServicePace(t *testing.T) {
 	paced := 0
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		if b.Service.MinInterval <= 0 {
 			continue
 		}
@@ -97,12 +97,12 @@ func TestStormKeepsTheServicePace(t *testing.T) {
 // once the window is over the next push sends one digest saying 299 more
 // came, before its own event: one message per window, every event counted.
 func TestDigestFoldsAStorm(t *testing.T) {
-	b, _ := formats.LookupBuiltin("slack")
+	b, _ := builtin.LookupBuiltin("slack")
 	fake := &fakeTime{now: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	s := testsink.New(t, b)
 	s.Pace(fake.Now)
 	cfg := hostileCfg(t, s)
-	cfg.Digest = formats.DigestConfig{After: 1, Window: time.Minute}
+	cfg.Digest = builtin.DigestConfig{After: 1, Window: time.Minute}
 	require.NoError(t, cfg.Validate())
 	clk := fake.clock()
 	paced := clk.After

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
 
@@ -71,7 +71,7 @@ func TestReadmeSentinelSchemaMatchesTheEncoder(t *testing.T) {
 		} `json:"dataCollectionRule"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(snippets[0]), &snippet))
-	want := columnList(formats.SentinelColumns)
+	want := columnList(builtin.SentinelColumns)
 	assert.Equal(t, want, snippet.Table.Properties.Schema.Columns, "the table's schema")
 	streams := snippet.DataCollectionRule.Properties.StreamDeclarations
 	require.Len(t, streams, 1)
@@ -92,7 +92,7 @@ func TestReadmeSentinelSchemaMatchesTheEncoder(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(readGolden(t, "sentinel.json")), &golden))
 	row["EventId"] = golden[0]["EventId"]
 	assert.Equal(t, golden[0], row)
-	for _, c := range formats.SentinelColumns {
+	for _, c := range builtin.SentinelColumns {
 		v, ok := golden[0][c.Name]
 		require.True(t, ok, c.Name)
 		switch c.Type {

@@ -13,7 +13,7 @@ import (
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configopaque"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 )
@@ -23,7 +23,7 @@ const sentinelTestToken = "sentinel-test-token"
 // sentinelColumns are the stream's columns as the encoder documents them.
 func sentinelColumns() map[string]string {
 	cols := map[string]string{}
-	for _, c := range formats.SentinelColumns {
+	for _, c := range builtin.SentinelColumns {
 		cols[c.Name] = c.Type
 	}
 	return cols

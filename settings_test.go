@@ -24,7 +24,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/metadata"
 )
 
@@ -235,7 +235,7 @@ func TestConnectionCheckUntrustedCertificateHint(t *testing.T) {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			conf := map[string]any{"endpoint": srv.URL + b.Service.Path, "format": b.Name}
 			maps.Copy(conf, b.Service.Settings)

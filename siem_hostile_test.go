@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/raceflag"
 	"github.com/sentyr/webhookexporter/internal/testsink/ddsink"
 )
@@ -62,7 +62,7 @@ func TestEncodeCostIsLinearForEveryFormat(t *testing.T) {
 		{"many fields", encodeShape{1, 250, 2000}, encodeShape{1, 4000, 2000}},
 		{"many events", encodeShape{250, 4, 500}, encodeShape{4000, 4, 500}},
 	}
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		for _, doc := range append([]string{""}, b.Documents...) {
 			name := b.Name
 			if doc != "" {
@@ -85,9 +85,9 @@ type encodeShape struct{ records, fields, size int }
 
 // encodeCost is what a new encoder of format b, document doc, allocates
 // to encode data of the given shape.
-func encodeCost(t *testing.T, b formats.Builtin, doc string, shape encodeShape) uint64 {
+func encodeCost(t *testing.T, b builtin.Builtin, doc string, shape encodeShape) uint64 {
 	t.Helper()
-	s := &formats.Settings{Endpoint: "https://receiver.example.com" + b.Service.Path, Source: defaultSource}
+	s := &builtin.Settings{Endpoint: "https://receiver.example.com" + b.Service.Path, Source: defaultSource}
 	require.NoError(t, confmap.NewFromStringMap(b.Service.Settings).Unmarshal(s, confmap.WithIgnoreUnused()))
 	s.Document = doc
 	enc, err := b.New(s)

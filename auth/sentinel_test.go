@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
@@ -21,7 +21,7 @@ import (
 func TestSentinelWithEntraIDToken(t *testing.T) {
 	idp := tokens.NewEntraID(t, time.Hour)
 	columns := map[string]string{}
-	for _, c := range formats.SentinelColumns {
+	for _, c := range builtin.SentinelColumns {
 		columns[c.Name] = c.Type
 	}
 	sink := sentinel.New(t, columns, idp.Valid)

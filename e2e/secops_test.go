@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
@@ -33,7 +33,7 @@ func TestEndToEndSecOpsExample(t *testing.T) {
 	key := g.NewKey(t)
 	keyFile := filepath.Join(t.TempDir(), "secops-key.json")
 	require.NoError(t, os.WriteFile(keyFile, key, 0o600))
-	b, ok := formats.LookupBuiltin("secops")
+	b, ok := builtin.LookupBuiltin("secops")
 	require.True(t, ok)
 	sink := testsink.NewChecked(t, b, g.Valid)
 	require.Contains(t, string(must(os.ReadFile(filepath.Join(root, "examples", "secops.yaml")))), "}"+b.Service.Path+"\n",

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
@@ -30,7 +30,7 @@ import (
 func TestEndToEndSentinelWithEntraID(t *testing.T) {
 	idp := tokens.NewEntraID(t, time.Hour)
 	columns := map[string]string{}
-	for _, c := range formats.SentinelColumns {
+	for _, c := range builtin.SentinelColumns {
 		columns[c.Name] = c.Type
 	}
 	var mu sync.Mutex

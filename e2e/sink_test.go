@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -48,9 +48,9 @@ func (s *sink) next(t *testing.T, c *collector) testsink.Request {
 // single event, an array for a batch, or NDJSON lines.
 func events(t *testing.T, r testsink.Request) []map[string]any {
 	t.Helper()
-	shape := formats.BodyObjectOrArray
+	shape := builtin.BodyObjectOrArray
 	if r.Header.Get("Content-Type") == "application/x-ndjson" {
-		shape = formats.BodyObjects
+		shape = builtin.BodyObjects
 	}
 	bodies, err := testsink.Split(shape, r.Body)
 	require.NoError(t, err, "body is not a json-format payload: %s", r.Body)

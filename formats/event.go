@@ -1,10 +1,16 @@
-// Package formats turns security events into request bodies: one encoder per
-// wire format, each a pure function of events to bytes.
+// Package formats is what a Go formatter's author needs: a Formatter turns
+// one security Event into one request body; Register makes it available as
+// `format: <name>` in a custom collector build; the Append helpers write
+// JSON as the built-in formats do, valid whatever the event holds.
+//
+// The built-in formats (json, splunk_hec, elastic, custom, ...) are in
+// formats/builtin.
 package formats
 
 import (
 	"time"
 
+	"github.com/sentyr/webhookexporter/formats/internal/jsonw"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -61,7 +67,7 @@ func (e *Event) DataMap() map[string]any {
 }
 
 func putFirstRaw(m map[string]any, key string, v pcommon.Value) {
-	key = plainKey(key)
+	key = jsonw.PlainKey(key)
 	if _, dup := m[key]; dup {
 		return
 	}

@@ -31,7 +31,7 @@ import (
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -306,7 +306,7 @@ func TestSendVerdicts(t *testing.T) {
 // format as the format table says its service answers taking every event,
 // so the exporter reports the guide's batch delivered, not an error.
 func TestEveryFormatPreviewsDelivered(t *testing.T) {
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			settings := map[string]any{"format": b.Name, "endpoint": "https://siem.example.com" + b.Service.Path}
 			maps.Copy(settings, b.Service.Settings)

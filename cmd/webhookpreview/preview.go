@@ -36,7 +36,7 @@ import (
 
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/auth"
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -104,7 +104,7 @@ func build(ctx context.Context, conf *confmap.Conf, id string, forward forwarder
 		p.secrets = append(p.secrets, redact.URLSecrets(raw)...)
 	}
 	// A format's endpoint may hold its credential in the path (Slack's token).
-	p.secrets = append(p.secrets, formats.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)...)
+	p.secrets = append(p.secrets, builtin.EndpointSecretsOf(cfg.Format, cfg.ClientConfig.Endpoint, cfg.ConnectionCheck.Endpoint)...)
 	p.seal(cfg)
 	h := host{sealedID: sealed{p: p}}
 	if a := cfg.ClientConfig.Auth; a.HasValue() {

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -156,7 +156,7 @@ func previewReadme(t *testing.T, where string, args ...string) (string, string) 
 	endpoint, _ := exp.Get("endpoint").(string)
 	format, _ := exp.Get("format").(string)
 	// As the preview shows it: a credential in the path is redacted too.
-	return out, redact.New(formats.EndpointSecretsOf(format, endpoint)...).String(redact.MaskedURL(endpoint, redactedMark), 0)
+	return out, redact.New(builtin.EndpointSecretsOf(format, endpoint)...).String(redact.MaskedURL(endpoint, redactedMark), 0)
 }
 
 var requestLine = regexp.MustCompile(`^[A-Z]+ (\S+)$`)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/redact"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
@@ -82,7 +82,7 @@ func (rec *recorder) localURL() string {
 // table's) when it takes every event of a request, so the exporter reports
 // the events delivered.
 func successAnswer(format string) func(*http.Request, []byte) (int, string) {
-	b, ok := formats.LookupBuiltin(format)
+	b, ok := builtin.LookupBuiltin(format)
 	return func(r *http.Request, body []byte) (int, string) {
 		if !ok {
 			return http.StatusOK, ""

@@ -22,6 +22,7 @@ import (
 	webhookexporter "github.com/sentyr/webhookexporter"
 	"github.com/sentyr/webhookexporter/examples/formatter"
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 func TestMain(m *testing.M) {
@@ -84,7 +85,7 @@ func TestAlertSelectedByNameFromYAML(t *testing.T) {
 }
 
 func TestAlertIsRegistered(t *testing.T) {
-	assert.Contains(t, formats.Registered(), formatter.Name)
+	assert.Contains(t, builtin.Registered(), formatter.Name)
 	assert.Panics(t, func() { formats.Register(formatter.Name, formats.FormatterFunc(formatter.Alert)) },
 		"a second registration under the same name fails the build at start")
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
@@ -50,10 +50,10 @@ func TestLogsAreRealisticAndDeterministic(t *testing.T) {
 func TestSinkReadsTheBodyAndAnswersAsTheService(t *testing.T) {
 	srv := httptest.NewServer(bench.SinkHandler())
 	defer srv.Close()
-	want := map[string]formats.Answer{"/v1/logs": {Status: http.StatusOK}}
-	for _, b := range formats.Builtins() {
+	want := map[string]builtin.Answer{"/v1/logs": {Status: http.StatusOK}}
+	for _, b := range builtin.Builtins() {
 		path, _, _ := strings.Cut(b.Service.Path, "?")
-		if _, ok := want[path]; !ok && b.Service.Body != formats.BodyBulk {
+		if _, ok := want[path]; !ok && b.Service.Body != builtin.BodyBulk {
 			want[path] = b.Service.Accept(1)
 		}
 	}

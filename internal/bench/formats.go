@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"maps"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // Format is how the benchmarks configure the exporter for one wire format:
@@ -22,18 +22,18 @@ type Format struct {
 
 // documentCases are the documents benchmarked, each in the format whose
 // guide payload is its baseline in the same run.
-var documentCases = []struct{ format, document string }{{"json", formats.DocumentOCSF}}
+var documentCases = []struct{ format, document string }{{"json", builtin.DocumentOCSF}}
 
 // Formats are the wire formats benchmarked: every built-in format, with
 // the least settings its Check accepts and its receiver takes, as its
 // table entry gives them; then each document case.
 var Formats = func() []Format {
 	var out []Format
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		out = append(out, Format{Name: b.Name, Settings: b.Service.Settings, Path: b.Service.Path})
 	}
 	for _, c := range documentCases {
-		b, _ := formats.LookupBuiltin(c.format)
+		b, _ := builtin.LookupBuiltin(c.format)
 		settings := maps.Clone(b.Service.Settings)
 		if settings == nil {
 			settings = map[string]any{}

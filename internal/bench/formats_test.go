@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/bench"
 )
 
@@ -18,7 +18,7 @@ func TestEveryBuiltinFormatIsBenchmarked(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	var want []string
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		want = append(want, b.Name)
 	}
 	assert.Equal(t, append(want, "json+ocsf"), names)

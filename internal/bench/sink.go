@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // sinkEnv makes a benchmark binary serve as the HTTP sink instead of
@@ -32,8 +32,8 @@ const sinkEnv = "WEBHOOK_BENCH_SINK"
 // path (OTLP). Reading a 1000-item _bulk answer is part of what a push
 // costs, so the sink must not answer less than the service.
 func SinkHandler() http.Handler {
-	answers := map[string]formats.Answer{}
-	for _, b := range formats.Builtins() {
+	answers := map[string]builtin.Answer{}
+	for _, b := range builtin.Builtins() {
 		path, _, _ := strings.Cut(b.Service.Path, "?")
 		if _, ok := answers[path]; !ok && b.Service.Accept != nil {
 			answers[path] = b.Service.Accept(1)
@@ -61,9 +61,9 @@ func SinkHandler() http.Handler {
 				http.Error(w, err.Error(), http.StatusBadRequest)
 				return
 			}
-			answer = formats.Answer{Status: http.StatusOK, ContentType: "application/json", Body: string(b)}
+			answer = builtin.Answer{Status: http.StatusOK, ContentType: "application/json", Body: string(b)}
 		case !ok:
-			answer = formats.Answer{Status: http.StatusOK}
+			answer = builtin.Answer{Status: http.StatusOK}
 		}
 		if answer.ContentType != "" {
 			w.Header().Set("Content-Type", answer.ContentType)

@@ -7,7 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/hecack"
 )
@@ -23,7 +23,7 @@ import (
 // StartAck turns acknowledgement on, once the sender is connected: its
 // client and headers (the token) ask the acknowledgement queries. The
 // acker reads AckClock if set, else the push path's clock.
-func (p *Pusher) StartAck(cfg formats.HECAckConfig) error {
+func (p *Pusher) StartAck(cfg builtin.HECAckConfig) error {
 	clock := p.AckClock
 	if clock.Now == nil {
 		clock = hecack.Clock(p.Clock)
@@ -78,7 +78,7 @@ func (d *delivery) reserve(ctx context.Context) (*hecack.Ticket, error) {
 
 // answered hands the answer of req (nil when it got none) to its ticket,
 // and keeps the ticket to wait for when the answer delivered events.
-func (d *delivery) answered(req *formats.Request, t *hecack.Ticket, resp *response, delivered bool) {
+func (d *delivery) answered(req *builtin.Request, t *hecack.Ticket, resp *response, delivered bool) {
 	if t == nil {
 		return
 	}
@@ -91,7 +91,7 @@ func (d *delivery) answered(req *formats.Request, t *hecack.Ticket, resp *respon
 		ids[i] = d.id(idx)
 	}
 	t.Answered(resp.status, resp.body, ids)
-	if ans := formats.ReadHECAnswer(resp.body); ans.AtCapacity() {
+	if ans := builtin.ReadHECAnswer(resp.body); ans.AtCapacity() {
 		d.atCapacity(ans.Code)
 	}
 	if !delivered {
@@ -104,8 +104,8 @@ func (d *delivery) answered(req *formats.Request, t *hecack.Ticket, resp *respon
 }
 
 // anyDelivered says whether results deliver an event.
-func anyDelivered(results []formats.Result) bool {
-	return slices.ContainsFunc(results, func(r formats.Result) bool { return r.Outcome == formats.Delivered })
+func anyDelivered(results []builtin.Result) bool {
+	return slices.ContainsFunc(results, func(r builtin.Result) bool { return r.Outcome == builtin.Delivered })
 }
 
 // awaitAcks waits for the tickets of the requests sent: the events of a
@@ -124,13 +124,13 @@ func (d *delivery) awaitAcks(ctx context.Context, tries map[string]int, maxResen
 		err := d.ackError(o)
 		var retry []int
 		for _, idx := range s.events {
-			if d.results[idx].Outcome != formats.Delivered {
+			if d.results[idx].Outcome != builtin.Delivered {
 				continue
 			}
 			if o == hecack.TimedOut {
 				id := d.id(idx)
 				if tries[id]++; tries[id] > maxResends {
-					d.set(idx, formats.Result{Outcome: formats.Drop, Reason: err.Error()},
+					d.set(idx, builtin.Result{Outcome: builtin.Drop, Reason: err.Error()},
 						deadletter.Dropped{Reason: deadletter.AckTimeout, Detail: err.Error()})
 					drops = addDrop(drops, idx, err.Error())
 					continue
@@ -139,7 +139,7 @@ func (d *delivery) awaitAcks(ctx context.Context, tries map[string]int, maxResen
 			retry = append(retry, idx)
 		}
 		if len(retry) > 0 {
-			d.markRetry(&formats.Request{Events: retry}, err, 0)
+			d.markRetry(&builtin.Request{Events: retry}, err, 0)
 		}
 	}
 	d.acked = nil
@@ -169,10 +169,10 @@ func (d *delivery) healthy(ctx context.Context) error {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		for i := range d.results {
-			if d.results[i].Outcome == formats.Drop {
+			if d.results[i].Outcome == builtin.Drop {
 				continue // rejected by the encoder
 			}
-			d.results[i] = formats.Result{Outcome: formats.Retry, Reason: err.Error()}
+			d.results[i] = builtin.Result{Outcome: builtin.Retry, Reason: err.Error()}
 		}
 		d.retryErr = err
 	}

@@ -11,7 +11,7 @@ import (
 
 	"go.opentelemetry.io/collector/config/configretry"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
 
@@ -76,7 +76,7 @@ func readFormatAnswer(resp *http.Response, sent *sentHeaders, bounds answerBound
 	out.body, err = readAnswerBody(resp.Body, resp.StatusCode, bounds.body, settled)
 	// Drain what is left, within a bound, so the connection can be reused;
 	// closing a body not read to its end closes the connection.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, formats.AnswerBytes))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, builtin.AnswerBytes))
 	return out, err
 }
 
@@ -119,7 +119,7 @@ func retryAfter(value string, now time.Time, limit time.Duration) time.Duration 
 }
 
 // readAnswerBody reads an answer of at most limit bytes. A format that can
-// settle a 2xx answer from its head (formats.Wire.Settled) gets the head
+// settle a 2xx answer from its head (builtin.Wire.Settled) gets the head
 // alone when it does: the rest is read off the connection, so that the
 // connection is reused, into a buffer that is not kept. A _bulk answer
 // has an item for every document, most of its length, which would
@@ -127,12 +127,12 @@ func retryAfter(value string, now time.Time, limit time.Duration) time.Duration 
 func readAnswerBody(body io.Reader, status int, limit int64, settled func(status int, head []byte) bool) ([]byte, error) {
 	if status < 200 || status > 299 {
 		// Judged by the status, or a HEC code, and quoted in part.
-		limit = min(limit, formats.AnswerBytes)
+		limit = min(limit, builtin.AnswerBytes)
 	}
 	if settled == nil || status < 200 || status > 299 {
 		return io.ReadAll(io.LimitReader(body, limit))
 	}
-	head := make([]byte, formats.AnswerHead)
+	head := make([]byte, builtin.AnswerHead)
 	n, err := io.ReadFull(body, head)
 	head = head[:n]
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // A _bulk answer whose head says no errors is read off whole (the reader
@@ -15,13 +15,13 @@ import (
 // kept, and the format reads that head as every event delivered; any
 // other answer is kept whole, as before.
 func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
-	elastic, _ := formats.LookupBuiltin("elastic")
-	encoder, err := elastic.New(&formats.Settings{Endpoint: "https://es.example.com/_bulk", Sections: formats.Sections{Elastic: formats.ElasticConfig{Index: "x"}}})
+	elastic, _ := builtin.LookupBuiltin("elastic")
+	encoder, err := elastic.New(&builtin.Settings{Endpoint: "https://es.example.com/_bulk", Sections: builtin.Sections{Elastic: builtin.ElasticConfig{Index: "x"}}})
 	require.NoError(t, err)
 	enc := encoder.Wire()
 	item := `{"create":{"_index":"x","_id":"0123456789abcdef0123456789abcdef","status":201}},`
 	items := strings.TrimSuffix(strings.Repeat(item, 1000), ",")
-	req := &formats.Request{Events: make([]int, 1000)}
+	req := &builtin.Request{Events: make([]int, 1000)}
 	for i := range req.Events {
 		req.Events[i] = i
 	}
@@ -31,7 +31,7 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 		answer string
 		kept   int // bytes kept, -1 for all
 	}{
-		{"settled by its head", 200, `{"errors":false,"took":3,"items":[` + items + `]}`, formats.AnswerHead},
+		{"settled by its head", 200, `{"errors":false,"took":3,"items":[` + items + `]}`, builtin.AnswerHead},
 		{"errors true", 200, `{"errors":true,"took":3,"items":[` + items + `]}`, -1},
 		{"short", 200, `{"errors":false,"items":[]}`, -1},
 	} {
@@ -51,12 +51,12 @@ func TestReadAnswerBodyKeepsTheHeadOfASettledAnswer(t *testing.T) {
 	notOK := `{"errors":false,"took":3,"items":[` + items + `]}`
 	body, err := readAnswerBody(strings.NewReader(notOK), 500, 1<<20, enc.Settled)
 	require.NoError(t, err)
-	assert.Equal(t, notOK[:formats.AnswerBytes], string(body))
+	assert.Equal(t, notOK[:builtin.AnswerBytes], string(body))
 	// A format that settles nothing by the head gets the answer whole,
 	// up to the limit.
 	long := strings.Repeat("x", 2000)
-	hec, _ := formats.LookupBuiltin("splunk_hec")
-	hecEncoder, err := hec.New(&formats.Settings{})
+	hec, _ := builtin.LookupBuiltin("splunk_hec")
+	hecEncoder, err := hec.New(&builtin.Settings{})
 	require.NoError(t, err)
 	body, err = readAnswerBody(strings.NewReader(long), 200, 1500, hecEncoder.Wire().Settled)
 	require.NoError(t, err)

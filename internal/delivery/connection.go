@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -23,7 +24,7 @@ type probe struct {
 	method string
 	url    string // redacted, for log lines
 	status int
-	formats.CheckResult
+	builtin.CheckResult
 }
 
 // CheckSettings are what the connection check takes of the config.
@@ -35,7 +36,7 @@ type CheckSettings struct {
 	Endpoint string
 	// Check is the format's own check, nil when it has none (custom, body,
 	// registered formatters); URL is where it goes.
-	Check *formats.ConnectionCheck
+	Check *builtin.ConnectionCheck
 	URL   string
 }
 
@@ -43,7 +44,7 @@ type CheckSettings struct {
 // cheapest authenticated endpoint through the sender (so TLS, headers and
 // the auth extension apply), logs the outcome, and fails start-up only when
 // connection_check::fail_on_error says so.
-func CheckConnection(ctx context.Context, s *Sender, enc formats.Encoder, cfg CheckSettings, logger *zap.Logger) error {
+func CheckConnection(ctx context.Context, s *Sender, enc builtin.Encoder, cfg CheckSettings, logger *zap.Logger) error {
 	p := probeConnection(ctx, s, enc, cfg)
 	fields := []zap.Field{
 		zap.String("format", cfg.Format),
@@ -72,7 +73,7 @@ func CheckConnection(ctx context.Context, s *Sender, enc formats.Encoder, cfg Ch
 
 // probeConnection runs the format's own check when it has one, else posts
 // the test event; either goes to connection_check::endpoint when it is set.
-func probeConnection(ctx context.Context, s *Sender, enc formats.Encoder, cfg CheckSettings) probe {
+func probeConnection(ctx context.Context, s *Sender, enc builtin.Encoder, cfg CheckSettings) probe {
 	if cfg.Check == nil {
 		return probeTestEvent(ctx, checkSender(s, cfg.Endpoint), enc, cfg.Source)
 	}
@@ -92,7 +93,7 @@ func checkSender(s *Sender, endpoint string) *Sender {
 
 // probeService sends the check's request, which has no body (a GET, or
 // HEC's POST of no events), and lets the check judge the answer.
-func probeService(ctx context.Context, s *Sender, check *formats.ConnectionCheck, rawURL string) probe {
+func probeService(ctx context.Context, s *Sender, check *builtin.ConnectionCheck, rawURL string) probe {
 	p := probe{method: check.Method, url: s.shown.URL(rawURL)}
 	contentType := ""
 	if check.Method == http.MethodPost {
@@ -109,7 +110,7 @@ func probeService(ctx context.Context, s *Sender, check *formats.ConnectionCheck
 		p.Reason = sent.secrets().String(p.Reason, 0)
 		return p
 	}
-	answer, _ := readAnswer(resp, sent, formats.AnswerBytes)
+	answer, _ := readAnswer(resp, sent, builtin.AnswerBytes)
 	p.status = answer.status
 	if probeRedirect(&p, answer.status, answer.location) {
 		return p
@@ -134,7 +135,7 @@ func unreachable(p *probe, err error) {
 
 // probeTestEvent posts the guide's test event (connection_test, info)
 // through the configured format, as any event would go.
-func probeTestEvent(ctx context.Context, s *Sender, enc formats.Encoder, source string) probe {
+func probeTestEvent(ctx context.Context, s *Sender, enc builtin.Encoder, source string) probe {
 	p := probe{method: http.MethodPost, url: s.endpoint}
 	ev := connectionTestEvent(source, time.Now())
 	events := []formats.Event{ev}

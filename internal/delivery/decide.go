@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 )
 
@@ -22,7 +22,7 @@ import (
 
 // verdict is what becomes of the events of one request.
 type verdict struct {
-	outcome  formats.Outcome // Delivered, Retry or Drop
+	outcome  builtin.Outcome // Delivered, Retry or Drop
 	split    bool            // 413 for several events: their halves are sent on their own
 	err      error           // why they are retried
 	throttle time.Duration   // the receiver's Retry-After, for a retry
@@ -42,18 +42,18 @@ func judgeRequest(resp *response, err error, endpoint string, events int) verdic
 			// The transport refused the request itself (an authenticator
 			// that cannot sign this body): the same body fails the same
 			// way on every retry.
-			return verdict{outcome: formats.Drop, why: encodingFailed(err),
+			return verdict{outcome: builtin.Drop, why: encodingFailed(err),
 				log: "The request could not be sent", subject: "its events",
 				fields: []zap.Field{zap.String("endpoint", endpoint), zap.Error(err), zap.Int("events", events)}}
 		}
-		return verdict{outcome: formats.Retry, err: err}
+		return verdict{outcome: builtin.Retry, err: err}
 	}
 	switch status := resp.status; {
 	case isRedirect(status):
 		// Retried because the endpoint may be moved back (Standard
 		// Webhooks retries 3xx too); the error says what to change if it
 		// is not.
-		return verdict{outcome: formats.Retry, throttle: resp.retryAfter,
+		return verdict{outcome: builtin.Retry, throttle: resp.retryAfter,
 			err: fmt.Errorf("request to %s answered %d %s with Location %s, which the exporter does not follow; "+
 				"if the receiver has moved, set endpoint to that location", endpoint, status, http.StatusText(status), resp.location),
 			log: "The receiver answered with a redirect, which the exporter does not follow; the events are retried. " +
@@ -61,13 +61,13 @@ func judgeRequest(resp *response, err error, endpoint string, events int) verdic
 			fields: []zap.Field{zap.Int("status", status), zap.String("endpoint", endpoint),
 				zap.String("location", resp.location), zap.Int("events", events)}}
 	case status >= 200 && status <= 299:
-		return verdict{outcome: formats.Delivered}
+		return verdict{outcome: builtin.Delivered}
 	case status == http.StatusRequestEntityTooLarge:
 		return verdict{split: true}
 	case retryableStatus(status):
-		return verdict{outcome: formats.Retry, err: resp.err(endpoint), throttle: resp.retryAfter}
+		return verdict{outcome: builtin.Retry, err: resp.err(endpoint), throttle: resp.retryAfter}
 	}
-	return verdict{outcome: formats.Drop,
+	return verdict{outcome: builtin.Drop,
 		why: deadletter.Dropped{Reason: deadletter.Refused, Detail: resp.err(endpoint).Error(), Status: resp.status},
 		log: "The receiver refused the events", subject: "they",
 		fields: []zap.Field{zap.Int("status", resp.status), zap.String("endpoint", endpoint),
@@ -82,7 +82,7 @@ func retryableStatus(status int) bool {
 // judgeResult is why an event that the format read as dropped from an
 // answer of status is given up on: the whole request was refused, or the
 // event alone.
-func judgeResult(r formats.Result, status int) deadletter.Dropped {
+func judgeResult(r builtin.Result, status int) deadletter.Dropped {
 	if r.WholeRequest {
 		return deadletter.Dropped{Reason: deadletter.Refused, Detail: r.Reason, Status: status}
 	}

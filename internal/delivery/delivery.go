@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/hecack"
 	"github.com/sentyr/webhookexporter/internal/mapping"
@@ -18,7 +19,7 @@ import (
 // deliverer is what the deliveries of one exporter share.
 type deliverer struct {
 	sender        *Sender
-	encoder       formats.Encoder // to split a request the receiver found too large
+	encoder       builtin.Encoder // to split a request the receiver found too large
 	logger        *zap.Logger
 	format        string // for log lines
 	maxConcurrent int    // max_concurrent_requests
@@ -41,7 +42,7 @@ type delivery struct {
 	idMu   sync.Mutex // computing ids that the mapping left out
 
 	mu       sync.Mutex
-	results  []formats.Result
+	results  []builtin.Result
 	retryErr error
 	throttle time.Duration
 	dropped  int
@@ -60,7 +61,7 @@ func newDelivery(dv *deliverer, a *mapping.Arrays) *delivery {
 
 // sendAll sends the requests of batch and, once the transport has let go
 // of their bodies, gives its buffer back to the encoder.
-func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
+func (d *delivery) sendAll(ctx context.Context, batch *builtin.Batch) {
 	lease := newBodyLease(batch.Release)
 	defer lease.done()
 	reqs := batch.Requests
@@ -83,7 +84,7 @@ func (d *delivery) sendAll(ctx context.Context, batch *formats.Batch) {
 }
 
 // send posts one request and classifies the answer.
-func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLease) {
+func (d *delivery) send(ctx context.Context, req *builtin.Request, lease *bodyLease) {
 	t, err := d.reserve(ctx)
 	if err != nil {
 		d.markRetry(req, err, 0)
@@ -110,21 +111,21 @@ func (d *delivery) send(ctx context.Context, req *formats.Request, lease *bodyLe
 		}
 	}
 	v := judgeRequest(resp, err, d.sender.endpoint, len(req.Events))
-	d.answered(req, t, resp, v.outcome == formats.Delivered && !v.split)
+	d.answered(req, t, resp, v.outcome == builtin.Delivered && !v.split)
 	d.carryOut(ctx, req, v)
 }
 
 // carryOut does what v decided for the events of req.
-func (d *delivery) carryOut(ctx context.Context, req *formats.Request, v verdict) {
+func (d *delivery) carryOut(ctx context.Context, req *builtin.Request, v verdict) {
 	switch {
 	case v.split:
 		d.split(ctx, req.Events, len(req.Body))
-	case v.outcome == formats.Retry:
+	case v.outcome == builtin.Retry:
 		if v.log != "" {
 			d.logger.Error(v.log, v.fields...)
 		}
 		d.markRetry(req, v.err, v.throttle)
-	case v.outcome == formats.Drop:
+	case v.outcome == builtin.Drop:
 		d.logDropped(v.log, v.subject, v.fields...)
 		d.markDrop(req, v.why)
 	}
@@ -135,7 +136,7 @@ func (d *delivery) carryOut(ctx context.Context, req *formats.Request, v verdict
 // request (a revoked token on 2,500 events) is one line, not 2,500. A
 // reason is redacted and cut once, and the events that share it share
 // that copy.
-func (d *delivery) apply(req *formats.Request, resp *response, results []formats.Result) {
+func (d *delivery) apply(req *builtin.Request, resp *response, results []builtin.Result) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var drops, refusals []droppedGroup
@@ -151,13 +152,13 @@ func (d *delivery) apply(req *formats.Request, resp *response, results []formats
 		}
 		idx := req.Events[i]
 		switch {
-		case r.Outcome == formats.Retry:
+		case r.Outcome == builtin.Retry:
 			d.retryErr = fmt.Errorf("request to %s: event %s: %s", d.sender.endpoint, d.id(idx), r.Reason)
 			d.throttle = max(d.throttle, resp.retryAfter)
-		case r.Outcome == formats.Drop && r.WholeRequest:
+		case r.Outcome == builtin.Drop && r.WholeRequest:
 			d.noteDrop(idx, judgeResult(r, resp.status))
 			refusals = addDrop(refusals, idx, r.Reason)
-		case r.Outcome == formats.Drop:
+		case r.Outcome == builtin.Drop:
 			d.noteDrop(idx, judgeResult(r, resp.status))
 			drops = addDrop(drops, idx, r.Reason)
 		}
@@ -221,7 +222,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 			zap.String("endpoint", d.sender.endpoint),
 			zap.String("event_id", d.id(events[0])),
 			zap.Int("size_bytes", size))
-		d.markDrop(&formats.Request{Events: events}, tooLarge(size))
+		d.markDrop(&builtin.Request{Events: events}, tooLarge(size))
 		return
 	}
 	half := len(events) / 2
@@ -232,7 +233,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 		}
 		batch, err := d.encoder.Encode(sub)
 		if err != nil {
-			d.markDrop(&formats.Request{Events: part}, encodingFailed(err))
+			d.markDrop(&builtin.Request{Events: part}, encodingFailed(err))
 			continue
 		}
 		d.reject(batch.Rejected, part)
@@ -249,7 +250,7 @@ func (d *delivery) split(ctx context.Context, events []int, size int) {
 // template that rendered invalid JSON, a formatter's error), logged once per
 // distinct reason: the reason names the template or formatter. part maps a
 // rejection's index to the batch's; nil when they are the same.
-func (d *delivery) reject(rejected []formats.Rejection, part []int) {
+func (d *delivery) reject(rejected []builtin.Rejection, part []int) {
 	var groups []droppedGroup
 	for _, r := range rejected {
 		idx := r.Index
@@ -258,16 +259,16 @@ func (d *delivery) reject(rejected []formats.Rejection, part []int) {
 		}
 		reason := r.Err.Error()
 		groups = addDrop(groups, idx, reason)
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: reason}, encodingFailed(r.Err))
+		d.set(idx, builtin.Result{Outcome: builtin.Drop, Reason: reason}, encodingFailed(r.Err))
 	}
 	d.logDrops("An event could not be encoded", "it", groups, zap.String("format", d.format))
 }
 
 // set records r for events[idx]; why is the reason when r drops it.
-func (d *delivery) set(idx int, r formats.Result, why deadletter.Dropped) {
+func (d *delivery) set(idx int, r builtin.Result, why deadletter.Dropped) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if r.Outcome == formats.Drop {
+	if r.Outcome == builtin.Drop {
 		d.noteDrop(idx, why)
 	}
 	d.results[idx] = r
@@ -284,25 +285,25 @@ func (d *delivery) noteDrop(idx int, why deadletter.Dropped) {
 
 // droppedAt says whether events[i] was dropped, and why.
 func (d *delivery) droppedAt(i int) (deadletter.Dropped, bool) {
-	if d.why == nil || d.results[i].Outcome != formats.Drop {
+	if d.why == nil || d.results[i].Outcome != builtin.Drop {
 		return deadletter.Dropped{}, false
 	}
 	return d.why[i], true
 }
 
-func (d *delivery) markRetry(req *formats.Request, err error, throttle time.Duration) {
+func (d *delivery) markRetry(req *builtin.Request, err error, throttle time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, idx := range req.Events {
-		d.results[idx] = formats.Result{Outcome: formats.Retry, Reason: err.Error()}
+		d.results[idx] = builtin.Result{Outcome: builtin.Retry, Reason: err.Error()}
 	}
 	d.retryErr = err
 	d.throttle = max(d.throttle, throttle)
 }
 
-func (d *delivery) markDrop(req *formats.Request, why deadletter.Dropped) {
+func (d *delivery) markDrop(req *builtin.Request, why deadletter.Dropped) {
 	for _, idx := range req.Events {
-		d.set(idx, formats.Result{Outcome: formats.Drop, Reason: why.Detail}, why)
+		d.set(idx, builtin.Result{Outcome: builtin.Drop, Reason: why.Detail}, why)
 	}
 }
 
@@ -322,7 +323,7 @@ func (d *delivery) id(i int) string {
 // key is the idempotency key of req: the event's id for a request of one
 // event, else a digest of the body, which the same events encode to on
 // every retry.
-func (d *delivery) key(req *formats.Request) string {
+func (d *delivery) key(req *builtin.Request) string {
 	if len(req.Events) == 1 {
 		return d.id(req.Events[0])
 	}
@@ -350,13 +351,13 @@ type attemptResult struct {
 }
 
 // resultOf sums up an attempt from the outcome of each event.
-func resultOf(outcomes []formats.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
+func resultOf(outcomes []builtin.Result, retryErr error, throttle time.Duration, dropped int) attemptResult {
 	r := attemptResult{dropped: dropped}
 	for _, o := range outcomes {
-		if o.Outcome == formats.Drop && r.firstDrop == "" {
+		if o.Outcome == builtin.Drop && r.firstDrop == "" {
 			r.firstDrop = o.Reason
 		}
-		if o.Outcome == formats.Retry {
+		if o.Outcome == builtin.Retry {
 			r.retryErr, r.throttle = retryErr, throttle
 		}
 	}

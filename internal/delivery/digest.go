@@ -11,16 +11,17 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // digests folds a storm of events of one type into digests (the digest
-// setting, formats.Digester). A folded event is counted as digested when
+// setting, builtin.Digester). A folded event is counted as digested when
 // its push ends; the digests go out through the push path as log records,
 // from a ticker and at shutdown. Folded events live in memory until their
 // digest goes: a crash loses the digest, never the count.
 type digests struct {
 	mu     sync.Mutex
-	d      *formats.Digester
+	d      *builtin.Digester
 	window time.Duration
 	folded atomic.Int64
 	stop   chan struct{}

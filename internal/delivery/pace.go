@@ -8,7 +8,7 @@ import (
 )
 
 // pace keeps the least time the service allows between two requests
-// (formats.Wire.MinInterval) across every push of one exporter: each
+// (builtin.Wire.MinInterval) across every push of one exporter: each
 // request takes the next free slot, one interval after the slot before,
 // and waits for it. A storm then waits in order instead of being refused.
 type pace struct {

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/hecack"
 	"github.com/sentyr/webhookexporter/internal/mapping"
@@ -30,9 +31,9 @@ type Settings struct {
 	KeepOnRestart bool
 	// Threshold is min_severity: events below it are left out as they
 	// are mapped, and counted.
-	Threshold formats.Threshold
+	Threshold builtin.Threshold
 	// Digest folds storms of one event type into digests (digest.go).
-	Digest formats.DigestConfig
+	Digest builtin.DigestConfig
 }
 
 // Pusher is the push path of one exporter: it maps a batch into events,
@@ -51,7 +52,7 @@ type Pusher struct {
 	// Settings may be changed before the first push (tests do).
 	Settings  Settings
 	logger    *zap.Logger
-	encoder   formats.Encoder
+	encoder   builtin.Encoder
 	sender    *Sender
 	deliverer *deliverer
 	keeper    *deadletter.Keeper
@@ -79,7 +80,7 @@ type Pusher struct {
 
 // NewPusher is the push path sending enc's payloads through s; k gives up
 // on events, and its dead-letter file is named in drop log lines.
-func NewPusher(set Settings, m mapping.Mapper, enc formats.Encoder, s *Sender, k *deadletter.Keeper, logger *zap.Logger) *Pusher {
+func NewPusher(set Settings, m mapping.Mapper, enc builtin.Encoder, s *Sender, k *deadletter.Keeper, logger *zap.Logger) *Pusher {
 	p := &Pusher{
 		Mapper:   m,
 		Clock:    SystemClock(),
@@ -99,7 +100,7 @@ func NewPusher(set Settings, m mapping.Mapper, enc formats.Encoder, s *Sender, k
 	if interval := s.wire.MinInterval; interval > 0 {
 		p.deliverer.pace = &pace{interval: interval, clock: &p.Clock}
 	}
-	if d := formats.NewDigester(set.Digest); d != nil {
+	if d := builtin.NewDigester(set.Digest); d != nil {
 		p.digest = &digests{d: d, window: set.Digest.Window, stop: make(chan struct{})}
 	}
 	if t := set.Threshold; t.MinSeverity != "" || p.digest != nil {
@@ -174,7 +175,7 @@ func (p *Pusher) SettledEvents() int {
 
 // MapAndEncode maps ld's events into a and encodes them, as the first
 // attempt at a batch does.
-func (p *Pusher) MapAndEncode(ld plog.Logs, a *mapping.Arrays) (formats.Batch, error) {
+func (p *Pusher) MapAndEncode(ld plog.Logs, a *mapping.Arrays) (builtin.Batch, error) {
 	return mapAndEncode(&p.Mapper, p.encoder, p.sender.wire.Stream, ld, a)
 }
 
@@ -186,7 +187,7 @@ func (p *Pusher) MapAndEncode(ld plog.Logs, a *mapping.Arrays) (formats.Batch, e
 // acknowledgement, ackTries counts the unacknowledged sends of each event
 // in the push (see awaitAcks).
 func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, mapped bool, ackTries map[string]int) attemptResult {
-	var batch formats.Batch
+	var batch builtin.Batch
 	var err error
 	if mapped {
 		batch, err = p.encoder.Encode(a.Events)
@@ -203,7 +204,7 @@ func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, m
 		lost := p.keeper.GiveUp(a, deadletter.All(encodingFailed(err)))
 		return attemptResult{dropped: len(a.Events), dropErr: err, lost: lost}
 	}
-	a.Results = append(a.Results[:0], make([]formats.Result, len(a.Events))...)
+	a.Results = append(a.Results[:0], make([]builtin.Result, len(a.Events))...)
 	d := newDelivery(p.deliverer, a)
 	d.reject(batch.Rejected, nil)
 	if p.acker == nil || d.healthy(ctx) == nil {
@@ -234,7 +235,7 @@ func (p *Pusher) attempt(ctx context.Context, a *mapping.Arrays, ld plog.Logs, m
 func settledDigests(a *mapping.Arrays) []mapping.Digest {
 	var ids []mapping.Digest
 	for i, r := range a.Results {
-		if r.Outcome != formats.Retry {
+		if r.Outcome != builtin.Retry {
 			ids = append(ids, a.Digest(i))
 		}
 	}
@@ -244,7 +245,7 @@ func settledDigests(a *mapping.Arrays) []mapping.Digest {
 // mapAndEncode maps ld's events into arrays and encodes them: a chunk at a
 // time for an encoder that takes a batch in parts (stream, its
 // Wire.Stream as the sender keeps it), else all at once.
-func mapAndEncode(m *mapping.Mapper, enc formats.Encoder, stream func(n int) formats.EventStream, ld plog.Logs, arrays *mapping.Arrays) (formats.Batch, error) {
+func mapAndEncode(m *mapping.Mapper, enc builtin.Encoder, stream func(n int) builtin.EventStream, ld plog.Logs, arrays *mapping.Arrays) (builtin.Batch, error) {
 	if stream != nil {
 		stream := stream(ld.LogRecordCount())
 		m.MapInto(ld, arrays, stream.Add)

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/deadletter"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 	"github.com/sentyr/webhookexporter/internal/redact"
@@ -147,7 +147,7 @@ func (p *Pusher) Push(ctx context.Context, ld plog.Logs) error {
 // retrying keeps the events of a to try again, those the attempt marked
 // Retry.
 func retrying(a *mapping.Arrays) {
-	a.Keep(func(i int) bool { return a.Results[i].Outcome == formats.Retry })
+	a.Keep(func(i int) bool { return a.Results[i].Outcome == builtin.Retry })
 }
 
 // gaveUp is what a push that gave up on events returns. When every one is

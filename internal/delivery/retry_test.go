@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/mapping"
 )
 
@@ -84,7 +84,7 @@ func TestRetryAfterIsCapped(t *testing.T) {
 func TestPartialFailureRetriesOnlyFailedEvents(t *testing.T) {
 	var a mapping.Arrays
 	(&mapping.Mapper{Now: time.Now}).MapInto(fileEvents("abc123", "def456", "ghi789"), &a, nil)
-	a.Results = []formats.Result{{}, {Outcome: formats.Retry, Reason: "busy"}, {Outcome: formats.Drop, Reason: "invalid"}}
+	a.Results = []builtin.Result{{}, {Outcome: builtin.Retry, Reason: "busy"}, {Outcome: builtin.Drop, Reason: "invalid"}}
 
 	r := resultOf(a.Results, errors.New("busy"), 3*time.Second, 1)
 
@@ -97,13 +97,13 @@ func TestPartialFailureRetriesOnlyFailedEvents(t *testing.T) {
 }
 
 func TestOnlyDroppedEventsArePermanent(t *testing.T) {
-	results := []formats.Result{{}, {Outcome: formats.Drop}, {}}
+	results := []builtin.Result{{}, {Outcome: builtin.Drop}, {}}
 
 	r := resultOf(results, nil, 0, 1)
 
 	assert.NoError(t, r.retryErr)
 	assert.Equal(t, 1, r.dropped)
-	assert.Zero(t, resultOf(make([]formats.Result, 3), nil, 0, 0).retryErr)
+	assert.Zero(t, resultOf(make([]builtin.Result, 3), nil, 0, 0).retryErr)
 }
 
 // fileEvents is a batch of one record per file id, its body a map.

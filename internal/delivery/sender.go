@@ -15,7 +15,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	nooptrace "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/hecack"
 	"github.com/sentyr/webhookexporter/internal/redact"
 )
@@ -33,11 +33,11 @@ type Sender struct {
 	// service's own headers (Splunk's token, Datadog's key).
 	userAgent   string
 	contentType string
-	wire        formats.Wire  // what the format needs besides its bodies
+	wire        builtin.Wire  // what the format needs besides its bodies
 	maxWait     time.Duration // the longest Retry-After taken, see retryAfterCap
 	secrets     []string      // of the config, for redacting what receivers echo
 	// shown takes secrets out of the URLs the exporter shows: a format's
-	// endpoint may hold one in its path (formats.Builtin.EndpointSecrets).
+	// endpoint may hold one in its path (builtin.Builtin.EndpointSecrets).
 	shown   *redact.Secrets
 	tracing bool // the client's spans record, see redactingTracerProvider
 }
@@ -46,7 +46,7 @@ type Sender struct {
 // credentials and all), each request bounded by timeout. retry is
 // retry_on_failure, which bounds a Retry-After; secrets are the config's
 // credentials, redacted from what receivers echo.
-func NewSender(endpoint string, timeout time.Duration, retry configretry.BackOffConfig, secrets []string, enc formats.Encoder, build component.BuildInfo) *Sender {
+func NewSender(endpoint string, timeout time.Duration, retry configretry.BackOffConfig, secrets []string, enc builtin.Encoder, build component.BuildInfo) *Sender {
 	shown := redact.New(secrets...)
 	return &Sender{
 		url:         endpoint,
@@ -106,27 +106,27 @@ func (s *Sender) newRequest(ctx context.Context, method, rawURL, contentType str
 
 // post sends one body, held by lease, to the endpoint and reads the answer.
 func (s *Sender) post(ctx context.Context, key string, body []byte, lease *bodyLease) (*response, error) {
-	resp, _, err := s.postRequest(ctx, key, &formats.Request{Body: body}, lease, nil)
+	resp, _, err := s.postRequest(ctx, key, &builtin.Request{Body: body}, lease, nil)
 	return resp, err
 }
 
 // answerBytes is the most of the answer to req that is read.
-func (s *Sender) answerBytes(req *formats.Request) int64 {
+func (s *Sender) answerBytes(req *builtin.Request) int64 {
 	if s.wire.AnswerBytes != nil {
 		return s.wire.AnswerBytes(req)
 	}
-	return formats.AnswerBytes
+	return builtin.AnswerBytes
 }
 
 // postRequest is post for a request of the format, whose answer may grow
-// with its events (see formats.Wire.AnswerBytes). resent is how many times
+// with its events (see builtin.Wire.AnswerBytes). resent is how many times
 // Go's transport wrote the request again on its own: it does when a reused
 // connection broke before the answer and the request is replayable, which
 // the Idempotency-Key header makes it. The header must stay (receivers and
 // the auth extension's signature read it), so a resend counts as an
 // attempt instead.
 // t, the request's acknowledgement ticket, sets its channel; nil without.
-func (s *Sender) postRequest(ctx context.Context, key string, r *formats.Request, lease *bodyLease, t *hecack.Ticket) (resp *response, resent int, err error) {
+func (s *Sender) postRequest(ctx context.Context, key string, r *builtin.Request, lease *bodyLease, t *hecack.Ticket) (resp *response, resent int, err error) {
 	body := r.Body
 	if s.Client == nil {
 		return nil, 0, errNoClient

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
@@ -21,7 +21,7 @@ func BenchmarkAck(b *testing.B) {
 		name := map[bool]string{false: "without", true: "with"}[ack]
 		b.Run(name, func(b *testing.B) {
 			sink := hecsink.New(b, token, ack)
-			at := newAckTest(b, sink.Endpoint(), formats.HECAckConfig{MaxPending: perInterval})
+			at := newAckTest(b, sink.Endpoint(), builtin.HECAckConfig{MaxPending: perInterval})
 			if !ack {
 				at.acker.Close()
 				at.acker = nil

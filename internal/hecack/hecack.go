@@ -33,14 +33,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // ChannelHeader carries a request's channel.
 const ChannelHeader = "X-Splunk-Request-Channel"
 
 // ackAnswerBytesPerID is what an ack answer may take per id asked on top
-// of formats.AnswerBytes: the largest id, quoted, with false and a comma.
+// of builtin.AnswerBytes: the largest id, quoted, with false and a comma.
 const ackAnswerBytesPerID = 32
 
 // Outcome is what became of a request sent with a Ticket.
@@ -115,7 +115,7 @@ type Options struct {
 	// Endpoint is the exporter's event endpoint; the ack and health URLs
 	// are derived from it.
 	Endpoint string
-	Ack      formats.HECAckConfig
+	Ack      builtin.HECAckConfig
 	// Client is the exporter's client (TLS, auth); Header sets the
 	// exporter's headers (the token) on each query.
 	Client *http.Client
@@ -131,7 +131,7 @@ type Acker struct {
 	channel   string
 	ackURL    string
 	healthURL string
-	cfg       formats.HECAckConfig
+	cfg       builtin.HECAckConfig
 	client    *http.Client
 	header    func(http.Header)
 	clock     Clock
@@ -177,7 +177,7 @@ func New(opts Options) (*Acker, error) {
 	if a.header == nil {
 		a.header = func(http.Header) {}
 	}
-	if a.healthURL, err = formats.HECHealthURL(opts.Endpoint); err != nil && cfg.Enabled {
+	if a.healthURL, err = builtin.HECHealthURL(opts.Endpoint); err != nil && cfg.Enabled {
 		return nil, err
 	}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
@@ -185,7 +185,7 @@ func New(opts Options) (*Acker, error) {
 		close(a.stopped)
 		return a, nil
 	}
-	if a.ackURL, err = formats.HECAckURL(opts.Endpoint, channel); err != nil {
+	if a.ackURL, err = builtin.HECAckURL(opts.Endpoint, channel); err != nil {
 		a.cancel()
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func (t *Ticket) Answered(status int, body []byte, eventIDs []string) {
 		return
 	}
 	a := t.a
-	ans := formats.ReadHECAnswer(body)
+	ans := builtin.ReadHECAnswer(body)
 	var notes []func()
 	a.mu.Lock()
 	switch taken := status/100 == 2 && ans.Success(); {
@@ -512,8 +512,8 @@ func (a *Acker) poll() {
 
 // query asks which of ids are indexed and returns those that are; a
 // refused query returns its status and HEC's answer with the error.
-func (a *Acker) query(ctx context.Context, ids []uint64) ([]uint64, int, formats.HECAnswer, error) {
-	none := formats.HECAnswer{Code: -1}
+func (a *Acker) query(ctx context.Context, ids []uint64) ([]uint64, int, builtin.HECAnswer, error) {
+	none := builtin.HECAnswer{Code: -1}
 	body := append(make([]byte, 0, len(ids)*8+12), `{"acks":[`...)
 	for i, id := range ids {
 		if i > 0 {
@@ -532,12 +532,12 @@ func (a *Acker) query(ctx context.Context, ids []uint64) ([]uint64, int, formats
 	if err != nil {
 		return nil, 0, none, fmt.Errorf("ack query of channel %s: %w", a.channel, unwrapURL(err))
 	}
-	answer, err := readBounded(resp, formats.AnswerBytes+ackAnswerBytesPerID*int64(len(ids)))
+	answer, err := readBounded(resp, builtin.AnswerBytes+ackAnswerBytesPerID*int64(len(ids)))
 	if err != nil {
 		return nil, resp.StatusCode, none, fmt.Errorf("ack query of channel %s: %w", a.channel, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		ans := formats.ReadHECAnswer(answer)
+		ans := builtin.ReadHECAnswer(answer)
 		return nil, resp.StatusCode, ans, fmt.Errorf("ack query of channel %s answered %d (HEC code %d)", a.channel, resp.StatusCode, ans.Code)
 	}
 	var r struct {
@@ -590,11 +590,11 @@ func (a *Acker) health(ctx context.Context) error {
 	if err != nil {
 		return nil
 	}
-	answer, err := readBounded(resp, formats.AnswerBytes)
+	answer, err := readBounded(resp, builtin.AnswerBytes)
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		return nil
 	}
-	return fmt.Errorf("%w: its health check answered 503 (HEC code %d); the events wait, as after a 503", ErrUnhealthy, formats.ReadHECAnswer(answer).Code)
+	return fmt.Errorf("%w: its health check answered 503 (HEC code %d); the events wait, as after a 503", ErrUnhealthy, builtin.ReadHECAnswer(answer).Code)
 }
 
 // readBounded reads at most limit bytes of resp's body and closes it; a

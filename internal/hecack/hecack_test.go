@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
@@ -26,7 +26,7 @@ import (
 func TestOneQueryPerIntervalForAllPending(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 2})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	var tickets []*Ticket
@@ -62,10 +62,10 @@ func TestOneQueryPerIntervalForAllPending(t *testing.T) {
 
 // The channel is a GUID of the exporter's own, the same on every request.
 func TestChannelIsAGUID(t *testing.T) {
-	a, err := New(Options{Endpoint: "https://splunk.example.com:8088/services/collector/event", Ack: formats.HECAckConfig{Enabled: true}, Clock: newFakeClock().clock()})
+	a, err := New(Options{Endpoint: "https://splunk.example.com:8088/services/collector/event", Ack: builtin.HECAckConfig{Enabled: true}, Clock: newFakeClock().clock()})
 	require.NoError(t, err)
 	defer a.Close()
-	b, err := New(Options{Endpoint: "https://splunk.example.com:8088/services/collector/event", Ack: formats.HECAckConfig{Enabled: true}, Clock: newFakeClock().clock()})
+	b, err := New(Options{Endpoint: "https://splunk.example.com:8088/services/collector/event", Ack: builtin.HECAckConfig{Enabled: true}, Clock: newFakeClock().clock()})
 	require.NoError(t, err)
 	defer b.Close()
 	assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`), a.Channel())
@@ -89,7 +89,7 @@ func TestLateLostAndForgotten(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	lost := func(n int) bool { return n%100 == 42 }
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 2, Lose: lost})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{PollInterval: 10 * time.Second, Timeout: time.Minute})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{PollInterval: 10 * time.Second, Timeout: time.Minute})
 
 	evs := events(0, 10_000)
 	d := at.run(evs, 500, 50, 1000, func(tick int) {
@@ -136,7 +136,7 @@ func countLost(lost func(int) bool, n int) int {
 func TestLostRequestTimesOutAndIsResent(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	sink.SetPolicy(hecsink.Policy{Lose: func(n int) bool { return n == 1 }})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{PollInterval: 10 * time.Second, Timeout: 30 * time.Second})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{PollInterval: 10 * time.Second, Timeout: 30 * time.Second})
 
 	evs := events(0, 30)
 	d := at.run(evs, len(evs), 10, 20, nil)
@@ -158,7 +158,7 @@ func TestLostRequestTimesOutAndIsResent(t *testing.T) {
 func TestNeverAcknowledged(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	sink.SetPolicy(hecsink.Policy{Never: true})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{PollInterval: 10 * time.Second, Timeout: 30 * time.Second, MaxResends: 2})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{PollInterval: 10 * time.Second, Timeout: 30 * time.Second, MaxResends: 2})
 
 	evs := events(0, 20)
 	d := at.run(evs, len(evs), 10, 100, nil)
@@ -178,7 +178,7 @@ func TestNeverAcknowledged(t *testing.T) {
 // resolved, or until its context ends.
 func TestMaxPendingWaits(t *testing.T) {
 	sink := hecsink.New(t, token, true)
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{MaxPending: 2})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{MaxPending: 2})
 	ctx := context.Background()
 
 	first, err := at.send(ctx, events(0, 1))
@@ -232,7 +232,7 @@ func TestMaxPendingWaits(t *testing.T) {
 func TestForgottenChannelResendsPending(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 5})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	var tickets []*Ticket
@@ -269,7 +269,7 @@ func TestForgottenChannelResendsPending(t *testing.T) {
 func TestAckIDFromAForgottenLife(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	sink.SetPolicy(hecsink.Policy{QueriesBeforeIndex: 5})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	old, err := at.send(ctx, events(0, 1))
@@ -294,7 +294,7 @@ func TestAckIDFromAForgottenLife(t *testing.T) {
 // counts as delivered, as without acknowledgement.
 func TestTokenWithoutAck(t *testing.T) {
 	sink := hecsink.New(t, token, false)
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	tk, err := at.send(ctx, events(0, 3))
@@ -329,7 +329,7 @@ func TestAckQueryDisabled(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	at := newAckTest(t, srv.URL+hecsink.EventPath, formats.HECAckConfig{})
+	at := newAckTest(t, srv.URL+hecsink.EventPath, builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	tk, err := at.send(ctx, events(0, 2))
@@ -358,7 +358,7 @@ func TestFailedQueryIsRetriedAndBounded(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	at := newAckTest(t, srv.URL+hecsink.EventPath, formats.HECAckConfig{PollInterval: 10 * time.Second, Timeout: 30 * time.Second})
+	at := newAckTest(t, srv.URL+hecsink.EventPath, builtin.HECAckConfig{PollInterval: 10 * time.Second, Timeout: 30 * time.Second})
 	ctx := context.Background()
 
 	tk, err := at.send(ctx, events(0, 1))
@@ -383,7 +383,7 @@ func TestFailedQueryIsRetriedAndBounded(t *testing.T) {
 // most once per poll interval.
 func TestHealth(t *testing.T) {
 	sink := hecsink.New(t, token, true)
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	require.NoError(t, at.acker.Healthy(ctx))
@@ -421,7 +421,7 @@ func TestNilAcker(t *testing.T) {
 func TestCloseCancelsWaits(t *testing.T) {
 	sink := hecsink.New(t, token, true)
 	sink.SetPolicy(hecsink.Policy{Never: true})
-	at := newAckTest(t, sink.Endpoint(), formats.HECAckConfig{})
+	at := newAckTest(t, sink.Endpoint(), builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	tk, err := at.send(ctx, events(0, 1))
@@ -451,7 +451,7 @@ func TestTrueOnlyForWhatWasAsked(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	at := newAckTest(t, srv.URL+hecsink.EventPath, formats.HECAckConfig{})
+	at := newAckTest(t, srv.URL+hecsink.EventPath, builtin.HECAckConfig{})
 	ctx := context.Background()
 
 	first, err := at.send(ctx, events(0, 1))

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
@@ -43,9 +44,9 @@ type ackTest struct {
 	endpoint string
 	clock    *fakeClock
 	acker    *Acker
-	cfg      formats.HECAckConfig
+	cfg      builtin.HECAckConfig
 	client   *http.Client
-	enc      formats.Encoder
+	enc      builtin.Encoder
 
 	mu        sync.Mutex
 	forgotten []string
@@ -53,7 +54,7 @@ type ackTest struct {
 	disabled  []string
 }
 
-func newAckTest(t testing.TB, endpoint string, cfg formats.HECAckConfig) *ackTest {
+func newAckTest(t testing.TB, endpoint string, cfg builtin.HECAckConfig) *ackTest {
 	cfg.Enabled = true
 	at := &ackTest{t: t, endpoint: endpoint, clock: newFakeClock(), cfg: cfg.WithDefaults()}
 	at.client = &http.Client{Transport: &http.Transport{}}
@@ -72,9 +73,9 @@ func newAckTest(t testing.TB, endpoint string, cfg formats.HECAckConfig) *ackTes
 	})
 	require.NoError(t, err)
 	t.Cleanup(at.acker.Close)
-	b, _ := formats.LookupBuiltin("splunk_hec")
-	at.enc, err = b.New(&formats.Settings{Endpoint: endpoint, Sections: formats.Sections{
-		SplunkHEC: formats.SplunkHECConfig{Token: token, Ack: cfg},
+	b, _ := builtin.LookupBuiltin("splunk_hec")
+	at.enc, err = b.New(&builtin.Settings{Endpoint: endpoint, Sections: builtin.Sections{
+		SplunkHEC: builtin.SplunkHECConfig{Token: token, Ack: cfg},
 	}})
 	require.NoError(t, err)
 	at.clock.waitIdle(t)
@@ -150,7 +151,7 @@ func (at *ackTest) send(ctx context.Context, evs []formats.Event) (*Ticket, erro
 		t.Release()
 		return nil, err
 	}
-	body, err := readBounded(resp, formats.AnswerBytes)
+	body, err := readBounded(resp, builtin.AnswerBytes)
 	if err != nil {
 		t.Release()
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // Arrays are the arrays one push maps its events into.
@@ -14,7 +15,7 @@ type Arrays struct {
 	Events  []formats.Event
 	Fields  []formats.Field
 	Scratch []byte // digest input
-	Results []formats.Result
+	Results []builtin.Result
 	Records []RecordRef // what Events[i] was mapped from
 	Scopes  []ScopeRef  // the scopes Records point into
 }
@@ -81,7 +82,7 @@ func (a *Arrays) Keep(keep func(i int) bool) {
 // Pool lets pushes reuse their event arrays. They are half of what a
 // push allocates, and on the push path allocation is paid for again in
 // garbage collection, which marks the whole pdata heap each cycle. Events
-// must not outlive the push that mapped them (formats.Encoder says so).
+// must not outlive the push that mapped them (builtin.Encoder says so).
 type Pool struct {
 	pool sync.Pool
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // alertEvent is an event of the given id, as the mapping makes one.
@@ -26,9 +27,9 @@ func alertEvent(id string) formats.Event {
 }
 
 // encodeFor encodes events with the table settings of b's stand-in s.
-func encodeFor(t *testing.T, b formats.Builtin, s *Sink, events ...formats.Event) formats.Batch {
+func encodeFor(t *testing.T, b builtin.Builtin, s *Sink, events ...formats.Event) builtin.Batch {
 	t.Helper()
-	settings := &formats.Settings{Endpoint: s.Endpoint(), Source: "sentyr"}
+	settings := &builtin.Settings{Endpoint: s.Endpoint(), Source: "sentyr"}
 	require.NoError(t, confmap.NewFromStringMap(s.Settings()).Unmarshal(settings, confmap.WithIgnoreUnused()))
 	enc, err := b.New(settings)
 	require.NoError(t, err)
@@ -53,7 +54,7 @@ func post(ctx context.Context, t *testing.T, url string, body []byte) (int, erro
 // came is sent again by the exporter, encoded again from the same record:
 // the stand-in holds one alert, as PagerDuty merges events by dedup_key.
 func TestPagerDutyRetryAfterATimeoutIsOneAlert(t *testing.T) {
-	b, _ := formats.LookupBuiltin("pagerduty")
+	b, _ := builtin.LookupBuiltin("pagerduty")
 	s := New(t, b)
 	release := make(chan struct{})
 	s.Answer(func(w http.ResponseWriter, r *Request) {
@@ -97,7 +98,7 @@ func TestPagerDutyStandInRefuses(t *testing.T) {
 // The Slack stand-in takes a message a second by the clock its test sets,
 // and answers a faster one 429 with Retry-After, as Slack does.
 func TestSlackStandInJudgesItsPace(t *testing.T) {
-	b, _ := formats.LookupBuiltin("slack")
+	b, _ := builtin.LookupBuiltin("slack")
 	s := New(t, b)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s.Pace(func() time.Time { return now })
@@ -126,7 +127,7 @@ func TestSlackStandInJudgesItsPace(t *testing.T) {
 // The Slack stand-in refuses a message whose text would reach the channel
 // as a mention or a link.
 func TestSlackStandInRefusesMarkup(t *testing.T) {
-	b, _ := formats.LookupBuiltin("slack")
+	b, _ := builtin.LookupBuiltin("slack")
 	s := New(t, b)
 	for _, body := range []string{`{"text":"<!channel> hi"}`, `{"text":"t","blocks":[{"type":"section","text":{"type":"plain_text","text":"<https://evil|click>"}}]}`} {
 		status, err := post(context.Background(), t, s.Endpoint(), []byte(body))

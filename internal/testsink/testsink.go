@@ -1,6 +1,6 @@
 // Package testsink is the tests' receiver: a server that records every
 // request, standing in for a format's service as the format table
-// describes it (formats.Service). The stand-in refuses what the service
+// describes it (builtin.Service). The stand-in refuses what the service
 // refuses: another path, a missing or wrong credential, a body of another
 // shape; and answers what the service answers. Tests script other answers
 // (hostile ones) with Answer, still behind those checks.
@@ -29,7 +29,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // Request is what the sink saw of one request and how it answered.
@@ -67,7 +67,7 @@ type Handler func(w http.ResponseWriter, r *http.Request, n int)
 type Sink struct {
 	*httptest.Server
 	format  string
-	service formats.Service
+	service builtin.Service
 	header  string                   // the credential header, "" when none is checked
 	valid   func(*http.Request) bool // checks the credential instead, when set
 	record  Handler                  // a recorder's answer; nil for a stand-in
@@ -76,14 +76,14 @@ type Sink struct {
 	requests []Request
 	answer   AnswerFunc
 	arrived  chan struct{} // closed and replaced when a request arrives
-	// clock judges the service's pace (formats.Service.MinInterval); nil:
+	// clock judges the service's pace (builtin.Service.MinInterval); nil:
 	// the pace is not judged. last is when the last request was taken.
 	clock func() time.Time
 	last  time.Time
 }
 
 // New starts a stand-in for the service of the built-in format b.
-func New(t testing.TB, b formats.Builtin) *Sink {
+func New(t testing.TB, b builtin.Builtin) *Sink {
 	s := &Sink{format: b.Name, service: b.Service}
 	if b.Credential != nil && b.Service.CredentialValue != "" {
 		s.header = b.Credential.Header
@@ -94,7 +94,7 @@ func New(t testing.TB, b formats.Builtin) *Sink {
 // NewChecked starts a stand-in for the service of b whose credential is
 // checked by valid (live tokens of a token endpoint stand-in) instead of
 // the table's fixed test credential.
-func NewChecked(t testing.TB, b formats.Builtin, valid func(*http.Request) bool) *Sink {
+func NewChecked(t testing.TB, b builtin.Builtin, valid func(*http.Request) bool) *Sink {
 	s := &Sink{format: b.Name, service: b.Service, valid: valid}
 	return s.start(t)
 }
@@ -102,7 +102,7 @@ func NewChecked(t testing.TB, b formats.Builtin, valid func(*http.Request) bool)
 // NewFormat starts a stand-in for the service of the built-in format
 // called name.
 func NewFormat(t testing.TB, name string) *Sink {
-	b, ok := formats.LookupBuiltin(name)
+	b, ok := builtin.LookupBuiltin(name)
 	if !ok {
 		t.Fatalf("no built-in format %q", name)
 	}
@@ -267,7 +267,7 @@ func (s *Sink) Taken() []Request {
 }
 
 // Write writes a, as a service writes an answer.
-func Write(w http.ResponseWriter, a formats.Answer) {
+func Write(w http.ResponseWriter, a builtin.Answer) {
 	if a.ContentType != "" {
 		w.Header().Set("Content-Type", a.ContentType)
 	}
@@ -288,7 +288,7 @@ func (s *Sink) handle(w http.ResponseWriter, r *http.Request) {
 		req.Body, err = Decompress(r.Header, raw)
 	}
 	status := http.StatusBadRequest
-	var judged *formats.Answer
+	var judged *builtin.Answer
 	switch {
 	case err != nil:
 		req.Refused = err.Error()
@@ -386,7 +386,7 @@ func (s *Sink) check(r *http.Request, body []byte) ([][]byte, int, string) {
 // it says (Service.Judge) and by its pace: a request sooner than
 // Service.MinInterval after the last one taken, by the sink's clock, is
 // answered 429 with the Retry-After the service would give.
-func (s *Sink) judge(body []byte) *formats.Answer {
+func (s *Sink) judge(body []byte) *builtin.Answer {
 	if s.service.Judge != nil {
 		if a := s.service.Judge(body); a != nil {
 			return a
@@ -400,7 +400,7 @@ func (s *Sink) judge(body []byte) *formats.Answer {
 	now := s.clock()
 	if !s.last.IsZero() && now.Sub(s.last) < s.service.MinInterval {
 		wait := s.service.MinInterval - now.Sub(s.last)
-		return &formats.Answer{Status: http.StatusTooManyRequests, ContentType: "text/plain", RetryAfter: fmt.Sprint(int(math.Ceil(wait.Seconds()))),
+		return &builtin.Answer{Status: http.StatusTooManyRequests, ContentType: "text/plain", RetryAfter: fmt.Sprint(int(math.Ceil(wait.Seconds()))),
 			Body: fmt.Sprintf("rate_limited: one request every %s", s.service.MinInterval)}
 	}
 	s.last = now
@@ -433,31 +433,31 @@ func (s *Sink) Alerts() int {
 
 // Count counts the events of a body of the given shape, or says how the
 // body is not of it. A sink without a shape takes any body as one event.
-func Count(shape formats.BodyShape, body []byte) (int, error) {
+func Count(shape builtin.BodyShape, body []byte) (int, error) {
 	events, err := Split(shape, body)
 	return len(events), err
 }
 
 // Split splits a body of the given shape into its events, in order, or
 // says how the body is not of it.
-func Split(shape formats.BodyShape, body []byte) ([][]byte, error) {
+func Split(shape builtin.BodyShape, body []byte) ([][]byte, error) {
 	switch shape {
 	case "":
 		return [][]byte{body}, nil
-	case formats.BodyObject:
+	case builtin.BodyObject:
 		return [][]byte{body}, oneObject(body)
-	case formats.BodyArray:
+	case builtin.BodyArray:
 		return array(body)
-	case formats.BodyObjectOrArray:
+	case builtin.BodyObjectOrArray:
 		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("[")) {
 			return array(body)
 		}
 		return [][]byte{body}, oneObject(body)
-	case formats.BodyObjects:
+	case builtin.BodyObjects:
 		return objects(body)
-	case formats.BodyBulk:
+	case builtin.BodyBulk:
 		return bulk(body)
-	case formats.BodySecOpsLogs:
+	case builtin.BodySecOpsLogs:
 		return secopsLogs(body)
 	}
 	return nil, fmt.Errorf("unknown shape %q", shape)

@@ -8,17 +8,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // validBody is a body of shape holding one event.
-func validBody(shape formats.BodyShape) string {
+func validBody(shape builtin.BodyShape) string {
 	switch shape {
-	case formats.BodyArray:
+	case builtin.BodyArray:
 		return `[{"a":1}]`
-	case formats.BodyBulk:
+	case builtin.BodyBulk:
 		return "{\"create\":{}}\n{\"a\":1}\n"
-	case formats.BodySecOpsLogs:
+	case builtin.BodySecOpsLogs:
 		// data is {"a":1} in base64.
 		return `{"inlineSource":{"logs":[{"data":"eyJhIjoxfQ==","logEntryTime":"2025-10-29T12:00:00Z","collectionTime":"2025-10-29T12:00:01Z"}]}}`
 	}
@@ -29,7 +29,7 @@ func validBody(shape formats.BodyShape) string {
 // takes it, and refuses one to another path, without its credential or
 // with another, or with a body of another shape.
 func TestStandInRefusesWhatItsServiceRefuses(t *testing.T) {
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) {
 			s := New(t, b)
 			post := func(path, credential, body string) int {
@@ -65,22 +65,22 @@ func TestStandInRefusesWhatItsServiceRefuses(t *testing.T) {
 // Count tells the shapes apart.
 func TestCountRefusesOtherShapes(t *testing.T) {
 	for _, tt := range []struct {
-		shape formats.BodyShape
+		shape builtin.BodyShape
 		body  string
 		n     int
 	}{
-		{formats.BodyObject, `{"a":1}`, 1},
-		{formats.BodyObject, `[{"a":1}]`, 0},
-		{formats.BodyArray, `[{"a":1},{"b":2}]`, 2},
-		{formats.BodyArray, `[]`, 0},
-		{formats.BodyArray, `[1]`, 0},
-		{formats.BodyObjectOrArray, `[{"a":1},{"b":2}]`, 2},
-		{formats.BodyObjects, `{"a":1}{"b":2}` + "\n" + `{"c":3}`, 3},
-		{formats.BodyObjects, `{"a":1} 2`, 0},
-		{formats.BodyBulk, "{\"create\":{}}\n{\"a\":1}\n{\"index\":{}}\n{\"b\":2}\n", 2},
-		{formats.BodyBulk, "{\"create\":{}}\n{\"a\":1}", 0},
-		{formats.BodyBulk, "{\"delete\":{}}\n{\"a\":1}\n", 0},
-		{formats.BodyBulk, "{\"create\":{}}\n", 0},
+		{builtin.BodyObject, `{"a":1}`, 1},
+		{builtin.BodyObject, `[{"a":1}]`, 0},
+		{builtin.BodyArray, `[{"a":1},{"b":2}]`, 2},
+		{builtin.BodyArray, `[]`, 0},
+		{builtin.BodyArray, `[1]`, 0},
+		{builtin.BodyObjectOrArray, `[{"a":1},{"b":2}]`, 2},
+		{builtin.BodyObjects, `{"a":1}{"b":2}` + "\n" + `{"c":3}`, 3},
+		{builtin.BodyObjects, `{"a":1} 2`, 0},
+		{builtin.BodyBulk, "{\"create\":{}}\n{\"a\":1}\n{\"index\":{}}\n{\"b\":2}\n", 2},
+		{builtin.BodyBulk, "{\"create\":{}}\n{\"a\":1}", 0},
+		{builtin.BodyBulk, "{\"delete\":{}}\n{\"a\":1}\n", 0},
+		{builtin.BodyBulk, "{\"create\":{}}\n", 0},
 	} {
 		n, err := Count(tt.shape, []byte(tt.body))
 		if tt.n == 0 {
@@ -116,7 +116,7 @@ func TestLedgerThrottlesWhatItsTestScripts(t *testing.T) {
 // path or a log type that cannot be one.
 func TestSecOpsStandInIsStrict(t *testing.T) {
 	s := NewFormat(t, "secops")
-	b, _ := formats.LookupBuiltin("secops")
+	b, _ := builtin.LookupBuiltin("secops")
 	post := func(path, body string) int {
 		req, err := http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(body))
 		require.NoError(t, err)

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 // Targets of issue 7, as ratios baseline ÷ webhook.
@@ -74,7 +74,7 @@ func (t *tables) formats(group string) []string {
 		}
 	}
 	var out []string
-	for _, b := range formats.Builtins() {
+	for _, b := range builtin.Builtins() {
 		if seen[b.Name] {
 			out = append(out, b.Name)
 			delete(seen, b.Name)

@@ -27,7 +27,7 @@ import (
 	"go.uber.org/goleak"
 
 	webhookexporter "github.com/sentyr/webhookexporter"
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -215,17 +215,17 @@ func secopsLog(ev string) string {
 // credential.
 func TestSinksAnswerAsTheServices(t *testing.T) {
 	ev := func(seq int) string { return fmt.Sprintf(`{"event_type":"x","data":{"load_seq":"%010d"}}`, seq) }
-	bodies := map[formats.BodyShape]string{
-		formats.BodyArray:         "[" + ev(0) + "," + ev(1) + "]",
-		formats.BodyObjectOrArray: "[" + ev(0) + "," + ev(1) + "]",
-		formats.BodyObjects:       `{"event":` + ev(0) + `}{"event":` + ev(1) + `}`,
-		formats.BodyBulk: `{"create":{"_index":"security-events","_id":"id-0"}}` + "\n" + ev(0) + "\n" +
+	bodies := map[builtin.BodyShape]string{
+		builtin.BodyArray:         "[" + ev(0) + "," + ev(1) + "]",
+		builtin.BodyObjectOrArray: "[" + ev(0) + "," + ev(1) + "]",
+		builtin.BodyObjects:       `{"event":` + ev(0) + `}{"event":` + ev(1) + `}`,
+		builtin.BodyBulk: `{"create":{"_index":"security-events","_id":"id-0"}}` + "\n" + ev(0) + "\n" +
 			`{"create":{"_index":"security-events","_id":"id-1"}}` + "\n" + ev(1) + "\n",
-		formats.BodySecOpsLogs: `{"inlineSource":{"logs":[` + secopsLog(ev(0)) + "," + secopsLog(ev(1)) + `]}}`,
+		builtin.BodySecOpsLogs: `{"inlineSource":{"logs":[` + secopsLog(ev(0)) + "," + secopsLog(ev(1)) + `]}}`,
 	}
 	require.Contains(t, formatNames, "elastic")
 	for _, format := range formatNames {
-		b, _ := formats.LookupBuiltin(format)
+		b, _ := builtin.LookupBuiltin(format)
 		body, ok := bodies[b.Service.Body]
 		require.True(t, ok, "%s: a body of shape %s", format, b.Service.Body)
 		s, err := startSink(format, 2)

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -29,7 +29,7 @@ type destination struct {
 	// header and value: a request without them is refused, as the
 	// service refuses a request without its key.
 	header, value string
-	accept        func(n int) formats.Answer
+	accept        func(n int) builtin.Answer
 	// events, when set, is what of a body holds the events: SecOps's are
 	// base64 in it.
 	events func(body []byte) ([]byte, error)
@@ -41,8 +41,8 @@ type destination struct {
 // by its own rate limit, not by the exporter.
 var formatNames = func() []string {
 	var names []string
-	for _, b := range formats.Builtins() {
-		if b.Service.Body != formats.BodyObject {
+	for _, b := range builtin.Builtins() {
+		if b.Service.Body != builtin.BodyObject {
 			names = append(names, b.Name)
 		}
 	}
@@ -52,12 +52,12 @@ var formatNames = func() []string {
 var destinations = func() map[string]destination {
 	out := map[string]destination{}
 	for _, name := range formatNames {
-		b, _ := formats.LookupBuiltin(name)
+		b, _ := builtin.LookupBuiltin(name)
 		d := destination{path: b.Service.Path, settings: b.Service.Settings, accept: b.Service.Accept}
 		if b.Credential != nil && b.Service.CredentialValue != "" {
 			d.header, d.value = b.Credential.Header, b.Service.CredentialValue
 		}
-		if b.Service.Body == formats.BodySecOpsLogs {
+		if b.Service.Body == builtin.BodySecOpsLogs {
 			d.events = func(body []byte) ([]byte, error) {
 				events, err := testsink.Split(b.Service.Body, body)
 				return bytes.Join(events, []byte{'\n'}), err

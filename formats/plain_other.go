@@ -1,5 +1,0 @@
-//go:build !amd64 || purego
-
-package formats
-
-func appendPlainString(dst []byte, s string) ([]byte, bool) { return appendPlainStringGo(dst, s) }
