@@ -86,7 +86,8 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 	dst = dst[:start]
 	budget := limit - truncationReserve
 	total, changed := 0, 0
-	for _, f := range fields {
+	var keys jsonw.ObjectKeys
+	for i, f := range fields {
 		k, ok := f.Key, true
 		if key != nil {
 			k, ok = key(f.Key)
@@ -94,12 +95,14 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 		if !ok {
 			continue
 		}
-		total++
 		at := len(dst)
 		if comma {
 			dst = append(dst, ',')
 		}
-		dst = jsonw.AppendString(dst, k)
+		if dst = appendKeyOnce(dst, at, &keys, k, fields[:i], key); len(dst) == at {
+			continue
+		}
+		total++
 		dst = append(dst, ':')
 		head := len(dst)
 		room := budget - (head - start)
@@ -130,7 +133,8 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 // as soon as the members pass limit bytes.
 func appendMembersUpTo(dst []byte, fields []formats.Field, comma bool, limit int, key fieldKey) ([]byte, bool) {
 	start := len(dst)
-	for _, f := range fields {
+	var keys jsonw.ObjectKeys
+	for i, f := range fields {
 		k, ok := f.Key, true
 		if key != nil {
 			k, ok = key(f.Key)
@@ -138,11 +142,14 @@ func appendMembersUpTo(dst []byte, fields []formats.Field, comma bool, limit int
 		if !ok {
 			continue
 		}
+		at := len(dst)
 		if comma {
 			dst = append(dst, ',')
 		}
+		if dst = appendKeyOnce(dst, at, &keys, k, fields[:i], key); len(dst) == at {
+			continue
+		}
 		comma = true
-		dst = jsonw.AppendString(dst, k)
 		dst = append(dst, ':')
 		dst = jsonw.AppendValue(dst, f.Value)
 		if len(dst)-start > limit {
@@ -150,4 +157,26 @@ func appendMembersUpTo(dst []byte, fields []formats.Field, comma bool, limit int
 		}
 	}
 	return dst, true
+}
+
+// appendKeyOnce appends k, the key of the field after earlier, unless an
+// earlier field's key is written the same (objects keep their first
+// member; see jsonw.ObjectKeys): then dst comes back cut to at, where the
+// member began. An earlier field that key leaves out has a key equal to k
+// only when k is left out too.
+func appendKeyOnce(dst []byte, at int, keys *jsonw.ObjectKeys, k string, earlier []formats.Field, key fieldKey) []byte {
+	start := len(dst)
+	dst = jsonw.AppendString(dst, k)
+	w := dst[start:]
+	if keys.Quick(w, k) {
+		return dst
+	}
+	var rename func(string) string
+	if key != nil {
+		rename = func(s string) string { r, _ := key(s); return r }
+	}
+	if !jsonw.FreshInFields(keys, w, k, earlier, rename) {
+		return dst[:at]
+	}
+	return dst
 }
