@@ -67,7 +67,7 @@ func TestOCSFThroughEachTransport(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			taken := waitTaken(t, col, sinks[name])
 			require.Len(t, taken, 1, "%v", sinks[name].Requests())
-			golden, err := os.ReadFile(filepath.Join(repoRoot(t), "formats", "testdata", "golden", "ocsf", name+".json"))
+			golden, err := os.ReadFile(filepath.Join(repoRoot(t), "formats", "builtin", "testdata", "golden", "ocsf", name+".json"))
 			require.NoError(t, err)
 			assert.Equal(t, eventIDs.ReplaceAllString(string(golden), `"<id>"`), eventIDs.ReplaceAllString(string(taken[0].Body), `"<id>"`))
 		})
