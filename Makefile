@@ -119,8 +119,7 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "staticcheck (pinned), every package; the first run compiles it" $(MAKE) --no-print-directory lint
 	@$(PHASE) "mdatagen's files against metadata.yaml" $(MAKE) --no-print-directory generated
 	@$(PHASE) "the collector distribution, for the end-to-end tests" $(MAKE) --no-print-directory dist
-	@$(PHASE) "every package's tests with the race detector" $(GO) test -race -timeout 20m $(GOTESTFLAGS) ./...
-	@$(PHASE) "the end-to-end tests: the distribution with real collectors" $(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./e2e
+	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
 	@$(PHASE) "the bench module's tests (load generator, tables)" $(GO) -C bench test -race $(GOTESTFLAGS) ./...
 	@$(PHASE) "the allocation bounds, without the race detector" \
 		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'
