@@ -28,7 +28,7 @@ var goldenElsewhere = map[string]string{
 }
 
 // Every built-in format sends the guide's example event, with its table
-// settings, as its golden payload testdata/golden/<format>.json: one
+// settings, as its golden payload formats/builtin/testdata/golden/<format>.json: one
 // document, or an array of them for a service that takes arrays.
 func TestEveryFormatSendsItsGoldenPayload(t *testing.T) {
 	for _, b := range builtin.Builtins() {
@@ -36,8 +36,8 @@ func TestEveryFormatSendsItsGoldenPayload(t *testing.T) {
 			if test, ok := goldenElsewhere[b.Name]; ok {
 				t.Skipf("its golden payload is checked by %s", test)
 			}
-			raw, err := os.ReadFile(filepath.Join("testdata", "golden", b.Name+".json"))
-			require.NoError(t, err, "write the format's payload for the guide's example event in testdata/golden/%s.json", b.Name)
+			raw, err := os.ReadFile(filepath.Join("formats", "builtin", "testdata", "golden", b.Name+".json"))
+			require.NoError(t, err, "write the format's payload for the guide's example event in formats/builtin/testdata/golden/%s.json", b.Name)
 			var want any
 			require.NoError(t, json.Unmarshal(raw, &want))
 

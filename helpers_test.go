@@ -116,11 +116,11 @@ func startExporterLogging(t testing.TB, cfg *Config, core zapcore.Core) (exporte
 	return exp, tel
 }
 
-// readGolden reads a payload of testdata/golden: the guide's documented
+// readGolden reads a payload of formats/builtin/testdata/golden: the guide's documented
 // payloads for its example event.
 func readGolden(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "golden", name))
+	b, err := os.ReadFile(filepath.Join("formats", "builtin", "testdata", "golden", name))
 	require.NoError(t, err)
 	return string(b)
 }

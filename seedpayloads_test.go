@@ -18,10 +18,10 @@ import (
 
 // TestSeedExampleGivesSeedServicePayloads sends the guide's example event
 // through the factory-built exporter with default settings and compares
-// each body, parsed, with testdata/golden: the guide's documented payloads.
+// each body, parsed, with formats/builtin/testdata/golden: the guide's documented payloads.
 //
 // The golden files differ from the guide's text in two places, on purpose
-// (testdata/golden/README.md): the guide's time/date_happened 1730217600 is
+// (formats/builtin/testdata/golden/README.md): the guide's time/date_happened 1730217600 is
 // 2024-10-29T16:00:00Z, not its event's 2025-10-29T12:00:00Z, so the files
 // hold that timestamp's epoch, 1761739200, and the test asserts it is the
 // timestamp's epoch; and the guide's Datadog text lists two of the four data
@@ -52,7 +52,7 @@ func TestSeedExampleGivesSeedServicePayloads(t *testing.T) {
 			got := s.Wait(t, 1)[0]
 			assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
 			assert.Equal(t, tt.headerValue, got.Header.Get(tt.header))
-			wantRaw, err := os.ReadFile(filepath.Join("testdata", "golden", tt.golden))
+			wantRaw, err := os.ReadFile(filepath.Join("formats", "builtin", "testdata", "golden", tt.golden))
 			require.NoError(t, err)
 			var want, payload map[string]any
 			require.NoError(t, json.Unmarshal(wantRaw, &want))

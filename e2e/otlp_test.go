@@ -121,7 +121,7 @@ service:
 		},
 	}
 	// The guide's "Generic JSON" payload of its example event.
-	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "golden", "json.json"))
+	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "formats", "builtin", "testdata", "golden", "json.json"))
 	require.NoError(t, err)
 	want := parse(t, string(golden))
 	for _, tt := range tests {

@@ -53,7 +53,7 @@ func TestEndToEndSecOpsExample(t *testing.T) {
 	assert.EqualValues(t, 1, g.Fetches())
 	assert.Equal(t, b.Service.Path, taken[0].Path)
 
-	golden, err := os.ReadFile(filepath.Join(root, "testdata", "golden", "secops.json"))
+	golden, err := os.ReadFile(filepath.Join(root, "formats", "builtin", "testdata", "golden", "secops.json"))
 	require.NoError(t, err)
 	require.Len(t, taken[0].EventBodies, 1)
 	assert.JSONEq(t, string(golden), string(taken[0].EventBodies[0]))

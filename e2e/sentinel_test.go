@@ -84,7 +84,7 @@ service:
 	assert.Equal(t, "gzip", got[0].Header.Get("Content-Encoding"))
 	assert.Regexp(t, `^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, got[0].Header.Get("x-ms-client-request-id"))
 
-	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "golden", "sentinel.json"))
+	golden, err := os.ReadFile(filepath.Join(repoRoot(t), "formats", "builtin", "testdata", "golden", "sentinel.json"))
 	require.NoError(t, err)
 	var want []map[string]any
 	require.NoError(t, json.Unmarshal(golden, &want))

@@ -6,6 +6,7 @@ package formatstest
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -34,7 +35,8 @@ const GuideTemplate = `
 // shared with the exporter's tests, for a test in a package of formats/.
 func GuidePayload(t testing.TB) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "custom.json"))
+	_, here, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "builtin", "testdata", "golden", "custom.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
