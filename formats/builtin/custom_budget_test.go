@@ -186,15 +186,5 @@ func TestTemplateBudgetSettingsAreChecked(t *testing.T) {
 func BenchmarkCustomEngineTemplate(b *testing.B) {
 	enc, err := newCustom(CustomConfig{Template: `{"fields": [{% for k, v in event_data | dictsort %}{"k": "{{ k }}", "v": "{{ v | upper }}"}{% if not loop.last %},{% endif %}{% endfor %}], "n": "{{ event_type ~ "-" ~ severity }}"}`})
 	require.NoError(b, err)
-	events := make([]formats.Event, 100)
-	for i := range events {
-		events[i] = formatstest.GuideEvent(b, formatstest.GuideData)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := enc.Encode(events); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(events)), "ns/event")
+	benchGuideEvents(b, enc)
 }
