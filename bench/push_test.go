@@ -45,6 +45,9 @@ func BenchmarkPush(b *testing.B) {
 }
 
 func benchWebhook(b *testing.B, f bench.Format, n int) {
+	if f.MinInterval > 0 {
+		b.Skipf("%s's service takes a request every %s and the exporter keeps that pace, so a push would time the pace; BenchmarkEncode times its encoding, rawwire its requests", f.Name, f.MinInterval)
+	}
 	url := sink.url(b)
 	ld := bench.Logs(n)
 	wire := 0
@@ -127,7 +130,7 @@ func post(client *http.Client, url string, r testsink.Request) error {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("sink answered %d", resp.StatusCode)
 	}
 	return nil

@@ -3,6 +3,7 @@ package bench
 import (
 	"cmp"
 	"maps"
+	"time"
 
 	"github.com/sentyr/webhookexporter/formats/builtin"
 )
@@ -18,6 +19,9 @@ type Format struct {
 	Format   string
 	Settings map[string]any
 	Path     string
+	// MinInterval is the pace the format's service keeps (Service.MinInterval),
+	// which the exporter keeps too: a push then takes that long per request.
+	MinInterval time.Duration
 }
 
 // documentCases are the documents benchmarked, each in the format whose
@@ -30,7 +34,7 @@ var documentCases = []struct{ format, document string }{{"json", builtin.Documen
 var Formats = func() []Format {
 	var out []Format
 	for _, b := range builtin.Builtins() {
-		out = append(out, Format{Name: b.Name, Settings: b.Service.Settings, Path: b.Service.Path})
+		out = append(out, Format{Name: b.Name, Settings: b.Service.Settings, Path: b.Service.Path, MinInterval: b.Service.MinInterval})
 	}
 	for _, c := range documentCases {
 		b, _ := builtin.LookupBuiltin(c.format)
@@ -39,7 +43,7 @@ var Formats = func() []Format {
 			settings = map[string]any{}
 		}
 		settings["document"] = c.document
-		out = append(out, Format{Name: c.format + "+" + c.document, Format: c.format, Settings: settings, Path: b.Service.Path})
+		out = append(out, Format{Name: c.format + "+" + c.document, Format: c.format, Settings: settings, Path: b.Service.Path, MinInterval: b.Service.MinInterval})
 	}
 	return out
 }()
