@@ -88,22 +88,12 @@ func appendMembersWithin(dst []byte, fields []formats.Field, comma bool, limit i
 	total, changed := 0, 0
 	var keys jsonw.ObjectKeys
 	for i, f := range fields {
-		k, ok := f.Key, true
-		if key != nil {
-			k, ok = key(f.Key)
-		}
-		if !ok {
-			continue
-		}
 		at := len(dst)
-		if comma {
-			dst = append(dst, ',')
-		}
-		if dst = appendKeyOnce(dst, at, &keys, k, fields[:i], key); len(dst) == at {
+		var ok bool
+		if dst, ok = appendMemberKey(dst, comma, &keys, fields, i, key); !ok {
 			continue
 		}
 		total++
-		dst = append(dst, ':')
 		head := len(dst)
 		room := budget - (head - start)
 		if f.Value.Type() == pcommon.ValueTypeStr {
@@ -135,22 +125,11 @@ func appendMembersUpTo(dst []byte, fields []formats.Field, comma bool, limit int
 	start := len(dst)
 	var keys jsonw.ObjectKeys
 	for i, f := range fields {
-		k, ok := f.Key, true
-		if key != nil {
-			k, ok = key(f.Key)
-		}
-		if !ok {
-			continue
-		}
-		at := len(dst)
-		if comma {
-			dst = append(dst, ',')
-		}
-		if dst = appendKeyOnce(dst, at, &keys, k, fields[:i], key); len(dst) == at {
+		var ok bool
+		if dst, ok = appendMemberKey(dst, comma, &keys, fields, i, key); !ok {
 			continue
 		}
 		comma = true
-		dst = append(dst, ':')
 		dst = jsonw.AppendValue(dst, f.Value)
 		if len(dst)-start > limit {
 			return dst, false
@@ -159,24 +138,34 @@ func appendMembersUpTo(dst []byte, fields []formats.Field, comma bool, limit int
 	return dst, true
 }
 
-// appendKeyOnce appends k, the key of the field after earlier, unless an
-// earlier field's key is written the same (objects keep their first
-// member; see jsonw.ObjectKeys): then dst comes back cut to at, where the
-// member began. An earlier field that key leaves out has a key equal to k
-// only when k is left out too.
-func appendKeyOnce(dst []byte, at int, keys *jsonw.ObjectKeys, k string, earlier []formats.Field, key fieldKey) []byte {
+// appendMemberKey appends the comma (when comma says members precede),
+// the key and the colon of fields[i], as key names it, unless key leaves
+// the field out or an earlier field's key is written the same (objects
+// keep their first member; see jsonw.ObjectKeys): then dst comes back as
+// it was, and false. An earlier field that key leaves out has a key equal
+// to this one only when this one is left out too.
+func appendMemberKey(dst []byte, comma bool, keys *jsonw.ObjectKeys, fields []formats.Field, i int, key fieldKey) ([]byte, bool) {
+	k, ok := fields[i].Key, true
+	if key != nil {
+		k, ok = key(k)
+	}
+	if !ok {
+		return dst, false
+	}
+	at := len(dst)
+	if comma {
+		dst = append(dst, ',')
+	}
 	start := len(dst)
 	dst = jsonw.AppendString(dst, k)
-	w := dst[start:]
-	if keys.Quick(w, k) {
-		return dst
+	if w := dst[start:]; !keys.Quick(w, k) {
+		var rename func(string) string
+		if key != nil {
+			rename = func(s string) string { r, _ := key(s); return r }
+		}
+		if !jsonw.FreshInFields(keys, w, k, fields[:i], rename) {
+			return dst[:at], false
+		}
 	}
-	var rename func(string) string
-	if key != nil {
-		rename = func(s string) string { r, _ := key(s); return r }
-	}
-	if !jsonw.FreshInFields(keys, w, k, earlier, rename) {
-		return dst[:at]
-	}
-	return dst
+	return append(dst, ':'), true
 }
