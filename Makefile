@@ -101,14 +101,22 @@ vet: ## go vet and gofmt
 	if [ -n "$$unformatted" ]; then echo "gofmt would change these files; run gofmt -w on them:"; echo "$$unformatted"; exit 1; fi
 
 # dist before go test so the end-to-end tests (e2e/) find the distribution
-# built; they also run `make dist` themselves when used alone. formats runs
-# once more with the purego tag: the Go string writer that other
-# architectures use instead of the amd64 assembly, and without the race
-# detector, which allocates beside the code: the tests that bound allocation
-# check it there (internal/raceflag). Elsewhere only the tests that use
-# raceflag run again without the race detector (internal/tools/racefree.sh
-# names them), in the packages that have some.
-RACEFREE_DIRS = $(shell grep -rl --include='*_test.go' 'raceflag\.[A-Z]' . | grep -v '^./formats/\|^./_build/\|^./bench/' | xargs -n1 dirname | sort -u)
+# built; they also run `make dist` themselves when used alone. The tests
+# that use raceflag run again without the race detector, which allocates
+# beside the code: those that bound allocation check it there
+# (internal/tools/racefree.sh names them), in the packages that have some.
+# The JSON writer runs once more with the purego tag: the Go string writer
+# that other architectures use instead of the amd64 assembly. Its tests
+# compare the two on every byte at every position, so the packages above
+# it need no purego run of their own.
+RACEFREE_DIRS = $(shell grep -rl --include='*_test.go' 'raceflag\.[A-Z]' . | grep -v '^./_build/\|^./bench/' | xargs -n1 dirname | sort -u)
+
+# go test runs a package's tests in one of its -p slots, which otherwise
+# compile or link (-p is the core count by default). The end-to-end and the
+# root package's tests spend most of their run waiting on collectors and
+# servers, so with twice the cores' slots the compiler is not left waiting
+# on them when the cache is cold.
+TEST_SLOTS ?= $(shell echo $$(( 2 * $$(nproc) )))
 
 lint: ## staticcheck (pinned), on every package
 	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
@@ -119,11 +127,11 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "staticcheck (pinned), every package; the first run compiles it" $(MAKE) --no-print-directory lint
 	@$(PHASE) "mdatagen's files against metadata.yaml" $(MAKE) --no-print-directory generated
 	@$(PHASE) "the collector distribution, for the end-to-end tests" $(MAKE) --no-print-directory dist
-	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(GO) test -race -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
+	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(GO) test -race -p $(TEST_SLOTS) -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
 	@$(PHASE) "the bench module's tests (load generator, tables)" $(GO) -C bench test -race $(GOTESTFLAGS) ./...
 	@$(PHASE) "the allocation bounds, without the race detector" \
 		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'
-	@$(PHASE) "formats with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats/...
+	@$(PHASE) "the JSON writer with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats/internal/jsonw
 
 # mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,
 # documentation.md and the generated tests from metadata.yaml: go generate

@@ -26,8 +26,10 @@ import (
 const (
 	// soakIDKey is the attribute that names each soak event uniquely.
 	soakIDKey = "soak_id"
-	// soakShortDuration is how long each case streams in `go test`.
-	soakShortDuration = 10 * time.Second
+	// soakShortDuration is how long each case streams in `go test`: long
+	// enough for the script to run through every fault many times over;
+	// make soak streams for minutes.
+	soakShortDuration = 3 * time.Second
 	retryLogMessage   = "Exporting failed. Will retry the request after interval."
 )
 
