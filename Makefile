@@ -4,6 +4,12 @@ SHELL := /bin/bash
 GO ?= go
 .DEFAULT_GOAL := help
 
+# Every go command here trims paths, as ocb's own build does (docs/build.md's
+# snippet test builds a collector with it): the packages compiled once serve
+# vet, staticcheck, the distribution, the tests and that build alike, where a
+# flag of their own would compile the collector's packages once more.
+export GOFLAGS := -trimpath $(GOFLAGS)
+
 # Pinned; run through go run so nothing is installed globally.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
@@ -53,12 +59,12 @@ $(BUILDER): $(BUILDER_STAMP)
 dist: $(DIST) ## Build the collector distribution (ocb) into _build/
 
 # VCS stamping is off: ocb builds inside this checkout, and a checkout owned
-# by another user would otherwise fail the build. The build takes go's
-# defaults (cgo as the machine has it, paths kept), those of go vet and go
-# test, so the packages the component shares with the collector compile once
-# for all of make test; the Dockerfile asks for a static, trimmed binary. ocb writes the sources and
-# resolves the modules; go build -v then compiles them, and the count of
-# packages it prints is the progress of a build that is silent otherwise.
+# by another user would otherwise fail the build. The build takes the flags
+# of go vet and go test (cgo as the machine has it), so the packages the
+# component shares with the collector compile once for all of make test; the
+# Dockerfile asks for a static binary. ocb writes the sources and resolves
+# the modules; go build -v then compiles them, and the count of packages it
+# prints is the progress of a build that is silent otherwise.
 $(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
 	@echo "Building the collector distribution with ocb: the first build compiles a whole collector"
 	@echo "($(FIRST_BUILD) on a 2-core machine with an empty Go cache); later builds take seconds."
