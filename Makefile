@@ -122,7 +122,7 @@ RACEFREE_DIRS = $(shell grep -rl --include='*_test.go' 'raceflag\.[A-Z]' . | gre
 # root package's tests spend most of their run waiting on collectors and
 # servers, so with twice the cores' slots the compiler is not left waiting
 # on them when the cache is cold.
-TEST_SLOTS ?= $(shell echo $$(( 2 * $$(nproc) )))
+TEST_SLOTS ?= $(shell echo $$(( 2 * $$(getconf _NPROCESSORS_ONLN) )))
 
 lint: ## staticcheck (pinned), on every package
 	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
