@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# mdatagen, pinned in internal/tools/go.mod and run through `go tool`, so
-# nothing is installed.
+# mdatagen, pinned in internal/tools/go.mod and run through `go run`, so
+# nothing is installed. Not `go tool`: under make's GOFLAGS (-trimpath) its
+# build reused none of the packages that vet had compiled.
 #
 #   mdatagen.sh [dir]   generates from dir/metadata.yaml (default: .);
 #                       the //go:generate lines of factory.go and
@@ -24,7 +25,7 @@ generate() {
 	pkg=$(cd "$root" && go list -f '{{.Name}}' .)
 	link=$(mktemp -d)
 	ln -s "$root" "$link/$pkg"
-	(cd "$dir" && go tool -modfile="$tools/go.mod" mdatagen "$link/$pkg$rel/metadata.yaml") || { rm -rf "$link"; return 1; }
+	(cd "$dir" && go run -modfile="$tools/go.mod" go.opentelemetry.io/collector/cmd/mdatagen "$link/$pkg$rel/metadata.yaml") || { rm -rf "$link"; return 1; }
 	rm -rf "$link"
 }
 
