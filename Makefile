@@ -4,11 +4,14 @@ SHELL := /bin/bash
 GO ?= go
 .DEFAULT_GOAL := help
 
-# Every go command here trims paths, as ocb's own build does (docs/build.md's
-# snippet test builds a collector with it): the packages compiled once serve
-# vet, staticcheck, the distribution, the tests and that build alike, where a
-# flag of their own would compile the collector's packages once more.
+# Every go command here builds as ocb does by default, cgo off and paths
+# trimmed (docs/build.md's snippet test builds a collector with ocb): the
+# packages compiled once serve vet, staticcheck, the distribution, the tests
+# and that build alike, where other settings would compile a collector's
+# packages once more. The race detector needs cgo: RACE turns it back on.
+export CGO_ENABLED := 0
 export GOFLAGS := -trimpath $(GOFLAGS)
+RACE := env CGO_ENABLED=1 $(GO)
 
 # Pinned; run through go run so nothing is installed globally.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -59,12 +62,10 @@ $(BUILDER): $(BUILDER_STAMP)
 dist: $(DIST) ## Build the collector distribution (ocb) into _build/
 
 # VCS stamping is off: ocb builds inside this checkout, and a checkout owned
-# by another user would otherwise fail the build. The build takes the flags
-# of go vet and go test (cgo as the machine has it), so the packages the
-# component shares with the collector compile once for all of make test; the
-# Dockerfile asks for a static binary. ocb writes the sources and resolves
-# the modules; go build -v then compiles them, and the count of packages it
-# prints is the progress of a build that is silent otherwise.
+# by another user would otherwise fail the build. The binary is static, as
+# ocb's own are. ocb writes the sources and resolves the modules; go build -v
+# then compiles them, and the count of packages it prints is the progress of
+# a build that is silent otherwise.
 $(DIST): builder-config.yaml go.mod go.sum $(GO_SOURCES) $(BUILDER_STAMP)
 	@echo "Building the collector distribution with ocb: the first build compiles a whole collector"
 	@echo "($(FIRST_BUILD) on a 2-core machine with an empty Go cache); later builds take seconds."
@@ -133,8 +134,8 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "staticcheck (pinned), every package; the first run compiles it" $(MAKE) --no-print-directory lint
 	@$(PHASE) "mdatagen's files against metadata.yaml" $(MAKE) --no-print-directory generated
 	@$(PHASE) "the collector distribution, for the end-to-end tests" $(MAKE) --no-print-directory dist
-	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(GO) test -race -p $(TEST_SLOTS) -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
-	@$(PHASE) "the bench module's tests (load generator, tables)" $(GO) -C bench test -race $(GOTESTFLAGS) ./...
+	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(RACE) test -race -p $(TEST_SLOTS) -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
+	@$(PHASE) "the bench module's tests (load generator, tables)" $(RACE) -C bench test -race $(GOTESTFLAGS) ./...
 	@$(PHASE) "the allocation bounds, without the race detector" \
 		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'
 	@$(PHASE) "the JSON writer with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats/internal/jsonw

@@ -50,6 +50,12 @@ func distribution(t *testing.T) string {
 	return filepath.Join(root, "_build", "otelcol-webhook")
 }
 
+// goEnv is the environment of the commands that run go (go run in the
+// docs' snippets and the replay): cgo off, as make builds everything but
+// the race detector's tests, which run these with cgo on; so they reuse the
+// packages make compiled instead of compiling their own.
+func goEnv() []string { return append(os.Environ(), "CGO_ENABLED=0") }
+
 // freeAddr returns a local address that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()

@@ -384,8 +384,10 @@ func TestDeadLettersAccountForEveryEvent(t *testing.T) {
 	require.NoError(t, os.Rename(files[0], replayFile))
 	second := startCollector(t, config, t.TempDir())
 	newOTLPClient(t, replayAddr).waitReady(t, second)
-	out, err := exec.Command("go", "run", filepath.Join(root, "cmd", "webhookreplay"),
-		"-endpoint", "http://"+replayAddr+"/v1/logs", replayFile).CombinedOutput()
+	replay := exec.Command("go", "run", filepath.Join(root, "cmd", "webhookreplay"),
+		"-endpoint", "http://"+replayAddr+"/v1/logs", replayFile)
+	replay.Env = goEnv()
+	out, err := replay.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), fmt.Sprintf("accepted by the collector %d, refused 0, not valid 0", len(dls)))
 	deadline = time.Now().Add(deliverTimeout)

@@ -148,6 +148,7 @@ func (s *shell) run(block string) {
 func (s *shell) command(ctx context.Context, line string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "sh", "-c", strings.Join(append(append([]string{}, s.exports...), line), "\n"))
 	cmd.Dir = s.dir
+	cmd.Env = goEnv()
 	return cmd
 }
 
