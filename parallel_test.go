@@ -31,33 +31,48 @@ func TestParallelTestsMeasureNoMemory(t *testing.T) {
 		}
 	}
 	// What measures memory: these calls, and the test helpers that make
-	// them, one call deep.
+	// them, however deep.
 	measures := map[string]bool{"ReadMemStats": true, "AllocsPerRun": true, "raceflag": true}
 	uses := func(fn *ast.FuncDecl, names map[string]bool) (found []string, parallel bool) {
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.SelectorExpr:
-				if n.Sel.Name == "Parallel" {
-					parallel = true
+		var walk func(root ast.Node, nested bool)
+		walk = func(root ast.Node, nested bool) {
+			ast.Inspect(root, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.FuncLit:
+					if n != root {
+						// A subtest's t.Parallel runs it beside its
+						// siblings only: the test stays a sequential one.
+						walk(n, true)
+						return false
+					}
+				case *ast.SelectorExpr:
+					if n.Sel.Name == "Parallel" && !nested {
+						parallel = true
+					}
+					if x, ok := n.X.(*ast.Ident); ok && names[x.Name] {
+						found = append(found, x.Name)
+					}
+					if names[n.Sel.Name] {
+						found = append(found, n.Sel.Name)
+					}
+				case *ast.CallExpr:
+					if id, ok := n.Fun.(*ast.Ident); ok && names[id.Name] {
+						found = append(found, id.Name)
+					}
 				}
-				if x, ok := n.X.(*ast.Ident); ok && names[x.Name] {
-					found = append(found, x.Name)
-				}
-				if names[n.Sel.Name] {
-					found = append(found, n.Sel.Name)
-				}
-			case *ast.CallExpr:
-				if id, ok := n.Fun.(*ast.Ident); ok && names[id.Name] {
-					found = append(found, id.Name)
-				}
-			}
-			return true
-		})
+				return true
+			})
+		}
+		walk(fn.Body, false)
 		return found, parallel
 	}
-	for _, fn := range funcs {
-		if found, _ := uses(fn, measures); len(found) > 0 && !strings.HasPrefix(fn.Name.Name, "Test") {
-			measures[fn.Name.Name] = true
+	for grew := true; grew; {
+		grew = false
+		for _, fn := range funcs {
+			if found, _ := uses(fn, measures); len(found) > 0 && !strings.HasPrefix(fn.Name.Name, "Test") && !measures[fn.Name.Name] {
+				measures[fn.Name.Name] = true
+				grew = true
+			}
 		}
 	}
 	parallel := 0
