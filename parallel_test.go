@@ -20,20 +20,39 @@ import (
 func TestParallelTestsMeasureNoMemory(t *testing.T) {
 	files, err := filepath.Glob("*_test.go")
 	require.NoError(t, err)
-	var funcs []*ast.FuncDecl
+	// The package's functions and variables by name: a variable (a table of
+	// cases) measures when what it names does.
+	decls := map[string]ast.Node{}
+	var tests []*ast.FuncDecl
 	for _, name := range files {
 		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
 		require.NoError(t, err)
 		for _, d := range f.Decls {
-			if fn, ok := d.(*ast.FuncDecl); ok && fn.Body != nil && fn.Recv == nil {
-				funcs = append(funcs, fn)
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Body == nil || d.Recv != nil {
+					continue
+				}
+				if strings.HasPrefix(d.Name.Name, "Test") {
+					tests = append(tests, d)
+				} else {
+					decls[d.Name.Name] = d.Body
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					if v, ok := spec.(*ast.ValueSpec); ok && d.Tok == token.VAR {
+						for _, n := range v.Names {
+							decls[n.Name] = v
+						}
+					}
+				}
 			}
 		}
 	}
-	// What measures memory: these calls, and the test helpers that make
-	// them, however deep.
+	// What measures memory: these names, and the helpers and tables that
+	// name them, however deep.
 	measures := map[string]bool{"ReadMemStats": true, "AllocsPerRun": true, "raceflag": true}
-	uses := func(fn *ast.FuncDecl, names map[string]bool) (found []string, parallel bool) {
+	uses := func(body ast.Node) (found []string, parallel bool) {
 		var walk func(root ast.Node, nested bool)
 		walk = func(root ast.Node, nested bool) {
 			ast.Inspect(root, func(n ast.Node) bool {
@@ -49,38 +68,29 @@ func TestParallelTestsMeasureNoMemory(t *testing.T) {
 					if n.Sel.Name == "Parallel" && !nested {
 						parallel = true
 					}
-					if x, ok := n.X.(*ast.Ident); ok && names[x.Name] {
-						found = append(found, x.Name)
-					}
-					if names[n.Sel.Name] {
-						found = append(found, n.Sel.Name)
-					}
-				case *ast.CallExpr:
-					if id, ok := n.Fun.(*ast.Ident); ok && names[id.Name] {
-						found = append(found, id.Name)
+				case *ast.Ident:
+					if measures[n.Name] {
+						found = append(found, n.Name)
 					}
 				}
 				return true
 			})
 		}
-		walk(fn.Body, false)
+		walk(body, false)
 		return found, parallel
 	}
 	for grew := true; grew; {
 		grew = false
-		for _, fn := range funcs {
-			if found, _ := uses(fn, measures); len(found) > 0 && !strings.HasPrefix(fn.Name.Name, "Test") && !measures[fn.Name.Name] {
-				measures[fn.Name.Name] = true
+		for name, body := range decls {
+			if found, _ := uses(body); len(found) > 0 && !measures[name] {
+				measures[name] = true
 				grew = true
 			}
 		}
 	}
 	parallel := 0
-	for _, fn := range funcs {
-		if !strings.HasPrefix(fn.Name.Name, "Test") {
-			continue
-		}
-		if found, isParallel := uses(fn, measures); isParallel {
+	for _, fn := range tests {
+		if found, isParallel := uses(fn.Body); isParallel {
 			parallel++
 			assert.Empty(t, found, "%s calls t.Parallel but measures memory; take t.Parallel out", fn.Name.Name)
 		}

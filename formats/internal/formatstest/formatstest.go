@@ -34,24 +34,9 @@ const GuideTemplate = `
 // shared with the exporter's tests, for a test in a package of formats/.
 func GuidePayload(t testing.TB) string {
 	t.Helper()
-	// From the module's root, which go test's working directory (the
-	// package's) sits under; the source's own path is no guide, as
-	// -trimpath leaves it relative.
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "formats", "builtin", "testdata", "golden", "custom.json"))
+	// From the test's package directory, formats/<package>: the source's
+	// own path is no guide, as -trimpath leaves it relative.
+	b, err := os.ReadFile(filepath.Join("..", "builtin", "testdata", "golden", "custom.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
