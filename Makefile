@@ -124,6 +124,10 @@ RACEFREE_DIRS = $(shell grep -rl --include='*_test.go' 'raceflag\.[A-Z]' . | gre
 # servers, so with twice the cores' slots the compiler is not left waiting
 # on them when the cache is cold.
 TEST_SLOTS ?= $(shell echo $$(( 2 * $$(getconf _NPROCESSORS_ONLN) )))
+# Within a package, go test runs as many parallel tests at once as there are
+# cores. The parallel ones wait on servers, collectors and client timeouts
+# (the tests that measure memory stay sequential), so more of them overlap.
+TEST_PARALLEL ?= $(shell echo $$(( 4 * $$(getconf _NPROCESSORS_ONLN) )))
 
 lint: ## staticcheck (pinned), on every package
 	$(GO) run $(STATICCHECK) $(E2E_TAGS) ./...
@@ -134,7 +138,7 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "staticcheck (pinned), every package; the first run compiles it" $(MAKE) --no-print-directory lint
 	@$(PHASE) "mdatagen's files against metadata.yaml" $(MAKE) --no-print-directory generated
 	@$(PHASE) "the collector distribution, for the end-to-end tests" $(MAKE) --no-print-directory dist
-	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(RACE) test -race -p $(TEST_SLOTS) -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
+	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(RACE) test -race -p $(TEST_SLOTS) -parallel $(TEST_PARALLEL) -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
 	@$(PHASE) "the bench module's tests (load generator, tables)" $(RACE) -C bench test -race $(GOTESTFLAGS) ./...
 	@$(PHASE) "the allocation bounds, without the race detector" \
 		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'

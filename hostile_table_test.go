@@ -30,6 +30,7 @@ import (
 	"github.com/sentyr/webhookexporter/internal/echosink"
 	"github.com/sentyr/webhookexporter/internal/memstorage"
 	"github.com/sentyr/webhookexporter/internal/metadata"
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
@@ -68,8 +69,12 @@ func TestHostile(t *testing.T) {
 }
 
 // TestHostileMemory runs the memory case against every built-in format, as
-// TestHostileMemory/<format>.
+// TestHostileMemory/<format>. It bounds allocation, so it runs without the
+// race detector (make test's run of the allocation bounds); the paths it
+// pushes through run under the detector in TestHostile and
+// TestHostileInputNeverBreaksThePayload.
 func TestHostileMemory(t *testing.T) {
+	raceflag.SkipAllocationBound(t)
 	for _, b := range builtin.Builtins() {
 		t.Run(b.Name, func(t *testing.T) { hostileMemory(t, b) })
 	}
@@ -180,13 +185,12 @@ func hostilePushes(t *testing.T, b builtin.Builtin) []hostilePush {
 // format of a tiny record is several times its OTLP size), besides what
 // its requests cost as such. hostileAfterHuge bounds what the tiny records
 // cost after the huge one against what they cost before it: the same
-// work, give or take what pools keep between pushes (the race detector
-// empties them at random). The sizes keep the suite quick under the race
-// detector: a buffer sized from the huge record times the tiny records'
+// work, give or take what pools keep between pushes. The sizes keep the
+// suite quick: a buffer sized from the huge record times the tiny records'
 // count would still allocate hundreds of times the tiny push. The bound per
-// byte is loose for that reason: a format sending a request per event
-// (Teams) has the median exchange taken off each, which the race detector
-// makes noisy, and lands near a tighter bound now and then.
+// byte is loose: a format sending a request per event (Teams) has the
+// median exchange taken off each, which is noisy, and lands near a tighter
+// bound now and then.
 const (
 	hostileAllocPerByte = 512
 	hostileAfterHuge    = 1.5

@@ -19,8 +19,10 @@ import (
 // Hostile records reach Sentinel and Datadog Logs as valid rows and
 // entries within the services' limits, and their neighbours intact.
 func TestHostileInputReachesSentinelAndDatadogLogs(t *testing.T) {
+	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	for _, tt := range hostileRecords {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			sentinel := newSentinelSink(t)
 			exp := startExporter(t, withoutQueue(sentinelCfg(sentinel)))
 			require.NoError(t, exp.ConsumeLogs(context.Background(), withNeighbour(tt.fill)))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -48,6 +49,7 @@ func TestDatadogLogsHostileValues(t *testing.T) {
 }
 
 func TestDatadogLogsSplitsWithinLimits(t *testing.T) {
+	raceflag.SkipSingleGoroutine(t)
 	for _, tt := range []struct {
 		name string
 		n    int

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/sentyr/webhookexporter/formats"
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 	"github.com/sentyr/webhookexporter/formats/internal/formatstest"
 	"github.com/sentyr/webhookexporter/internal/fuzzdata"
 )
@@ -271,6 +272,7 @@ func fuzzCorpusEvents(t testing.TB, n int) []formats.Event {
 // A thousand events of the fuzz corpus, hostile bytes and all, are
 // Detection Findings of the pinned schema through every carrier.
 func TestOCSFFuzzCorpusPassesTheSchema(t *testing.T) {
+	raceflag.SkipSingleGoroutine(t)
 	schema := loadOCSFSchema(t)
 	events := fuzzCorpusEvents(t, 1000)
 	for name, docs := range ocsfDocuments(t, events) {
