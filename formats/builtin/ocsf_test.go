@@ -16,9 +16,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/sentyr/webhookexporter/formats"
-	"github.com/sentyr/webhookexporter/internal/raceflag"
 	"github.com/sentyr/webhookexporter/formats/internal/formatstest"
 	"github.com/sentyr/webhookexporter/internal/fuzzdata"
+	"github.com/sentyr/webhookexporter/internal/raceflag"
 )
 
 // ocsfEnvelopes take the OCSF documents out of a body of each format that
