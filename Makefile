@@ -139,21 +139,9 @@ test: ## Everything CI runs: vet, lint, generated files, the distribution, every
 	@$(PHASE) "mdatagen's files against metadata.yaml" $(MAKE) --no-print-directory generated
 	@$(PHASE) "the collector distribution, for the end-to-end tests" $(MAKE) --no-print-directory dist
 	@$(PHASE) "every package's tests with the race detector, the end-to-end ones (real collectors) among them" $(RACE) test -race -p $(TEST_SLOTS) -parallel $(TEST_PARALLEL) -timeout 20m $(E2E_TAGS) $(GOTESTFLAGS) ./...
-	@$(PHASE) "the last three phases, side by side (each prints when it ends)" \
-		$(MAKE) --no-print-directory -j3 --output-sync=target test-bench test-racefree test-purego
-
-# The last phases of make test. They run side by side: each is small, and
-# much of it runs on one core (linking, the allocation tests, which run on
-# one goroutine), so together they take little more than the longest.
-# What they measure is their own process's memory, which the others leave
-# alone.
-.PHONY: test-bench test-racefree test-purego
-test-bench:
 	@$(PHASE) "the bench module's tests (load generator, tables)" $(RACE) -C bench test -race $(GOTESTFLAGS) ./...
-test-racefree:
 	@$(PHASE) "the allocation bounds, without the race detector" \
 		bash -c 'set -e; run=$$(bash internal/tools/racefree.sh $(RACEFREE_DIRS)); $(GO) test $(GOTESTFLAGS) -run "$$run" $(RACEFREE_DIRS)'
-test-purego:
 	@$(PHASE) "the JSON writer with the pure-Go string writer (purego)" $(GO) test -tags purego $(GOTESTFLAGS) ./formats/internal/jsonw
 
 # mdatagen (pinned in internal/tools/go.mod) writes internal/metadata,
