@@ -172,7 +172,6 @@ func waitFor(t *testing.T, col *collector, what string, cond func() bool) {
 // receiver that takes everything. Each event is indexed or dead-lettered
 // exactly once, counted by event id.
 func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
-	t.Parallel()
 	for _, kill := range []bool{false, true} {
 		name := "SIGTERM"
 		if kill {
