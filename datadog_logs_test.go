@@ -37,8 +37,9 @@ func TestDatadogLogsGolden(t *testing.T) {
 }
 
 // 5,000 events arrive exactly once, in requests within 1,000 entries (the
-// limit that binds here; the encoder's tests bind the 5 MB too) and 5 MB, and a 429 with Retry-After on one request makes only that request
-// wait and go again.
+// limit that binds here; the encoder's tests bind the 5 MB too) and 5 MB,
+// and a 429 with Retry-After on one request makes only that request wait
+// and go again.
 func TestDatadogLogsDeliversEveryEventOnceWithinLimits(t *testing.T) {
 	t.Parallel() // measures no memory; see TestParallelTestsMeasureNoMemory
 	s := ddsink.NewLogs(t)
