@@ -218,7 +218,6 @@ func dummyEnv(text string) []string {
 }
 
 func TestExamplesValidate(t *testing.T) {
-	t.Parallel()
 	root := repoRoot(t)
 	bin := distribution(t)
 
