@@ -8,7 +8,9 @@ import (
 	"flag"
 	"io"
 	"maps"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -317,4 +319,25 @@ func TestEveryFormatPreviewsDelivered(t *testing.T) {
 			assert.NotContains(t, out, "export error", out)
 		})
 	}
+}
+
+// TestGoogleTokenURIHasOneWidth: the made-up key's token_uri, the
+// assertion's audience, is as long whatever port the recorder got, so the
+// token request's Content-Length (in the goldens) does not change with it;
+// and a port written with leading zeros still reaches the recorder.
+func TestGoogleTokenURIHasOneWidth(t *testing.T) {
+	for _, port := range []string{"1", "80", "8080", "45678", "65535"} {
+		got := fixedWidthPort("http://127.0.0.1:" + port + "/token")
+		assert.Len(t, got, len("http://127.0.0.1:65535/token"), got)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "reached") }))
+	t.Cleanup(srv.Close)
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	resp, err := srv.Client().Post("http://127.0.0.1:00"+port+"/token", "text/plain", nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "reached", string(body))
 }

@@ -12,10 +12,12 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -187,7 +189,7 @@ func (p *previewer) startExtension(ctx context.Context, conf *confmap.Conf, aid 
 	if acfg.GoogleServiceAccount.HasValue() && p.forward == nil {
 		target, _ := url.Parse(googleTokenURL)
 		rec := p.addRecorder(target, tokenAnswer, nil)
-		key, err := madeUpGoogleKey(rec.localURL())
+		key, err := madeUpGoogleKey(fixedWidthPort(rec.localURL()))
 		if err != nil {
 			return nil, err
 		}
@@ -402,6 +404,24 @@ func textprotoKey(s string) string {
 // googleTokenURL is where a Google service account's tokens come from,
 // shown as the token request's destination.
 const googleTokenURL = "https://oauth2.googleapis.com/token"
+
+// fixedWidthPort writes u's port with five digits (leading zeros, which
+// dialing ignores). The key's token_uri is the assertion's audience, so
+// the token request's Content-Length would otherwise change with the
+// number of digits of the port the recorder got, and the preview's
+// output from run to run.
+func fixedWidthPort(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	port, err := strconv.Atoi(parsed.Port())
+	if err != nil {
+		return u
+	}
+	parsed.Host = net.JoinHostPort(parsed.Hostname(), fmt.Sprintf("%05d", port))
+	return parsed.String()
+}
 
 // madeUpGoogleKey is a service account key of a key made now, whose
 // token_uri is tokenURI.
