@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,14 +57,31 @@ func distribution(t *testing.T) string {
 // packages make compiled instead of compiling their own.
 func goEnv() []string { return append(os.Environ(), "CGO_ENABLED=0") }
 
-// freeAddr returns a local address that was free a moment ago.
+// freeAddr returns a local address that stays reserved for t: a socket
+// bound to it, never listening, is held until t ends. A port that was
+// only free a moment ago can be handed out meanwhile, as another test's
+// listener or as the source port of any connection on the machine; then
+// a collector restarted on its address, or an endpoint brought up after
+// being down, cannot bind it. The kernel hands out neither a port a
+// socket is bound to, while a listener that names it, with SO_REUSEADDR
+// as Go's and the collector's have, binds it beside the held socket.
+// Connecting to it while nothing listens is refused, as to a free port.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	syscall.ForkLock.RLock()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		// Not inherited by the collectors the tests start.
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	require.NoError(t, syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1))
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }
 
 // lockedBuffer collects a process's output, written by exec's copying
