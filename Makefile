@@ -125,8 +125,9 @@ RACEFREE_DIRS = $(shell grep -rl --include='*_test.go' 'raceflag\.[A-Z]' . | gre
 # on them when the cache is cold.
 TEST_SLOTS ?= $(shell echo $$(( 2 * $$(getconf _NPROCESSORS_ONLN) )))
 # Within a package, go test runs as many parallel tests at once as there are
-# cores. The parallel ones mostly wait on servers and client timeouts (the
-# tests that measure memory stay sequential), so more of them overlap.
+# cores. The parallel ones mostly wait on collectors, servers and client
+# timeouts (the tests that measure memory stay sequential), so more of them
+# overlap.
 TEST_PARALLEL ?= $(shell echo $$(( 4 * $$(getconf _NPROCESSORS_ONLN) )))
 
 lint: ## staticcheck (pinned), on every package

@@ -40,16 +40,23 @@ func repoRoot(t *testing.T) string {
 // (re)build it when it is missing or older than a Go source, go.mod or
 // builder-config.yaml; when it is up to date this costs a few milliseconds.
 // A cold build (ocb plus module downloads) takes minutes.
+// Tests run in parallel: one make at a time, so that a stale distribution
+// is built once and the others find it up to date.
 func distribution(t *testing.T) string {
 	t.Helper()
 	root := repoRoot(t)
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatalf("make is needed to build the distribution (apt-get install make): %v", err)
 	}
+	distMu.Lock()
 	out, err := exec.Command("make", "-C", root, "--no-print-directory", "dist").CombinedOutput()
+	distMu.Unlock()
 	require.NoError(t, err, "make dist:\n%s", out)
 	return filepath.Join(root, "_build", "otelcol-webhook")
 }
+
+// distMu serialises distribution's make.
+var distMu sync.Mutex
 
 // goEnv is the environment of the commands that run go (go run in the
 // docs' snippets and the replay): cgo off, as make builds everything but

@@ -68,6 +68,7 @@ service:
 // on the same storage directory: every event the OTLP receiver
 // acknowledged must arrive.
 func TestCrashWithPersistentQueueLosesNothing(t *testing.T) {
+	t.Parallel()
 	queueDir := filepath.Join(t.TempDir(), "queue")
 	require.NoError(t, os.Mkdir(queueDir, 0o700))
 	otlpAddr, endpointAddr := freeAddr(t), freeAddr(t)

@@ -285,6 +285,7 @@ func waitDeadLetters(t *testing.T, col *collector, dir string, n int) {
 // totals agree with the file; a replay into the healthy receiver delivers
 // each dead letter once, with the id of its first attempt.
 func TestDeadLettersAccountForEveryEvent(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	bulk := newBulkServer(t)
 	dlDir := filepath.Join(t.TempDir(), "deadletter")

@@ -218,6 +218,7 @@ func dummyEnv(text string) []string {
 }
 
 func TestExamplesValidate(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	bin := distribution(t)
 

@@ -58,6 +58,7 @@ service:
 // same queue directory, Splunk now indexing: every event is indexed, and
 // once, as nothing of it was indexed before the crash.
 func TestHECAckCrashWithPendingAcks(t *testing.T) {
+	t.Parallel()
 	sink := hecsink.New(t, hecAckToken, true)
 	sink.SetPolicy(hecsink.Policy{Never: true})
 	queueDir := filepath.Join(t.TempDir(), "queue")

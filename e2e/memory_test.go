@@ -204,6 +204,7 @@ func (r *memoryRun) waitDeadLetters(t *testing.T, n int) {
 // dead-lettered. After a clean shutdown every event is accounted for once:
 // at the receiver, or as a dead letter giving the refusal.
 func TestPeakMemoryFollowsTheRequest(t *testing.T) {
+	t.Parallel()
 	type request struct {
 		body   []byte
 		events int

@@ -21,6 +21,7 @@ import (
 // the guide's generic JSON. Then an event posted in the guide's shape to
 // the quickstart's securityevents receiver arrives as the same event.
 func TestQuickstartFile(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	srv := newSink(t)
 	securityEvents := freeAddr(t)

@@ -171,6 +171,11 @@ func waitFor(t *testing.T, col *collector, what string, cond func() bool) {
 // busy ones wait for a retry, and restarted on the same storage against a
 // receiver that takes everything. Each event is indexed or dead-lettered
 // exactly once, counted by event id.
+//
+// It stops its second collector as soon as that one says it is ready, so
+// it runs alone, before the parallel tests: otelcol's Run starts listening
+// for SIGTERM only after the "ready" line, and a SIGTERM that comes first
+// kills the process. The other tests stop a collector long after that.
 func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
 	for _, kill := range []bool{false, true} {
 		name := "SIGTERM"

@@ -147,6 +147,7 @@ func waitListening(t *testing.T, c *collector, url, secret string) {
 // its field, a wrong signature 401, the guide's Python sending code is
 // accepted, and 10,000 NDJSON events arrive exactly once.
 func TestSecurityEventsReceiver(t *testing.T) {
+	t.Parallel()
 	const secret = "e2e-guide-secret"
 	rec := newEventRecorder(t)
 	dir := t.TempDir()

@@ -308,6 +308,7 @@ func sortedKeys(m map[string]bool) []string {
 // included), so both run at once; the receiver says the signature verifies.
 // Only the ports are moved, to free ones.
 func TestReadmeSignedQuickstart(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skipf("curl is not installed: %v", err)
 	}
@@ -367,6 +368,7 @@ func TestOneSecretVariable(t *testing.T) {
 // arrive; then the Quickstart's curl, whose event the receiver prints.
 // `make test` is checked with make -n: it runs every test, this one too.
 func TestMakeRunSnippets(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skipf("curl is not installed: %v", err)
 	}
@@ -412,6 +414,7 @@ func TestMakeRunSnippets(t *testing.T) {
 // (a local sink) and the file names of the command; the replayed line is
 // docs/dead-letters.md's example. The event arrives at the sink.
 func TestDeadLetterReplaySnippets(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	line := snippet(t, "docs/dead-letters.md", "json", `"deadLetter"`)
 	for _, file := range []string{"README.md", "docs/dead-letters.md"} {
@@ -480,6 +483,7 @@ func TestDeadLetterReplaySnippets(t *testing.T) {
 // checkout (a link), as the page says; the collector built lists the
 // exporter and the extension.
 func TestBuildDocSnippets(t *testing.T) {
+	t.Parallel()
 	root := repoRoot(t)
 	var manifest string
 	for _, b := range docBlocks(t, filepath.Join(root, "docs", "build.md"), "docs/build.md") {
