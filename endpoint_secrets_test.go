@@ -3,7 +3,6 @@ package webhookexporter
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/sentyr/webhookexporter/formats/builtin"
 	"github.com/sentyr/webhookexporter/internal/echosink"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // endpointToken is a credential in the path of an endpoint, where a format
@@ -53,10 +53,7 @@ func TestEndpointPathSecretsAreNeverShown(t *testing.T) {
 			require.NotEmpty(t, logs.All(), "the plain-http warning")
 			assert.Empty(t, echosink.Leaks(logTexts(logs), secrets), "start warning")
 
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			require.NoError(t, err)
-			closed := "http://" + ln.Addr().String()
-			require.NoError(t, ln.Close())
+			closed := "http://" + testsink.HeldAddr(t)
 			cfg = withoutQueue(testCfg(closed + path))
 			cfg.Format = b.Name
 			cfg.RetryConfig.Enabled = false

@@ -2,7 +2,6 @@ package webhookexporter
 
 import (
 	"context"
-	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -12,6 +11,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 const (
@@ -42,7 +43,7 @@ func TestMemoryStaysBoundedByTheQueueWhileTheEndpointIsDown(t *testing.T) {
 		{name: "queue_size in bytes", sizer: exporterhelper.RequestSizerTypeBytes, size: 20 * memRecords * (memBodyBytes + 64), held: 20},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := testCfg("http://" + refusingAddr(t))
+			cfg := testCfg("http://" + testsink.HeldAddr(t))
 			cfg.RetryConfig.MaxElapsedTime = 0 // hold on to what was accepted
 			q := exporterhelper.NewDefaultQueueConfig()
 			q.Sizer = tt.sizer
@@ -83,15 +84,6 @@ func TestMemoryStaysBoundedByTheQueueWhileTheEndpointIsDown(t *testing.T) {
 				"every refused record is reported as enqueue_failed")
 		})
 	}
-}
-
-// refusingAddr is a loopback address where nothing listens.
-func refusingAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
 }
 
 // memLogs builds one request of fresh records, so that nothing is shared

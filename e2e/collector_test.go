@@ -5,11 +5,9 @@ package e2e
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -63,33 +61,6 @@ var distMu sync.Mutex
 // the race detector's tests, which run these with cgo on; so they reuse the
 // packages make compiled instead of compiling their own.
 func goEnv() []string { return append(os.Environ(), "CGO_ENABLED=0") }
-
-// freeAddr returns a local address that stays reserved for t: a socket
-// bound to it, never listening, is held until t ends. A port that was
-// only free a moment ago can be handed out meanwhile, as another test's
-// listener or as the source port of any connection on the machine; then
-// a collector restarted on its address, or an endpoint brought up after
-// being down, cannot bind it. The kernel hands out neither a port a
-// socket is bound to, while a listener that names it, with SO_REUSEADDR
-// as Go's and the collector's have, binds it beside the held socket.
-// Connecting to it while nothing listens is refused, as to a free port.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	syscall.ForkLock.RLock()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err == nil {
-		// Not inherited by the collectors the tests start.
-		syscall.CloseOnExec(fd)
-	}
-	syscall.ForkLock.RUnlock()
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = syscall.Close(fd) })
-	require.NoError(t, syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1))
-	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
-	sa, err := syscall.Getsockname(fd)
-	require.NoError(t, err)
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
-}
 
 // lockedBuffer collects a process's output, written by exec's copying
 // goroutines while the test may read it.

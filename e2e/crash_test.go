@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sentyr/webhookexporter/internal/faultsink"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 const (
@@ -71,7 +72,7 @@ func TestCrashWithPersistentQueueLosesNothing(t *testing.T) {
 	t.Parallel()
 	queueDir := filepath.Join(t.TempDir(), "queue")
 	require.NoError(t, os.Mkdir(queueDir, 0o700))
-	otlpAddr, endpointAddr := freeAddr(t), freeAddr(t)
+	otlpAddr, endpointAddr := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, fmt.Appendf(nil, crashConfig, queueDir, otlpAddr, endpointAddr), 0o600))
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/hecsink"
 )
 
@@ -63,7 +64,7 @@ func TestHECAckCrashWithPendingAcks(t *testing.T) {
 	sink.SetPolicy(hecsink.Policy{Never: true})
 	queueDir := filepath.Join(t.TempDir(), "queue")
 	require.NoError(t, os.Mkdir(queueDir, 0o700))
-	otlpAddr := freeAddr(t)
+	otlpAddr := testsink.HeldAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, fmt.Appendf(nil, hecAckCrashConfig, queueDir, otlpAddr, sink.Endpoint()), 0o600))
 

@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // memoryConfig receives OTLP/HTTP and exports with format json, with the
@@ -141,7 +143,7 @@ type memoryRun struct {
 func startMemoryRun(t *testing.T, status int) *memoryRun {
 	t.Helper()
 	r := &memoryRun{sink: newCountingSink(t, status), deadDir: filepath.Join(t.TempDir(), "deadletter")}
-	otlpAddr := freeAddr(t)
+	otlpAddr := testsink.HeldAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, fmt.Appendf(nil, memoryConfig, otlpAddr, r.sink.URL, r.deadDir), 0o600))
 	r.col = startCollector(t, config, t.TempDir())

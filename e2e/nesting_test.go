@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // The depth from which the exporter sends maps as JSON text
@@ -35,7 +37,7 @@ const keptLevels = 32
 func TestDeepRecordsSurviveFileStorageAndARestart(t *testing.T) {
 	queueDir := filepath.Join(t.TempDir(), "queue")
 	require.NoError(t, os.Mkdir(queueDir, 0o700))
-	otlpAddr, endpointAddr := freeAddr(t), freeAddr(t)
+	otlpAddr, endpointAddr := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, fmt.Appendf(nil, crashConfig, queueDir, otlpAddr, endpointAddr), 0o600))
 

@@ -31,7 +31,7 @@ var eventIDs = regexp.MustCompile(`"[0-9a-f]{32}"`)
 // stand-in, posts the guide's example event once, and checks that each
 // service takes the Detection Finding of the format's golden body.
 func TestOCSFThroughEachTransport(t *testing.T) {
-	otlpAddr := freeAddr(t)
+	otlpAddr := testsink.HeldAddr(t)
 	exporters := map[string]any{}
 	var names []string
 	sinks := map[string]*testsink.Sink{}

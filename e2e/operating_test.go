@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestReadmeOperating runs the README's Operating it section: its config
@@ -31,12 +33,12 @@ func TestReadmeOperating(t *testing.T) {
 	require.Len(t, blocks["yaml"], 1)
 	require.Len(t, blocks["sh"], 1)
 	// The config writes the metrics port as a number, not after a colon.
-	health, metrics := freeAddr(t), freeAddr(t)
+	health, metrics := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	moved := strings.NewReplacer("13133", health[strings.LastIndex(health, ":")+1:], "8888", metrics[strings.LastIndex(metrics, ":")+1:])
 
 	var cfg map[string]any
 	require.NoError(t, yaml.Unmarshal([]byte(moved.Replace(blocks["yaml"][0])), &cfg))
-	input := freeAddr(t)
+	input := testsink.HeldAddr(t)
 	rec := newEventRecorder(t)
 	cfg["receivers"] = map[string]any{"securityevents": map[string]any{"endpoint": input}}
 	cfg["exporters"] = map[string]any{"webhook": map[string]any{"endpoint": rec.Endpoint()}}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // seedBody is the example event's data as an OTLP/JSON map body.
@@ -78,7 +80,7 @@ func (c *otlpClient) waitReady(t *testing.T, col *collector) {
 // checks that the guide's payload arrives, field for field, each time.
 func TestEndToEndOTLP(t *testing.T) {
 	srv := newSink(t)
-	otlpAddr := freeAddr(t)
+	otlpAddr := testsink.HeldAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, []byte(`
 receivers:

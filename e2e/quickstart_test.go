@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // TestQuickstartFile runs the distribution with examples/quickstart.yaml,
@@ -24,10 +26,10 @@ func TestQuickstartFile(t *testing.T) {
 	t.Parallel()
 	root := repoRoot(t)
 	srv := newSink(t)
-	securityEvents := freeAddr(t)
+	securityEvents := testsink.HeldAddr(t)
 	col := startCollector(t, filepath.Join(root, "examples", "quickstart.yaml"), root, envFor(
 		"WEBHOOK_ENDPOINT", srv.URL+"/events",
-		"OTLP_HTTP_ENDPOINT", freeAddr(t),
+		"OTLP_HTTP_ENDPOINT", testsink.HeldAddr(t),
 		"SECURITYEVENTS_ENDPOINT", securityEvents,
 		"QUICKSTART_EVENTS", filepath.Join(root, "examples", "events.jsonl"),
 	)...)

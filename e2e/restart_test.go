@@ -21,6 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 const (
@@ -186,7 +188,7 @@ func TestRestartDeliversOrDeadLettersEachEventOnce(t *testing.T) {
 			queueDir := filepath.Join(t.TempDir(), "queue")
 			dlDir := filepath.Join(t.TempDir(), "deadletter")
 			require.NoError(t, os.Mkdir(queueDir, 0o700))
-			otlpAddr := freeAddr(t)
+			otlpAddr := testsink.HeldAddr(t)
 			hec := newHECReceiver()
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)

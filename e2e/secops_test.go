@@ -39,7 +39,7 @@ func TestEndToEndSecOpsExample(t *testing.T) {
 	require.Contains(t, string(must(os.ReadFile(filepath.Join(root, "examples", "secops.yaml")))), "}"+b.Service.Path+"\n",
 		"the example's endpoint is the stand-in's path after ${env:SECOPS_URL}")
 
-	otlpAddr := freeAddr(t)
+	otlpAddr := testsink.HeldAddr(t)
 	col := startCollector(t, filepath.Join(root, "examples", "secops.yaml"), root, envFor(
 		"GOOGLE_APPLICATION_CREDENTIALS", keyFile,
 		"SECOPS_URL", sink.URL,

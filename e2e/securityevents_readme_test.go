@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // readmeSection returns the fenced blocks of README.md's "## title"
@@ -42,7 +44,7 @@ func TestReadmeSecurityEvents(t *testing.T) {
 	blocks := readmeSection(t, "Posting events over HTTP")
 	require.Len(t, blocks["yaml"], 1)
 	require.Len(t, blocks["sh"], 1)
-	addr := freeAddr(t)
+	addr := testsink.HeldAddr(t)
 
 	var cfg map[string]any
 	require.NoError(t, yaml.Unmarshal([]byte(strings.ReplaceAll(blocks["yaml"][0], documented, addr)), &cfg))

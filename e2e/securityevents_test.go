@@ -153,7 +153,7 @@ func TestSecurityEventsReceiver(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(securityEventsConfig), 0o600))
-	events, bulk := freeAddr(t), freeAddr(t)
+	events, bulk := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	col := startCollector(t, cfgPath, dir, envFor(
 		"EVENTS_ENDPOINT", events,
 		"BULK_ENDPOINT", bulk,

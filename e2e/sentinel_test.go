@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/formats/builtin"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 	"github.com/sentyr/webhookexporter/internal/testsink/sentinel"
 	"github.com/sentyr/webhookexporter/internal/testsink/tokens"
 )
@@ -42,7 +43,7 @@ func TestEndToEndSentinelWithEntraID(t *testing.T) {
 		return idp.Valid(r)
 	})
 
-	otlpAddr := freeAddr(t)
+	otlpAddr := testsink.HeldAddr(t)
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, []byte(`
 receivers:

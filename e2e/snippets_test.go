@@ -33,6 +33,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // snippetTest names the test that runs a block: the block of file, in
@@ -287,7 +289,7 @@ func freePorts(t *testing.T, ps map[string]bool) *strings.Replacer {
 	t.Helper()
 	var pairs []string
 	for p := range ps {
-		free := freeAddr(t)
+		free := testsink.HeldAddr(t)
 		pairs = append(pairs, ":"+p, free[strings.LastIndex(free, ":"):])
 	}
 	return strings.NewReplacer(pairs...)
@@ -392,11 +394,11 @@ func TestMakeRunSnippets(t *testing.T) {
 	}
 	require.Len(t, lines, len(strings.Split(strings.TrimSpace(top.text), "\n"))-1, "%s runs make run", top.name)
 
-	receiver, otlp := freeAddr(t), freeAddr(t)
+	receiver, otlp := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	sh := newShell(t, root)
 	sh.exports = []string{
 		"export OTLP_HTTP_ENDPOINT=" + otlp,
-		"export SECURITYEVENTS_ENDPOINT=" + freeAddr(t),
+		"export SECURITYEVENTS_ENDPOINT=" + testsink.HeldAddr(t),
 		"export DEAD_LETTER_DIR=" + t.TempDir(),
 	}
 	sh.run("make run RECEIVER_LISTEN=" + receiver + " &")

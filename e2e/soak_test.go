@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sentyr/webhookexporter/internal/faultsink"
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // soakConfig delivers OTLP/HTTP to a misbehaving endpoint and serves the
@@ -82,7 +83,7 @@ func TestSoakDistribution(t *testing.T) {
 
 	sink := faultsink.New(faultsink.JSONIDs("soak_id"), faultsink.Script, 100*time.Millisecond)
 	t.Cleanup(sink.Close)
-	otlpAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	otlpAddr, metricsAddr := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	_, metricsPort, _ := strings.Cut(metricsAddr, ":")
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, fmt.Appendf(nil, soakConfig, otlpAddr, sink.URL, metricsPort), 0o600))

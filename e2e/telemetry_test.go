@@ -61,7 +61,7 @@ service:
 // own, under the exporter's id, as exporterhelper's metrics are.
 func TestTelemetryCountsEachExporter(t *testing.T) {
 	refusing := testsink.NewRecorder(t, testsink.Status(func(*http.Request, int) int { return http.StatusBadRequest }))
-	otlpAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	otlpAddr, metricsAddr := testsink.HeldAddr(t), testsink.HeldAddr(t)
 	_, metricsPort, _ := strings.Cut(metricsAddr, ":")
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(config, fmt.Appendf(nil, twoExportersConfig, otlpAddr, refusing.URL, metricsPort), 0o600))

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sentyr/webhookexporter/internal/testsink"
 )
 
 // The secrets of previewSecretsConfig, none of which may be printed.
@@ -158,10 +160,7 @@ func TestPreviewSendPrintsNoSecret(t *testing.T) {
 		_, _ = io.WriteString(w, `{"access_token":"TOKEN-SECRET-1","token_type":"Bearer","expires_in":3600}`)
 	})
 	_, proxyConns := countingServer(t, func(http.ResponseWriter, *http.Request) {})
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	closedAddr := closed.Addr().String()
-	require.NoError(t, closed.Close())
+	closedAddr := testsink.HeldAddr(t)
 	for receiver, addr := range map[string]string{"echoing": echo.Listener.Addr().String(), "closed": closedAddr} {
 		endpoint := "http://svc:ENDPOINT-PASS-1@" + addr + "/in?token=QUERY-SECRET-1"
 		for name, yaml := range previewConfigs(endpoint, "http://"+addr, "http://127.0.0.1:1", token.URL) {
